@@ -1,0 +1,160 @@
+// Command line for the emulator: serve an RIE-compatible invoke endpoint, or invoke once.
+//   node emulator/cli.ts --handler index.handler --task-root examples/hello -- /path/to/bootstrap
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { Emulator } from './emulator.ts';
+import type { EmulatorOptions } from './emulator.ts';
+import { InvokeEndpoint } from './invoke-endpoint.ts';
+
+const USAGE = `Usage: node emulator/cli.ts --handler <module.function> --task-root <dir> [options] -- <bootstrap> [args...]
+
+Runs a Lambda custom runtime locally against an emulated Runtime API.
+
+Options:
+  --handler <name>        _HANDLER for the runtime (required)
+  --task-root <dir>       LAMBDA_TASK_ROOT and working directory (required)
+  --port <n>              invoke endpoint port (default 8080); POST /2015-03-31/functions/function/invocations
+  --runtime-api-port <n>  Runtime API port (default: any free port)
+  --memory <mb>           AWS_LAMBDA_FUNCTION_MEMORY_SIZE (default 128)
+  --timeout <seconds>     invocation timeout (default 30)
+  --function-name <name>  AWS_LAMBDA_FUNCTION_NAME (default test-function)
+  --max-concurrency <n>   AWS_LAMBDA_MAX_CONCURRENCY: invocations in flight at once
+  --env K=V               extra environment variable (repeatable)
+  --invoke <json>         one-shot: invoke once with this event, print the response, exit
+  --event-file <file>     one-shot: like --invoke, with the event read from a file
+  -h, --help              show this help
+
+One-shot mode prints the response body on stdout and the runtime's output and the REPORT line on
+stderr; it exits 0 when the function succeeded and 1 when it failed.`;
+
+class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+interface CliConfig {
+  emulator: EmulatorOptions;
+  port: number;
+  event: string | undefined;
+}
+
+function parse(argv: string[]): CliConfig | 'help' {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      handler: { type: 'string' },
+      'task-root': { type: 'string' },
+      port: { type: 'string' },
+      'runtime-api-port': { type: 'string' },
+      memory: { type: 'string' },
+      timeout: { type: 'string' },
+      'function-name': { type: 'string' },
+      'max-concurrency': { type: 'string' },
+      env: { type: 'string', multiple: true },
+      invoke: { type: 'string' },
+      'event-file': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help === true) return 'help';
+  if (values.handler === undefined) throw new UsageError('--handler is required (e.g. --handler index.handler)');
+  if (values['task-root'] === undefined) throw new UsageError('--task-root is required (the folder holding the function code)');
+  const [command, ...args] = positionals;
+  if (command === undefined) throw new UsageError('the runtime to run is missing: put it after `--`, e.g. `-- dist/bootstrap`');
+  if (values.invoke !== undefined && values['event-file'] !== undefined) {
+    throw new UsageError('use either --invoke or --event-file, not both');
+  }
+  const env: Record<string, string> = {};
+  for (const pair of values.env ?? []) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) throw new UsageError(`--env expects K=V, got '${pair}'`);
+    env[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  let event = values.invoke;
+  if (values['event-file'] !== undefined) {
+    try {
+      event = readFileSync(values['event-file'], 'utf8');
+    } catch (error) {
+      throw new UsageError(`cannot read --event-file ${values['event-file']}: ${(error as Error).message}`);
+    }
+  }
+  const options: EmulatorOptions = {
+    command: resolve(command),
+    args,
+    handler: values.handler,
+    taskRoot: resolve(values['task-root']),
+    env,
+    echoOutput: event === undefined,
+  };
+  if (values.memory !== undefined) options.memorySizeMb = number('--memory', values.memory);
+  if (values.timeout !== undefined) options.timeoutMs = number('--timeout', values.timeout) * 1000;
+  if (values['function-name'] !== undefined) options.functionName = values['function-name'];
+  if (values['max-concurrency'] !== undefined) options.maxConcurrency = number('--max-concurrency', values['max-concurrency']);
+  if (values['runtime-api-port'] !== undefined) options.port = number('--runtime-api-port', values['runtime-api-port'], true);
+  const port = values.port === undefined ? 8080 : number('--port', values.port, true);
+  return { emulator: options, port, event };
+}
+
+function number(flag: string, text: string, zeroAllowed = false): number {
+  const value = Number(text);
+  if (text.trim() === '' || !Number.isFinite(value) || value < 0 || (value === 0 && !zeroAllowed)) {
+    throw new UsageError(`${flag} expects a positive number, got '${text}'`);
+  }
+  return value;
+}
+
+async function invokeOnce(options: EmulatorOptions, event: string): Promise<number> {
+  const emulator = await Emulator.start(options);
+  try {
+    const outcome = await emulator.invoke(event);
+    // stdout carries only the response, so that it can be piped; everything else goes to stderr.
+    process.stderr.write(emulator.output);
+    process.stderr.write(`${outcome.report}\n`);
+    process.stdout.write(outcome.body);
+    if (outcome.body.length > 0 && !outcome.body.toString('utf8').endsWith('\n')) process.stdout.write('\n');
+    return outcome.kind === 'response' ? 0 : 1;
+  } finally {
+    await emulator.stop();
+  }
+}
+
+async function serve(options: EmulatorOptions, port: number): Promise<void> {
+  const emulator = await Emulator.start(options);
+  const endpoint = await InvokeEndpoint.start(emulator, { port });
+  process.stderr.write(
+    `Runtime API on ${emulator.runtimeApi}; invoke with:\n` +
+      `  curl -d '{}' ${endpoint.url}/2015-03-31/functions/function/invocations\n`,
+  );
+  await emulator.spawn();
+  const stop = (): void => {
+    void Promise.all([endpoint.close(), emulator.stop()]).then(() => process.exit(0));
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+async function main(): Promise<void> {
+  let config: CliConfig | 'help';
+  try {
+    config = parse(process.argv.slice(2));
+  } catch (error) {
+    process.stderr.write(`emulator: ${(error as Error).message}\n\n${USAGE}\n`);
+    process.exitCode = 2;
+    return;
+  }
+  if (config === 'help') {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
+  try {
+    if (config.event !== undefined) process.exitCode = await invokeOnce(config.emulator, config.event);
+    else await serve(config.emulator, config.port);
+  } catch (error) {
+    process.stderr.write(`emulator: ${(error as Error).message}\n`);
+    process.exitCode = 1;
+  }
+}
+
+await main();

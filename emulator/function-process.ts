@@ -1,0 +1,124 @@
+// The runtime as an operating-system process: spawn it, capture its output, learn how it ended,
+// and read its peak resident memory (VmHWM) from /proc while it lives.
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import type { ProcessExit } from './invocation.ts';
+
+export interface SpawnSpec {
+  command: string;
+  args: string[];
+  cwd: string;
+  env: Record<string, string>;
+  onStdout: (text: string) => void;
+  onStderr: (text: string) => void;
+}
+
+export class SpawnError extends Error {
+  override name = 'SpawnError';
+}
+
+// After 'exit', how long to wait for the pipes to drain ('close') before giving up: a grandchild
+// holding them open must not stall the emulator.
+const DRAIN_GRACE_MS = 250;
+const MEMORY_SAMPLE_MS = 50;
+
+export class FunctionProcess {
+  readonly pid: number;
+  /** performance.now() at spawn. */
+  readonly spawnedAtMs: number;
+  exitedAtMs: number | undefined;
+  exitStatus: ProcessExit | undefined;
+  /** Resolves once the process has exited and its output has been read. */
+  readonly exited: Promise<ProcessExit>;
+  private readonly child: ChildProcess;
+  private readonly exitListeners: ((exit: ProcessExit) => void)[] = [];
+  private peakKb: number | undefined;
+  private readonly sampler: NodeJS.Timeout;
+
+  static spawn(spec: SpawnSpec): Promise<FunctionProcess> {
+    return new Promise((resolve, reject) => {
+      const child = spawn(spec.command, spec.args, {
+        cwd: spec.cwd,
+        env: spec.env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      child.once('error', (error) => {
+        reject(
+          new SpawnError(
+            `Cannot start the runtime '${spec.command}' (cwd ${spec.cwd}): ${error.message}. ` +
+              'Check that EmulatorOptions.command is an absolute path to an executable file.',
+          ),
+        );
+      });
+      child.once('spawn', () => resolve(new FunctionProcess(child, spec)));
+    });
+  }
+
+  private constructor(child: ChildProcess, spec: SpawnSpec) {
+    if (child.pid === undefined) throw new SpawnError(`the runtime '${spec.command}' has no pid after spawning`);
+    this.child = child;
+    this.pid = child.pid;
+    this.spawnedAtMs = performance.now();
+    child.on('error', () => {}); // a failed kill() of an already-dead process; nothing to do
+    child.stdout?.setEncoding('utf8').on('data', (text: string) => spec.onStdout(text));
+    child.stderr?.setEncoding('utf8').on('data', (text: string) => spec.onStderr(text));
+    this.sampler = setInterval(() => this.sampleMemory(), MEMORY_SAMPLE_MS);
+    this.sampler.unref();
+    this.sampleMemory();
+
+    let closed = false;
+    const closedPromise = new Promise<void>((resolve) =>
+      child.once('close', () => {
+        closed = true;
+        resolve();
+      }),
+    );
+    this.exited = new Promise((resolve) => {
+      child.once('exit', (code, signal) => {
+        clearInterval(this.sampler);
+        const exit: ProcessExit = { code, signal };
+        this.exitedAtMs = performance.now();
+        this.exitStatus = exit;
+        for (const listener of this.exitListeners) listener(exit);
+        if (closed) return resolve(exit);
+        const grace = setTimeout(() => resolve(exit), DRAIN_GRACE_MS);
+        void closedPromise.then(() => {
+          clearTimeout(grace);
+          resolve(exit);
+        });
+      });
+    });
+  }
+
+  get alive(): boolean {
+    return this.exitStatus === undefined;
+  }
+
+  /** Called synchronously when the process exits (before its output has necessarily drained). */
+  onExit(listener: (exit: ProcessExit) => void): void {
+    this.exitListeners.push(listener);
+  }
+
+  kill(signal: NodeJS.Signals): void {
+    if (this.alive) this.child.kill(signal);
+  }
+
+  /** Reads VmHWM (peak resident set) from /proc; keeps the last good reading after death. */
+  sampleMemory(): void {
+    if (!this.alive) return;
+    try {
+      const status = readFileSync(`/proc/${this.pid}/status`, 'utf8');
+      const match = /^VmHWM:\s+(\d+)\s+kB/m.exec(status);
+      if (match?.[1] !== undefined) this.peakKb = Number(match[1]);
+    } catch {
+      // the process is gone or /proc is unavailable: keep the last reading
+    }
+  }
+
+  /** Peak resident memory in MB (rounded up), as Lambda's "Max Memory Used". */
+  get maxMemoryUsedMb(): number | undefined {
+    return this.peakKb === undefined ? undefined : Math.ceil(this.peakKb / 1024);
+  }
+}

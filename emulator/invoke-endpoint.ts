@@ -1,0 +1,165 @@
+// The local invoke endpoint of AWS's Runtime Interface Emulator, so that tools written for it
+// (curl scripts, SAM-style clients) work against us:
+//   POST /2015-03-31/functions/function/invocations                 (buffered)
+//   POST /2021-11-15/functions/function/response-streaming-invocations (streamed as it arrives)
+import { randomUUID } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { InvocationOutcome, InvokeOptions } from './invocation.ts';
+import { apiError } from './service-errors.ts';
+
+export interface Invoker {
+  invoke(payload: string | Buffer, options?: InvokeOptions): Promise<InvocationOutcome>;
+}
+
+export interface InvokeEndpointOptions {
+  /** Default '127.0.0.1'. */
+  host?: string;
+  /** Default 8080, as in AWS's emulator; 0 picks a free port. */
+  port?: number;
+  /** Where REPORT lines go; default: standard error. */
+  log?: (line: string) => void;
+}
+
+const INVOKE_PATH = '/2015-03-31/functions/function/invocations';
+const STREAMING_PATH = '/2021-11-15/functions/function/response-streaming-invocations';
+const ERROR_TRAILERS = 'X-Amz-Function-Error, Lambda-Runtime-Function-Error-Type, Lambda-Runtime-Function-Error-Body';
+
+export class InvokeEndpoint {
+  private readonly invoker: Invoker;
+  private readonly server: http.Server;
+  private readonly log: (line: string) => void;
+
+  static async start(invoker: Invoker, options: InvokeEndpointOptions = {}): Promise<InvokeEndpoint> {
+    const endpoint = new InvokeEndpoint(invoker, options);
+    await new Promise<void>((resolve, reject) => {
+      endpoint.server.once('error', reject);
+      endpoint.server.listen(options.port ?? 8080, options.host ?? '127.0.0.1', () => {
+        endpoint.server.off('error', reject);
+        resolve();
+      });
+    });
+    return endpoint;
+  }
+
+  private constructor(invoker: Invoker, options: InvokeEndpointOptions) {
+    this.invoker = invoker;
+    this.log = options.log ?? ((line) => process.stderr.write(`${line}\n`));
+    this.server = http.createServer((req, res) => {
+      this.handle(req, res).catch((error: unknown) => {
+        if (res.headersSent) return void res.destroy();
+        sendJson(res, 500, apiError('EmulatorError', String(error)));
+      });
+    });
+  }
+
+  get port(): number {
+    return (this.server.address() as AddressInfo).port;
+  }
+
+  get url(): string {
+    const address = this.server.address() as AddressInfo;
+    return `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
+  }
+
+  async close(): Promise<void> {
+    if (!this.server.listening) return;
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    this.server.closeAllConnections();
+    await closed;
+  }
+
+  private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const path = (req.url ?? '').split('?')[0];
+    const chunks: Buffer[] = [];
+    for await (const chunk of req as AsyncIterable<Buffer>) chunks.push(chunk);
+    const payload = Buffer.concat(chunks);
+    if (req.method !== 'POST' || (path !== INVOKE_PATH && path !== STREAMING_PATH)) {
+      return sendJson(res, 404, apiError('ResourceNotFoundException', `Unknown path: ${req.method} ${req.url}; POST to ${INVOKE_PATH}`));
+    }
+    const options = invokeOptions(req);
+    if (typeof options === 'string') return sendJson(res, 400, options);
+    if (path === STREAMING_PATH) return this.stream(payload, options, res);
+    const outcome = await this.invoker.invoke(payload, options);
+    this.log(outcome.report);
+    const headers: Record<string, string> = {
+      'Content-Type': outcome.headers['content-type'] ?? 'application/json',
+      'X-Amzn-RequestId': outcome.requestId,
+    };
+    if (outcome.kind !== 'response') headers['X-Amz-Function-Error'] = 'Unhandled';
+    res.writeHead(200, { ...headers, 'Content-Length': String(outcome.body.length) });
+    res.end(outcome.body);
+  }
+
+  /** Forwards the runtime's streamed body piece by piece; an error after the first byte becomes
+   * trailers, one before it a buffered error answer. */
+  private async stream(payload: Buffer, options: InvokeOptions, res: http.ServerResponse): Promise<void> {
+    let started = false;
+    const outcome = await this.invoker.invoke(payload, {
+      ...options,
+      onResponseStart: (headers) => {
+        started = true;
+        res.writeHead(200, {
+          'Content-Type': headers['content-type'] ?? 'application/octet-stream',
+          'X-Amzn-RequestId': options.requestId ?? '',
+          Trailer: ERROR_TRAILERS,
+        });
+        res.flushHeaders();
+      },
+      onChunk: (data) => {
+        if (!res.destroyed) res.write(data);
+      },
+    });
+    this.log(outcome.report);
+    if (res.destroyed) return;
+    if (!started) {
+      const headers: Record<string, string> = {
+        'Content-Type': outcome.headers['content-type'] ?? 'application/json',
+        'X-Amzn-RequestId': outcome.requestId,
+      };
+      if (outcome.kind !== 'response') headers['X-Amz-Function-Error'] = 'Unhandled';
+      res.writeHead(200, { ...headers, 'Content-Length': String(outcome.body.length) });
+      res.end(outcome.body);
+      return;
+    }
+    if (outcome.kind !== 'response') {
+      res.addTrailers({
+        'X-Amz-Function-Error': 'Unhandled',
+        'Lambda-Runtime-Function-Error-Type': outcome.errorType ?? outcome.recordedErrorType ?? 'Runtime.Unknown',
+        'Lambda-Runtime-Function-Error-Body': outcome.body.toString('base64'),
+      });
+    }
+    res.end();
+  }
+}
+
+/** Maps the AWS Invoke API headers onto the Runtime API's; a string is a 400 body. */
+function invokeOptions(req: http.IncomingMessage): InvokeOptions | string {
+  const options: InvokeOptions = { requestId: randomUUID() };
+  const clientContext = header(req, 'x-amz-client-context');
+  if (clientContext !== undefined) {
+    // The Invoke API carries the client context as base64 of its JSON; the runtime gets raw JSON.
+    const json = Buffer.from(clientContext, 'base64').toString('utf8');
+    try {
+      JSON.parse(json);
+    } catch {
+      return apiError('InvalidRequestContentException', 'X-Amz-Client-Context must be the base64 encoding of a JSON object');
+    }
+    options.clientContext = json;
+  }
+  const traceId = header(req, 'x-amzn-trace-id');
+  if (traceId !== undefined) options.traceId = traceId;
+  const tenantId = header(req, 'x-amz-tenant-id');
+  if (tenantId !== undefined) options.tenantId = tenantId;
+  return options;
+}
+
+function header(req: http.IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value.join(', ') : value;
+}
+
+function sendJson(res: http.ServerResponse, status: number, body: string): void {
+  res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(body)) });
+  res.end(body);
+}

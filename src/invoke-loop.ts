@@ -1,0 +1,66 @@
+// The loop: GET /next → call the handler → POST /response or /error, forever.
+
+import type { EmptyEventLoop } from './empty-event-loop.ts';
+import { LambdaError, MALFORMED_EVENT } from './errors.ts';
+import type { RuntimeEnvironment } from './environment.ts';
+import type { UserHandler } from './handler-loader.ts';
+import { runInvocation } from './invocation.ts';
+import type { InvocationScope } from './invocation-scope.ts';
+import { report, reportError } from './report.ts';
+import { RuntimeApiError } from './runtime-api.ts';
+import type { Invocation, RuntimeApiClient } from './runtime-api.ts';
+import { runStreamingInvocation } from './streaming-invocation.ts';
+
+export interface InvokeLoopOptions {
+  client: RuntimeApiClient;
+  handler: UserHandler;
+  /** Set when the handler was marked by streamifyResponse. */
+  streaming: { highWaterMark?: number } | undefined;
+  environment: RuntimeEnvironment;
+  scope: InvocationScope;
+  /** Undefined when invocations run concurrently. */
+  emptyLoop: EmptyEventLoop | undefined;
+  /** `_X_AMZN_TRACE_ID` is process-wide, so it is only kept when one invocation runs at a time. */
+  setTraceEnvironment: boolean;
+}
+
+/** Runs until the Runtime API fails in a way the loop cannot survive; resolves with that error. */
+export async function runInvokeLoop(options: InvokeLoopOptions): Promise<RuntimeApiError> {
+  const { client, scope } = options;
+  for (;;) {
+    const invocation = await client.next();
+    if (invocation instanceof RuntimeApiError) return invocation;
+    const failure = await scope.run(invocation, () => handleInvocation(invocation, options));
+    if (failure) return failure;
+  }
+}
+
+async function handleInvocation(
+  invocation: Invocation,
+  options: InvokeLoopOptions,
+): Promise<RuntimeApiError | undefined> {
+  const { client, handler, environment } = options;
+  if (options.setTraceEnvironment) {
+    if (invocation.traceId === undefined) delete process.env._X_AMZN_TRACE_ID;
+    else process.env._X_AMZN_TRACE_ID = invocation.traceId;
+  }
+  let event: unknown;
+  try {
+    event = JSON.parse(invocation.body.toString('utf8'));
+  } catch (error) {
+    return reportError(
+      client,
+      invocation.requestId,
+      new LambdaError(
+        MALFORMED_EVENT,
+        `The event of request ${invocation.requestId} is not valid JSON (${String(error)}); the handler was not called. ` +
+          'Invoke the function with a JSON payload.',
+      ),
+    );
+  }
+  if (options.streaming) {
+    return runStreamingInvocation(handler, event, invocation, environment, client, options.streaming);
+  }
+  const outcome = await runInvocation(handler, event, invocation, environment, options.emptyLoop);
+  return report(client, invocation.requestId, outcome);
+}

@@ -1,0 +1,49 @@
+// Process-level failures: an exception or rejection nobody caught is reported to the Runtime API
+// as the current invocation's error (or as the init error before the first invocation), then the
+// process exits so Lambda can start a fresh sandbox. Exit codes match AWS's runtime.
+
+import { LambdaError, UNHANDLED_PROMISE_REJECTION, toErrorBody } from './errors.ts';
+import type { InvocationScope } from './invocation-scope.ts';
+import { logRuntimeError } from './logging.ts';
+import type { RuntimeApiClient } from './runtime-api.ts';
+
+export const UNCAUGHT_EXCEPTION_EXIT_CODE = 129;
+export const UNHANDLED_REJECTION_EXIT_CODE = 128;
+
+export function handleProcessFailures(client: RuntimeApiClient, scope: InvocationScope): void {
+  let exiting = false;
+
+  const reportAndExit = (error: unknown, exitCode: number): void => {
+    if (exiting) return;
+    exiting = true;
+    const requestId = scope.current().requestId;
+    const body = toErrorBody(error);
+    const posted = requestId === undefined ? client.initError(body) : client.fail(requestId, body);
+    posted.finally(() => process.exit(exitCode));
+  };
+
+  process.on('uncaughtException', (error) => {
+    logRuntimeError('Uncaught Exception', error);
+    reportAndExit(error, UNCAUGHT_EXCEPTION_EXIT_CODE);
+  });
+  process.on('unhandledRejection', (reason) => {
+    const error = unhandledRejection(reason);
+    logRuntimeError('Unhandled Promise Rejection', error);
+    reportAndExit(error, UNHANDLED_REJECTION_EXIT_CODE);
+  });
+}
+
+function unhandledRejection(reason: unknown): LambdaError {
+  let message: string;
+  try {
+    message = String(reason);
+  } catch {
+    message = Object.prototype.toString.call(reason);
+  }
+  const error = new LambdaError(UNHANDLED_PROMISE_REJECTION, message, { cause: reason });
+  // The rejection's own stack says where it came from; ours would only point here.
+  if (reason instanceof Error && typeof reason.stack === 'string') {
+    error.stack = `${UNHANDLED_PROMISE_REJECTION}: ${message}\n${reason.stack.split('\n').slice(1).join('\n')}`;
+  }
+  return error;
+}

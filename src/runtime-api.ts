@@ -1,0 +1,159 @@
+// RuntimeApiClient: the Lambda Runtime API calls the loop makes, over a pluggable transport.
+
+import { errorTypeHeader } from './errors.ts';
+import type { ErrorBody } from './errors.ts';
+import { TransportError } from './transport.ts';
+import type { ClientRequest } from 'node:http';
+import type { HeaderMap, StreamingTransport, Transport, TransportResponse } from './transport.ts';
+
+const VERSION = '/2018-06-01';
+const NEXT_PATH = `${VERSION}/runtime/invocation/next`;
+const INVOCATION_PREFIX = `${VERSION}/runtime/invocation/`;
+const INIT_ERROR_PATH = `${VERSION}/runtime/init/error`;
+const JSON_HEADERS = Object.freeze({ 'Content-Type': 'application/json' });
+const STREAM_TRAILERS = 'Lambda-Runtime-Function-Error-Type, Lambda-Runtime-Function-Error-Body';
+
+/** One event as handed out by `/next`. */
+export interface Invocation {
+  requestId: string;
+  deadlineMs: number;
+  invokedFunctionArn: string | undefined;
+  traceId: string | undefined;
+  clientContext: string | undefined;
+  cognitoIdentity: string | undefined;
+  tenantId: string | undefined;
+  body: Buffer;
+}
+
+/** The Runtime API answered, but not with success. `status` 0 means it could not be reached. */
+export class RuntimeApiError extends Error {
+  override name = 'RuntimeApiError';
+  readonly status: number;
+  readonly responseBody: string;
+  constructor(message: string, status: number, responseBody: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.status = status;
+    this.responseBody = responseBody;
+  }
+}
+
+/** A result post either went through or says why not. */
+export type PostOutcome = { ok: true } | RuntimeApiError;
+
+const POSTED: PostOutcome = Object.freeze({ ok: true as const });
+
+export class RuntimeApiClient {
+  readonly #transport: Transport;
+  readonly #streaming: () => StreamingTransport;
+  readonly #runtimeApi: string;
+
+  /** `streaming` is asked for only when a streaming handler first writes. */
+  constructor(transport: Transport, streaming: () => StreamingTransport, runtimeApi: string) {
+    this.#transport = transport;
+    this.#streaming = streaming;
+    this.#runtimeApi = runtimeApi;
+  }
+
+  /** Long-polls for the next event. No client-side timeout: the wait can legitimately last hours. */
+  async next(): Promise<Invocation | RuntimeApiError> {
+    let res;
+    try {
+      res = await this.#transport.request('GET', NEXT_PATH, undefined, undefined);
+    } catch (error) {
+      return this.#unreachable('GET', NEXT_PATH, error);
+    }
+    if (res.status !== 200) {
+      const text = res.body.toString('utf8');
+      return new RuntimeApiError(
+        `GET ${NEXT_PATH} answered ${res.status} ${text}`.trimEnd(),
+        res.status,
+        text,
+      );
+    }
+    const h = res.headers;
+    const requestId = header(h, 'lambda-runtime-aws-request-id');
+    if (!requestId) {
+      return new RuntimeApiError(
+        `GET ${NEXT_PATH} answered without a Lambda-Runtime-Aws-Request-Id header, so no result could ever be reported for that event`,
+        res.status,
+        '',
+      );
+    }
+    return {
+      requestId,
+      deadlineMs: Number(header(h, 'lambda-runtime-deadline-ms')),
+      invokedFunctionArn: header(h, 'lambda-runtime-invoked-function-arn'),
+      traceId: header(h, 'lambda-runtime-trace-id'),
+      clientContext: header(h, 'lambda-runtime-client-context'),
+      cognitoIdentity: header(h, 'lambda-runtime-cognito-identity'),
+      tenantId: header(h, 'lambda-runtime-aws-tenant-id'),
+      body: res.body,
+    };
+  }
+
+  respond(requestId: string, json: string): Promise<PostOutcome> {
+    return this.#post(`${INVOCATION_PREFIX}${encodeURIComponent(requestId)}/response`, JSON_HEADERS, json);
+  }
+
+  fail(requestId: string, error: ErrorBody): Promise<PostOutcome> {
+    return this.#post(
+      `${INVOCATION_PREFIX}${encodeURIComponent(requestId)}/error`,
+      errorHeaders(error),
+      JSON.stringify(error),
+    );
+  }
+
+  initError(error: ErrorBody): Promise<PostOutcome> {
+    return this.#post(INIT_ERROR_PATH, errorHeaders(error), JSON.stringify(error));
+  }
+
+  /** Opens the streaming response POST; the caller writes and ends `request`. */
+  streamResponse(requestId: string, contentType: string): { request: ClientRequest; posted: Promise<PostOutcome> } {
+    const path = `${INVOCATION_PREFIX}${encodeURIComponent(requestId)}/response`;
+    const opened = this.#streaming().openStream(path, {
+      'Content-Type': contentType,
+      'Lambda-Runtime-Function-Response-Mode': 'streaming',
+      'Transfer-Encoding': 'chunked',
+      Trailer: STREAM_TRAILERS,
+    });
+    return { request: opened.request, posted: opened.response.then((res) => this.#checked(path, res), (error: unknown) => this.#unreachable('POST', path, error)) };
+  }
+
+  async #post(path: string, headers: Record<string, string>, body: string): Promise<PostOutcome> {
+    let res;
+    try {
+      res = await this.#transport.request('POST', path, headers, body);
+    } catch (error) {
+      return this.#unreachable('POST', path, error);
+    }
+    return this.#checked(path, res);
+  }
+
+  #checked(path: string, res: TransportResponse): PostOutcome {
+    if (res.status >= 200 && res.status < 300) return POSTED;
+    const text = res.body.toString('utf8');
+    return new RuntimeApiError(`POST ${path} answered ${res.status} ${text}`.trimEnd(), res.status, text);
+  }
+
+  #unreachable(method: string, path: string, error: unknown): RuntimeApiError {
+    const detail = error instanceof TransportError ? error.message : `${method} ${path} failed: ${String(error)}`;
+    return new RuntimeApiError(
+      `Cannot reach the Lambda Runtime API at ${this.#runtimeApi}: ${detail}`,
+      0,
+      '',
+      { cause: error },
+    );
+  }
+}
+
+function errorHeaders(error: ErrorBody): Record<string, string> {
+  return {
+    'Content-Type': 'application/json',
+    'Lambda-Runtime-Function-Error-Type': errorTypeHeader(error),
+  };
+}
+
+function header(headers: HeaderMap, name: string): string | undefined {
+  const value = headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}

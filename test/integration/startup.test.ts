@@ -1,0 +1,78 @@
+// Contract §1: start-up environment and the awslambda global.
+import { afterAll, describe, expect, test } from 'vitest';
+import { TRANSPORTS, describeOutcome, fixturePath, invokeOnce, runDirect, stopAll } from './harness.ts';
+
+afterAll(stopAll);
+
+const FIXTURE = fixturePath('startup');
+
+describe.concurrent('required environment', () => {
+  test('missing AWS_LAMBDA_RUNTIME_API: a message naming the variable, non-zero exit', async () => {
+    const run = await runDirect({ _HANDLER: 'index.handler', LAMBDA_TASK_ROOT: FIXTURE }, FIXTURE);
+    const output = run.stdout + run.stderr;
+    expect(run.signal, output).toBeNull();
+    expect(run.code).not.toBe(0);
+    expect(output).toContain('AWS_LAMBDA_RUNTIME_API');
+    expect(output).toContain('host:port');
+    expect(output).not.toContain('basic_string');
+    expect(run.durationMs).toBeLessThan(5_000);
+  });
+
+  test('missing _HANDLER: a message naming the variable, non-zero exit', async () => {
+    const run = await runDirect({ AWS_LAMBDA_RUNTIME_API: '127.0.0.1:9', LAMBDA_TASK_ROOT: FIXTURE }, FIXTURE);
+    const output = run.stdout + run.stderr;
+    expect(run.signal, output).toBeNull();
+    expect(run.code).not.toBe(0);
+    expect(output).toContain('_HANDLER');
+    expect(output).toContain('index.handler');
+    expect(output).not.toContain('basic_string');
+    expect(run.durationMs).toBeLessThan(5_000);
+  });
+});
+
+describe.concurrent('task root and globals', () => {
+  test('LAMBDA_TASK_ROOT defaults to the current directory', async () => {
+    const { emulator, outcome } = await invokeOnce('startup', 'index.handler', '{}', { LAMBDA_TASK_ROOT: undefined });
+    expect(outcome.kind, describeOutcome(outcome, emulator)).toBe('response');
+    expect(outcome.json()).toMatchObject({ cwd: FIXTURE });
+  });
+
+  test('globalThis.awslambda has streamifyResponse and HttpResponseStream before user code runs', async () => {
+    const { emulator, outcome } = await invokeOnce('startup', 'index.handler');
+    expect(outcome.kind, describeOutcome(outcome, emulator)).toBe('response');
+    expect(outcome.json()).toMatchObject({
+      seenAtLoad: { hasAwslambda: true, streamifyResponse: 'function', HttpResponseStream: 'function' },
+    });
+  });
+
+  test.each(['1', 'true'])('AWS_LAMBDA_NODEJS_NO_GLOBAL_AWSLAMBDA=%s leaves no awslambda global', async (value) => {
+    const { emulator, outcome } = await invokeOnce('startup', 'index.handler', '{}', { AWS_LAMBDA_NODEJS_NO_GLOBAL_AWSLAMBDA: value });
+    expect(outcome.kind, describeOutcome(outcome, emulator)).toBe('response');
+    expect(outcome.json()).toMatchObject({
+      seenAtLoad: { hasAwslambda: false, streamifyResponse: 'undefined', HttpResponseStream: 'undefined' },
+    });
+  });
+});
+
+describe.concurrent('LAMBDA_BOOTSTRAP_TRANSPORT', () => {
+  // undici's fetch announces itself (user-agent: node, sec-fetch-mode); node:http sends neither,
+  // which shows the switch really changes the client on the wire.
+  test.each(TRANSPORTS)('%s is the client that talks to the Runtime API', async (transport) => {
+    const { emulator, outcome } = await invokeOnce('startup', 'index.handler', '{}', {}, { transport });
+    expect(outcome.kind, describeOutcome(outcome, emulator)).toBe('response');
+    const agents = new Set(emulator.requests.map((r) => r.headers['user-agent'] ?? '(none)'));
+    expect([...agents]).toEqual([transport === 'fetch' ? 'node' : '(none)']);
+  });
+
+  test('an unknown transport: a message naming the variable and its values, non-zero exit', async () => {
+    const run = await runDirect(
+      { AWS_LAMBDA_RUNTIME_API: '127.0.0.1:9', _HANDLER: 'index.handler', LAMBDA_TASK_ROOT: FIXTURE, LAMBDA_BOOTSTRAP_TRANSPORT: 'carrier-pigeon' },
+      FIXTURE,
+    );
+    const output = run.stdout + run.stderr;
+    expect(run.code, output).not.toBe(0);
+    expect(output).toContain('LAMBDA_BOOTSTRAP_TRANSPORT');
+    expect(output).toContain('carrier-pigeon');
+    expect(output).not.toContain('ECONNREFUSED');
+  });
+});
