@@ -42,6 +42,13 @@ function patchOrThrow(path: string, check: boolean): string[] {
   return result.report.changes;
 }
 
+// V8 otherwise sizes its heap for a 256 MB+ machine even in a 128 MB function. The managed
+// runtime passes --max-old-space-size = 90% of AWS_LAMBDA_FUNCTION_MEMORY_SIZE on node's command
+// line; a single executable cannot change its flags per start without re-executing itself
+// (~30 ms), but Lambda's sandbox memory IS the function's memory, so the same 90% taken from the
+// machine (Node reads cgroup limits too) gives the same limit at no start-up cost.
+export const HEAP_FLAGS = ['--max-old-space-size-percentage=90'];
+
 export function buildSea(options: SeaOptions): void {
   const { bundle, output, useCodeCache, log } = options;
   if (!existsSync(bundle)) throw new BuildStepError(`sea: ${bundle} does not exist: run \`node build/bundle.ts\` (make bundle) first`);
@@ -58,10 +65,15 @@ export function buildSea(options: SeaOptions): void {
   const changes = patchOrThrow(partial, false);
   log(`sea: stripped and patched node (${changes.length} glibc compatibility changes)`);
 
-  writeFileSync(
-    config,
-    `${JSON.stringify({ main: bundle, output: blob, disableExperimentalSEAWarning: true, useSnapshot: false, useCodeCache }, null, 2)}\n`,
-  );
+  const seaConfig = {
+    main: bundle,
+    output: blob,
+    disableExperimentalSEAWarning: true,
+    useSnapshot: false,
+    useCodeCache,
+    execArgv: HEAP_FLAGS,
+  };
+  writeFileSync(config, `${JSON.stringify(seaConfig, null, 2)}\n`);
   // The blob must come from the very node it is injected into (same version, same V8 flags).
   run('sea blob', partial, ['--experimental-sea-config', config]);
   run('postject', PINNED_NODE, [POSTJECT_CLI, partial, 'NODE_SEA_BLOB', blob, '--sentinel-fuse', SEA_FUSE, '--overwrite']);
