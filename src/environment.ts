@@ -11,6 +11,8 @@ export interface RuntimeEnvironment {
   /** How many invocations may run at once (Lambda Managed Instances); 1 = the classic loop. */
   maxConcurrency: number;
   installGlobalAwsLambda: boolean;
+  /** Register for SIGTERM even when no listener exists at the end of init. */
+  forceGracefulShutdown: boolean;
   transport: TransportName;
   functionName: string | undefined;
   functionVersion: string | undefined;
@@ -61,6 +63,7 @@ export function readEnvironment(
     taskRoot: env.LAMBDA_TASK_ROOT || cwd,
     maxConcurrency,
     installGlobalAwsLambda: !isTrue(env.AWS_LAMBDA_NODEJS_NO_GLOBAL_AWSLAMBDA),
+    forceGracefulShutdown: isTrue(env.LAMBDA_BOOTSTRAP_GRACEFUL_SHUTDOWN),
     transport,
     functionName: env.AWS_LAMBDA_FUNCTION_NAME,
     functionVersion: env.AWS_LAMBDA_FUNCTION_VERSION,

@@ -11,7 +11,8 @@ export interface ErrorBody {
 export class LambdaError extends Error {
   constructor(errorType: string, message: string, options?: { cause?: unknown }) {
     super(message, options);
-    this.name = errorType;
+    // Non-enumerable like Error's own name, so logged error JSON does not repeat it.
+    Object.defineProperty(this, 'name', { value: errorType, writable: true, configurable: true });
   }
 }
 
@@ -26,7 +27,7 @@ export const MALFORMED_EVENT = 'Runtime.MalformedEvent';
 export const MALFORMED_INVOKE_HEADER = 'Runtime.MalformedInvokeHeader';
 export const INVALID_STREAMING_OPERATION = 'Runtime.InvalidStreamingOperation';
 export const RESPONSE_SIZE_TOO_LARGE = 'Function.ResponseSizeTooLarge';
-export const CALLBACK_HANDLER_NOT_SUPPORTED = 'Runtime.CallbackHandlerNotSupported';
+export const CALLBACK_HANDLER_DEPRECATED = 'Runtime.CallbackHandlerDeprecated';
 
 export const NODE_JS_EXIT_MESSAGE =
   'The Lambda runtime client detected an unexpected Node.js exit code. This is most commonly caused by a Promise that was never settled. For more information, see https://nodejs.org/docs/latest/api/process.html#exit-codes';

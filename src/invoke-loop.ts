@@ -5,6 +5,7 @@ import { LambdaError, MALFORMED_EVENT } from './errors.ts';
 import type { RuntimeEnvironment } from './environment.ts';
 import type { UserHandler } from './handler-loader.ts';
 import { runInvocation } from './invocation.ts';
+import type { InFlight } from './in-flight.ts';
 import type { InvocationScope } from './invocation-scope.ts';
 import { report, reportError } from './report.ts';
 import { RuntimeApiError } from './runtime-api.ts';
@@ -18,21 +19,28 @@ export interface InvokeLoopOptions {
   streaming: { highWaterMark?: number } | undefined;
   environment: RuntimeEnvironment;
   scope: InvocationScope;
+  inFlight: InFlight;
   /** Undefined when invocations run concurrently. */
   emptyLoop: EmptyEventLoop | undefined;
   /** `_X_AMZN_TRACE_ID` is process-wide, so it is only kept when one invocation runs at a time. */
   setTraceEnvironment: boolean;
 }
 
-/** Runs until the Runtime API fails in a way the loop cannot survive; resolves with that error. */
-export async function runInvokeLoop(options: InvokeLoopOptions): Promise<RuntimeApiError> {
-  const { client, scope } = options;
-  for (;;) {
+/**
+ * Runs until the Runtime API fails in a way the loop cannot survive (resolves with that error) or
+ * until the process stops taking work after a fatal error (resolves with undefined).
+ */
+export async function runInvokeLoop(options: InvokeLoopOptions): Promise<RuntimeApiError | undefined> {
+  const { client, scope, inFlight } = options;
+  while (inFlight.accepting) {
     const invocation = await client.next();
     if (invocation instanceof RuntimeApiError) return invocation;
+    inFlight.begin(invocation.requestId);
     const failure = await scope.run(invocation, () => handleInvocation(invocation, options));
+    inFlight.end(invocation.requestId);
     if (failure) return failure;
   }
+  return undefined;
 }
 
 async function handleInvocation(

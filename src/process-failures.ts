@@ -3,6 +3,7 @@
 // process exits so Lambda can start a fresh sandbox. Exit codes match AWS's runtime.
 
 import { LambdaError, UNHANDLED_PROMISE_REJECTION, toErrorBody } from './errors.ts';
+import type { InFlight } from './in-flight.ts';
 import type { InvocationScope } from './invocation-scope.ts';
 import { logRuntimeError } from './logging.ts';
 import type { RuntimeApiClient } from './runtime-api.ts';
@@ -10,26 +11,32 @@ import type { RuntimeApiClient } from './runtime-api.ts';
 export const UNCAUGHT_EXCEPTION_EXIT_CODE = 129;
 export const UNHANDLED_REJECTION_EXIT_CODE = 128;
 
-export function handleProcessFailures(client: RuntimeApiClient, scope: InvocationScope): void {
+export function handleProcessFailures(
+  client: RuntimeApiClient,
+  scope: InvocationScope,
+  inFlight: InFlight,
+): void {
   let exiting = false;
 
-  const reportAndExit = (error: unknown, exitCode: number): void => {
+  // Other invocations in flight (Managed Instances) still finish and post their results.
+  const reportAndExit = async (error: unknown, exitCode: number): Promise<void> => {
     if (exiting) return;
     exiting = true;
     const requestId = scope.current().requestId;
     const body = toErrorBody(error);
-    const posted = requestId === undefined ? client.initError(body) : client.fail(requestId, body);
-    posted.finally(() => process.exit(exitCode));
+    await (requestId === undefined ? client.initError(body) : client.fail(requestId, body));
+    await inFlight.drain(requestId);
+    process.exit(exitCode);
   };
 
   process.on('uncaughtException', (error) => {
     logRuntimeError('Uncaught Exception', error);
-    reportAndExit(error, UNCAUGHT_EXCEPTION_EXIT_CODE);
+    void reportAndExit(error, UNCAUGHT_EXCEPTION_EXIT_CODE);
   });
   process.on('unhandledRejection', (reason) => {
     const error = unhandledRejection(reason);
     logRuntimeError('Unhandled Promise Rejection', error);
-    reportAndExit(error, UNHANDLED_REJECTION_EXIT_CODE);
+    void reportAndExit(error, UNHANDLED_REJECTION_EXIT_CODE);
   });
 }
 

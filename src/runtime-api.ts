@@ -10,6 +10,8 @@ const VERSION = '/2018-06-01';
 const NEXT_PATH = `${VERSION}/runtime/invocation/next`;
 const INVOCATION_PREFIX = `${VERSION}/runtime/invocation/`;
 const INIT_ERROR_PATH = `${VERSION}/runtime/init/error`;
+const EXTENSION_REGISTER_PATH = '/2020-01-01/extension/register';
+const NO_EVENTS = JSON.stringify({ events: [] });
 const JSON_HEADERS = Object.freeze({ 'Content-Type': 'application/json' });
 const STREAM_TRAILERS = 'Lambda-Runtime-Function-Error-Type, Lambda-Runtime-Function-Error-Body';
 
@@ -105,6 +107,11 @@ export class RuntimeApiClient {
 
   initError(error: ErrorBody): Promise<PostOutcome> {
     return this.#post(INIT_ERROR_PATH, errorHeaders(error), JSON.stringify(error));
+  }
+
+  /** Registers an internal extension that subscribes to no events (it only makes Lambda send SIGTERM). */
+  registerExtension(name: string): Promise<PostOutcome> {
+    return this.#post(EXTENSION_REGISTER_PATH, { 'Content-Type': 'application/json', 'Lambda-Extension-Name': name }, NO_EVENTS);
   }
 
   /** Opens the streaming response POST; the caller writes and ends `request`. */
