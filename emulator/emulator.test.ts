@@ -1,6 +1,8 @@
 // The Emulator driving a real process: environment, REPORT line, init errors, exits, timeouts,
 // respawns, concurrency, streaming and shutdown, with a small stand-in runtime (test-helpers.ts).
 import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, describe, expect, test } from 'vitest';
 import { Emulator } from './emulator.ts';
 import { startStandIn, stopAll, tempDir, waitUntil, writeStandIn } from './test-helpers.ts';
@@ -234,6 +236,29 @@ describe('streaming responses', () => {
     expect(outcome.json()).toEqual({ errorType: 'Function.StreamBroke', errorMessage: 'mid-stream' });
     expect(outcome.trailers['lambda-runtime-function-error-type']).toBe('Function.StreamBroke');
     expect(outcome.chunks.map((c) => c.data.toString()).join('')).toBe('partial');
+  });
+
+  test('onChunk returning a promise holds the runtime back until it settles (back-pressure)', async () => {
+    const emulator = await startStandIn();
+    const piece = 'y'.repeat(1024 * 1024);
+    let holdEndMs = Number.POSITIVE_INFINITY;
+    let calls = 0;
+    const outcome = await emulator.invoke(JSON.stringify({ action: 'stream', chunks: Array(8).fill(piece) }), {
+      onChunk: () => {
+        calls += 1;
+        if (calls > 1) return undefined;
+        return sleep(600).then(() => {
+          holdEndMs = performance.now();
+        });
+      },
+    });
+    expect(outcome.kind).toBe('response');
+    expect(outcome.body.length).toBe(8 * 1024 * 1024);
+    const [first, ...rest] = outcome.chunks;
+    expect(rest.length).toBeGreaterThan(0);
+    // Nothing more was read from the runtime while the first piece was held.
+    for (const chunk of rest) expect(chunk.atMs).toBeGreaterThanOrEqual(holdEndMs);
+    expect(holdEndMs - (first?.atMs ?? 0)).toBeGreaterThanOrEqual(590);
   });
 
   test('a large streamed body (20 MB) arrives whole', async () => {

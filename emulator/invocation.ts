@@ -22,8 +22,10 @@ export interface InvokeOptions {
   invokedFunctionArn?: string;
   /** Called when the runtime starts a streaming response POST (its request headers, lower-cased). */
   onResponseStart?: (headers: Record<string, string>) => void;
-  /** Called for every piece of a streamed response body as it arrives. */
-  onChunk?: (data: Buffer, atMs: number) => void;
+  /** Called for every piece of a streamed response body as it arrives. A returned promise holds
+   * back the runtime's further bytes until it settles (the back-pressure of a slow caller); any
+   * other return value is ignored. */
+  onChunk?: (data: Buffer, atMs: number) => unknown;
 }
 
 export type OutcomeKind = 'response' | 'error' | 'init-error' | 'exited' | 'timeout';
@@ -103,10 +105,11 @@ export class Invocation {
     });
   }
 
-  addChunk(data: Buffer): void {
+  /** Records a piece; a promise back means the caller wants no more bytes until it settles. */
+  addChunk(data: Buffer): unknown {
     const atMs = performance.now();
     this.chunks.push({ atMs, data });
-    this.options.onChunk?.(data, atMs);
+    return this.options.onChunk?.(data, atMs);
   }
 
   /** Joins the streamed pieces into one body and points each chunk at its slice of it, so the

@@ -2,6 +2,8 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
+import { performance } from 'node:perf_hooks';
+import type { InvocationOutcome, InvokeOptions } from './invocation.ts';
 import { InvokeEndpoint } from './invoke-endpoint.ts';
 import { startStandIn, stopAll, tempDir } from './test-helpers.ts';
 
@@ -112,6 +114,49 @@ describe('streaming invocations', () => {
       errorType: 'Function.Oops',
       errorMessage: 'late failure',
     });
+  });
+
+  test('a slow caller slows the runtime down: the emulator reads no faster than the caller takes', async () => {
+    const emulator = await startStandIn();
+    const outcomes: InvocationOutcome[] = [];
+    const invoker = {
+      invoke: async (payload: string | Buffer, options?: InvokeOptions): Promise<InvocationOutcome> => {
+        const outcome = await emulator.invoke(payload, options);
+        outcomes.push(outcome);
+        return outcome;
+      },
+    };
+    const endpoint = await InvokeEndpoint.start(invoker, { port: 0, log: () => {} });
+    endpoints.push(endpoint);
+    const total = 40 * 1024 * 1024;
+    const event = { action: 'stream', chunks: Array(40).fill('z'.repeat(1024 * 1024)) };
+    const http = await import('node:http');
+    const { received, resumedAtMs } = await new Promise<{ received: number; resumedAtMs: number }>((resolve, reject) => {
+      const req = http.request(`${endpoint.url}${STREAM}`, { method: 'POST' }, (res) => {
+        let count = 0;
+        let resumedAt = 0;
+        res.once('data', (piece: Buffer) => {
+          count += piece.length;
+          // Take nothing for a while: the emulator must stop reading from the runtime meanwhile.
+          res.pause();
+          setTimeout(() => {
+            resumedAt = performance.now();
+            res.on('data', (more: Buffer) => (count += more.length));
+            res.resume();
+          }, 800);
+        });
+        res.on('end', () => resolve({ received: count, resumedAtMs: resumedAt }));
+        res.on('error', reject);
+      });
+      req.on('error', reject);
+      req.end(JSON.stringify(event));
+    });
+    expect(received).toBe(total);
+    const outcome = outcomes[0];
+    expect(outcome?.kind).toBe('response');
+    const readWhilePaused = (outcome?.chunks ?? []).filter((c) => c.atMs < resumedAtMs).reduce((n, c) => n + c.data.length, 0);
+    // Socket buffers on both sides hold a few MB; the rest had to wait for the caller.
+    expect(readWhilePaused).toBeLessThan(total / 2);
   });
 
   test('a buffered answer to a streaming invoke is passed through', async () => {

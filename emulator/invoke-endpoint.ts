@@ -107,7 +107,8 @@ export class InvokeEndpoint {
         res.flushHeaders();
       },
       onChunk: (data) => {
-        if (!res.destroyed) res.write(data);
+        if (res.destroyed || res.write(data)) return undefined;
+        return drained(res);
       },
     });
     this.log(outcome.report);
@@ -157,6 +158,19 @@ function invokeOptions(req: http.IncomingMessage): InvokeOptions | string {
 function header(req: http.IncomingMessage, name: string): string | undefined {
   const value = req.headers[name];
   return Array.isArray(value) ? value.join(', ') : value;
+}
+
+/** Resolves when `res` can take more bytes, or when it is gone (then nothing waits for it). */
+function drained(res: http.ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
 }
 
 function sendJson(res: http.ServerResponse, status: number, body: string): void {

@@ -261,11 +261,23 @@ export class RuntimeApiServer {
     invocation.resultInProgress = true;
     invocation.options.onResponseStart?.(record.headers);
     let received = 0;
+    // Pieces the caller has not taken yet: while any is pending, the runtime's bytes stay in the
+    // socket, so a slow caller slows the runtime down as it does on Lambda.
+    let pending = 0;
     const complete = await new Promise<boolean>((resolve) => {
       req.on('data', (data: Buffer) => {
         received += data.length;
         // Past the limit the bytes are counted, not kept.
-        if (received <= MAX_STREAMED_RESPONSE_BYTES) invocation.addChunk(data);
+        if (received > MAX_STREAMED_RESPONSE_BYTES) return;
+        const taken = invocation.addChunk(data);
+        if (!(taken instanceof Promise)) return;
+        pending += 1;
+        req.pause();
+        const release = (): void => {
+          pending -= 1;
+          if (pending === 0) req.resume();
+        };
+        taken.then(release, release);
       });
       req.once('end', () => resolve(true));
       req.once('close', () => resolve(req.complete));
