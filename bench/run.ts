@@ -1,0 +1,284 @@
+// make bench: measures dist/bootstrap against the floor and its peers in ONE run, interleaved
+// (each round runs every runtime in a fresh random order; round 1 is discarded as warm-up), and
+// writes bench/results/latest.{md,json,svg}.
+// Usage: node bench/run.ts [--smoke] [--baseline <old dist/bootstrap>] [--rounds N] [--starts N]
+//                          [--warm N] [--invokes N] [--out DIR]
+// BASELINE=<path> works like --baseline: a before/after comparison of two builds in one run.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { join, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
+import { LeanRuntimeApi } from './driver.ts';
+import { measureThroughEmulator } from './emulator-check.ts';
+import { describeMachine } from './machine.ts';
+import { measureCold, measureSession, measureStart, timeToExit } from './measure.ts';
+import type { ColdSample, SessionSample, StartSample } from './measure.ts';
+import { writeMarkdown } from './report-markdown.ts';
+import { writeSvg } from './report-svg.ts';
+import type { BenchResults, MetricKey, RuntimeResult, Settings } from './results.ts';
+import { BENCH_DIR, MEMORY_SIZE_MB, WORK_DIR, binaryRuntime, bunRuntime, bundleRuntime, floorRuntime, isUnavailable, ricRuntime } from './runtimes.ts';
+import type { Runtime, Unavailable } from './runtimes.ts';
+import { buildRic, coldCopies, compileWithBun, findBun, findVmtouch, installPeers, layerZipBytes, snapshotDist } from './setup.ts';
+import { shuffle, summarize } from './stats.ts';
+
+interface Options {
+  smoke: boolean;
+  baseline: string | undefined;
+  rounds: number;
+  starts: number;
+  warmInvokes: number;
+  totalInvokes: number;
+  out: string;
+}
+
+function parseOptions(argv: string[]): Options {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      smoke: { type: 'boolean', default: false },
+      baseline: { type: 'string' },
+      rounds: { type: 'string' },
+      starts: { type: 'string' },
+      warm: { type: 'string' },
+      invokes: { type: 'string' },
+      out: { type: 'string' },
+    },
+  });
+  const smoke = values.smoke === true;
+  const count = (name: string, text: string | undefined, fallback: number, min: number): number => {
+    if (text === undefined) return fallback;
+    const n = Number(text);
+    if (!Number.isInteger(n) || n < min) throw new Error(`--${name} must be a whole number ≥ ${min}, got '${text}'`);
+    return n;
+  };
+  const warmInvokes = count('warm', values.warm, smoke ? 100 : 2_000, 1);
+  const options: Options = {
+    smoke,
+    baseline: values.baseline ?? (process.env.BASELINE || undefined),
+    rounds: count('rounds', values.rounds, smoke ? 3 : 8, 2),
+    starts: count('starts', values.starts, smoke ? 1 : 3, 0),
+    warmInvokes,
+    totalInvokes: count('invokes', values.invokes, smoke ? 300 : 20_000, 3 + warmInvokes),
+    out: resolve(values.out ?? (smoke ? join(WORK_DIR, 'smoke') : join(BENCH_DIR, 'results'))),
+  };
+  return options;
+}
+
+/** Everything measured about one runtime: samples per metric, from the kept rounds. */
+class Samples {
+  readonly values = new Map<MetricKey, number[]>();
+  failure: string | undefined;
+  add(key: MetricKey, value: number): void {
+    const list = this.values.get(key) ?? [];
+    list.push(value);
+    this.values.set(key, list);
+  }
+}
+
+type Task =
+  | { kind: 'start'; runtime: Runtime }
+  | { kind: 'session'; runtime: Runtime }
+  | { kind: 'cold'; runtime: Runtime }
+  | { kind: 'emulator'; runtime: Runtime };
+
+function collectRuntimes(options: Options, log: (line: string) => void): { runtimes: Runtime[]; unavailable: Unavailable[]; notes: string[] } {
+  const found: (Runtime | Unavailable)[] = [floorRuntime()];
+  const notes: string[] = [];
+  const dist = snapshotDist();
+  found.push(binaryRuntime('binary', 'dist/bootstrap', join(dist, 'bootstrap')));
+  if (!options.smoke) {
+    found.push(binaryRuntime('binary-fetch', 'dist/bootstrap, fetch transport', join(dist, 'bootstrap'), { LAMBDA_BOOTSTRAP_TRANSPORT: 'fetch' }));
+  }
+  if (options.baseline !== undefined) found.push(binaryRuntime('baseline', `baseline ${options.baseline}`, resolve(options.baseline)));
+  found.push(bundleRuntime(dist));
+
+  const install = !options.smoke;
+  const peers = installPeers(install, log);
+  if (!peers.ok) {
+    found.push({ id: 'ric', label: 'aws-lambda-ric (node 24)', reason: peers.reason }, { id: 'bun', label: 'bun --compile bootstrap.ts', reason: peers.reason });
+  } else {
+    const ric = buildRic(install, log);
+    found.push(ric.ok ? ricRuntime(ric.value) : { id: 'ric', label: 'aws-lambda-ric (node 24)', reason: ric.reason });
+    const bun = findBun();
+    const compiled = bun.ok ? compileWithBun(bun.value) : bun;
+    found.push(compiled.ok ? bunRuntime(compiled.value) : { id: 'bun', label: 'bun --compile bootstrap.ts', reason: compiled.reason });
+  }
+  const runtimes = found.filter((r): r is Runtime => !isUnavailable(r));
+  // Deflating a 100 MB executable takes seconds: only the full run sizes the layer zips.
+  if (!options.smoke) {
+    const zipped = new Map<string, number>();
+    for (const runtime of runtimes) {
+      const binary = runtime.files.bootstrap;
+      if (binary === undefined) continue;
+      if (!zipped.has(binary)) zipped.set(binary, layerZipBytes(binary));
+      runtime.artifact.layerZipBytes = zipped.get(binary);
+    }
+  }
+  const unavailable = found.filter(isUnavailable);
+  for (const u of unavailable) log(`unavailable: ${u.label}: ${u.reason}`);
+  return { runtimes, unavailable, notes };
+}
+
+function fmt(ms: number): string {
+  return ms.toFixed(1);
+}
+
+async function main(argv: string[]): Promise<number> {
+  const options = parseOptions(argv);
+  const log = (line: string): void => console.log(line);
+  const began = performance.now();
+  const machine = describeMachine();
+  log(`bench: ${options.smoke ? 'smoke' : 'full'} run on ${machine.cpu} (${machine.cores} cores), ${machine.kernel}, node ${machine.node}, load ${machine.loadAverage.start.toFixed(2)}`);
+
+  const { runtimes, unavailable, notes } = collectRuntimes(options, log);
+  const reference = runtimes.find((r) => r.id === 'binary');
+  if (reference === undefined) {
+    console.error('bench: dist/bootstrap is missing: run `make bootstrap` first');
+    return 1;
+  }
+  const vmtouch = findVmtouch(!options.smoke, log);
+  if (!vmtouch.ok) notes.push(`cold disk not measured: ${vmtouch.reason}`);
+  const copies = new Map<string, Record<string, string>>();
+  if (vmtouch.ok) for (const runtime of runtimes) copies.set(runtime.id, coldCopies(runtime));
+
+  const samples = new Map<string, Samples>(runtimes.map((r) => [r.id, new Samples()]));
+  const emulatorSamples = { firstNextMs: [] as number[], firstResponseMs: [] as number[], perInvokeUs: [] as number[], leanPerInvokeUs: [] as number[] };
+  const emulatorInvokes = Math.min(options.warmInvokes, 2_000);
+  const addSession = (s: Samples, id: string, r: SessionSample): void => {
+    s.add('warmRoundTripUs', r.warmRoundTripUs);
+    s.add('invocationsPerSecond', r.invocationsPerSecond);
+    s.add('cpuPerInvokeMs', r.cpuPerInvokeMs);
+    s.add('rssAfter3Mb', r.rssAfter3Mb);
+    s.add('rssAfterAllMb', r.rssAfterAllMb);
+    if (id === 'binary') emulatorSamples.leanPerInvokeUs.push(1e6 / r.invocationsPerSecond);
+  };
+  const api = await LeanRuntimeApi.start();
+  const settings: Settings = {
+    mode: options.smoke ? 'smoke' : 'full',
+    rounds: options.rounds,
+    warmInvokes: options.warmInvokes,
+    totalInvokes: options.totalInvokes,
+    memorySizeMb: MEMORY_SIZE_MB,
+    driver: 'bench/driver.ts (lean Runtime API on 127.0.0.1); bench/emulator-check.ts compares the full Emulator',
+  };
+  log(`bench: ${runtimes.map((r) => r.id).join(', ')}; ${options.rounds} rounds (first discarded), ${options.starts + 1} starts + ${options.totalInvokes} invokes per runtime per round`);
+
+  try {
+    for (let round = 1; round <= options.rounds; round++) {
+      const keep = round > 1;
+      const roundStart = performance.now();
+      const active = runtimes.filter((r) => samples.get(r.id)?.failure === undefined);
+      const nodeRuntimes = active.filter((r) => r.role !== 'floor');
+      const tasks: Task[] = [];
+      for (let i = 0; i < options.starts; i++) tasks.push(...shuffle([...active]).map((runtime): Task => ({ kind: 'start', runtime })));
+      const sessions: Task[] = nodeRuntimes.map((runtime) => ({ kind: 'session', runtime }));
+      if (!options.smoke && samples.get('binary')?.failure === undefined) sessions.push({ kind: 'emulator', runtime: reference });
+      tasks.push(...shuffle(sessions));
+      if (vmtouch.ok) tasks.push(...shuffle([...active]).map((runtime): Task => ({ kind: 'cold', runtime })));
+
+      const firstNext = new Map<string, number>();
+      for (const task of tasks) {
+        const s = samples.get(task.runtime.id)!;
+        if (s.failure !== undefined) continue;
+        try {
+          if (task.kind === 'emulator') {
+            const e = await measureThroughEmulator(task.runtime, emulatorInvokes);
+            if (keep) {
+              emulatorSamples.firstNextMs.push(e.firstNextMs);
+              emulatorSamples.firstResponseMs.push(e.firstResponseMs);
+              emulatorSamples.perInvokeUs.push(e.perInvokeUs);
+            }
+          } else if (task.kind === 'cold') {
+            const c: ColdSample = await measureCold(task.runtime, copies.get(task.runtime.id)!, api, vmtouch.ok ? vmtouch.value : '');
+            if (keep) {
+              s.add('coldFirstNextMs', c.firstNextMs);
+              s.add('coldResidentMb', c.residentMb);
+            }
+          } else if (task.runtime.role === 'floor') {
+            const ms = await timeToExit(task.runtime.launch(task.runtime.files));
+            firstNext.set(task.runtime.id, ms);
+            if (keep) s.add('firstNextMs', ms);
+          } else {
+            const r: StartSample = task.kind === 'start' ? await measureStart(task.runtime, api) : await measureSession(task.runtime, api, options).then((session) => {
+              if (keep) addSession(s, task.runtime.id, session);
+              return session;
+            });
+            firstNext.set(task.runtime.id, r.firstNextMs);
+            if (!keep) continue;
+            s.add('firstNextMs', r.firstNextMs);
+            s.add('firstResponseMs', r.firstResponseMs);
+          }
+        } catch (error) {
+          const reason = error instanceof Error ? error.message : String(error);
+          s.failure = `round ${round}, ${task.kind}: ${reason}`;
+          log(`bench: ${task.runtime.label} failed and is dropped from later rounds: ${reason}`);
+        }
+      }
+      const seconds = ((performance.now() - roundStart) / 1000).toFixed(1);
+      const line = active.map((r) => `${r.id} ${firstNext.has(r.id) ? fmt(firstNext.get(r.id)!) : '-'}`).join(', ');
+      log(`round ${round}/${options.rounds}${keep ? '' : ' (warm-up, discarded)'}: first /next ms: ${line} [${seconds} s]`);
+    }
+  } finally {
+    await api.close();
+  }
+
+  machine.loadAverage.end = loadavg()[0];
+  const results: BenchResults = {
+    schema: 1,
+    date: new Date().toISOString(),
+    durationS: Math.round((performance.now() - began) / 1000),
+    machine,
+    settings,
+    reference: 'binary',
+    runtimes: runtimes.map((runtime): RuntimeResult => {
+      const s = samples.get(runtime.id)!;
+      const metrics: RuntimeResult['metrics'] = {};
+      for (const [key, values] of s.values) {
+        const summary = summarize(values);
+        if (summary !== undefined) metrics[key] = summary;
+      }
+      return { id: runtime.id, label: runtime.label, role: runtime.role, artifact: runtime.artifact, metrics, failure: s.failure };
+    }),
+    unavailable,
+    emulatorCheck: options.smoke
+      ? undefined
+      : {
+          runtime: 'binary',
+          invokes: emulatorInvokes,
+          emulator: {
+            firstNextMs: summarize(emulatorSamples.firstNextMs),
+            firstResponseMs: summarize(emulatorSamples.firstResponseMs),
+            perInvokeUs: summarize(emulatorSamples.perInvokeUs),
+          },
+          leanPerInvokeUs: summarize(emulatorSamples.leanPerInvokeUs),
+        },
+    notes: [
+      ...notes,
+      'floor: `node -e 0` is timed from spawn to exit; it has no /next.',
+      'CPU per invoke: /proc/<pid>/stat utime+stime over every invoke after the third, divided by their count.',
+      'cold disk: each runtime starts from private copies of its files (node, script, addon or binary) just evicted with vmtouch -e.',
+      'aws-lambda-ric runs with the managed nodejs runtime flags: --expose-gc --max-http-header-size 81920 and heap sizes from the memory size.',
+    ],
+  };
+
+  mkdirSync(options.out, { recursive: true });
+  writeFileSync(join(options.out, 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
+  const markdown = writeMarkdown(results);
+  writeFileSync(join(options.out, 'latest.md'), markdown);
+  writeFileSync(join(options.out, 'latest.svg'), writeSvg(results));
+  log('');
+  log(markdown);
+  log(`bench: wrote ${join(options.out, 'latest.{md,json,svg}')} in ${results.durationS} s`);
+  const broken = results.runtimes.filter((r) => r.failure !== undefined && r.role === 'ours');
+  return broken.length > 0 ? 1 : 0;
+}
+
+if (import.meta.main) {
+  try {
+    process.exitCode = await main(process.argv.slice(2));
+  } catch (error) {
+    console.error(`bench: ${error instanceof Error ? error.message : String(error)}`);
+    process.exitCode = 1;
+  }
+}
