@@ -13,10 +13,8 @@ import { concurrentScope, sequentialScope } from './src/invocation-scope.ts';
 import { runInvokeLoop } from './src/invoke-loop.ts';
 import { logConfigFromEnvironment, patchConsole } from './src/logging.ts';
 import { handleProcessFailures } from './src/process-failures.ts';
-import { RuntimeApiClient } from './src/runtime-api.ts';
+import { createRuntimeApiClient } from './src/runtime-api-client.ts';
 import { enableGracefulShutdown } from './src/shutdown.ts';
-import { createFetchTransport } from './src/transport-fetch.ts';
-import { createHttpTransport } from './src/transport-http.ts';
 
 const CALLBACK_WITH_CONCURRENCY =
   'ERROR: AWS Lambda does not support callback-based function handlers with Lambda Managed Instances ' +
@@ -34,14 +32,7 @@ async function main(): Promise<void> {
   const scope = concurrent ? concurrentScope() : sequentialScope();
   patchConsole(logConfigFromEnvironment(process.env), scope.current);
 
-  const api = environment.runtimeApi;
-  const http = createHttpTransport(api);
-  // Streaming needs request trailers, which fetch cannot send: it always goes over node:http.
-  const client = new RuntimeApiClient(
-    environment.transport === 'fetch' ? createFetchTransport(api) : http,
-    () => http,
-    api,
-  );
+  const client = createRuntimeApiClient(environment.runtimeApi, environment.transport);
   const inFlight = new InFlight();
   handleProcessFailures(client, scope, inFlight);
   if (environment.installGlobalAwsLambda) installAwsLambdaGlobal();

@@ -67,10 +67,11 @@ function parseHeaderJson(value: string | undefined, headerName: string): unknown
   if (value === undefined || value === '') return undefined;
   try {
     return JSON.parse(value);
-  } catch (error) {
+  } catch {
+    // The parser's message would quote the header, which may carry the caller's secrets.
     return new LambdaError(
       MALFORMED_INVOKE_HEADER,
-      `The ${headerName} header of this invocation is not valid JSON (${String(error)}); ` +
+      `The ${headerName} header of this invocation is not valid JSON (${value.length} characters); ` +
         'the handler was not called. Check the client context or identity the caller sent.',
     );
   }

@@ -1,6 +1,9 @@
 // The environment variables the runtime reads, validated once at start-up.
 
-export type TransportName = 'http' | 'fetch';
+export type TransportName = 'http' | 'net' | 'fetch';
+
+// Chosen by `make bench` (see README, "Transports").
+export const DEFAULT_TRANSPORT: TransportName = 'http';
 
 export interface RuntimeEnvironment {
   /** `host:port` of the Runtime API, no scheme. */
@@ -35,7 +38,7 @@ export function readEnvironment(
     return new EnvironmentError(
       'AWS_LAMBDA_RUNTIME_API is not set. It must hold the host:port of the Lambda Runtime API ' +
         '(for example 127.0.0.1:9001, no scheme). Lambda sets it for you; when running locally, ' +
-        'start the runtime through the emulator (npm run emulator) or set it yourself.',
+        'start the runtime through the emulator (make run, or npm run emulator -- --help) or set it yourself.',
     );
   }
   if (/^[a-z]+:\/\//i.test(runtimeApi) || /[\s/]/.test(runtimeApi)) {
@@ -89,9 +92,9 @@ function parseConcurrency(value: string | undefined): number | EnvironmentError 
 }
 
 function parseTransport(value: string | undefined): TransportName | EnvironmentError {
-  if (value === undefined || value === '' || value === 'http') return 'http';
-  if (value === 'fetch') return 'fetch';
+  if (value === undefined || value === '') return DEFAULT_TRANSPORT;
+  if (value === 'http' || value === 'net' || value === 'fetch') return value;
   return new EnvironmentError(
-    `LAMBDA_BOOTSTRAP_TRANSPORT is '${value}', but it must be 'http' (the default) or 'fetch'.`,
+    `LAMBDA_BOOTSTRAP_TRANSPORT is '${value}', but it must be 'http', 'net' or 'fetch' (default '${DEFAULT_TRANSPORT}').`,
   );
 }

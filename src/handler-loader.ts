@@ -42,7 +42,9 @@ export function parseHandlerName(handler: string): HandlerName | LambdaError {
   const moduleRoot = slash === -1 ? '' : handler.slice(0, slash);
   const base = handler.slice(slash + 1);
   const dot = base.indexOf('.');
-  if (dot === -1) return new LambdaError(MALFORMED_HANDLER_NAME, 'Bad handler');
+  // An empty module name ('.handler', 'dir/.handler') would name the directory itself plus an
+  // extension, i.e. a file outside it.
+  if (dot <= 0) return new LambdaError(MALFORMED_HANDLER_NAME, 'Bad handler');
   return {
     moduleRoot,
     moduleName: base.slice(0, dot),
@@ -141,8 +143,14 @@ function walk(root: unknown, path: readonly string[]): unknown {
   return value;
 }
 
+// Any failure (ENAMETOOLONG, EACCES, ENOTDIR) means "not a candidate": resolution goes on, and
+// Node's own resolution reports Runtime.ImportModuleError if nothing is found.
 function isFile(path: string): boolean {
-  return statSync(path, { throwIfNoEntry: false })?.isFile() ?? false;
+  try {
+    return statSync(path, { throwIfNoEntry: false })?.isFile() ?? false;
+  } catch {
+    return false;
+  }
 }
 
 // Node decides .js/.ts format by the nearest package.json; like AWS's runtime we stop at a

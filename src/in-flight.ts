@@ -10,6 +10,11 @@ export class InFlight {
     return this.#accepting;
   }
 
+  /** Whether this invocation is still running (its result not yet reported). */
+  has(requestId: string): boolean {
+    return this.#requestIds.has(requestId);
+  }
+
   begin(requestId: string): void {
     this.#requestIds.add(requestId);
   }

@@ -55,14 +55,15 @@ async function handleInvocation(
   let event: unknown;
   try {
     event = JSON.parse(invocation.body.toString('utf8'));
-  } catch (error) {
+  } catch {
+    // The parser's message quotes the payload, and the runtime never logs event content.
     return reportError(
       client,
       invocation.requestId,
       new LambdaError(
         MALFORMED_EVENT,
-        `The event of request ${invocation.requestId} is not valid JSON (${String(error)}); the handler was not called. ` +
-          'Invoke the function with a JSON payload.',
+        `The event of request ${invocation.requestId} is not valid JSON (${invocation.body.length} bytes); ` +
+          'the handler was not called. Invoke the function with a JSON payload.',
       ),
     );
   }

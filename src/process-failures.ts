@@ -24,7 +24,10 @@ export function handleProcessFailures(
     exiting = true;
     const requestId = scope.current().requestId;
     const body = toErrorBody(error);
-    await (requestId === undefined ? client.initError(body) : client.fail(requestId, body));
+    if (requestId === undefined) await client.initError(body);
+    // A failure after the invocation reported its result (a stray timer) is only logged:
+    // the service accepts one result per invocation.
+    else if (inFlight.has(requestId)) await client.fail(requestId, body);
     await inFlight.drain(requestId);
     process.exit(exitCode);
   };

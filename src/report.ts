@@ -60,11 +60,12 @@ function tooLarge(bytes: number): LambdaError {
 }
 
 // 4xx on a result post is the service refusing that one result (stale id, second result):
-// the sandbox is still usable. 5xx means the container is going away.
+// the sandbox is still usable. 5xx means the container is going away, and a connection that
+// fails (status 0) means the Runtime API is gone: both end the process.
 export function checkPost(posted: PostOutcome, requestId: string, what: string): RuntimeApiError | undefined {
   if (!(posted instanceof RuntimeApiError)) return undefined;
   console.error(
     `The Runtime API did not accept the ${what} for request ${requestId}: ${posted.message}`,
   );
-  return posted.status >= 500 ? posted : undefined;
+  return posted.status >= 500 || posted.status === 0 ? posted : undefined;
 }

@@ -67,7 +67,7 @@ export class RuntimeApiClient {
     if (res.status !== 200) {
       const text = res.body.toString('utf8');
       return new RuntimeApiError(
-        `GET ${NEXT_PATH} answered ${res.status} ${text}`.trimEnd(),
+        `The Lambda Runtime API at ${this.#runtimeApi} answered GET ${NEXT_PATH} with ${res.status} ${text}`.trimEnd(),
         res.status,
         text,
       );
@@ -76,7 +76,7 @@ export class RuntimeApiClient {
     const requestId = header(h, 'lambda-runtime-aws-request-id');
     if (!requestId) {
       return new RuntimeApiError(
-        `GET ${NEXT_PATH} answered without a Lambda-Runtime-Aws-Request-Id header, so no result could ever be reported for that event`,
+        `The Lambda Runtime API at ${this.#runtimeApi} answered GET ${NEXT_PATH} without a Lambda-Runtime-Aws-Request-Id header, so no result could ever be reported for that event`,
         res.status,
         '',
       );
@@ -139,7 +139,11 @@ export class RuntimeApiClient {
   #checked(path: string, res: TransportResponse): PostOutcome {
     if (res.status >= 200 && res.status < 300) return POSTED;
     const text = res.body.toString('utf8');
-    return new RuntimeApiError(`POST ${path} answered ${res.status} ${text}`.trimEnd(), res.status, text);
+    return new RuntimeApiError(
+      `The Lambda Runtime API at ${this.#runtimeApi} answered POST ${path} with ${res.status} ${text}`.trimEnd(),
+      res.status,
+      text,
+    );
   }
 
   #unreachable(method: string, path: string, error: unknown): RuntimeApiError {

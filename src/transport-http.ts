@@ -1,13 +1,14 @@
 // Runtime API transport over node:http with one kept-alive connection per concurrent caller.
 // Loaded at start-up far faster than the built-in fetch (undici), and it can send trailers.
 
-import { Agent, request as httpRequest } from 'node:http';
 import type { ClientRequest, IncomingMessage } from 'node:http';
 import { TransportError, parseHostAndPort } from './transport.ts';
 import type { StreamingTransport, Transport, TransportResponse } from './transport.ts';
 
 export function createHttpTransport(runtimeApi: string): Transport & StreamingTransport {
   const { host, port } = parseHostAndPort(runtimeApi);
+  // Loaded here rather than at the top: with another transport, only a streaming handler needs it.
+  const { Agent, request: httpRequest } = process.getBuiltinModule('node:http');
   // Idle kept-alive sockets are unref'd by the agent, so they never hold the event loop open:
   // callbackWaitsForEmptyEventLoop depends on that.
   const agent = new Agent({ keepAlive: true, scheduling: 'lifo' });
