@@ -108,8 +108,14 @@ function resolvePackage(taskRoot: string, name: HandlerName): ResolvedModule {
       `Error: Cannot find module '${name.moduleName}': it resolves to ${file}, and .json and .node files cannot be handler modules`,
     );
   }
-  const format = file.endsWith('.mjs') || file.endsWith('.mts') ? 'module' : file.endsWith('.cjs') || file.endsWith('.cts') ? 'commonjs' : nearestPackageIsModule(dirname(file)) ? 'module' : 'commonjs';
-  return { file, format };
+  return { file, format: formatOf(file) };
+}
+
+// How Node itself decides for a file that package resolution found.
+function formatOf(file: string): ModuleFormat {
+  if (file.endsWith('.mjs') || file.endsWith('.mts')) return 'module';
+  if (file.endsWith('.cjs') || file.endsWith('.cts')) return 'commonjs';
+  return nearestPackageIsModule(dirname(file)) ? 'module' : 'commonjs';
 }
 
 async function loadModule(found: ResolvedModule): Promise<unknown> {

@@ -1,0 +1,131 @@
+// RuntimeApiClient over the fetch transport, with msw intercepting fetch: the calls' paths,
+// headers and bodies, and how each Runtime API answer becomes a value.
+import { http, HttpResponse } from 'msw';
+import { setupServer } from 'msw/node';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { RuntimeApiClient, RuntimeApiError } from '../../src/runtime-api.ts';
+import { createFetchTransport } from '../../src/transport-fetch.ts';
+import type { StreamingTransport } from '../../src/transport.ts';
+
+const API = '127.0.0.1:9001';
+const BASE = `http://${API}/2018-06-01/runtime`;
+const server = setupServer();
+const noStreaming = (): StreamingTransport => {
+  throw new Error('not used here');
+};
+const client = new RuntimeApiClient(createFetchTransport(API), noStreaming, API);
+
+beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
+afterEach(() => server.resetHandlers());
+afterAll(() => server.close());
+
+interface Seen {
+  url: string;
+  headers: Headers;
+  body: string;
+}
+function record(method: 'get' | 'post', url: string, response: () => Response): Seen[] {
+  const seen: Seen[] = [];
+  server.use(
+    http[method](url, async ({ request }) => {
+      seen.push({ url: request.url, headers: request.headers, body: await request.text() });
+      return response();
+    }),
+  );
+  return seen;
+}
+
+describe('next()', () => {
+  it('maps every /next header and keeps the body as bytes', async () => {
+    record('get', `${BASE}/invocation/next`, () =>
+      new HttpResponse('{"a":1}', {
+        headers: {
+          'Lambda-Runtime-Aws-Request-Id': 'req-1',
+          'Lambda-Runtime-Deadline-Ms': '1700000000000',
+          'Lambda-Runtime-Invoked-Function-Arn': 'arn:aws:lambda:us-east-1:1:function:f',
+          'Lambda-Runtime-Trace-Id': 'Root=1-abc',
+          'Lambda-Runtime-Client-Context': '{"custom":{}}',
+          'Lambda-Runtime-Cognito-Identity': '{"cognitoIdentityId":"id"}',
+          'Lambda-Runtime-Aws-Tenant-Id': 'tenant-7',
+        },
+      }),
+    );
+    const invocation = await client.next();
+    expect(invocation).toEqual({
+      requestId: 'req-1',
+      deadlineMs: 1700000000000,
+      invokedFunctionArn: 'arn:aws:lambda:us-east-1:1:function:f',
+      traceId: 'Root=1-abc',
+      clientContext: '{"custom":{}}',
+      cognitoIdentity: '{"cognitoIdentityId":"id"}',
+      tenantId: 'tenant-7',
+      body: Buffer.from('{"a":1}'),
+    });
+  });
+
+  it('a 500 is an error value naming the address, status and body', async () => {
+    record('get', `${BASE}/invocation/next`, () => HttpResponse.json({ errorType: 'X' }, { status: 500 }));
+    const result = await client.next();
+    expect(result).toBeInstanceOf(RuntimeApiError);
+    expect((result as RuntimeApiError).status).toBe(500);
+    expect((result as RuntimeApiError).message).toBe(
+      `The Lambda Runtime API at ${API} answered GET /2018-06-01/runtime/invocation/next with 500 {"errorType":"X"}`,
+    );
+  });
+
+  it('a response without a request id is an error value', async () => {
+    record('get', `${BASE}/invocation/next`, () => new HttpResponse('{}'));
+    const result = await client.next();
+    expect(result).toBeInstanceOf(RuntimeApiError);
+    expect((result as RuntimeApiError).message).toContain('without a Lambda-Runtime-Aws-Request-Id header');
+  });
+
+  it('a network failure is an error value with status 0', async () => {
+    server.use(http.get(`${BASE}/invocation/next`, () => HttpResponse.error()));
+    const result = await client.next();
+    expect(result).toBeInstanceOf(RuntimeApiError);
+    expect((result as RuntimeApiError).status).toBe(0);
+    expect((result as RuntimeApiError).message).toMatch(/^Cannot reach the Lambda Runtime API at 127\.0\.0\.1:9001: GET/);
+  });
+});
+
+describe('results', () => {
+  it('respond() posts JSON to the URL-encoded request id', async () => {
+    const seen = record('post', `${BASE}/invocation/:id/response`, () => HttpResponse.json({ status: 'OK' }, { status: 202 }));
+    expect(await client.respond('a/b#c%', '{"ok":true}')).toEqual({ ok: true });
+    expect(seen[0]!.url).toBe(`${BASE}/invocation/a%2Fb%23c%25/response`);
+    expect(seen[0]!.headers.get('content-type')).toBe('application/json');
+    expect(seen[0]!.body).toBe('{"ok":true}');
+  });
+
+  it('fail() sends the error type header and the error body', async () => {
+    const seen = record('post', `${BASE}/invocation/:id/error`, () => HttpResponse.json({ status: 'OK' }, { status: 202 }));
+    const body = { errorType: 'Function.Oops', errorMessage: 'no', trace: ['a', 'b'] };
+    expect(await client.fail('id-1', body)).toEqual({ ok: true });
+    expect(seen[0]!.headers.get('lambda-runtime-function-error-type')).toBe('Function.Oops');
+    expect(JSON.parse(seen[0]!.body)).toEqual(body);
+  });
+
+  it('initError() posts to /runtime/init/error', async () => {
+    const seen = record('post', `${BASE}/init/error`, () => HttpResponse.json({ status: 'OK' }, { status: 202 }));
+    const body = { errorType: 'Runtime.ImportModuleError', errorMessage: 'x', trace: [] };
+    expect(await client.initError(body)).toEqual({ ok: true });
+    expect(seen[0]!.headers.get('lambda-runtime-function-error-type')).toBe('Runtime.ImportModuleError');
+  });
+
+  it('a 413 comes back as an error value carrying the service body', async () => {
+    const service = '{"errorMessage":"Exceeded maximum allowed payload size (6291556 bytes).","errorType":"RequestEntityTooLarge"}';
+    record('post', `${BASE}/invocation/:id/response`, () => new HttpResponse(service, { status: 413 }));
+    const result = await client.respond('id', '"x"');
+    expect(result).toBeInstanceOf(RuntimeApiError);
+    expect((result as RuntimeApiError).status).toBe(413);
+    expect((result as RuntimeApiError).responseBody).toBe(service);
+  });
+
+  it('registerExtension() registers a no-op extension by name', async () => {
+    const seen = record('post', `http://${API}/2020-01-01/extension/register`, () => HttpResponse.json({}, { status: 200 }));
+    expect(await client.registerExtension('lambda-bootstrap')).toEqual({ ok: true });
+    expect(seen[0]!.headers.get('lambda-extension-name')).toBe('lambda-bootstrap');
+    expect(JSON.parse(seen[0]!.body)).toEqual({ events: [] });
+  });
+});
