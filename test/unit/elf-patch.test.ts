@@ -151,11 +151,19 @@ describe.skipIf(!hasCompiler)('glibc compatibility patch on compiled fixtures (n
     const r32 = patchGlibc(elf32);
     expect(r32).toBeInstanceOf(ElfError);
     expect((r32 as Error).message).toMatch(/not an ELF64 file/);
+    const riscv = Buffer.from(readFileSync(fixture('node-like')));
+    riscv.writeUInt16LE(243, 18); // e_machine = EM_RISCV
+    const rRiscv = patchGlibc(riscv);
+    expect(rRiscv).toBeInstanceOf(CompatError);
+    expect((rRiscv as Error).message).toBe(
+      'unsupported machine: e_machine 243; the glibc rules exist for x86_64 (e_machine 62), aarch64 (e_machine 183)',
+    );
+    // The aarch64 table needs GLIBC_2.17 entries, which an x86_64 program does not have.
     const arm = Buffer.from(readFileSync(fixture('node-like')));
     arm.writeUInt16LE(183, 18); // e_machine = EM_AARCH64
     const rArm = patchGlibc(arm);
     expect(rArm).toBeInstanceOf(CompatError);
-    expect((rArm as Error).message).toMatch(/unsupported machine: e_machine 183; the glibc rules exist for x86_64/);
+    expect((rArm as Error).message).toMatch(/has no GLIBC_2\.17 entry in \.gnu\.version_r/);
   });
 
   it('keeps the hidden bit out of version lookups', () => {

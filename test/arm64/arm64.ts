@@ -1,0 +1,19 @@
+// Shared by the arm64 suite (`make test-arm64`): dist/arm64/bootstrap runs under qemu-user, so
+// this suite only runs when asked for with BOOTSTRAP_ARCH=arm64; `make test` lists it as skipped.
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { DIST, TARGETS } from '../../build/arch.ts';
+
+export const ARM64 = TARGETS.arm64;
+export const RUN_ARM64 = process.env.BOOTSTRAP_ARCH === 'arm64';
+export const SKIPPED_BECAUSE = 'runs with `make test-arm64` (BOOTSTRAP_ARCH=arm64): dist/arm64/bootstrap under qemu-user';
+
+// Starting node under qemu takes about a second of CPU time (two CPUs here, shared).
+export const QEMU_TEST_TIMEOUT_MS = 120_000;
+
+export const arm64Binary = resolve(DIST, ARM64.binary);
+
+export function requireArm64Binary(): string {
+  if (!existsSync(arm64Binary)) throw new Error(`${arm64Binary} is missing: run make bootstrap ARCH=arm64 first`);
+  return arm64Binary;
+}
