@@ -3,7 +3,7 @@
 export type TransportName = 'http' | 'net' | 'fetch';
 
 // Chosen by `make bench` (see README, "Transports").
-export const DEFAULT_TRANSPORT: TransportName = 'http';
+export const DEFAULT_TRANSPORT: TransportName = 'net';
 
 export interface RuntimeEnvironment {
   /** `host:port` of the Runtime API, no scheme. */
