@@ -89,7 +89,8 @@ function collectRuntimes(options: Options, log: (line: string) => void): { runti
   found.push(binaryRuntime('binary', 'dist/bootstrap', join(dist, 'bootstrap')));
   if (!options.smoke) {
     found.push(binaryRuntime('binary-fetch', 'dist/bootstrap, fetch transport', join(dist, 'bootstrap'), { LAMBDA_BOOTSTRAP_TRANSPORT: 'fetch' }));
-    found.push(binaryRuntime('binary-net', 'dist/bootstrap, net transport', join(dist, 'bootstrap'), { LAMBDA_BOOTSTRAP_TRANSPORT: 'net' }));
+    // The default transport is net; http was the default before it, so it stays in the run as the baseline.
+    found.push(binaryRuntime('binary-http', 'dist/bootstrap, http transport', join(dist, 'bootstrap'), { LAMBDA_BOOTSTRAP_TRANSPORT: 'http' }));
   }
   if (options.baseline !== undefined) found.push(binaryRuntime('baseline', `baseline ${options.baseline}`, resolve(options.baseline)));
   found.push(bundleRuntime(dist));

@@ -22,16 +22,6 @@ export function nextCount(emulator: Emulator): number {
   return emulator.requests.filter((r) => r.method === 'GET' && r.path === NEXT_PATH).length;
 }
 
-export function isAlive(pid: number | undefined): boolean {
-  if (pid === undefined) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** The output with long runs of one character shortened, for readable assertion messages. */
 export function readable(output: string, max = 3_000): string {
   return output.replace(/(.)\1{200,}/g, (run, c: string) => `${c}…(${run.length} times)`).slice(-max);

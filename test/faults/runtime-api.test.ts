@@ -10,13 +10,14 @@ import {
   describeOutcome,
   errorBody,
   fixturePath,
+  isAlive,
   outputSettles,
   runDirect,
   startFunction,
   stopAll,
   textLines,
 } from '../integration/harness.ts';
-import { FIXTURE, exitWithin, isAlive, nextCount, postSummary, readable } from './helpers.ts';
+import { FIXTURE, exitWithin, nextCount, postSummary, readable } from './helpers.ts';
 
 afterAll(stopAll);
 

@@ -262,3 +262,14 @@ export async function nodeImportError(file: string): Promise<string> {
   await new Promise((r) => child.on('close', r));
   return out;
 }
+
+/** Whether a process with this pid still exists (signal 0 probes without killing). */
+export function isAlive(pid: number | undefined): boolean {
+  if (pid === undefined) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -7,6 +7,7 @@ import {
   describeOutcome,
   errorBody,
   fixturePath,
+  isAlive,
   outputSettles,
   runDirect,
   startFunction,
@@ -16,16 +17,6 @@ import {
 } from './harness.ts';
 
 afterAll(stopAll);
-
-function isAlive(pid: number | undefined): boolean {
-  if (pid === undefined) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe.concurrent('uncaught exceptions and unhandled rejections', () => {
   test('uncaughtException during an invoke: logged, posted as its error, exit 129', async () => {
