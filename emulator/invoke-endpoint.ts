@@ -82,13 +82,7 @@ export class InvokeEndpoint {
     if (path === STREAMING_PATH) return this.stream(payload, options, res);
     const outcome = await this.invoker.invoke(payload, options);
     this.log(outcome.report);
-    const headers: Record<string, string> = {
-      'Content-Type': outcome.headers['content-type'] ?? 'application/json',
-      'X-Amzn-RequestId': outcome.requestId,
-    };
-    if (outcome.kind !== 'response') headers['X-Amz-Function-Error'] = 'Unhandled';
-    res.writeHead(200, { ...headers, 'Content-Length': String(outcome.body.length) });
-    res.end(outcome.body);
+    sendBuffered(res, outcome);
   }
 
   /** Forwards the runtime's streamed body piece by piece; an error after the first byte becomes
@@ -114,13 +108,7 @@ export class InvokeEndpoint {
     this.log(outcome.report);
     if (res.destroyed) return;
     if (!started) {
-      const headers: Record<string, string> = {
-        'Content-Type': outcome.headers['content-type'] ?? 'application/json',
-        'X-Amzn-RequestId': outcome.requestId,
-      };
-      if (outcome.kind !== 'response') headers['X-Amz-Function-Error'] = 'Unhandled';
-      res.writeHead(200, { ...headers, 'Content-Length': String(outcome.body.length) });
-      res.end(outcome.body);
+      sendBuffered(res, outcome);
       return;
     }
     if (outcome.kind !== 'response') {
@@ -176,4 +164,16 @@ function drained(res: http.ServerResponse): Promise<void> {
 function sendJson(res: http.ServerResponse, status: number, body: string): void {
   res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(body)) });
   res.end(body);
+}
+
+/** The whole outcome in one answer, as Lambda's Invoke API gives it (function errors are 200 too). */
+function sendBuffered(res: http.ServerResponse, outcome: InvocationOutcome): void {
+  const headers: Record<string, string> = {
+    'Content-Type': outcome.headers['content-type'] ?? 'application/json',
+    'X-Amzn-RequestId': outcome.requestId,
+    'Content-Length': String(outcome.body.length),
+  };
+  if (outcome.kind !== 'response') headers['X-Amz-Function-Error'] = 'Unhandled';
+  res.writeHead(200, headers);
+  res.end(outcome.body);
 }
