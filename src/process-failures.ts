@@ -6,6 +6,7 @@ import { LambdaError, UNHANDLED_PROMISE_REJECTION, toErrorBody } from './errors.
 import type { InFlight } from './in-flight.ts';
 import type { InvocationScope } from './invocation-scope.ts';
 import { logRuntimeError } from './logging.ts';
+import { invocationXRayCause } from './report.ts';
 import type { RuntimeApiClient } from './runtime-api.ts';
 
 export const UNCAUGHT_EXCEPTION_EXIT_CODE = 129;
@@ -27,7 +28,7 @@ export function handleProcessFailures(
     if (requestId === undefined) await client.initError(body);
     // A failure after the invocation reported its result (a stray timer) is only logged:
     // the service accepts one result per invocation.
-    else if (inFlight.has(requestId)) await client.fail(requestId, body);
+    else if (inFlight.has(requestId)) await client.fail(requestId, body, invocationXRayCause(error));
     await inFlight.drain(requestId);
     process.exit(exitCode);
   };

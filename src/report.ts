@@ -10,6 +10,7 @@ import type { Outcome } from './invocation.ts';
 import { logRuntimeError } from './logging.ts';
 import { RuntimeApiError } from './runtime-api.ts';
 import type { PostOutcome, RuntimeApiClient } from './runtime-api.ts';
+import { xrayErrorCause, xrayErrorCauseHeader } from './xray-error-cause.ts';
 
 /** The largest buffered response the Runtime API accepts. */
 export const MAX_RESPONSE_BYTES = 6_291_556;
@@ -40,7 +41,13 @@ export async function reportError(
   error: unknown,
 ): Promise<RuntimeApiError | undefined> {
   logRuntimeError('Invoke Error', error);
-  return checkPost(await client.fail(requestId, toErrorBody(error)), requestId, 'error');
+  const posted = await client.fail(requestId, toErrorBody(error), invocationXRayCause(error));
+  return checkPost(posted, requestId, 'error');
+}
+
+/** The X-Ray cause header of an invocation error, if it has one. */
+export function invocationXRayCause(error: unknown): string | undefined {
+  return xrayErrorCauseHeader(xrayErrorCause(error, process.cwd()));
 }
 
 function stringifyResult(result: unknown): string | LambdaError {

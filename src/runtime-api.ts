@@ -97,10 +97,13 @@ export class RuntimeApiClient {
     return this.#post(`${INVOCATION_PREFIX}${encodeURIComponent(requestId)}/response`, JSON_HEADERS, json);
   }
 
-  fail(requestId: string, error: ErrorBody): Promise<PostOutcome> {
+  /** `xrayCause` is the ready `Lambda-Runtime-Function-XRay-Error-Cause` value, when there is one. */
+  fail(requestId: string, error: ErrorBody, xrayCause?: string): Promise<PostOutcome> {
+    const headers = errorHeaders(error);
+    if (xrayCause !== undefined) headers['Lambda-Runtime-Function-XRay-Error-Cause'] = xrayCause;
     return this.#post(
       `${INVOCATION_PREFIX}${encodeURIComponent(requestId)}/error`,
-      errorHeaders(error),
+      headers,
       JSON.stringify(error),
     );
   }
