@@ -1,5 +1,7 @@
 // The narrow seam between the Runtime API client and the HTTP stack that carries its calls.
 
+import type { ClientRequest } from 'node:http';
+
 export type HeaderMap = Record<string, string | string[] | undefined>;
 
 export interface TransportResponse {
@@ -48,5 +50,5 @@ export interface StreamingTransport {
   openStream(
     path: string,
     headers: Record<string, string>,
-  ): { request: import('node:http').ClientRequest; response: Promise<TransportResponse> };
+  ): { request: ClientRequest; response: Promise<TransportResponse> };
 }
