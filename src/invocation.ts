@@ -61,7 +61,7 @@ export function runInvocation(
       else complete({ ok: true, result }, context.callbackWaitsForEmptyEventLoop);
     };
 
-    // Nothing settled and nothing left to run: a forgotten promise, or a legacy handler that
+    // Nothing settled and nothing left to run: a forgotten promise, or a callback handler that
     // never called back (AWS posts null for those).
     emptyLoop?.arm(() => {
       if (returnedPromise) fail(new LambdaError(NODE_JS_EXIT, NODE_JS_EXIT_MESSAGE));
@@ -78,12 +78,12 @@ export function runInvocation(
     if (isThenable(returned)) {
       returnedPromise = true;
       returned.then(succeed, fail);
-    } else if (handler.length < 3 && (returned !== undefined || emptyLoop === undefined)) {
-      // Node 24 semantics: a plain value returned by a one- or two-parameter handler is the result.
+    } else if (handler.length < 3) {
+      // Node 24 semantics: whatever a one- or two-parameter handler returns (undefined → null)
+      // is the result, at once; it does not wait for timers or open sockets.
       if (!completed) succeed(returned);
     }
-    // Otherwise the handler settles through its callback or context, or when the event loop
-    // empties.
+    // A callback handler settles through its callback or context, or when the event loop empties.
   });
 }
 

@@ -130,6 +130,17 @@ describe.concurrent('handler styles', () => {
     expect(outcome.json()).toEqual({ sum: 42, requestId: 'two-params-2' });
   });
 
+  test('a synchronous handler returning nothing: null at once, without waiting for its pending timer', async () => {
+    const emulator = await startFunction('invocation', 'sync-busy.handler', {}, { waitForInit: true });
+    const outcome = await emulator.invoke('{}');
+    expect(outcome.kind, describeOutcome(outcome, emulator)).toBe('response');
+    expect(outcome.body.toString()).toBe('null');
+    await waitUntil(() => emulator.output.includes('handler returned'), 2_000, 'the handler log line');
+    // The result was posted while the timer was still pending: its line comes only later.
+    expect(emulator.output).not.toContain('timer fired');
+    await waitUntil(() => emulator.output.includes('timer fired'), 5_000, 'the timer log line');
+  });
+
   test('callback style with callbackWaitsForEmptyEventLoop true: posted after the pending timer ran', async () => {
     const emulator = await startFunction('invocation', 'callback-waits.handler', {}, { waitForInit: true });
     const outcome = await emulator.invoke('{}', { requestId: 'cb-waits' });
