@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { InvocationOutcome, InvokeOptions } from './invocation.ts';
+import { closeServer, hostAndPort } from './listening.ts';
 import { apiError } from './service-errors.ts';
 
 export interface Invoker {
@@ -58,15 +59,11 @@ export class InvokeEndpoint {
   }
 
   get url(): string {
-    const address = this.server.address() as AddressInfo;
-    return `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
+    return `http://${hostAndPort(this.server)}`;
   }
 
-  async close(): Promise<void> {
-    if (!this.server.listening) return;
-    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
-    this.server.closeAllConnections();
-    await closed;
+  close(): Promise<void> {
+    return closeServer(this.server);
   }
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {

@@ -2,12 +2,12 @@
 // (/2020-01-01/extension/*), as the Lambda service serves them. It parses requests, applies planted
 // faults, records every request, and leaves the bookkeeping to a RuntimeApiBackend (the Emulator).
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { FaultPlan, faultBody } from './faults.ts';
 import type { Fault, FaultRoute } from './faults.ts';
 import type { Invocation, Settlement } from './invocation.ts';
+import { closeServer, hostAndPort } from './listening.ts';
 import {
   ACCEPTED,
   INVALID_REQUEST_ID,
@@ -94,16 +94,11 @@ export class RuntimeApiServer {
 
   /** `host:port`, the value of AWS_LAMBDA_RUNTIME_API. */
   get address(): string {
-    const address = this.server.address() as AddressInfo;
-    const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-    return `${host}:${address.port}`;
+    return hostAndPort(this.server);
   }
 
-  async close(): Promise<void> {
-    if (!this.server.listening) return;
-    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
-    this.server.closeAllConnections();
-    await closed;
+  close(): Promise<void> {
+    return closeServer(this.server);
   }
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
