@@ -29,17 +29,17 @@ export function createNetTransport(runtimeApi: string): Transport {
   const { host, port } = parseHostAndPort(runtimeApi);
   const hostLine = `Host: ${runtimeApi}\r\n`;
   const idle: Connection[] = [];
-  // GET /next, the same bytes on every call.
-  const plainHeads = new Map<string, string>();
+  // GET /next, the same bytes on every call; keyed by method, then path, so a lookup builds no key.
+  const plainHeads: Record<Method, Map<string, string>> = { GET: new Map(), POST: new Map() };
 
   function encode(method: Method, path: string, headers: Record<string, string> | undefined, body: string | Buffer | undefined): Message | TransportError {
     const plain = headers === undefined && body === undefined;
-    const cached = plain ? plainHeads.get(`${method} ${path}`) : undefined;
+    const cached = plain ? plainHeads[method].get(path) : undefined;
     if (cached !== undefined) return cached;
     if (!REQUEST_TARGET.test(path)) return invalid(method, path, 'the path must start with / and hold only printable ASCII');
     if (plain) {
       const head = `${method} ${path} HTTP/1.1\r\n${hostLine}${method === 'POST' ? 'Content-Length: 0\r\n' : ''}\r\n`;
-      plainHeads.set(`${method} ${path}`, head);
+      plainHeads[method].set(path, head);
       return head;
     }
     let head = `${method} ${path} HTTP/1.1\r\n${hostLine}`;
