@@ -74,8 +74,11 @@ run: bootstrap
 typecheck: install
 	tsc -p .
 
+# Then the integration suite once more in the wrapper flavour: the bundle on the managed node,
+# started by the stand-in managed bootstrap with AWS_LAMBDA_EXEC_WRAPPER (test/integration/README.md).
 test: bootstrap layer-wrapper typecheck
 	vitest run
+	BOOTSTRAP_TARGET=wrapper vitest run test/integration
 
 # The long soak: 20,000 invocations in one runtime process, RSS and open fds sampled every 1,000
 # (`make test` runs the same test with 2,000). See test/faults/README.md.

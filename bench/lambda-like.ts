@@ -104,6 +104,32 @@ export function lambdaLikeVariants(sources: LambdaLikeSources): LambdaLikeVarian
       })),
     );
   }
+  if (sources.wrapperLayer !== undefined) {
+    // A nodejs24.x container image with the wrapper layer copied in: node is in the image, so cold;
+    // AWS's client is there too but never read. Beside binary-image it shows what the single
+    // executable adds to the chunks touched, over plain node running the same bundle.
+    const layer = sources.wrapperLayer;
+    variants.push(
+      variant(
+        'wrapper-image',
+        'wrapper layer in a nodejs24.x image (image-like)',
+        'wrapper',
+        'image',
+        [
+          ['var/lang/bin/node', PINNED_NODE],
+          ['opt/lambda-bootstrap-wrapper', join(layer, 'lambda-bootstrap-wrapper')],
+          ['opt/lambda-bootstrap/bootstrap.js', join(layer, 'lambda-bootstrap', 'bootstrap.js')],
+          ['opt/lambda-bootstrap/package.json', join(layer, 'lambda-bootstrap', 'package.json')],
+          ...functionFiles(),
+        ],
+        (root) => ({
+          command: MANAGED_BOOTSTRAP,
+          args: [],
+          env: managedEnv(join(root, 'var', 'lang', 'bin', 'node'), join(root, 'var', 'runtime'), join(root, 'opt', 'lambda-bootstrap-wrapper')),
+        }),
+      ),
+    );
+  }
   if (sources.ricDir !== undefined) {
     const ric = sources.ricDir;
     variants.push(
