@@ -186,8 +186,20 @@ export function residency(mincore: string, files: string[]): Residency {
   return { chunks, residentBytes };
 }
 
+/** Indices of the 512 KiB chunks of `file` with a resident page (bench/mincore.c). */
+export function residentChunks(mincore: string, file: string): number[] {
+  const [, , list] = execFileSync(mincore, [file], { encoding: 'utf8' }).trim().split(' ');
+  return list === undefined || list === '-' ? [] : list.split(',').map(Number);
+}
+
 /** One Lambda-like cold start of `v`: mount cold, start, first response, count, kill, unmount. */
-export async function measureLambdaLike(v: LambdaLikeVariant, device: PackageDevice, api: LeanRuntimeApi, mincore: string): Promise<LambdaLikeSample> {
+export async function measureLambdaLike(
+  v: LambdaLikeVariant,
+  device: PackageDevice,
+  api: LeanRuntimeApi,
+  mincore: string,
+  inspect?: (mountDir: string) => void,
+): Promise<LambdaLikeSample> {
   const runtime: Runtime = {
     id: v.id,
     label: v.label,
@@ -205,6 +217,7 @@ export async function measureLambdaLike(v: LambdaLikeVariant, device: PackageDev
     const files = v.files.map((f) => join(mountDir, f.target));
     const r = await measureStartFrom(runtime, v.launch(root), api, () => device.stat());
     const seen = residency(mincore, files);
+    inspect?.(mountDir);
     return {
       firstNextMs: r.firstNextMs,
       firstResponseMs: r.firstResponseMs,
