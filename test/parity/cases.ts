@@ -157,7 +157,40 @@ export const CASES: readonly ParityCase[] = [
     handler: 'index.handler',
     events: [{ n: 1 }, { n: 2, fail: true }, { n: 3 }],
   },
+  {
+    name: 'edge/context',
+    function: 'edge',
+    handler: 'context.handler',
+    events: [{ n: 1 }, { n: 2 }],
+  },
+  {
+    name: 'edge/result-too-large',
+    function: 'edge',
+    handler: 'large.handler',
+    events: [{ big: false }, { big: true }, { big: false }],
+  },
+  {
+    name: 'edge/typescript',
+    function: 'edge',
+    handler: 'typed.handler',
+    events: [{ id: 'ts-1' }],
+  },
+  {
+    name: 'edge/event-not-json',
+    function: 'edge',
+    handler: 'echo.handler',
+    events: [{ ok: 1 }, { raw: '{"half": ' }, { ok: 3 }],
+  },
 ];
+
+/** An event sent as these exact bytes instead of JSON.stringify(event). */
+export interface RawEvent {
+  raw: string;
+}
+
+export function isRawEvent(event: unknown): event is RawEvent {
+  return typeof event === 'object' && event !== null && typeof (event as RawEvent).raw === 'string' && Object.keys(event).length === 1;
+}
 
 export function functionDir(parityCase: ParityCase): string {
   return join(FUNCTIONS_DIR, parityCase.function);

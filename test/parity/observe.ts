@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Emulator } from '../../emulator/index.ts';
 import type { InvocationOutcome } from '../../emulator/index.ts';
-import { functionDir, MAX_CONCURRENCY } from './cases.ts';
+import { functionDir, isRawEvent, MAX_CONCURRENCY } from './cases.ts';
 import type { Mode, ParityCase } from './cases.ts';
 import type { FakeAws, RecordedCall } from './fake-aws.ts';
 import { FUNCTIONS_DIR, PARITY_DIR } from './paths.ts';
@@ -100,7 +100,7 @@ export async function observe(parityCase: ParityCase, runtime: RuntimeId, mode: 
   });
   try {
     const invoke = (event: unknown, index: number): Promise<InvocationOutcome> =>
-      emulator.invoke(JSON.stringify(event), { requestId: requestId(index), traceId: traceHeader(index) });
+      emulator.invoke(isRawEvent(event) ? event.raw : JSON.stringify(event), { requestId: requestId(index), traceId: traceHeader(index) });
     let outcomes: InvocationOutcome[];
     if (mode === 'sequential') {
       outcomes = [];
