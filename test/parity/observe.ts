@@ -152,7 +152,6 @@ function normaliser(invocations: number, runtimeApi: string): Normalise {
     for (const [root, label] of traces) out = out.replaceAll(root, label);
     out = out.replaceAll(runtimeApi, '<runtime-api>');
     out = out.replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)/g, '<time>');
-    // The SDK's retry back-off is jittered: its total differs on every run of the same runtime.
     out = out.replace(/"totalRetryDelay":\d+/g, '"totalRetryDelay":"<ms>"');
     return dropRuntimeFrames(out);
   };
@@ -192,7 +191,10 @@ function normaliseJson(value: unknown, normalise: Normalise): unknown {
   }
   if (typeof value === 'object' && value !== null) {
     const out: Record<string, unknown> = {};
-    for (const key of Object.keys(value)) out[key] = normaliseJson((value as Record<string, unknown>)[key], normalise);
+    for (const key of Object.keys(value)) {
+      // The SDK's retry back-off is jittered: its total differs on every run of the same runtime.
+      out[key] = key === 'totalRetryDelay' ? '<ms>' : normaliseJson((value as Record<string, unknown>)[key], normalise);
+    }
     return out;
   }
   return value;

@@ -4,7 +4,7 @@
 // --expose-gc, the heap sizes derived from the memory size and --max-http-header-size 81920
 // (contract §1). Both get the same environment, NODE_PATH included: the managed script's default
 // names /opt and /var paths that do not exist here, so each run passes the same explicit value.
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { bootstrapCommand, NODE24 } from '../integration/harness.ts';
 import { RIC_PACKAGE_DIR } from './paths.ts';
 
@@ -25,7 +25,13 @@ export function managedNodeFlags(memorySizeMb: number): string[] {
   return ['--expose-gc', `--max-semi-space-size=${semiSpace}`, `--max-old-space-size=${oldSpace}`, '--max-http-header-size', '81920'];
 }
 
+/**
+ * `PARITY_BOOTSTRAP=/path/to/bootstrap` compares another build of the binary (an older one, or a
+ * branch's) with AWS's client; by default the suite runs the checkout's dist/bootstrap.
+ */
 export function launch(runtime: RuntimeId): Launch {
+  const other = process.env.PARITY_BOOTSTRAP;
+  if (runtime === 'bootstrap' && other !== undefined && other !== '') return { command: resolve(other), args: [] };
   if (runtime === 'bootstrap') return bootstrapCommand();
   return { command: NODE24, args: [...managedNodeFlags(MEMORY_SIZE_MB), join(RIC_PACKAGE_DIR, 'index.mjs')] };
 }
