@@ -164,6 +164,12 @@ export const CASES: readonly ParityCase[] = [
     events: [{ n: 1 }, { n: 2 }],
   },
   {
+    name: 'edge/legacy-completion',
+    function: 'edge',
+    handler: 'legacy.handler',
+    events: [{ n: 1 }, { n: 2, fail: true }, { n: 3 }],
+  },
+  {
     name: 'edge/result-too-large',
     function: 'edge',
     handler: 'large.handler',
