@@ -661,7 +661,10 @@ export class Emulator {
   /** GET /next through the runtime state machine (core/states.go *.Ready). */
   private async runtimeNext(signal: AbortSignal): Promise<NextResult> {
     const sandbox = this.sandbox;
-    if (sandbox === undefined || !sandbox.process.alive) return { kind: 'aborted' };
+    if (sandbox === undefined) return { kind: 'aborted' };
+    const refused = runtimeRow(sandbox.runtimeState, 'next');
+    if (refused.status === 403) return { kind: 'answer', answer: row(refused) };
+    if (!sandbox.process.alive) return { kind: 'aborted' };
     sandbox.process.sampleMemory();
     // The runtime asking for work ends the previous invocation's output.
     for (const resolve of sandbox.afterResult.splice(0)) resolve();
