@@ -2,6 +2,7 @@
 // extensions) over fetch against an idle stand-in sandbox, drives the state the row names, sends
 // the request and compares status and body byte for byte with the row. A row without a scenario
 // here fails the suite, so the table and its tests cannot drift apart.
+import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, test } from 'vitest';
 import type { Emulator } from './emulator.ts';
 import type { EmulatorOptions } from './emulator.ts';
@@ -538,6 +539,17 @@ describe('emulator/state-table.ts', () => {
     expect(new Set(ids).size).toBe(ids.length);
     expect(ids.filter((id) => !(id in scenarios))).toEqual([]);
     expect(Object.keys(scenarios).filter((id) => !ids.includes(id))).toEqual([]);
+  });
+
+  test('emulator/README.md lists every row with its exact body', () => {
+    const readme = readFileSync(new URL('README.md', import.meta.url), 'utf8');
+    const params = { extensionId: '<id>', event: '<event>', jsonError: '<Go json error>', functionName: '<name>', functionVersion: '<version>', handler: '<handler>', accountId: '<account>' };
+    for (const row of rows) {
+      const line = readme.split('\n').find((l) => l.startsWith(`| \`${row.id}\` |`));
+      expect(line, row.id).toBeDefined();
+      const body = row.body(params);
+      if (body !== '') expect(line).toContain(body.replaceAll('|', '\\|').replaceAll('\n', '\\n'));
+    }
   });
 
   test.each(rows.map((r) => [r.id, r] as const))('%s', async (id) => {
