@@ -662,8 +662,9 @@ export class Emulator {
   private async runtimeNext(signal: AbortSignal): Promise<NextResult> {
     const sandbox = this.sandbox;
     if (sandbox === undefined) return { kind: 'aborted' };
-    const refused = runtimeRow(sandbox.runtimeState, 'next');
-    if (refused.status === 403) return { kind: 'answer', answer: row(refused) };
+    // States from which /next is refused (the switch below handles the others).
+    const waiting: RuntimeState[] = ['Started', 'Ready', 'Running', 'Restoring', 'RuntimeResponseSentState'];
+    if (!waiting.includes(sandbox.runtimeState)) return { kind: 'answer', answer: row(runtimeRow(sandbox.runtimeState, 'next')) };
     if (!sandbox.process.alive) return { kind: 'aborted' };
     sandbox.process.sampleMemory();
     // The runtime asking for work ends the previous invocation's output.
