@@ -2,23 +2,20 @@
 // a handler file whose module type its extension does not fix (typeless .js, .ts, an
 // extensionless file, a package's typeless main) may be an ES module with top-level await,
 // which Node 24's syntax detection runs. It is loaded with import(), as AWS's client v4 does.
-import { cpSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { describeOutcome, fixturePath, invokeOnce, stopAll, tempDir } from './harness.ts';
+import { describeOutcome, invokeOnce, stopAll } from './harness.ts';
+import { stagedFixture } from './staged-fixture.ts';
 
-let packageMain: string;
+// Outside this repository, whose package.json says "type": "module", as a function in /var/task.
+let root = '';
 beforeAll(() => {
-  // node_modules folders are gitignored: the fixture keeps its package as _node_modules/.
-  packageMain = join(tempDir('esm-package-main'), 'task');
-  cpSync(fixturePath('esm-detection/package-main'), packageMain, { recursive: true });
-  cpSync(join(packageMain, '_node_modules'), join(packageMain, 'node_modules'), { recursive: true });
-  rmSync(join(packageMain, '_node_modules'), { recursive: true });
+  root = stagedFixture('esm-detection');
 });
 afterAll(stopAll);
 
 async function expectAnswer(fixture: string, handler: string, expected: unknown): Promise<void> {
-  const { emulator, outcome } = await invokeOnce(fixture, handler);
+  const { emulator, outcome } = await invokeOnce(join(root, fixture.replace(/^esm-detection\/?/, '')), handler);
   expect(outcome.kind, describeOutcome(outcome, emulator)).toBe('response');
   expect(outcome.json()).toEqual(expected);
 }
@@ -33,7 +30,7 @@ describe.concurrent('ES module syntax with top-level await where the extension d
   test('an extensionless file', () => expectAnswer('esm-detection/extensionless', 'index.handler', { kind: 'extensionless' }));
 
   test("a package's typeless main, found by Node's resolution", () =>
-    expectAnswer(packageMain, 'esm-tla-pkg.handler', { kind: 'package main' }));
+    expectAnswer('esm-detection/package-main', 'esm-tla-pkg.handler', { kind: 'package main' }));
 
   test('a typeless CommonJS .js still loads as CommonJS', () =>
     expectAnswer('esm-detection/js', 'cjs.handler', { kind: 'commonjs', dir: 'js' }));

@@ -73,7 +73,7 @@ describe('AWS SDK v3 send()', () => {
   });
 
   test('Managed Instances: two concurrent send() calls each carry their own trace id (only the store has it)', async () => {
-    const emulator = await startFunction('invoke-store', 's3.handler', { AWS_LAMBDA_MAX_CONCURRENCY: '2' }, { waitForInit: true });
+    const emulator = await startFunction('invoke-store', 's3.handler', {}, { maxConcurrency: 2, waitForInit: true });
     const before = s3Requests.length;
     const [a, b] = await Promise.all([
       emulator.invoke(JSON.stringify({ endpoint, prefix: 'a', delayMs: 200 }), { traceId: TRACE_A }),
@@ -102,7 +102,7 @@ describe('the store as a library sees it', () => {
       atInit: { awslambdaType: 'object', extensible: true, frozen: false, hasStore: true, streamify: 'function' },
       libraryField: 'written',
       sameStore: true,
-      kind: 'InvokeStoreSingle',
+      kind: 'single',
     });
   });
 
@@ -128,13 +128,13 @@ describe('the store as a library sees it', () => {
 });
 
 test('Managed Instances: the AsyncLocalStorage kind, each concurrent invocation sees its own fields', async () => {
-  const emulator = await startFunction('invoke-store', 'probe.handler', { AWS_LAMBDA_MAX_CONCURRENCY: '2' }, { waitForInit: true });
+  const emulator = await startFunction('invoke-store', 'probe.handler', {}, { maxConcurrency: 2, waitForInit: true });
   const [a, b] = await Promise.all([
     emulator.invoke('{"delayMs":300}', { requestId: 'mi-a', traceId: TRACE_A, tenantId: 'ta' }),
     emulator.invoke('{"delayMs":20}', { requestId: 'mi-b', traceId: TRACE_B, tenantId: 'tb' }),
   ]);
-  expect(a.json()).toMatchObject({ kind: 'InvokeStoreMulti', requestId: 'mi-a', xRayTraceId: TRACE_A, tenantId: 'ta', custom: 'value-mi-a', envTraceId: null });
-  expect(b.json()).toMatchObject({ kind: 'InvokeStoreMulti', requestId: 'mi-b', xRayTraceId: TRACE_B, tenantId: 'tb', custom: 'value-mi-b' });
+  expect(a.json()).toMatchObject({ kind: 'multi (AsyncLocalStorage)', requestId: 'mi-a', xRayTraceId: TRACE_A, tenantId: 'ta', custom: 'value-mi-a', envTraceId: null });
+  expect(b.json()).toMatchObject({ kind: 'multi (AsyncLocalStorage)', requestId: 'mi-b', xRayTraceId: TRACE_B, tenantId: 'tb', custom: 'value-mi-b' });
 });
 
 test('AWS_LAMBDA_NODEJS_NO_GLOBAL_AWSLAMBDA=1: no awslambda global, and the function\'s store is its own', async () => {
