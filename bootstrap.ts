@@ -95,5 +95,6 @@ if (mode.kind === 'runtime') void main();
 else if (mode.kind === 'node') void asNode(mode.command);
 else {
   process.stderr.write(`${mode.message}\n`);
-  process.exitCode = 1;
+  // At once: a cluster worker's IPC channel would otherwise keep it alive.
+  process.exit(1);
 }
