@@ -3,6 +3,7 @@
 // concurrent invocation on Lambda Managed Instances) until the Runtime API says the sandbox is done.
 // Started by a function as `process.execPath` (fork, execFile), the same binary runs as node.
 
+import { isSea } from 'node:sea';
 import { installAwsLambdaGlobal, streamingOptions } from './src/aws-lambda-global.ts';
 import { EmptyEventLoop } from './src/empty-event-loop.ts';
 import { EnvironmentError, readEnvironment } from './src/environment.ts';
@@ -55,7 +56,7 @@ async function main(): Promise<void> {
   if (concurrent && !streaming && handler.length >= 3) {
     return failInit(client, new LambdaError(CALLBACK_HANDLER_DEPRECATED, CALLBACK_WITH_CONCURRENCY));
   }
-  await enableGracefulShutdown(client, environment.forceGracefulShutdown);
+  await enableGracefulShutdown(client, environment.runtimeApi, environment.forceGracefulShutdown);
 
   const loopOptions = {
     client,
@@ -76,16 +77,17 @@ async function main(): Promise<void> {
   }
 }
 
-// NODE_OPTIONS --import preloads, which node leaves to the script in a single executable.
+// NODE_OPTIONS --import preloads, which node leaves to the script in a single executable. Run by
+// node itself (the exec-wrapper layer, `node dist/bootstrap.js`), node has run them already.
 async function runNodeOptionsImports(): Promise<void> {
+  if (!isSea()) return;
   const specifiers = importPreloads(process.env.NODE_OPTIONS);
   if (specifiers instanceof Error) throw specifiers;
   await runImportPreloads(specifiers, process.cwd());
 }
 
 async function asNode(command: Parameters<typeof runAsNode>[0]): Promise<void> {
-  const specifiers = importPreloads(process.env.NODE_OPTIONS);
-  await runImportPreloads(specifiers instanceof Error ? [] : specifiers, process.cwd());
+  await runNodeOptionsImports();
   await runAsNode(command, process.cwd(), (imports) => runImportPreloads(imports, process.cwd()));
 }
 
