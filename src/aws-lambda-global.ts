@@ -28,11 +28,16 @@ export function streamingOptions(handler: UserHandler): StreamingOptions | undef
   return typeof highWaterMark === 'number' ? { highWaterMark } : {};
 }
 
+/**
+ * Puts streamifyResponse and HttpResponseStream on `globalThis.awslambda`, an ordinary extensible
+ * object: AWS's own libraries add to it (@aws/lambda-invoke-store assigns `InvokeStore`), so an
+ * object that already exists (the package's module code, or a preload, created it) is kept and
+ * extended, never replaced or frozen. Source: contract §1; AWS's client v4 `setupGlobals`.
+ */
 export function installAwsLambdaGlobal(): void {
-  Object.defineProperty(globalThis, 'awslambda', {
-    value: Object.freeze({ streamifyResponse, HttpResponseStream }),
-    writable: true,
-    configurable: true,
-    enumerable: false,
-  });
+  const existing: unknown = (globalThis as { awslambda?: unknown }).awslambda;
+  const awslambda = (typeof existing === 'object' && existing !== null ? existing : {}) as Record<string, unknown>;
+  awslambda.streamifyResponse = streamifyResponse;
+  awslambda.HttpResponseStream = HttpResponseStream;
+  (globalThis as { awslambda?: unknown }).awslambda = awslambda;
 }
