@@ -13,6 +13,7 @@ import { dirname, resolve } from 'node:path';
 import { DIST, TARGETS, commandFor, parseArchitecture } from './arch.ts';
 import type { ArchitectureTarget, Command } from './arch.ts';
 import { patchFile } from './patch-glibc.ts';
+import { trimPhdrPaddingFile } from './trim-phdr-padding.ts';
 
 const repoRoot = resolve(import.meta.dirname, '..');
 /** The node the build itself runs on (x86_64); it also runs postject for every architecture. */
@@ -113,6 +114,7 @@ export function buildSea(options: SeaOptions): void {
   // The blob must come from the very node it is injected into (same version, same V8 flags).
   run('sea blob', on(target, 'sea blob', partial, ['--experimental-sea-config', config]));
   run('postject', { command: PINNED_NODE, args: [POSTJECT_CLI, partial, 'NODE_SEA_BLOB', blob, '--sentinel-fuse', SEA_FUSE, '--overwrite'] });
+  log(`sea: ${trimPhdrPaddingFile(partial)}`);
   chmodSync(partial, 0o755);
 
   const after = patchOrThrow(partial, true);
