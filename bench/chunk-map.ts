@@ -76,7 +76,7 @@ async function main(): Promise<number> {
       for (const v of variants) {
         const executable = v.id === 'binary-image' ? 'opt/bootstrap' : 'var/lang/bin/node';
         await measureLambdaLike(v, device, api, mincore.value, (mountDir) => {
-          seen.set(v.id, [...(seen.get(v.id) ?? []), residentChunks(mincore.value, join(mountDir, v.id, executable))]);
+          seen.set(v.id, [...(seen.get(v.id) ?? []), residentChunks(mincore.value, join(mountDir, v.tree, executable))]);
         });
       }
     }
