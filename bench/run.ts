@@ -88,7 +88,7 @@ type Task =
   | { kind: 'emulator'; runtime: Runtime }
   | { kind: 'lambda'; runtime: Runtime; variant: LambdaLikeVariant };
 
-function collectRuntimes(options: Options, log: (line: string) => void): { runtimes: Runtime[]; unavailable: Unavailable[]; notes: string[] } {
+async function collectRuntimes(options: Options, log: (line: string) => void): Promise<{ runtimes: Runtime[]; unavailable: Unavailable[]; notes: string[] }> {
   const found: (Runtime | Unavailable)[] = [floorRuntime()];
   const notes: string[] = [];
   const dist = snapshotDist();
@@ -120,7 +120,7 @@ function collectRuntimes(options: Options, log: (line: string) => void): { runti
     for (const runtime of runtimes) {
       const binary = runtime.files.bootstrap;
       if (binary === undefined) continue;
-      if (!zipped.has(binary)) zipped.set(binary, layerZipBytes(binary));
+      if (!zipped.has(binary)) zipped.set(binary, await layerZipBytes(binary));
       runtime.artifact.layerZipBytes = zipped.get(binary);
     }
   }
@@ -237,7 +237,7 @@ async function main(argv: string[]): Promise<number> {
   const machine = describeMachine();
   log(`bench: ${options.smoke ? 'smoke' : 'full'} run on ${machine.cpu} (${machine.cores} cores), ${machine.kernel}, node ${machine.node}, load ${machine.loadAverage.start.toFixed(2)}`);
 
-  const { runtimes, unavailable, notes } = collectRuntimes(options, log);
+  const { runtimes, unavailable, notes } = await collectRuntimes(options, log);
   const reference = runtimes.find((r) => r.id === 'binary');
   if (reference === undefined) {
     console.error('bench: dist/bootstrap is missing: run `make bootstrap` first');

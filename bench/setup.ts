@@ -91,8 +91,8 @@ export function compileWithBun(bun: string): Ready<string> {
 }
 
 /** The size of the layer zip build/layer.ts would make of `binary` (bootstrap at the root, deflated). */
-export function layerZipBytes(binary: string): number {
-  return writeZip([{ name: 'bootstrap', data: readFileSync(binary), mode: 0o100755 }]).length;
+export async function layerZipBytes(binary: string): Promise<number> {
+  return (await writeZip([{ name: 'bootstrap', data: readFileSync(binary), mode: 0o100755 }])).length;
 }
 
 /** vmtouch evicts a file's pages (posix_fadvise DONTNEED) and counts the resident ones (mincore). */
