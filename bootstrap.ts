@@ -3,6 +3,7 @@
 // concurrent invocation on Lambda Managed Instances) until the Runtime API says the sandbox is done.
 
 import { installAwsLambdaGlobal, streamingOptions } from './src/aws-lambda-global.ts';
+import { afterInit, enableFunctionCompileCache } from './src/compile-cache.ts';
 import { EmptyEventLoop } from './src/empty-event-loop.ts';
 import { EnvironmentError, readEnvironment } from './src/environment.ts';
 import { CALLBACK_HANDLER_DEPRECATED, LambdaError } from './src/errors.ts';
@@ -15,6 +16,7 @@ import { logConfigFromEnvironment, patchConsole } from './src/logging.ts';
 import { handleProcessFailures } from './src/process-failures.ts';
 import { createRuntimeApiClient } from './src/runtime-api-client.ts';
 import { enableGracefulShutdown } from './src/shutdown.ts';
+import { SNAP_START, snapshotAndRestore } from './src/snapstart.ts';
 
 const CALLBACK_WITH_CONCURRENCY =
   'ERROR: AWS Lambda does not support callback-based function handlers with Lambda Managed Instances ' +
@@ -37,6 +39,7 @@ async function main(): Promise<void> {
   handleProcessFailures(client, scope, inFlight);
   if (environment.installGlobalAwsLambda) installAwsLambdaGlobal();
 
+  const compileCache = enableFunctionCompileCache(environment.taskRoot, process.env);
   let handler;
   try {
     handler = await loadHandler(environment.taskRoot, environment.handler);
@@ -48,6 +51,15 @@ async function main(): Promise<void> {
     return failInit(client, new LambdaError(CALLBACK_HANDLER_DEPRECATED, CALLBACK_WITH_CONCURRENCY));
   }
   await enableGracefulShutdown(client, environment.forceGracefulShutdown);
+  afterInit(compileCache);
+  if (process.env.AWS_LAMBDA_INITIALIZATION_TYPE === SNAP_START) {
+    const restored = await snapshotAndRestore(environment.runtimeApi);
+    if (restored.kind === 'init-error') return failInit(client, restored.error);
+    if (restored.kind === 'fatal') {
+      console.error(`${restored.message}. Exiting so that Lambda replaces this sandbox.`);
+      process.exit(1);
+    }
+  }
 
   const loopOptions = {
     client,

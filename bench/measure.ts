@@ -52,8 +52,8 @@ interface Started {
 function start(runtime: Runtime, launch: Launch, api: LeanRuntimeApi): Started {
   const env = runtimeEnvironment(
     {
-      handler: HANDLER,
-      taskRoot: FUNCTION_DIR,
+      handler: runtime.handler ?? HANDLER,
+      taskRoot: runtime.taskRoot ?? FUNCTION_DIR,
       functionName: 'bench',
       functionVersion: '$LATEST',
       memorySizeMb: MEMORY_SIZE_MB,
@@ -64,7 +64,7 @@ function start(runtime: Runtime, launch: Launch, api: LeanRuntimeApi): Started {
   );
   let output = '';
   const spawnedAtMs = performance.now();
-  const child = spawn(launch.command, launch.args, { cwd: FUNCTION_DIR, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(launch.command, launch.args, { cwd: runtime.taskRoot ?? FUNCTION_DIR, env, stdio: ['ignore', 'pipe', 'pipe'] });
   const keep = (chunk: Buffer): void => {
     output = (output + chunk.toString('utf8')).slice(-4_000);
   };

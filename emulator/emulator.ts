@@ -12,6 +12,7 @@ import { Invocation } from './invocation.ts';
 import type { InvocationOutcome, InvokeOptions, ProcessExit, Settlement } from './invocation.ts';
 import { InvocationQueue } from './invocation-queue.ts';
 import { reportLine } from './report.ts';
+import { RestoreGate } from './restore.ts';
 import { RuntimeApiServer } from './runtime-api-server.ts';
 import type { RecordedRequest, ResultTarget, RuntimeApiBackend } from './runtime-api-server.ts';
 import { defaultFunctionArn, runtimeEnvironment } from './runtime-environment.ts';
@@ -245,8 +246,14 @@ export class Emulator {
     await this.server.close();
   }
 
+  /** SnapStart (AWS_LAMBDA_INITIALIZATION_TYPE=snap-start): the current process's restore routes. */
+  get restoreGate(): RestoreGate | undefined {
+    return this.server.restoreGate;
+  }
+
   private async startProcess(): Promise<void> {
     const api = this.runtimeApi;
+    this.server.restoreGate = this.config.env.AWS_LAMBDA_INITIALIZATION_TYPE === 'snap-start' ? new RestoreGate() : undefined;
     const child = await FunctionProcess.spawn({
       command: this.options.command,
       args: this.options.args ?? [],

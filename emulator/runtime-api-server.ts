@@ -5,6 +5,7 @@ import http from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { FaultPlan, faultBody } from './faults.ts';
+import type { RestoreGate } from './restore.ts';
 import type { Fault, FaultRoute } from './faults.ts';
 import type { Invocation, Settlement } from './invocation.ts';
 import { closeServer, hostAndPort } from './listening.ts';
@@ -64,6 +65,8 @@ const EMPTY = Buffer.alloc(0);
 export class RuntimeApiServer {
   readonly requests: RecordedRequest[] = [];
   readonly faults = new FaultPlan();
+  /** Set for a SnapStart function (restore.ts): the restore routes exist only then. */
+  restoreGate: RestoreGate | undefined;
   private readonly backend: RuntimeApiBackend;
   private readonly server: http.Server;
 
@@ -133,6 +136,9 @@ export class RuntimeApiServer {
       await this.register(req, res, record);
     } else if (method === 'GET' && path === `${EXTENSION}/event/next`) {
       await this.extensionNext(res, record);
+    } else if (this.restoreGate !== undefined && path.startsWith(`${RUNTIME}/restore/`)) {
+      record.body = await readAll(req);
+      Object.assign(record, await this.restoreGate.handle(method, path, record.body, record.headers, res));
     } else {
       record.body = await readAll(req);
       send(res, record, 404, apiError('NotFound', `Unknown Runtime API path: ${method} ${record.path}`));

@@ -2,6 +2,7 @@
 
 import { HttpResponseStream } from './response-stream.ts';
 import type { UserHandler } from './handler-loader.ts';
+import { registerAfterRestore, registerBeforeSnapshot } from './snapstart.ts';
 
 export const STREAMING_SYMBOL = Symbol.for('aws.lambda.runtime.handler.streaming');
 export const HIGH_WATER_MARK_SYMBOL = Symbol.for('aws.lambda.runtime.handler.streaming.highWaterMark');
@@ -30,7 +31,7 @@ export function streamingOptions(handler: UserHandler): StreamingOptions | undef
 
 export function installAwsLambdaGlobal(): void {
   Object.defineProperty(globalThis, 'awslambda', {
-    value: Object.freeze({ streamifyResponse, HttpResponseStream }),
+    value: Object.freeze({ streamifyResponse, HttpResponseStream, registerBeforeSnapshot, registerAfterRestore }),
     writable: true,
     configurable: true,
     enumerable: false,
