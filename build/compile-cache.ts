@@ -8,7 +8,7 @@
 //   make package FN=<function dir> [HANDLER=index.handler] [EVENT=file.json]
 //
 // `generateCompileCache` is the function `lambda-bootstrap package` calls.
-import { lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { chmodSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Emulator } from '../emulator/index.ts';
@@ -95,6 +95,10 @@ export async function generateCompileCache(options: CompileCacheOptions): Promis
   const files = readdirSync(join(directory, tag));
   const bytes = files.reduce((sum, file) => sum + lstatSync(join(directory, tag, file)).size, 0);
   if (files.length === 0) return new CompileCacheError(`the runtime wrote no cache entries into ${join(directory, tag)}`);
+  // Node writes entries 0600 for the user who made them; Lambda runs the function as another user
+  // (and wants world-readable files in the zip), so the entries must be readable by everyone.
+  for (const dir of [join(functionDir, '.lambda-bootstrap'), directory, join(directory, tag)]) chmodSync(dir, 0o755);
+  for (const file of files) chmodSync(join(directory, tag, file), 0o644);
   const links: string[] = [];
   const prefix = tag.slice(0, tag.lastIndexOf('-') + 1);
   for (const uid of options.uids ?? [LAMBDA_SANDBOX_UID]) {
