@@ -50,7 +50,7 @@ async function main(): Promise<void> {
   if (concurrent && !streaming && handler.length >= 3) {
     return failInit(client, new LambdaError(CALLBACK_HANDLER_DEPRECATED, CALLBACK_WITH_CONCURRENCY));
   }
-  await enableGracefulShutdown(client, environment.forceGracefulShutdown);
+  await enableGracefulShutdown(client, environment.runtimeApi, environment.forceGracefulShutdown);
   afterInit(compileCache);
   if (process.env.AWS_LAMBDA_INITIALIZATION_TYPE === SNAP_START) {
     const restored = await snapshotAndRestore(environment.runtimeApi);

@@ -1,11 +1,12 @@
 // The ABI check: will this binary load on Amazon Linux 2 (provided.al2)? Every versioned import,
 // and every version requirement in .gnu.version_r (the loader checks each one, even those only
 // weak symbols use), must be defined by the library it names and stay under AL2's ceilings.
-// x86_64 is checked against AL2's own export lists in shared/abi/amazonlinux2/. No such lists
+// x86_64 is checked against AL2's own export lists, vendored in build/abi/amazonlinux2/ (data,
+// with their README and sources; the check reads nothing outside the checkout). No such lists
 // exist for arm64: its imports are checked against the exports of the aarch64 libraries
 // installed here (Debian's libc6-arm64-cross, libstdc++6-arm64-cross), read from the ELF files,
 // with the same ceilings. Then the binary must also load on this machine (under qemu for arm64).
-// Usage: node build/check-abi.ts [--arch=x86_64|arm64] [binary]   (env LAMBDA_BOOTSTRAP_SHARED=<shared dir>)
+// Usage: node build/check-abi.ts [--arch=x86_64|arm64] [binary]
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -30,9 +31,9 @@ const repoRoot = resolve(import.meta.dirname, '..');
 
 export const CEILINGS: Record<string, string> = { GLIBC: '2.26', GLIBCXX: '3.4.24', CXXABI: '1.3.11' };
 
-export function exportListsDir(env: NodeJS.ProcessEnv = process.env): string {
-  const shared = env.LAMBDA_BOOTSTRAP_SHARED ?? resolve(repoRoot, '../shared');
-  return resolve(shared, 'abi/amazonlinux2');
+/** Amazon Linux 2's export lists, part of the repository (build/abi/amazonlinux2/README.md). */
+export function exportListsDir(): string {
+  return resolve(repoRoot, 'build/abi/amazonlinux2');
 }
 
 /** What the target's libraries export, as `symbol@VERSION` and `VERSION@VERSION` lines. */
@@ -180,7 +181,7 @@ function main(argv: string[]): number {
   if (arch === 'x86_64') {
     lists = exportListsDir();
     if (!existsSync(lists)) {
-      console.error(`check-abi: export lists not found at ${lists}; set LAMBDA_BOOTSTRAP_SHARED to the shared/ directory`);
+      console.error(`check-abi: export lists not found at ${lists}: they are part of the repository; restore them with git checkout -- build/abi`);
       return 1;
     }
   } else {

@@ -8,23 +8,23 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ARCHITECTURES, DIST, TARGETS, parseArchitecture } from './arch.ts';
 import type { Architecture, ArchitectureTarget } from './arch.ts';
-import { writeZip } from './zip.ts';
+import { EXECUTABLE_MODE, writeZip } from './zip.ts';
 
 // Lambda's limit for a directly uploaded zip.
 export const MAX_ZIP_BYTES = 50 * 1024 * 1024;
-export const BOOTSTRAP_MODE = 0o100755;
+export const BOOTSTRAP_MODE = EXECUTABLE_MODE;
 // The name before there was one zip per architecture; a leftover would be ambiguous.
 const UNQUALIFIED_ZIP = 'bootstrap-layer.zip';
 
 export type LayerResult = { zipPath: string; zipBytes: number; binaryBytes: number } | Error;
 
-export function buildLayer(target: ArchitectureTarget, dist = DIST): LayerResult {
+export async function buildLayer(target: ArchitectureTarget, dist = DIST): Promise<LayerResult> {
   const binaryPath = resolve(dist, target.binary);
   if (!existsSync(binaryPath)) {
     return new Error(`layer: ${binaryPath} does not exist: run make bootstrap${target.name === 'x86_64' ? '' : ` ARCH=${target.name}`} first`);
   }
   const binary = readFileSync(binaryPath);
-  const zip = writeZip([{ name: 'bootstrap', data: binary, mode: BOOTSTRAP_MODE }]);
+  const zip = await writeZip([{ name: 'bootstrap', data: binary, mode: BOOTSTRAP_MODE }]);
   if (zip.length >= MAX_ZIP_BYTES) {
     return new Error(`layer: the ${target.name} zip is ${zip.length} bytes, over Lambda's ${MAX_ZIP_BYTES}-byte limit for direct upload`);
   }
@@ -43,7 +43,7 @@ export function writeChecksums(dist = DIST): string[] {
   return names;
 }
 
-function main(argv: string[]): number {
+async function main(argv: string[]): Promise<number> {
   const archFlags = argv.filter((a) => a.startsWith('--arch=')).map((a) => parseArchitecture(a.slice('--arch='.length)));
   const bad = archFlags.find((a) => a instanceof Error);
   if (bad instanceof Error) {
@@ -54,7 +54,7 @@ function main(argv: string[]): number {
   const dist = resolve(argv.find((a) => !a.startsWith('--')) ?? DIST);
   const mib = (n: number): string => (n / 1024 / 1024).toFixed(1);
   for (const arch of arches) {
-    const result = buildLayer(TARGETS[arch], dist);
+    const result = await buildLayer(TARGETS[arch], dist);
     if (result instanceof Error) {
       console.error(result.message);
       return 1;
@@ -65,4 +65,4 @@ function main(argv: string[]): number {
   return 0;
 }
 
-if (import.meta.main) process.exitCode = main(process.argv.slice(2));
+if (import.meta.main) process.exitCode = await main(process.argv.slice(2));

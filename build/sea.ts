@@ -29,6 +29,10 @@ export type SeaOptions = {
   output: string;
   useCodeCache: boolean;
   log: (line: string) => void;
+  /** The x86_64 node that runs postject; default PINNED_NODE (the installed tool passes its own). */
+  hostNode?: string;
+  /** postject's dist/cli.js; default the repository's. */
+  postjectCli?: string;
 };
 
 class BuildStepError extends Error {
@@ -81,8 +85,10 @@ function on(target: ArchitectureTarget, step: string, binary: string, args: stri
 
 export function buildSea(options: SeaOptions): void {
   const { target, bundle, output, useCodeCache, log } = options;
+  const hostNode = options.hostNode ?? PINNED_NODE;
+  const postjectCli = options.postjectCli ?? POSTJECT_CLI;
   if (!existsSync(bundle)) throw new BuildStepError(`sea: ${bundle} does not exist: run \`node build/bundle.ts\` (make bundle) first`);
-  if (!existsSync(PINNED_NODE)) throw new BuildStepError(`sea: ${PINNED_NODE} is missing: run \`npm ci\` (make install) first`);
+  if (!existsSync(hostNode)) throw new BuildStepError(`sea: ${hostNode} is missing: run \`npm ci\` (make install) first`);
   if (!existsSync(target.node)) throw new BuildStepError(`sea: ${target.node} is missing: ${target.nodeInstallHint}`);
   const machine = elfMachine(target.node);
   if (machine !== target.machine) {
@@ -112,7 +118,7 @@ export function buildSea(options: SeaOptions): void {
   writeFileSync(config, `${JSON.stringify(seaConfig, null, 2)}\n`);
   // The blob must come from the very node it is injected into (same version, same V8 flags).
   run('sea blob', on(target, 'sea blob', partial, ['--experimental-sea-config', config]));
-  run('postject', { command: PINNED_NODE, args: [POSTJECT_CLI, partial, 'NODE_SEA_BLOB', blob, '--sentinel-fuse', SEA_FUSE, '--overwrite'] });
+  run('postject', { command: hostNode, args: [postjectCli, partial, 'NODE_SEA_BLOB', blob, '--sentinel-fuse', SEA_FUSE, '--overwrite'] });
   chmodSync(partial, 0o755);
 
   const after = patchOrThrow(partial, true);

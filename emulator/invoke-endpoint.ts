@@ -29,6 +29,7 @@ const ERROR_TRAILERS = 'X-Amz-Function-Error, Lambda-Runtime-Function-Error-Type
 export class InvokeEndpoint {
   private readonly invoker: Invoker;
   private readonly server: http.Server;
+  private readonly listener: http.RequestListener;
   private readonly log: (line: string) => void;
 
   static async start(invoker: Invoker, options: InvokeEndpointOptions = {}): Promise<InvokeEndpoint> {
@@ -46,13 +47,22 @@ export class InvokeEndpoint {
   private constructor(invoker: Invoker, options: InvokeEndpointOptions) {
     this.invoker = invoker;
     this.log = options.log ?? ((line) => process.stderr.write(`${line}\n`));
-    this.server = http.createServer((req, res) => {
+    this.listener = (req, res) => {
       this.handle(req, res).catch((error: unknown) => {
         if (res.headersSent) return void res.destroy();
         sendJson(res, 500, apiError('EmulatorError', String(error)));
       });
-    });
+    };
+    this.server = http.createServer(this.listener);
   }
+
+  /** The endpoint's request handling for a server that serves other paths too (local-server.ts). */
+  static requestListener(invoker: Invoker, options: InvokeEndpointOptions = {}): http.RequestListener {
+    return new InvokeEndpoint(invoker, options).listener;
+  }
+
+  /** Its two paths: the buffered and the streaming invoke. */
+  static readonly paths: readonly string[] = [INVOKE_PATH, STREAMING_PATH];
 
   get port(): number {
     return (this.server.address() as AddressInfo).port;

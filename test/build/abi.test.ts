@@ -8,7 +8,7 @@ import { requireBinary } from './dist-binary.ts';
 describe('dist/bootstrap ABI', () => {
   it('every versioned import is exported by Amazon Linux 2 and the highest GLIBC is at most 2.26', () => {
     const lists = exportListsDir();
-    if (!existsSync(lists)) throw new Error(`Amazon Linux 2 export lists not found at ${lists}: set LAMBDA_BOOTSTRAP_SHARED`);
+    if (!existsSync(lists)) throw new Error(`Amazon Linux 2 export lists not found at ${lists} (vendored in build/abi/amazonlinux2)`);
     const report = checkAbi(readFileSync(requireBinary()), lists);
     if (report instanceof ElfError) throw report;
     expect(report.offenders).toEqual([]);

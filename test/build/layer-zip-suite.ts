@@ -1,5 +1,5 @@
 // The layer zip of one architecture, read back with its own small parser of the central
-// directory (independent of build/zip.ts) and, when present, with `unzip -Z`. Used by
+// directory (independent of the zip library) and, when present, with `unzip -Z`. Used by
 // test/build/layer-zip.test.ts (x86_64) and test/arm64/layer-zip.test.ts (arm64).
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -73,11 +73,11 @@ export function describeLayerZip(target: ArchitectureTarget): void {
   const binaryPath = resolve(DIST, target.binary);
 
   describe(`dist/${target.layerZip}`, () => {
-    beforeAll(() => {
+    beforeAll(async () => {
       requireBinary(binaryPath);
       // `make test` does not run `make layer`; build the zip here if it is missing or stale.
       if (!upToDate(target)) {
-        const r = buildLayer(target);
+        const r = await buildLayer(target);
         if (r instanceof Error) throw r;
       }
     }, 120_000);

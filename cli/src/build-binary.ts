@@ -1,0 +1,77 @@
+// `lambda-bootstrap build` and `layer`: the same pipeline as the repository's `make bootstrap`
+// (build/sea.ts: strip, glibc patch, SEA blob, postject) on the user's machine, from what the
+// package pins: its runtime bundle, the official node of the architecture (installed on demand
+// from the shipped lock file, so it is integrity-checked and never on the user's PATH), postject.
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { TARGETS } from '../../build/arch.ts';
+import type { Architecture, ArchitectureTarget } from '../../build/arch.ts';
+import { buildLayer } from '../../build/layer.ts';
+import { buildSea } from '../../build/sea.ts';
+import { RUNTIME_BUNDLE, pinnedNodeDir, postjectCli } from './resources.ts';
+
+/** A failure the user can act on: the message says what went wrong and what to do. */
+export class ToolError extends Error {
+  override readonly name = 'ToolError';
+}
+
+/** Where `build` puts the binary of `arch` under the output folder (the repository's dist/ layout). */
+export function binaryPath(outDir: string, arch: Architecture): string {
+  return resolve(outDir, TARGETS[arch].binary);
+}
+
+/**
+ * Installs the pinned official node of `arch` under `<outDir>/.node/<arch>` with `npm ci`
+ * (`--cpu`/`--os` set, so an arm64 node installs on an x86_64 machine too), once; returns its path.
+ * Errors: ToolError when npm is missing or fails (no registry and not in npm's cache).
+ */
+export function installPinnedNode(arch: Architecture, outDir: string, log: (line: string) => void): string {
+  const target = TARGETS[arch];
+  const dir = resolve(outDir, '.node', arch);
+  const lock = pinnedNodeDir(arch);
+  const manifest = JSON.parse(readFileSync(join(lock, 'package.json'), 'utf8')) as { optionalDependencies: Record<string, string> };
+  const [name, version] = Object.entries(manifest.optionalDependencies)[0] ?? [];
+  if (name === undefined || version === undefined) throw new ToolError(`the package's ${lock}/package.json names no node package: reinstall lambda-bootstrap`);
+  const node = join(dir, 'node_modules', name, 'bin', 'node');
+  const installed = join(dir, 'node_modules', name, 'package.json');
+  if (existsSync(node) && existsSync(installed) && (JSON.parse(readFileSync(installed, 'utf8')) as { version: string }).version === version) return node;
+  mkdirSync(dir, { recursive: true });
+  copyFileSync(join(lock, 'package.json'), join(dir, 'package.json'));
+  copyFileSync(join(lock, 'package-lock.json'), join(dir, 'package-lock.json'));
+  log(`build: installing ${name}@${version} (pinned, integrity-checked) into ${dir}`);
+  const r = spawnSync('npm', ['ci', `--cpu=${target.nodeArch}`, '--os=linux', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error'], {
+    cwd: dir,
+    encoding: 'utf8',
+  });
+  if (r.error !== undefined) throw new ToolError(`build: could not run npm to install ${name}@${version}: ${r.error.message} (npm must be on PATH)`);
+  if (r.status !== 0 || !existsSync(node)) {
+    throw new ToolError(
+      `build: \`npm ci\` of ${name}@${version} in ${dir} failed (exit ${r.status}); it needs the npm registry or npm's cache holding that version:\n${r.stdout}${r.stderr}`,
+    );
+  }
+  return node;
+}
+
+/** Builds the binary of `arch` into `outDir`; returns its path. Errors: ToolError, or build/sea.ts's own. */
+export function buildBinary(arch: Architecture, outDir: string, log: (line: string) => void): string {
+  if (!existsSync(RUNTIME_BUNDLE)) throw new ToolError(`build: the runtime bundle ${RUNTIME_BUNDLE} is missing: reinstall lambda-bootstrap`);
+  const node = installPinnedNode(arch, outDir, log);
+  const target: ArchitectureTarget = { ...TARGETS[arch], node, nodeInstallHint: `delete ${resolve(outDir, '.node', arch)} and run build again` };
+  const output = binaryPath(outDir, arch);
+  buildSea({ target, bundle: RUNTIME_BUNDLE, output, useCodeCache: target.codeCache, log, hostNode: process.execPath, postjectCli: postjectCli() });
+  return output;
+}
+
+/** The layer zip of `arch` (bootstrap at the root, 0755) and SHA256SUMS; builds the binary first if missing. */
+export async function buildLayerZip(arch: Architecture, outDir: string, log: (line: string) => void): Promise<string> {
+  if (!existsSync(binaryPath(outDir, arch))) {
+    log(`layer: no ${arch} binary in ${outDir} yet: building it first`);
+    buildBinary(arch, outDir, log);
+  }
+  const result = await buildLayer(TARGETS[arch], resolve(outDir));
+  if (result instanceof Error) throw new ToolError(result.message);
+  const mib = (n: number): string => (n / 1024 / 1024).toFixed(1);
+  log(`layer: ${result.zipPath}: ${mib(result.zipBytes)} MiB (bootstrap ${mib(result.binaryBytes)} MiB, mode 0755)`);
+  return result.zipPath;
+}

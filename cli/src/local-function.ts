@@ -1,0 +1,63 @@
+// What `invoke`, `serve`, `watch` and `bench` share: the function's settings from the command line,
+// turned into the emulator's options with the built binary as the runtime.
+import { existsSync, statSync } from 'node:fs';
+import { basename, resolve } from 'node:path';
+import { TARGETS, commandFor } from '../../build/arch.ts';
+import type { Architecture } from '../../build/arch.ts';
+import type { EmulatorOptions } from '../../emulator/index.ts';
+import { ToolError, binaryPath } from './build-binary.ts';
+
+export interface FunctionFlags {
+  handler: string;
+  bootstrap?: string;
+  arch: Architecture;
+  outDir: string;
+  functionName?: string;
+  memory: number;
+  timeout: number;
+  env: string[];
+  maxConcurrency?: number;
+}
+
+/** The emulator's options for the function in `functionDir`. Errors: ToolError saying what to do. */
+export function emulatorOptions(functionDir: string, flags: FunctionFlags, echoOutput: boolean): EmulatorOptions {
+  const taskRoot = resolve(functionDir);
+  if (!existsSync(taskRoot) || !statSync(taskRoot).isDirectory()) {
+    throw new ToolError(`${taskRoot} is not a folder: pass the folder that holds your handler's code (default: the current folder)`);
+  }
+  const binary = resolve(flags.bootstrap ?? binaryPath(flags.outDir, flags.arch));
+  if (!existsSync(binary)) {
+    throw new ToolError(
+      flags.bootstrap === undefined
+        ? `no ${flags.arch} bootstrap binary at ${binary}: run \`lambda-bootstrap build${flags.arch === 'x86_64' ? '' : ` --arch ${flags.arch}`}\` first, or pass --bootstrap <file>`
+        : `--bootstrap ${binary} does not exist`,
+    );
+  }
+  const runtime = commandFor(TARGETS[flags.arch], binary);
+  if (runtime instanceof Error) throw new ToolError(runtime.message);
+  const env: Record<string, string> = {};
+  for (const pair of flags.env) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) throw new ToolError(`--env expects NAME=VALUE, got '${pair}'`);
+    env[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  const options: EmulatorOptions = {
+    command: runtime.command,
+    args: runtime.args,
+    handler: flags.handler,
+    taskRoot,
+    env,
+    functionName: flags.functionName ?? functionNameOf(taskRoot),
+    memorySizeMb: flags.memory,
+    timeoutMs: flags.timeout * 1000,
+    echoOutput,
+  };
+  if (flags.maxConcurrency !== undefined) options.maxConcurrency = flags.maxConcurrency;
+  return options;
+}
+
+/** A Lambda-valid function name from the folder's name: letters, digits, - and _. */
+export function functionNameOf(dir: string): string {
+  const name = basename(dir).replace(/[^A-Za-z0-9_-]/g, '-').slice(0, 64);
+  return name === '' || /^-+$/.test(name) ? 'function' : name;
+}

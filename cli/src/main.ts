@@ -1,0 +1,237 @@
+// The `lambda-bootstrap` command: build the runtime binary, zip it as a layer or with a function,
+// and run a function locally (invoke once, serve, watch, bench) against the emulator.
+// Exit codes: 0 success; 1 the operation failed (a function error on invoke, a build step, a
+// missing binary: the message says what to do); 2 the command line is wrong.
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { ARCHITECTURES } from '../../build/arch.ts';
+import type { Architecture } from '../../build/arch.ts';
+import { Emulator, LocalServer } from '../../emulator/index.ts';
+import { benchFunction, formatBench } from './bench-function.ts';
+import { ToolError, buildBinary, buildLayerZip } from './build-binary.ts';
+import { emulatorOptions } from './local-function.ts';
+import type { FunctionFlags } from './local-function.ts';
+import { packageFunction } from './package-function.ts';
+import { packageVersion } from './resources.ts';
+import { RuntimeWatcher } from './watch.ts';
+
+const DEFAULT_OUT_DIR = '.lambda-bootstrap';
+const log = (line: string): void => void process.stderr.write(`${line}\n`);
+
+function positiveInt(flag: string): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`${flag} expects a whole number of at least 1, got '${value}'`);
+    return n;
+  };
+}
+
+function port(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65_535) throw new InvalidArgumentError(`expected a port number (0-65535; 0 picks a free one), got '${value}'`);
+  return n;
+}
+
+const collect = (value: string, previous: string[]): string[] => [...previous, value];
+
+const archOption = (): Option =>
+  new Option('--arch <arch>', "the function's architecture (Lambda's names)").choices([...ARCHITECTURES]).default('x86_64');
+const outDirOption = (): Option => new Option('--out-dir <dir>', 'where binaries and zips go').default(DEFAULT_OUT_DIR);
+
+/** The options every command that runs the function takes. */
+function functionCommand(command: Command): Command {
+  return command
+    .argument('[function-dir]', 'the folder with the handler code (LAMBDA_TASK_ROOT)', '.')
+    .option('-H, --handler <module.export>', 'the handler, as in the function configuration', 'index.handler')
+    .addOption(archOption())
+    .addOption(outDirOption())
+    .option('--bootstrap <file>', 'the runtime binary to run (default: the one `build` made in --out-dir)')
+    .option('--function-name <name>', 'AWS_LAMBDA_FUNCTION_NAME and the Invoke API name (default: the folder name)')
+    .option('--memory <mb>', 'AWS_LAMBDA_FUNCTION_MEMORY_SIZE', positiveInt('--memory'), 128)
+    .option('--timeout <seconds>', 'the invocation timeout', positiveInt('--timeout'), 30)
+    .option('--max-concurrency <n>', 'AWS_LAMBDA_MAX_CONCURRENCY (Lambda Managed Instances)', positiveInt('--max-concurrency'))
+    .option('-e, --env <NAME=VALUE>', 'an environment variable for the function (repeatable)', collect, []);
+}
+
+function flagsOf(options: Record<string, unknown>): FunctionFlags {
+  const flags: FunctionFlags = {
+    handler: options.handler as string,
+    arch: options.arch as Architecture,
+    outDir: resolve(options.outDir as string),
+    memory: options.memory as number,
+    timeout: options.timeout as number,
+    env: options.env as string[],
+  };
+  if (typeof options.bootstrap === 'string') flags.bootstrap = options.bootstrap;
+  if (typeof options.functionName === 'string') flags.functionName = options.functionName;
+  if (typeof options.maxConcurrency === 'number') flags.maxConcurrency = options.maxConcurrency;
+  return flags;
+}
+
+function eventOf(options: { event?: string; eventFile?: string }): string {
+  if (options.event !== undefined && options.eventFile !== undefined) throw new ToolError('use either --event or --event-file, not both');
+  if (options.eventFile === undefined) return options.event ?? '{}';
+  try {
+    return readFileSync(options.eventFile, 'utf8');
+  } catch (error) {
+    throw new ToolError(`cannot read --event-file ${options.eventFile}: ${(error as Error).message}`);
+  }
+}
+
+/** Serves until SIGINT/SIGTERM; `watch` adds the file watcher. */
+async function serveFunction(dir: string, options: Record<string, unknown>, watching: boolean): Promise<void> {
+  const flags = flagsOf(options);
+  const emulatorConfig = emulatorOptions(dir, flags, true);
+  const emulator = await Emulator.start(emulatorConfig);
+  let server: LocalServer;
+  try {
+    server = await LocalServer.start(emulator, {
+      functionName: emulatorConfig.functionName ?? 'function',
+      host: options.host as string,
+      port: options.port as number,
+      log,
+    });
+  } catch (error) {
+    await emulator.stop();
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE') throw new ToolError(`port ${String(options.port)} is in use: pick another with --port (0 picks a free one)`);
+    throw error;
+  }
+  const name = emulatorConfig.functionName ?? 'function';
+  log(
+    [
+      `lambda-bootstrap: ${watching ? 'watching' : 'serving'} ${name} (${flags.handler} in ${emulatorConfig.taskRoot}) on ${server.url}`,
+      `  HTTP front door (function URL events):  curl ${server.url}/`,
+      `  Lambda Invoke API (AWS CLI and SDKs):   aws lambda invoke --endpoint-url ${server.url} --function-name ${name} --log-type Tail out.json`,
+      `  RIE endpoint:                           curl -d '{}' ${server.url}/2015-03-31/functions/function/invocations`,
+    ].join('\n'),
+  );
+  let watcher: RuntimeWatcher | undefined;
+  if (watching) {
+    watcher = new RuntimeWatcher(emulator, emulatorConfig.taskRoot, { debounceMs: options.debounce as number, ignore: [flags.outDir], log });
+    watcher.start();
+  }
+  try {
+    await emulator.spawn();
+    await emulator.waitForNext();
+    log('lambda-bootstrap: runtime ready');
+  } catch (error) {
+    log(`lambda-bootstrap: the runtime failed its init (${(error as Error).message}); invokes answer with its init error${watching ? '; save a fix to restart it' : ''}`);
+  }
+  await new Promise<void>((resolveStop) => {
+    const stop = (): void => resolveStop();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  await watcher?.close();
+  await server.close();
+  await emulator.stop();
+}
+
+export function program(): Command {
+  const cli = new Command('lambda-bootstrap')
+    .description('Build the lambda-bootstrap runtime (one native executable for Node.js on provided.al2/al2023) and run functions with it locally.')
+    .version(packageVersion())
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+
+  cli
+    .command('build')
+    .description("build the bootstrap binary on this machine from the package's pinned runtime, node and postject")
+    .addOption(archOption())
+    .addOption(outDirOption())
+    .addHelpText('after', '\nNeeds `strip` (apt-get install binutils); --arch arm64 on x86_64 also needs\naarch64-linux-gnu-strip and qemu-user-static (apt-get install binutils-aarch64-linux-gnu qemu-user-static\nlibc6-arm64-cross libstdc++6-arm64-cross). Output: <out-dir>/bootstrap (x86_64), <out-dir>/arm64/bootstrap.')
+    .action((options: { arch: Architecture; outDir: string }) => {
+      const path = buildBinary(options.arch, resolve(options.outDir), log);
+      process.stdout.write(`${path}\n`);
+    });
+
+  cli
+    .command('layer')
+    .description('zip the binary as a Lambda layer: bootstrap at the root, mode 0755 (builds it first if needed)')
+    .addOption(archOption())
+    .addOption(outDirOption())
+    .addHelpText('after', '\nPublish with: aws lambda publish-layer-version --layer-name lambda-bootstrap-<arch> --zip-file fileb://<zip> \\\n  --compatible-runtimes provided.al2 provided.al2023 --compatible-architectures <arch>')
+    .action(async (options: { arch: Architecture; outDir: string }) => {
+      const path = await buildLayerZip(options.arch, resolve(options.outDir), log);
+      process.stdout.write(`${path}\n`);
+    });
+
+  cli
+    .command('package')
+    .description('zip a deployable function: bootstrap (0755) beside the files of <function-dir>, no layer needed')
+    .argument('<function-dir>', 'the folder with the handler code and its node_modules')
+    .addOption(archOption())
+    .addOption(outDirOption())
+    .option('-o, --output <file>', 'the zip to write (default: <out-dir>/function-<arch>.zip)')
+    .addHelpText('after', '\nDeploy with: aws lambda create-function --runtime provided.al2023 --architectures <arch> \\\n  --handler index.handler --zip-file fileb://<zip> --role <role-arn> --function-name <name>')
+    .action(async (dir: string, options: { arch: Architecture; outDir: string; output?: string }) => {
+      const result = await packageFunction(dir, options.arch, resolve(options.outDir), options.output, log);
+      log(`package: ${result.zipPath}: ${(result.zipBytes / 1024 / 1024).toFixed(1)} MiB, bootstrap + ${result.files} files`);
+      for (const warning of result.warnings) log(`package: warning: ${warning}`);
+      process.stdout.write(`${result.zipPath}\n`);
+    });
+
+  functionCommand(cli.command('invoke'))
+    .description('invoke the function once: the response on stdout; its logs and the REPORT line on stderr; exit 1 on a function error')
+    .option('--event <json>', 'the event (default {})')
+    .option('--event-file <file>', 'read the event from a file')
+    .action(async (dir: string, options: Record<string, unknown>) => {
+      const event = eventOf(options as { event?: string; eventFile?: string });
+      const emulator = await Emulator.start(emulatorOptions(dir, flagsOf(options), false));
+      try {
+        const outcome = await emulator.invoke(event);
+        process.stderr.write(emulator.output);
+        process.stderr.write(`${outcome.report}\n`);
+        process.stdout.write(outcome.body);
+        if (outcome.body.length > 0 && outcome.body[outcome.body.length - 1] !== 0x0a) process.stdout.write('\n');
+        if (outcome.kind !== 'response') process.exitCode = 1;
+      } finally {
+        await emulator.stop();
+      }
+    });
+
+  for (const watching of [false, true]) {
+    const command = functionCommand(cli.command(watching ? 'watch' : 'serve'))
+      .description(
+        watching
+          ? 'like serve, and start a new runtime whenever a file in <function-dir> changes'
+          : 'serve the function on one port: the HTTP front door (function URL events), the Lambda Invoke API (AWS CLI/SDK) and the RIE endpoint',
+      )
+      .option('-p, --port <port>', 'the port to listen on (0 picks a free one)', port, 8080)
+      .option('--host <host>', 'the address to listen on', '127.0.0.1')
+      .action((dir: string, options: Record<string, unknown>) => serveFunction(dir, options, watching));
+    if (watching) command.option('--debounce <ms>', 'quiet time after the last change before restarting', positiveInt('--debounce'), 150);
+  }
+
+  functionCommand(cli.command('bench'))
+    .description('cold starts and warm invokes of the function with the built binary, on this machine')
+    .option('--cold <n>', 'cold starts (a fresh runtime process each)', positiveInt('--cold'), 10)
+    .option('--warm <n>', 'warm invokes after the last cold start', positiveInt('--warm'), 200)
+    .option('--event <json>', 'the event (default {})')
+    .option('--event-file <file>', 'read the event from a file')
+    .option('--json', 'print the samples as JSON instead of a table')
+    .action(async (dir: string, options: Record<string, unknown>) => {
+      const bench = { cold: options.cold as number, warm: options.warm as number, event: eventOf(options as { event?: string; eventFile?: string }) };
+      const result = await benchFunction(emulatorOptions(dir, flagsOf(options), false), bench);
+      process.stdout.write(options.json === true ? `${JSON.stringify(result)}\n` : `${formatBench(result, bench)}\n`);
+      if (result.errors > 0) process.exitCode = 1;
+    });
+
+  return cli;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  try {
+    await program().parseAsync(argv, { from: 'user' });
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Help and --version end here with code 0; usage errors were printed by commander.
+      return error.exitCode === 0 ? 0 : 2;
+    }
+    log(`lambda-bootstrap: ${error instanceof ToolError ? error.message : ((error as Error).message ?? String(error))}`);
+    return 1;
+  }
+}

@@ -1,0 +1,90 @@
+// `lambda-bootstrap package <function-dir>`: one deployable function zip, `bootstrap` (0755) at the
+// root beside the function's files, for `aws lambda create-function --runtime provided.al2023
+// --zip-file fileb://…` with no layer. Entries are sorted and timestamped at the DOS epoch, so the
+// same inputs give the same bytes; file modes are 0755 for executables and 0644 otherwise,
+// symbolic links stay links (Lambda unpacks them as links).
+import { lstatSync, mkdirSync, readFileSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, resolve, sep } from 'node:path';
+import type { Architecture } from '../../build/arch.ts';
+import { EXECUTABLE_MODE, FILE_MODE, writeZip } from '../../build/zip.ts';
+import type { ZipEntry } from '../../build/zip.ts';
+import { ToolError, binaryPath, buildBinary } from './build-binary.ts';
+
+/** Lambda's limits: a zip uploaded directly, and code plus layers unzipped. */
+export const MAX_DIRECT_UPLOAD_BYTES = 50 * 1024 * 1024;
+export const MAX_UNZIPPED_BYTES = 250 * 1024 * 1024;
+const SYMLINK_MODE = 0o120777;
+// Never part of a function: version control, and this tool's own output.
+const SKIPPED = new Set(['.git', '.lambda-bootstrap']);
+
+export interface PackageResult {
+  zipPath: string;
+  zipBytes: number;
+  unzippedBytes: number;
+  files: number;
+  warnings: string[];
+}
+
+/** The function's files as zip entries, sorted by path; `exclude` (absolute) is left out. */
+export function functionEntries(functionDir: string, exclude: string[] = []): ZipEntry[] {
+  const root = resolve(functionDir);
+  const entries: ZipEntry[] = [];
+  const walk = (dir: string): void => {
+    for (const name of readdirSync(dir).sort()) {
+      const path = join(dir, name);
+      if (SKIPPED.has(name) || exclude.some((e) => path === e || path.startsWith(e + sep))) continue;
+      const stat = lstatSync(path);
+      const zipName = relative(root, path).split(sep).join('/');
+      if (stat.isSymbolicLink()) entries.push({ name: zipName, data: Buffer.from(readlinkSync(path)), mode: SYMLINK_MODE });
+      else if (stat.isDirectory()) walk(path);
+      else if (stat.isFile()) entries.push({ name: zipName, data: readFileSync(path), mode: (stat.mode & 0o111) !== 0 ? EXECUTABLE_MODE : FILE_MODE });
+    }
+  };
+  walk(root);
+  return entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+/**
+ * Zips `bootstrap` of `arch` and the function in `functionDir` into `output`. Builds the binary
+ * first when `outDir` has none. Errors: ToolError (no such folder, a `bootstrap` of its own).
+ */
+export async function packageFunction(
+  functionDir: string,
+  arch: Architecture,
+  outDir: string,
+  output: string | undefined,
+  log: (line: string) => void,
+): Promise<PackageResult> {
+  const root = resolve(functionDir);
+  let isDir = false;
+  try {
+    isDir = lstatSync(root).isDirectory();
+  } catch {
+    // reported below
+  }
+  if (!isDir) throw new ToolError(`package: ${root} is not a folder: pass the folder that holds your handler's code`);
+  const zipPath = resolve(output ?? join(outDir, `function-${arch}.zip`));
+  const files = functionEntries(root, [resolve(outDir), zipPath]);
+  if (files.some((f) => f.name === 'bootstrap')) {
+    throw new ToolError(`package: ${root} already has a file named bootstrap; the zip's bootstrap is the runtime: rename or remove yours`);
+  }
+  const binary = binaryPath(outDir, arch);
+  try {
+    lstatSync(binary);
+  } catch {
+    log(`package: no ${arch} binary in ${outDir} yet: building it first`);
+    buildBinary(arch, outDir, log);
+  }
+  const entries: ZipEntry[] = [{ name: 'bootstrap', data: readFileSync(binary), mode: EXECUTABLE_MODE }, ...files];
+  const zip = await writeZip(entries);
+  mkdirSync(dirname(zipPath), { recursive: true });
+  writeFileSync(zipPath, zip);
+  const unzippedBytes = entries.reduce((n, e) => n + e.data.length, 0);
+  const warnings: string[] = [];
+  if (zip.length > MAX_DIRECT_UPLOAD_BYTES) {
+    warnings.push(`the zip is ${zip.length} bytes, over the ${MAX_DIRECT_UPLOAD_BYTES}-byte limit of a direct upload: upload it through S3, or use the layer (lambda-bootstrap layer) and zip only your code`);
+  }
+  if (unzippedBytes > MAX_UNZIPPED_BYTES) warnings.push(`unzipped it is ${unzippedBytes} bytes, over Lambda's ${MAX_UNZIPPED_BYTES}-byte limit for code and layers`);
+  return { zipPath, zipBytes: zip.length, unzippedBytes, files: files.length, warnings };
+}
+

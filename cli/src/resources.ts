@@ -1,0 +1,29 @@
+// Where the installed package keeps what it ships beside its own code (cli/build.ts lays it out):
+//   dist/lambda-bootstrap.js   this program
+//   dist/runtime/bootstrap.js  the runtime bundle that `build` embeds in the binary
+//   dist/node/<arch>/          package.json + package-lock.json pinning the official node of <arch>
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Architecture } from '../../build/arch.ts';
+
+const here = dirname(fileURLToPath(import.meta.url));
+
+export const RUNTIME_BUNDLE = join(here, 'runtime', 'bootstrap.js');
+
+/** The folder with the lock file that pins the official node binary of `arch`. */
+export function pinnedNodeDir(arch: Architecture): string {
+  return join(here, 'node', arch);
+}
+
+/** postject's command-line script, from the package's own (pinned) dependency. */
+export function postjectCli(): string {
+  const require = createRequire(import.meta.url);
+  return join(dirname(require.resolve('postject')), 'cli.js');
+}
+
+/** The package's version, from its package.json. */
+export function packageVersion(): string {
+  const require = createRequire(import.meta.url);
+  return (require(join(here, '..', 'package.json')) as { version: string }).version;
+}

@@ -1,0 +1,223 @@
+// The Lambda Invoke API as the AWS CLI and SDKs call it, so that
+//   aws lambda invoke --endpoint-url http://127.0.0.1:PORT --function-name NAME --log-type Tail out.json
+// and `new LambdaClient({ endpoint }).send(new InvokeCommand(...))` work against the local function:
+//   POST /2015-03-31/functions/{FunctionName}/invocations[?Qualifier=...]
+// Source of the behaviour: the Lambda API reference, Invoke (request headers X-Amz-Invocation-Type,
+// X-Amz-Log-Type, X-Amz-Client-Context; response StatusCode, X-Amz-Function-Error,
+// X-Amz-Log-Result, X-Amz-Executed-Version; errors ResourceNotFoundException 404,
+// RequestTooLargeException 413, InvalidRequestContentException 400), and the service's REST-JSON
+// error shape: an `x-amzn-ErrorType` header naming the error and a `{"Type":"User","Message":…}` body
+// (`Function not found: arn:aws:lambda:<region>:<account>:function:<name>[:<qualifier>]`).
+import { randomUUID } from 'node:crypto';
+import type http from 'node:http';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import type { InvocationOutcome, InvokeOptions } from './invocation.ts';
+import type { Invoker } from './invoke-endpoint.ts';
+import { REGION } from './runtime-environment.ts';
+
+/** A function the Invoke API can call: an Emulator, or anything that invokes and keeps the runtime's output. */
+export interface LocalFunction extends Invoker {
+  /** Everything the runtime wrote to stdout and stderr so far (the log `--log-type Tail` reads). */
+  readonly output: string;
+}
+
+export interface LambdaInvokeApiOptions {
+  /** The one function this server knows; any other name is ResourceNotFoundException. */
+  functionName: string;
+  /** Where REPORT lines go; default: standard error. */
+  log?: (line: string) => void;
+}
+
+/** Lambda's request payload limit for a synchronous invoke (Invoke API reference, quotas). */
+export const MAX_REQUEST_BYTES = 6_291_456;
+/** Lambda's limit for an asynchronous (Event) invoke payload. */
+export const MAX_EVENT_REQUEST_BYTES = 1_048_576;
+/** `--log-type Tail` returns the last 4 KB of the invocation's log. */
+export const LOG_TAIL_BYTES = 4096;
+const ACCOUNT = '123456789012';
+const PATH = /^\/2015-03-31\/functions\/([^/]+)\/invocations\/?$/;
+const INVOCATION_TYPES = ['Event', 'RequestResponse', 'DryRun'] as const;
+const LOG_TYPES = ['None', 'Tail'] as const;
+
+/** A service error: HTTP status, the x-amzn-ErrorType name and the message. */
+export interface ServiceError {
+  status: number;
+  type: string;
+  message: string;
+}
+
+export class LambdaInvokeApi {
+  private readonly fn: LocalFunction;
+  private readonly functionName: string;
+  private readonly log: (line: string) => void;
+
+  constructor(fn: LocalFunction, options: LambdaInvokeApiOptions) {
+    this.fn = fn;
+    this.functionName = options.functionName;
+    this.log = options.log ?? ((line) => process.stderr.write(`${line}\n`));
+  }
+
+  /** True for the Invoke API's path (any function name); the caller routes the request here. */
+  static matches(path: string): boolean {
+    return PATH.test(path);
+  }
+
+  /** Answers one request to the Invoke API path. Never throws for a bad request: those get the
+   * service's error status and body. */
+  async handle(req: http.IncomingMessage, res: http.ServerResponse, url: URL, payload: Buffer): Promise<void> {
+    const requestId = randomUUID();
+    const fail = (error: ServiceError): void => sendServiceError(res, error, requestId);
+    if (req.method !== 'POST') {
+      return fail({ status: 405, type: 'UnknownOperationException', message: `${req.method} is not an operation of ${url.pathname}: the Invoke API takes POST` });
+    }
+    const rawName = PATH.exec(url.pathname)?.[1] ?? '';
+    const target = resolveFunctionName(safeDecode(rawName), url.searchParams.get('Qualifier'));
+    if (target.name !== this.functionName || (target.qualifier !== undefined && target.qualifier !== '$LATEST')) {
+      return fail(functionNotFound(target.name, target.qualifier));
+    }
+    const invocationType = header(req, 'x-amz-invocation-type') ?? 'RequestResponse';
+    if (!(INVOCATION_TYPES as readonly string[]).includes(invocationType)) {
+      return fail(validationError(invocationType, 'invocationType', INVOCATION_TYPES));
+    }
+    const logType = header(req, 'x-amz-log-type') ?? 'None';
+    if (!(LOG_TYPES as readonly string[]).includes(logType)) return fail(validationError(logType, 'logType', LOG_TYPES));
+    const limit = invocationType === 'Event' ? MAX_EVENT_REQUEST_BYTES : MAX_REQUEST_BYTES;
+    if (payload.length > limit) {
+      return fail({
+        status: 413,
+        type: 'RequestTooLargeException',
+        message: `Request must be smaller than ${limit} bytes for the InvokeFunction operation`,
+      });
+    }
+    // An empty payload reaches the function as {} (what `aws lambda invoke` without --payload sends).
+    const event = payload.length === 0 ? Buffer.from('{}') : payload;
+    const parseError = jsonError(event);
+    if (parseError !== undefined) {
+      return fail({ status: 400, type: 'InvalidRequestContentException', message: `Could not parse request body into json: ${parseError}` });
+    }
+    const options: InvokeOptions = { requestId };
+    const clientContext = header(req, 'x-amz-client-context');
+    if (clientContext !== undefined) {
+      const json = Buffer.from(clientContext, 'base64').toString('utf8');
+      if (jsonError(Buffer.from(json)) !== undefined) {
+        return fail({ status: 400, type: 'InvalidRequestContentException', message: 'Client context must be a valid Base64-encoded JSON object.' });
+      }
+      options.clientContext = json;
+    }
+    const traceId = header(req, 'x-amzn-trace-id');
+    if (traceId !== undefined) options.traceId = traceId;
+    const tenantId = header(req, 'x-amz-tenant-id');
+    if (tenantId !== undefined) options.tenantId = tenantId;
+
+    if (invocationType === 'DryRun') {
+      res.writeHead(204, { 'X-Amzn-RequestId': requestId });
+      return void res.end();
+    }
+    if (invocationType === 'Event') {
+      // Accepted now, run later: the caller never sees the outcome, only its log does.
+      res.writeHead(202, { 'X-Amzn-RequestId': requestId, 'Content-Length': '0' });
+      res.end();
+      this.fn.invoke(event, options).then(
+        (outcome) => this.log(outcome.report),
+        (error: unknown) => this.log(`Event invoke ${requestId} was not run: ${(error as Error).message}`),
+      );
+      return;
+    }
+    const logStart = this.fn.output.length;
+    const outcome = await this.fn.invoke(event, options);
+    this.log(outcome.report);
+    const headers: Record<string, string> = {
+      'Content-Type': outcome.headers['content-type'] ?? 'application/json',
+      'Content-Length': String(outcome.body.length),
+      'X-Amzn-RequestId': outcome.requestId,
+      'X-Amz-Executed-Version': '$LATEST',
+    };
+    if (outcome.kind !== 'response') headers['X-Amz-Function-Error'] = 'Unhandled';
+    if (logType === 'Tail') {
+      // The runtime's output reaches us through a pipe, possibly a moment after its result POST.
+      await nextTurn();
+      headers['X-Amz-Log-Result'] = logTail(outcome, this.fn.output.slice(logStart));
+    }
+    res.writeHead(200, headers);
+    res.end(outcome.body);
+  }
+}
+
+/**
+ * `--log-type Tail`: base64 of the last 4 KB of the invocation's log as CloudWatch would hold it:
+ * START, the runtime's lines, END and REPORT.
+ */
+export function logTail(outcome: InvocationOutcome, runtimeOutput: string): string {
+  const lines = runtimeOutput === '' || runtimeOutput.endsWith('\n') ? runtimeOutput : `${runtimeOutput}\n`;
+  const log = Buffer.from(
+    `START RequestId: ${outcome.requestId} Version: $LATEST\n${lines}END RequestId: ${outcome.requestId}\n${outcome.report}\n`,
+    'utf8',
+  );
+  return log.subarray(Math.max(0, log.length - LOG_TAIL_BYTES)).toString('base64');
+}
+
+/** The FunctionName parameter may be a name, a partial ARN (`123456789012:function:name`) or a full
+ * ARN, each optionally with `:qualifier`; a `Qualifier` query parameter wins over a suffix. */
+export function resolveFunctionName(text: string, qualifierParam: string | null): { name: string; qualifier: string | undefined } {
+  const parts = text.split(':');
+  let name = text;
+  let suffix: string | undefined;
+  if (parts[0] === 'arn' && parts.length >= 7) {
+    name = parts[6] ?? '';
+    suffix = parts[7];
+  } else if (parts.length >= 3 && parts[1] === 'function') {
+    name = parts[2] ?? '';
+    suffix = parts[3];
+  } else if (parts.length === 2) {
+    name = parts[0] ?? '';
+    suffix = parts[1];
+  }
+  return { name, qualifier: qualifierParam ?? suffix };
+}
+
+export function functionNotFound(name: string, qualifier: string | undefined): ServiceError {
+  const arn = `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${name}${qualifier === undefined ? '' : `:${qualifier}`}`;
+  return { status: 404, type: 'ResourceNotFoundException', message: `Function not found: ${arn}` };
+}
+
+function validationError(value: string, member: string, allowed: readonly string[]): ServiceError {
+  return {
+    status: 400,
+    type: 'ValidationException',
+    message: `1 validation error detected: Value '${value}' at '${member}' failed to satisfy constraint: Member must satisfy enum value set: [${allowed.join(', ')}]`,
+  };
+}
+
+/** The service's REST-JSON error: the type in x-amzn-ErrorType (what the SDKs read), the message in the body. */
+export function sendServiceError(res: http.ServerResponse, error: ServiceError, requestId: string = randomUUID()): void {
+  const body = JSON.stringify({ Type: 'User', Message: error.message });
+  res.writeHead(error.status, {
+    'Content-Type': 'application/json',
+    'Content-Length': String(Buffer.byteLength(body)),
+    'X-Amzn-RequestId': requestId,
+    'X-Amzn-ErrorType': error.type,
+  });
+  res.end(body);
+}
+
+function jsonError(payload: Buffer): string | undefined {
+  try {
+    JSON.parse(payload.toString('utf8'));
+    return undefined;
+  } catch (error) {
+    return (error as Error).message;
+  }
+}
+
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
+function header(req: http.IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value.join(', ') : value;
+}
