@@ -31,7 +31,8 @@ export function streamingOptions(handler: UserHandler): StreamingOptions | undef
 
 export function installAwsLambdaGlobal(): void {
   Object.defineProperty(globalThis, 'awslambda', {
-    value: Object.freeze({ streamifyResponse, HttpResponseStream, registerBeforeSnapshot, registerAfterRestore }),
+    // Extensible: AWS's libraries add to it (InvokeStore), contract §1.
+    value: { streamifyResponse, HttpResponseStream, registerBeforeSnapshot, registerAfterRestore },
     writable: true,
     configurable: true,
     enumerable: false,
