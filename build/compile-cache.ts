@@ -53,8 +53,17 @@ export class CompileCacheError extends Error {
   override readonly name = 'CompileCacheError';
 }
 
-/** Runs the function's init (and `event`, if given) and leaves the cache in the function dir. */
+/**
+ * Runs the function's init (and `event`, if given) and leaves the cache in the function dir.
+ * On any failure the cache folder is removed, so a function never ships half a cache.
+ */
 export async function generateCompileCache(options: CompileCacheOptions): Promise<CompileCacheReport | CompileCacheError> {
+  const result = await generate(options);
+  if (result instanceof CompileCacheError) rmSync(join(resolve(options.functionDir), COMPILE_CACHE_DIR), { recursive: true, force: true });
+  return result;
+}
+
+async function generate(options: CompileCacheOptions): Promise<CompileCacheReport | CompileCacheError> {
   const functionDir = resolve(options.functionDir);
   const directory = join(functionDir, COMPILE_CACHE_DIR);
   rmSync(directory, { recursive: true, force: true });

@@ -104,6 +104,15 @@ describe('packaged compile cache', () => {
     expect(listing(dir)).toEqual(before);
   });
 
+  test('packaging a function whose init fails is refused with the init error', async () => {
+    const dir = copyFixture();
+    const report = await generateCompileCache({ functionDir: dir, handler: 'broken.handler', bootstrap: DEFAULT_BOOTSTRAP });
+    expect(report).toBeInstanceOf(CompileCacheError);
+    expect((report as CompileCacheError).message).toContain("the function's init failed, so no cache was written");
+    expect((report as CompileCacheError).message).toContain('TABLE_NAME is not set');
+    expect(existsSync(join(dir, '.lambda-bootstrap', 'compile-cache'))).toBe(false);
+  });
+
   test('NODE_DISABLE_COMPILE_CACHE keeps a packaged cache off', async () => {
     const dir = copyFixture();
     await packageFunction(dir, 'cjs.handler');
