@@ -142,6 +142,14 @@ export const NOT_OBSERVED: readonly { anchor: string; why: string }[] = [
     why: 'no parity function starts process.execPath children; test/integration covers them against node itself',
   },
   {
+    anchor: 'packaged-code-cache',
+    why: 'no parity function ships .lambda-bootstrap/compile-cache/ (make package); the cache is meant never to change behaviour',
+  },
+  {
+    anchor: 'snapstart',
+    why: 'the suite runs on-demand initialisation only; AWS offers no SnapStart for the managed Node.js runtimes to compare with',
+  },
+  {
     anchor: 'w3c-trace-context',
     why: 'it states a sameness (neither runtime fills the W3C keys), not a difference to accept',
   },
