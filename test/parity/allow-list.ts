@@ -52,6 +52,23 @@ export const ALLOWED: readonly AllowedDifference[] = [
     reconcile: (ours, ric) => ({ ours: withoutLines(ours, /^header lambda-runtime-function-error-type: /), ric: withoutLines(ric, /^header lambda-runtime-function-error-type: /) }),
   },
   {
+    anchor: 'esm-module-not-found',
+    reason:
+      "An ESM import of a missing package is Runtime.ImportModuleError with String(error) for us (contract §2, as a missing require is in both); aws-lambda-ric 4.0.2 passes Node's ERR_MODULE_NOT_FOUND error through as errorType Error.",
+    applies: (d) => d.case === 'layer/esm-import',
+    reconcile: (ours, ric) => ({
+      // Ours rewritten into the shape AWS's client gives the same error.
+      ours: ours
+        .replaceAll('Runtime.ImportModuleError: Error [ERR_MODULE_NOT_FOUND]: ', 'Error [ERR_MODULE_NOT_FOUND]: ')
+        .replaceAll('"errorType":"Runtime.ImportModuleError","errorMessage":"Error [ERR_MODULE_NOT_FOUND]: ', '"errorType":"Error","errorMessage":"')
+        // JSON records name the error's class: ours wraps it (LambdaError), theirs is Node's Error.
+        .replaceAll('"errorType":"LambdaError","errorMessage":"Error [ERR_MODULE_NOT_FOUND]: ', '"errorType":"Error","errorMessage":"')
+        .replaceAll('recorded error type: Runtime.ImportModuleError', 'recorded error type: Runtime.Unknown')
+        .replaceAll('error type: Runtime.ImportModuleError', 'error type: Error'),
+      ric: ric.replaceAll(',"code":"ERR_MODULE_NOT_FOUND"', ''),
+    }),
+  },
+  {
     anchor: 'init-error-exit',
     reason: "After an init error AWS's client rethrows from its top-level promise, and Node prints its uncaught-rejection report to stderr; we log the one Init Error record.",
     applies: (d) => d.facet === 'outside invocations logs' && d.ric.includes('triggerUncaughtException'),

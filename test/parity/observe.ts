@@ -112,7 +112,13 @@ export async function observe(parityCase: ParityCase, runtime: RuntimeId, mode: 
     const normalise = normaliser(parityCase.events.length, emulator.runtimeApi);
     const observation: Observation = new Map();
     for (const [index, outcome] of outcomes.entries()) observation.set(`req-${index + 1} outcome`, describeOutcome(outcome, normalise));
-    for (const [group, records] of logRecords(emulator, parityCase.events.length, normalise)) observation.set(`${group} logs`, records.join('\n'));
+    for (const [group, records] of logRecords(emulator, parityCase.events.length, normalise)) {
+      // Concurrent mode compares each group's records as a set: invocations overlap, and AWS's
+      // client runs the handler in a worker thread, whose process.stdout writes reach the pipe
+      // through the main thread, after console records it writes synchronously (fs.writeSync).
+      if (mode === 'concurrent') records.sort();
+      observation.set(`${group} logs`, records.join('\n'));
+    }
     const calls = fake.calls.map((call) => describeCall(call, normalise));
     if (mode === 'concurrent') calls.sort();
     observation.set('requests to AWS', calls.join('\n'));
