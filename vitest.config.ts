@@ -25,8 +25,6 @@ export default defineConfig({
           include: ['test/parity/**/*.test.ts'],
           exclude: ['**/node_modules/**'],
           globalSetup: ['test/parity/global-setup.ts'],
-          // Building aws-lambda-ric's native client (curl, aws-lambda-cpp) on a cold checkout.
-          hookTimeout: 1_800_000,
         },
       },
     ],
