@@ -683,7 +683,6 @@ export class Emulator {
         break;
       case 'Ready':
         // Another poller while one waits (Managed Instances: one per allowed concurrent invoke).
-        if (sequential) break;
         break;
       case 'Running': {
         const current = sandbox.current;
