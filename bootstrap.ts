@@ -4,6 +4,7 @@
 // Started by a function as `process.execPath` (fork, execFile), the same binary runs as node.
 
 import { installAwsLambdaGlobal, streamingOptions } from './src/aws-lambda-global.ts';
+import { afterInit, enableFunctionCompileCache } from './src/compile-cache.ts';
 import { EmptyEventLoop } from './src/empty-event-loop.ts';
 import { EnvironmentError, readEnvironment } from './src/environment.ts';
 import { CALLBACK_HANDLER_DEPRECATED, LambdaError } from './src/errors.ts';
@@ -19,6 +20,7 @@ import { importPreloads, runImportPreloads } from './src/preloads.ts';
 import { handleProcessFailures } from './src/process-failures.ts';
 import { createRuntimeApiClient } from './src/runtime-api-client.ts';
 import { enableGracefulShutdown } from './src/shutdown.ts';
+import { SNAP_START, snapshotAndRestore } from './src/snapstart.ts';
 
 const CALLBACK_WITH_CONCURRENCY =
   'ERROR: AWS Lambda does not support callback-based function handlers with Lambda Managed Instances ' +
@@ -44,6 +46,7 @@ async function main(): Promise<void> {
   const inFlight = new InFlight();
   handleProcessFailures(client, store, inFlight);
 
+  const compileCache = enableFunctionCompileCache(environment.taskRoot, process.env);
   let handler;
   try {
     await runNodeOptionsImports();
@@ -56,6 +59,15 @@ async function main(): Promise<void> {
     return failInit(client, new LambdaError(CALLBACK_HANDLER_DEPRECATED, CALLBACK_WITH_CONCURRENCY));
   }
   await enableGracefulShutdown(client, environment.runtimeApi, environment.forceGracefulShutdown);
+  afterInit(compileCache);
+  if (process.env.AWS_LAMBDA_INITIALIZATION_TYPE === SNAP_START) {
+    const restored = await snapshotAndRestore(environment.runtimeApi);
+    if (restored.kind === 'init-error') return failInit(client, restored.error);
+    if (restored.kind === 'fatal') {
+      console.error(`${restored.message}. Exiting so that Lambda replaces this sandbox.`);
+      process.exit(1);
+    }
+  }
 
   const loopOptions = {
     client,

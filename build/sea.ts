@@ -13,6 +13,7 @@ import { dirname, resolve } from 'node:path';
 import { DIST, TARGETS, commandFor, parseArchitecture } from './arch.ts';
 import type { ArchitectureTarget, Command } from './arch.ts';
 import { patchFile } from './patch-glibc.ts';
+import { trimPhdrPaddingFile } from './trim-phdr-padding.ts';
 
 const repoRoot = resolve(import.meta.dirname, '..');
 /** The node the build itself runs on (x86_64); it also runs postject for every architecture. */
@@ -130,6 +131,7 @@ export function buildSea(options: SeaOptions): void {
   run('sea blob', on(target, 'sea blob', partial, ['--experimental-sea-config', config]), '', staging);
   rmSync(staging, { recursive: true, force: true });
   run('postject', { command: hostNode, args: [postjectCli, partial, 'NODE_SEA_BLOB', blob, '--sentinel-fuse', SEA_FUSE, '--overwrite'] });
+  log(`sea: ${trimPhdrPaddingFile(partial)}`);
   chmodSync(partial, 0o755);
 
   const after = patchOrThrow(partial, true);

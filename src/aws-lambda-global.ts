@@ -2,6 +2,7 @@
 
 import { HttpResponseStream } from './response-stream.ts';
 import type { UserHandler } from './handler-loader.ts';
+import { registerAfterRestore, registerBeforeSnapshot } from './snapstart.ts';
 
 export const STREAMING_SYMBOL = Symbol.for('aws.lambda.runtime.handler.streaming');
 export const HIGH_WATER_MARK_SYMBOL = Symbol.for('aws.lambda.runtime.handler.streaming.highWaterMark');
@@ -39,5 +40,7 @@ export function installAwsLambdaGlobal(): void {
   const awslambda = (typeof existing === 'object' && existing !== null ? existing : {}) as Record<string, unknown>;
   awslambda.streamifyResponse = streamifyResponse;
   awslambda.HttpResponseStream = HttpResponseStream;
+  awslambda.registerBeforeSnapshot = registerBeforeSnapshot;
+  awslambda.registerAfterRestore = registerAfterRestore;
   (globalThis as { awslambda?: unknown }).awslambda = awslambda;
 }
