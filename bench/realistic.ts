@@ -98,7 +98,7 @@ async function bundleFunction(source: string, target: string): Promise<void> {
 }
 
 /** Runtime + function in one Bun executable with bytecode: Bun's best case for this function. */
-function compileBun(bun: string, functionDir: string): Ready<{ binary: string; shim: string }> {
+export async function compileBun(bun: string, functionDir: string): Promise<Ready<{ binary: string; shim: string }>> {
   const src = join(WORK, 'bun-src');
   const shim = join(WORK, 'bun-shim');
   rmSync(src, { recursive: true, force: true });
@@ -109,9 +109,36 @@ function compileBun(bun: string, functionDir: string): Ready<{ binary: string; s
   writeFileSync(join(src, 'entry.ts'), `import './function.ts';\nimport ${JSON.stringify(join(REPO_ROOT, 'bootstrap.ts'))};\n`);
   // The runtime still loads _HANDLER from disk: a one-line module handing over the compiled-in handler.
   writeFileSync(join(shim, 'index.mjs'), `export const handler = globalThis.${BUN_GLOBAL};\n`);
+  // Bun has no node:sea (the runtime asks whether it is a Node single executable): esbuild joins
+  // everything into one ES module with node:sea answered "no", then Bun compiles that.
+  const joined = join(src, 'app.mjs');
+  const esbuild = await import('esbuild');
+  try {
+    await esbuild.build({
+      entryPoints: [join(src, 'entry.ts')],
+      outfile: joined,
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'esnext',
+      logLevel: 'error',
+      banner: { js: "import { createRequire as __benchCreateRequire } from 'node:module'; const require = __benchCreateRequire(import.meta.url);" },
+      plugins: [
+        {
+          name: 'no-node-sea',
+          setup(build) {
+            build.onResolve({ filter: /^node:sea$/ }, () => ({ path: 'node:sea', namespace: 'no-sea' }));
+            build.onLoad({ filter: /.*/, namespace: 'no-sea' }, () => ({ contents: 'export const isSea = () => false;\n', loader: 'js' }));
+          },
+        },
+      ],
+    });
+  } catch (error) {
+    return { ok: false, reason: `esbuild of runtime + function for Bun failed: ${String(error).split('\n')[0]}` };
+  }
   const binary = join(WORK, 'bootstrap-bun-bytecode');
   rmSync(binary, { force: true });
-  const r = run(bun, ['build', '--compile', '--bytecode', '--format=esm', join(src, 'entry.ts'), '--outfile', binary], REPO_ROOT);
+  const r = run(bun, ['build', '--compile', '--bytecode', '--format=esm', joined, '--outfile', binary], REPO_ROOT);
   if (!r.ok || !existsSync(binary)) return { ok: false, reason: `bun build --compile --bytecode failed: ${r.output.trim().split('\n').slice(-4).join(' ')}` };
   return { ok: true, value: { binary, shim } };
 }
@@ -162,7 +189,7 @@ async function prepare(options: RealisticOptions, fake: FakeAws): Promise<{ runt
     unavailable.push({ id: 'ric', label: 'aws-lambda-ric 4.0.2', reason: ric.reason });
   }
   const bun = peers.ok ? findBun() : peers;
-  const compiled = bun.ok ? compileBun(bun.value, dirs.plain) : bun;
+  const compiled = bun.ok ? await compileBun(bun.value, dirs.plain) : bun;
   if (compiled.ok) {
     runtimes.push(withFunction(bunRuntime(compiled.value.binary), 'bun-bytecode', 'bun build --compile --bytecode (runtime + function)', compiled.value.shim, env));
   } else {
