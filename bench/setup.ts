@@ -84,12 +84,15 @@ export function findBun(): Ready<string> {
   return { ok: true, value: found };
 }
 
-/** `bun build --compile bootstrap.ts` into bench/.work/bootstrap-bun. */
+/**
+ * `bun build --compile bootstrap.ts` into bench/.work/bootstrap-bun, through Bun's build API
+ * (bench/bun-build.mjs) so that `node:sea`, which Bun lacks, is stubbed.
+ */
 export function compileWithBun(bun: string): Ready<string> {
   mkdirSync(WORK_DIR, { recursive: true });
   rmSync(BUN_OUTPUT, { force: true });
-  const r = run(bun, ['build', '--compile', join(REPO_ROOT, 'bootstrap.ts'), '--outfile', BUN_OUTPUT], REPO_ROOT);
-  if (!r.ok || !existsSync(BUN_OUTPUT)) return { ok: false, reason: `bun build --compile bootstrap.ts failed:\n${tail(r.output, 6)}` };
+  const r = run(bun, [join(BENCH_DIR, 'bun-build.mjs'), join(REPO_ROOT, 'bootstrap.ts'), BUN_OUTPUT], REPO_ROOT);
+  if (!r.ok || !existsSync(BUN_OUTPUT)) return { ok: false, reason: `bun build --compile bootstrap.ts (bench/bun-build.mjs) failed:\n${tail(r.output, 6)}` };
   return { ok: true, value: BUN_OUTPUT };
 }
 
