@@ -7,6 +7,7 @@ import { installAwsLambdaGlobal, streamingOptions } from './src/aws-lambda-globa
 import { afterInit, enableFunctionCompileCache } from './src/compile-cache.ts';
 import { EmptyEventLoop } from './src/empty-event-loop.ts';
 import { EnvironmentError, readEnvironment } from './src/environment.ts';
+import { applyExecutionEnvironment } from './src/execution-environment.ts';
 import { CALLBACK_HANDLER_DEPRECATED, LambdaError } from './src/errors.ts';
 import { loadHandler } from './src/handler-loader.ts';
 import { InFlight } from './src/in-flight.ts';
@@ -37,6 +38,7 @@ async function main(): Promise<void> {
   // Every process this runtime starts inherits the mark, and so can never become a runtime.
   process.env[RUNTIME_PID_VARIABLE] = String(process.pid);
   applyManagedNodePath(process.env);
+  applyExecutionEnvironment(process.env);
   const concurrent = environment.maxConcurrency > 1;
   if (environment.installGlobalAwsLambda) installAwsLambdaGlobal();
   const store = await createInvokeStore(concurrent);

@@ -62,9 +62,30 @@ export async function runImportPreloads(specifiers: readonly string[], cwd: stri
   if (specifiers.length === 0) return;
   // A function compiled with a file name in `cwd`: its import() resolves from there with the
   // default ESM loader, exactly like node's own --import (parentURL = cwd).
-  const importFromCwd = runInThisContext('(specifier) => import(specifier)', {
-    filename: join(cwd, '[node-options-import]'),
-    importModuleDynamically: vmConstants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
-  }) as (specifier: string) => Promise<unknown>;
-  for (const specifier of specifiers) await importFromCwd(specifier);
+  const importFromCwd = withoutLoaderWarning(
+    () =>
+      runInThisContext('(specifier) => import(specifier)', {
+        filename: join(cwd, '[node-options-import]'),
+        importModuleDynamically: vmConstants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
+      }) as (specifier: string) => Promise<unknown>,
+  );
+  // The warning comes when import() starts (synchronously), so each start is wrapped too.
+  for (const specifier of specifiers) await withoutLoaderWarning(() => importFromCwd(specifier));
+}
+
+// Node 24 flags vm.USE_MAIN_CONTEXT_DEFAULT_LOADER as experimental and prints an
+// ExperimentalWarning when it is used; the function did not ask for it, and node's own --import
+// (which this stands in for) prints nothing, so that one warning, and only it, is dropped.
+function withoutLoaderWarning<T>(work: () => T): T {
+  const emitWarning = process.emitWarning;
+  process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
+    const text = typeof warning === 'string' ? warning : warning.message;
+    if (text.includes('vm.USE_MAIN_CONTEXT_DEFAULT_LOADER')) return;
+    (emitWarning as (...args: unknown[]) => void).call(process, warning, ...rest);
+  }) as typeof process.emitWarning;
+  try {
+    return work();
+  } finally {
+    process.emitWarning = emitWarning;
+  }
 }

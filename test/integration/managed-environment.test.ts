@@ -10,6 +10,9 @@ import { DEFAULT_NODE_PATH_OVERRIDE, MANAGED_NODE_PATH } from '../../src/node-pa
 import { describeOutcome, errorBody, invokeOnce, stopAll } from './harness.ts';
 import { stagedFixture } from './staged-fixture.ts';
 
+// In the wrapper flavour the managed bootstrap script and node itself do these (NODE_PATH's default
+// with the real /var/runtime, node's own --import and its start-up failure): not the runtime's code.
+const managedRuntimeDoesIt = process.env.BOOTSTRAP_TARGET === 'wrapper';
 let nodePathTask = '';
 let layerModules = '';
 let preloadTask = '';
@@ -21,7 +24,7 @@ beforeAll(() => {
 afterAll(stopAll);
 
 describe.concurrent('NODE_PATH', () => {
-  test('unset: the managed default, and require searches the /opt and /var/runtime folders (repro layer-node-path)', async () => {
+  test.skipIf(managedRuntimeDoesIt)('unset: the managed default, and require searches the /opt and /var/runtime folders (repro layer-node-path)', async () => {
     const { emulator, outcome } = await invokeOnce(nodePathTask, 'index.handler');
     expect(outcome.kind, describeOutcome(outcome, emulator)).toBe('response');
     // What the same handler answers under AWS's nodejs24.x NODE_PATH (repro README).
@@ -32,14 +35,23 @@ describe.concurrent('NODE_PATH', () => {
     expect(MANAGED_NODE_PATH).toBe('/opt/nodejs/node24/node_modules:/opt/nodejs/node_modules:/var/runtime/node_modules:/var/runtime:/var/task');
   });
 
-  test('the default, set after node started, really resolves a layer package: from the handler and from a dependency', async () => {
+  test.skipIf(managedRuntimeDoesIt)('the default, set after node started, really resolves a layer package: from the handler and from a dependency', async () => {
     // The test seam stands in for /opt/nodejs/node_modules, which a test cannot write.
     const { emulator, outcome } = await invokeOnce(nodePathTask, 'layer.handler', '{}', { [DEFAULT_NODE_PATH_OVERRIDE]: layerModules });
     expect(outcome.kind, describeOutcome(outcome, emulator)).toBe('response');
     expect(outcome.json()).toEqual({ direct: 'layer', viaDependency: 'layer', preload: null, NODE_PATH: layerModules });
   });
 
-  test('an empty NODE_PATH counts as unset, as in the managed bootstrap script', async () => {
+  test('AWS_EXECUTION_ENV names nodejs24.x when Lambda leaves it unset (provided.*); a value already set is kept', async () => {
+    const unset = await invokeOnce(nodePathTask, 'index.executionEnv', '{}');
+    expect((unset.outcome.json() as { AWS_EXECUTION_ENV: string }).AWS_EXECUTION_ENV).toBe('AWS_Lambda_nodejs24.x');
+    const own = await invokeOnce(nodePathTask, 'index.executionEnv', '{}', { AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs22.x' });
+    // In the wrapper flavour the (stand-in) managed bootstrap script exports its own value first, as on Lambda.
+    const kept = managedRuntimeDoesIt ? 'AWS_Lambda_nodejs24.x' : 'AWS_Lambda_nodejs22.x';
+    expect((own.outcome.json() as { AWS_EXECUTION_ENV: string }).AWS_EXECUTION_ENV).toBe(kept);
+  });
+
+  test.skipIf(managedRuntimeDoesIt)('an empty NODE_PATH counts as unset, as in the managed bootstrap script', async () => {
     const { outcome } = await invokeOnce(nodePathTask, 'index.handler', '{}', { NODE_PATH: '' });
     expect((outcome.json() as { NODE_PATH: string }).NODE_PATH).toBe(MANAGED_NODE_PATH);
   });
@@ -59,6 +71,9 @@ async function apm(nodeOptions: string): Promise<unknown> {
   expect(outcome.kind, describeOutcome(outcome, emulator)).toBe('response');
   const body = outcome.json() as { apm: string[] | null; NODE_OPTIONS: string };
   expect(body.NODE_OPTIONS).toBe(nodeOptions);
+  // node's own --import prints nothing of its own; neither may the runtime that stands in for it.
+  expect(emulator.output).not.toContain('ExperimentalWarning');
+  expect(emulator.output).not.toContain('(node:');
   // The pid differs per run; the rest is what AWS's client 4.0.2 answers (repro README).
   return body.apm?.map((entry) => entry.replace(/pid=\d+/, 'pid=<pid>')) ?? null;
 }
@@ -93,7 +108,7 @@ describe.concurrent('NODE_OPTIONS preloads', () => {
     ]);
   });
 
-  test('an --import that cannot be found fails init with node\'s message, naming the preload', async () => {
+  test.skipIf(managedRuntimeDoesIt)('an --import that cannot be found fails init with node\'s message, naming the preload', async () => {
     const { emulator, outcome } = await invokeOnce(preloadTask, 'app.handler', '{}', { NODE_OPTIONS: '--import ./missing-preload.mjs' });
     expect(outcome.kind, describeOutcome(outcome, emulator)).toBe('init-error');
     expect(errorBody(outcome).errorMessage).toContain('missing-preload.mjs');

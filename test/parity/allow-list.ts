@@ -69,6 +69,16 @@ export const ALLOWED: readonly AllowedDifference[] = [
     }),
   },
   {
+    anchor: 'request-id-outside-invocations',
+    reason:
+      "Outside an invocation we write request id `undefined` in TEXT and no requestId in JSON (contract §8, nodejs22.x); AWS's client 4.x writes InvokeStore.getRequestId()'s `-`.",
+    applies: (d) => d.facet === 'outside invocations logs',
+    reconcile: (ours, ric) => ({
+      ours: ours.replaceAll(' [undefined] ', ' [] ').replaceAll('\tundefined\t', '\t\t'),
+      ric: ric.replaceAll(' [-] ', ' [] ').replaceAll('"requestId":"-",', '').replaceAll('\t-\t', '\t\t'),
+    }),
+  },
+  {
     anchor: 'init-error-exit',
     reason: "After an init error AWS's client rethrows from its top-level promise, and Node prints its uncaught-rejection report to stderr; we log the one Init Error record.",
     applies: (d) => d.facet === 'outside invocations logs' && d.ric.includes('triggerUncaughtException'),
