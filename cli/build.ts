@@ -30,6 +30,18 @@ function checkPinnedNode(): void {
   }
 }
 
+/** Every package cli/npm-shrinkwrap.json pins must be in the repository's lock too (same
+ * integrity), so that the repository's `npm ci` caches the very tarballs an offline install uses. */
+function checkShrinkwrap(): void {
+  const root = new Set(Object.values(lockOf(join(repoRoot, 'package-lock.json')).packages).map((p) => p.integrity));
+  const missing = Object.entries(lockOf(join(cliRoot, 'npm-shrinkwrap.json')).packages)
+    .filter(([path, p]) => path !== '' && !root.has(p.integrity))
+    .map(([path, p]) => `${path}@${p.version}`);
+  if (missing.length > 0) {
+    throw new Error(`cli/build: cli/npm-shrinkwrap.json pins packages the repository's package-lock.json does not: ${missing.join(', ')}; add them as devDependencies at the same versions`);
+  }
+}
+
 /** Which installed packages the CLI bundle must leave as imports: the package's dependencies. */
 function dependencies(): string[] {
   const manifest = JSON.parse(readFileSync(join(cliRoot, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
@@ -38,6 +50,7 @@ function dependencies(): string[] {
 
 async function main(): Promise<void> {
   checkPinnedNode();
+  checkShrinkwrap();
   rmSync(dist, { recursive: true, force: true });
   const runtime = await bundle(join(repoRoot, 'bootstrap.ts'), join(dist, 'runtime', 'bootstrap.js'));
   console.log(`cli/build: ${runtime.outfile}: ${(runtime.bytes / 1024).toFixed(1)} KiB runtime bundle`);
