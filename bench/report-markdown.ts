@@ -1,7 +1,7 @@
 // bench/results/latest.md: the machine, one table (metrics × runtimes, ratios to dist/bootstrap),
 // the issue's targets with their measured values, and how far the full Emulator would move them.
 import { metrics } from './results.ts';
-import type { BenchResults, Metric, MetricKey, RuntimeResult } from './results.ts';
+import type { BenchResults, LambdaLikeResult, LambdaLikeSection, Metric, MetricKey, RuntimeResult } from './results.ts';
 import type { Summary } from './stats.ts';
 
 const MIB = 1024 * 1024;
@@ -68,6 +68,79 @@ function targets(results: BenchResults): string[] {
   return lines;
 }
 
+function summaryCell(summary: Summary | undefined, digits: number): string {
+  return summary === undefined ? '—' : `${num(summary.median, digits)} (${num(summary.min, digits)}–${num(summary.max, digits)})`;
+}
+
+function lambdaVariant(section: LambdaLikeSection, id: string): LambdaLikeResult | undefined {
+  return section.variants.find((v) => v.id === id && v.failure === undefined);
+}
+
+/** The Lambda-like table, the model's predictions beside lambda-perf, and issue 12's targets. */
+export function lambdaLikeMarkdown(section: LambdaLikeSection | undefined): string[] {
+  const out: string[] = ['## Lambda-like cold start (function package cold, managed runtime warm)', ''];
+  if (section === undefined || section.unavailable !== undefined) {
+    out.push(`Not measured: ${section?.unavailable ?? 'this run has no Lambda-like section'}.`, '');
+    return out;
+  }
+  out.push(
+    `Storage: ${section.storage}. The managed node and AWS's client stay warm (the runtime image Lambda caches on every worker); ` +
+      'the package (function, layer, custom runtime; for an image, all of it) is cold. Bytes and requests: what the package device served by the first response; ' +
+      'chunks: distinct 512 KiB chunks of the package files resident right after it (mincore). Cells: median (min–max).',
+    '',
+    '| runtime | package (cold) | unpacked | spawn → first /next (ms) | spawn → first response (ms) | read by first response (MiB) | read requests | 512 KiB chunks touched | resident (MiB) |',
+    '|---|---|---|---|---|---|---|---|---|',
+  );
+  for (const v of section.variants) {
+    const m = v.metrics;
+    const broke = v.failure === undefined ? '' : ` (broke: ${v.failure.split('\n')[0]})`;
+    out.push(
+      `| ${v.label}${broke} | ${v.files} | ${bytesText(v.unpackedBytes)} | ${summaryCell(m.firstNextMs, 1)} | ${summaryCell(m.firstResponseMs, 1)} | ${summaryCell(m.readMiB, 2)} | ${summaryCell(m.readRequests, 0)} | ${summaryCell(m.chunks, 0)} | ${summaryCell(m.residentMiB, 1)} |`,
+    );
+  }
+  out.push('', '### Predicted Lambda init (an estimate, not a measurement)', '');
+  const model = section.model;
+  if (model === undefined) {
+    out.push(`Not predicted: ${section.modelError ?? 'no model'}.`, '');
+  } else {
+    out.push(
+      `Model (bench/README.md): zip init ≈ s·T + k_zip·MiB read; image init ≈ s·T + k_img·chunks; T = warm spawn → first /next in this run. ` +
+        `Fitted on ${model.source}: s = ${model.s.toFixed(2)}, k_zip = ${model.kZipMsPerMiB.toFixed(2)} ms/MiB, k_img = ${model.kImageMsPerChunk.toFixed(2)} ms/chunk. ` +
+        `nodejs24.x zip and Bun zip are calibration points (reproduced exactly by construction); the image constant is one least-squares fit over two points, ` +
+        `its residuals: nodejs24.x image ${signed(model.imageResiduals.nodejs24)} ms, Bun image ${signed(model.imageResiduals.bun)} ms.`,
+      '',
+      '| runtime | packaging | predicted Lambda init (ms) | lambda-perf p50 init (ms) |',
+      '|---|---|---|---|',
+    );
+    for (const v of section.variants) {
+      out.push(`| ${v.label} | ${v.packaging} | ${v.predictedInitMs === undefined ? '—' : `~${num(v.predictedInitMs, 0)}`} | ${v.publishedInitMs === undefined ? '— (not published)' : num(v.publishedInitMs, 0)} |`);
+    }
+    out.push('');
+  }
+  out.push('### Targets (issue 12)', '', '| target | measured (median) | verdict |', '|---|---|---|');
+  const verdict = (ok: boolean | undefined): string => (ok === undefined ? 'not measured' : ok ? 'met' : '**not met**');
+  const wrapper = lambdaVariant(section, 'wrapper-zip')?.metrics.firstResponseMs?.median;
+  const ricZip = lambdaVariant(section, 'ric-zip')?.metrics.firstResponseMs?.median;
+  const binImage = lambdaVariant(section, 'binary-image')?.metrics.firstResponseMs?.median;
+  const ricImage = lambdaVariant(section, 'ric-image')?.metrics.firstResponseMs?.median;
+  const ms = (v: number | undefined): string => (v === undefined ? '—' : `${num(v, 1)} ms`);
+  const ratio = (a: number | undefined, b: number | undefined): string => (a === undefined || b === undefined ? '—' : `×${(a / b).toFixed(2)}`);
+  out.push(
+    `| wrapper layer spawn → first response ≤ 0.9× aws-lambda-ric's (zip-like) | ${ms(wrapper)} vs ${ms(ricZip)}: ${ratio(wrapper, ricZip)} | ${verdict(wrapper === undefined || ricZip === undefined ? undefined : wrapper <= 0.9 * ricZip)} |`,
+    `| dist/bootstrap image-like ≤ the managed runtime's image-like (spawn → first response) | ${ms(binImage)} vs ${ms(ricImage)}: ${ratio(binImage, ricImage)} | ${verdict(binImage === undefined || ricImage === undefined ? undefined : binImage <= ricImage)} |`,
+    '',
+  );
+  return out;
+}
+
+function signed(n: number): string {
+  return `${n >= 0 ? '+' : '−'}${Math.abs(n).toFixed(0)}`;
+}
+
+function bytesText(n: number): string {
+  return n >= MIB ? `${num(n / MIB, 1)} MiB` : `${num(n / 1024, 1)} KiB`;
+}
+
 export function writeMarkdown(results: BenchResults): string {
   const { machine, settings } = results;
   const runtimes = orderedRuntimes(results);
@@ -94,6 +167,7 @@ export function writeMarkdown(results: BenchResults): string {
   out.push(`| layer zip size | ${runtimes.map((r) => bytes(r.artifact.layerZipBytes)).join(' | ')} |`);
   out.push('');
   out.push('## Targets (issue 5)', '', ...targets(results), '');
+  out.push(...lambdaLikeMarkdown(results.lambdaLike));
 
   const check = results.emulatorCheck;
   if (check !== undefined) {

@@ -64,6 +64,36 @@ export interface EmulatorCheck {
   leanPerInvokeUs: Summary | undefined;
 }
 
+/** Lambda-like cold-start metrics (bench/lambda-like.ts), medians over the kept rounds. */
+export type LambdaLikeKey = 'firstNextMs' | 'firstResponseMs' | 'readMiB' | 'readRequests' | 'chunks' | 'residentMiB';
+
+export interface LambdaLikeResult {
+  id: string;
+  label: string;
+  /** The warm runtime whose CPU time the model uses: binary, wrapper, ric, bun. */
+  flavour: string;
+  packaging: 'zip' | 'image';
+  readAheadKiB: number;
+  /** The cold files, relative to the package root. */
+  files: string;
+  unpackedBytes: number;
+  metrics: Partial<Record<LambdaLikeKey, Summary>>;
+  /** The model's estimate of Lambda's init duration (ms), when the model could be fitted. */
+  predictedInitMs: number | undefined;
+  /** lambda-perf's published p50 init for this runtime and packaging, when it has one. */
+  publishedInitMs: number | undefined;
+  failure: string | undefined;
+}
+
+export interface LambdaLikeSection {
+  /** Why the section was not measured (no root, no loop device, ...). */
+  unavailable: string | undefined;
+  storage: string;
+  variants: LambdaLikeResult[];
+  model: { s: number; kZipMsPerMiB: number; kImageMsPerChunk: number; imageResiduals: { nodejs24: number; bun: number }; source: string } | undefined;
+  modelError: string | undefined;
+}
+
 export interface BenchResults {
   schema: 1;
   date: string;
@@ -75,5 +105,6 @@ export interface BenchResults {
   runtimes: RuntimeResult[];
   unavailable: Unavailable[];
   emulatorCheck: EmulatorCheck | undefined;
+  lambdaLike: LambdaLikeSection | undefined;
   notes: string[];
 }

@@ -17,9 +17,14 @@ import type { ColdSample, SessionSample, StartSample } from './measure.ts';
 import { writeMarkdown } from './report-markdown.ts';
 import { writeSvg } from './report-svg.ts';
 import type { BenchResults, MetricKey, RuntimeResult, Settings } from './results.ts';
-import { BENCH_DIR, MEMORY_SIZE_MB, WORK_DIR, binaryRuntime, bunRuntime, bundleRuntime, floorRuntime, isUnavailable, ricRuntime } from './runtimes.ts';
+import { READ_AHEAD_KIB, lambdaLikeVariants, measureLambdaLike, packageListing } from './lambda-like.ts';
+import type { LambdaLikeSample, LambdaLikeVariant } from './lambda-like.ts';
+import { LAMBDA_PERF, fitModel, predictInit, publishedInit } from './lambda-model.ts';
+import { PackageDevice } from './package-device.ts';
+import type { LambdaLikeKey, LambdaLikeSection } from './results.ts';
+import { BENCH_DIR, MEMORY_SIZE_MB, WORK_DIR, binaryRuntime, bunRuntime, bundleRuntime, floorRuntime, isUnavailable, ricRuntime, wrapperRuntime } from './runtimes.ts';
 import type { Runtime, Unavailable } from './runtimes.ts';
-import { buildRic, coldCopies, compileWithBun, findBun, findVmtouch, installPeers, layerZipBytes, snapshotDist } from './setup.ts';
+import { RIC_DIR, buildMincore, buildRic, coldCopies, compileWithBun, findBun, findVmtouch, installPeers, layerZipBytes, snapshotDist } from './setup.ts';
 import { shuffle, summarize } from './stats.ts';
 
 interface Options {
@@ -80,7 +85,8 @@ type Task =
   | { kind: 'start'; runtime: Runtime }
   | { kind: 'session'; runtime: Runtime }
   | { kind: 'cold'; runtime: Runtime }
-  | { kind: 'emulator'; runtime: Runtime };
+  | { kind: 'emulator'; runtime: Runtime }
+  | { kind: 'lambda'; runtime: Runtime; variant: LambdaLikeVariant };
 
 async function collectRuntimes(options: Options, log: (line: string) => void): Promise<{ runtimes: Runtime[]; unavailable: Unavailable[]; notes: string[] }> {
   const found: (Runtime | Unavailable)[] = [floorRuntime()];
@@ -94,6 +100,7 @@ async function collectRuntimes(options: Options, log: (line: string) => void): P
   }
   if (options.baseline !== undefined) found.push(binaryRuntime('baseline', `baseline ${options.baseline}`, resolve(options.baseline)));
   found.push(bundleRuntime(dist));
+  found.push(wrapperRuntime(dist, RIC_DIR));
 
   const install = !options.smoke;
   const peers = installPeers(install, log);
@@ -122,6 +129,103 @@ async function collectRuntimes(options: Options, log: (line: string) => void): P
   return { runtimes, unavailable, notes };
 }
 
+interface LambdaLikeSetup {
+  variants: LambdaLikeVariant[];
+  device: PackageDevice | undefined;
+  mincore: string | undefined;
+  unavailable: string | undefined;
+}
+
+/** The package device holding every Lambda-like variant's package, or why there is none. */
+function setUpLambdaLike(runtimes: Runtime[], smoke: boolean, log: (line: string) => void): LambdaLikeSetup {
+  const byId = new Map(runtimes.map((r) => [r.id, r]));
+  const binary = byId.get('binary')?.files.bootstrap;
+  if (binary === undefined) return { variants: [], device: undefined, mincore: undefined, unavailable: 'dist/bootstrap is missing' };
+  const wrapper = byId.get('wrapper');
+  const all = lambdaLikeVariants({
+    binary,
+    wrapperLayer: wrapper === undefined ? undefined : join(WORK_DIR, 'dist', 'wrapper-layer'),
+    ricDir: byId.has('ric') ? RIC_DIR : undefined,
+    bun: byId.get('bun')?.files.bootstrap,
+  });
+  // The smoke run keeps the section alive with its two cheapest packages.
+  const variants = smoke ? all.filter((v) => v.id === 'binary-zip' || v.id === 'wrapper-zip') : all;
+  const mincore = buildMincore();
+  if (!mincore.ok) return { variants: [], device: undefined, mincore: undefined, unavailable: mincore.reason };
+  log(`setup: package device for the Lambda-like starts (${variants.length} packages, ext4 on a loop device with direct I/O) ...`);
+  const device = PackageDevice.create(join(WORK_DIR, 'lambda-like'), variants.flatMap((v) => v.files));
+  if (device instanceof Error) {
+    log(`unavailable: Lambda-like cold starts: ${device.message}`);
+    return { variants: [], device: undefined, mincore: undefined, unavailable: device.message };
+  }
+  return { variants, device, mincore: mincore.value, unavailable: undefined };
+}
+
+function addLambdaSample(values: Map<LambdaLikeKey, number[]>, r: LambdaLikeSample): void {
+  const add = (key: LambdaLikeKey, value: number): void => {
+    values.set(key, [...(values.get(key) ?? []), value]);
+  };
+  add('firstNextMs', r.firstNextMs);
+  add('firstResponseMs', r.firstResponseMs);
+  add('readMiB', r.readBytes / 1024 / 1024);
+  add('readRequests', r.readRequests);
+  add('chunks', r.chunks);
+  add('residentMiB', r.residentBytes / 1024 / 1024);
+}
+
+function lambdaLikeSection(
+  lambda: LambdaLikeSetup,
+  lambdaSamples: Map<string, { values: Map<LambdaLikeKey, number[]>; failure: string | undefined }>,
+  samples: Map<string, Samples>,
+): LambdaLikeSection {
+  const median = (values: number[] | undefined): number | undefined => (values === undefined ? undefined : summarize(values)?.median);
+  const warm: Record<string, number | undefined> = {};
+  for (const flavour of ['binary', 'wrapper', 'ric', 'bun']) warm[flavour] = median(samples.get(flavour)?.values.get('firstNextMs'));
+  const readMiB: Record<string, number> = {};
+  const chunks: Record<string, number> = {};
+  for (const [id, s] of lambdaSamples) {
+    const m = median(s.values.get('readMiB'));
+    const c = median(s.values.get('chunks'));
+    if (m !== undefined) readMiB[id] = m;
+    if (c !== undefined) chunks[id] = c;
+  }
+  const model = fitModel({ warmFirstNextMs: warm, readMiB, chunks });
+  return {
+    unavailable: lambda.unavailable,
+    storage:
+      `ext4 image on a loop device with direct I/O (reads go to this machine's virtual disk, uncached), read-ahead ` +
+      `${READ_AHEAD_KIB.zip} KiB (zip-like) or ${READ_AHEAD_KIB.image} KiB (image-like) on that device only; mounted fresh, read-only, for every start`,
+    variants: lambda.variants.map((v) => {
+      const s = lambdaSamples.get(v.id)!;
+      const metrics: LambdaLikeSection['variants'][number]['metrics'] = {};
+      for (const [key, values] of s.values) {
+        const summary = summarize(values);
+        if (summary !== undefined) metrics[key] = summary;
+      }
+      const t = warm[v.flavour];
+      const predicted =
+        model instanceof Error || t === undefined || readMiB[v.id] === undefined || chunks[v.id] === undefined
+          ? undefined
+          : predictInit(model, v.packaging, t, readMiB[v.id]!, chunks[v.id]!);
+      return {
+        id: v.id,
+        label: v.label,
+        flavour: v.flavour,
+        packaging: v.packaging,
+        readAheadKiB: READ_AHEAD_KIB[v.packaging],
+        files: packageListing(v),
+        unpackedBytes: v.unpackedBytes,
+        metrics,
+        predictedInitMs: predicted,
+        publishedInitMs: publishedInit(v.flavour, v.packaging),
+        failure: s.failure,
+      };
+    }),
+    model: model instanceof Error ? undefined : { ...model, source: LAMBDA_PERF.source },
+    modelError: model instanceof Error ? model.message : undefined,
+  };
+}
+
 function fmt(ms: number): string {
   return ms.toFixed(1);
 }
@@ -143,6 +247,11 @@ async function main(argv: string[]): Promise<number> {
   if (!vmtouch.ok) notes.push(`cold disk not measured: ${vmtouch.reason}`);
   const copies = new Map<string, Record<string, string>>();
   if (vmtouch.ok) for (const runtime of runtimes) copies.set(runtime.id, coldCopies(runtime));
+
+  const lambda = setUpLambdaLike(runtimes, options.smoke, log);
+  const lambdaSamples = new Map<string, { values: Map<LambdaLikeKey, number[]>; failure: string | undefined }>(
+    lambda.variants.map((v) => [v.id, { values: new Map(), failure: undefined }]),
+  );
 
   const samples = new Map<string, Samples>(runtimes.map((r) => [r.id, new Samples()]));
   const emulatorSamples = { firstNextMs: [] as number[], firstResponseMs: [] as number[], perInvokeUs: [] as number[], leanPerInvokeUs: [] as number[] };
@@ -177,10 +286,25 @@ async function main(argv: string[]): Promise<number> {
       const sessions: Task[] = nodeRuntimes.map((runtime) => ({ kind: 'session', runtime }));
       if (!options.smoke && samples.get('binary')?.failure === undefined) sessions.push({ kind: 'emulator', runtime: reference });
       tasks.push(...shuffle(sessions));
-      if (vmtouch.ok) tasks.push(...shuffle([...active]).map((runtime): Task => ({ kind: 'cold', runtime })));
+      if (vmtouch.ok) tasks.push(...shuffle(active.filter((r) => Object.keys(r.files).length > 0)).map((runtime): Task => ({ kind: 'cold', runtime })));
+      const lambdaTasks = lambda.variants.filter((v) => lambdaSamples.get(v.id)?.failure === undefined).map((variant): Task => ({ kind: 'lambda', runtime: reference, variant }));
+      tasks.push(...shuffle(lambdaTasks));
 
       const firstNext = new Map<string, number>();
       for (const task of tasks) {
+        if (task.kind === 'lambda') {
+          const ls = lambdaSamples.get(task.variant.id)!;
+          try {
+            const r = await measureLambdaLike(task.variant, lambda.device!, api, lambda.mincore!);
+            if (keep) addLambdaSample(ls.values, r);
+            firstNext.set(task.variant.id, r.firstNextMs);
+          } catch (error) {
+            const reason = error instanceof Error ? error.message : String(error);
+            ls.failure = `round ${round}: ${reason}`;
+            log(`bench: Lambda-like ${task.variant.label} failed and is dropped from later rounds: ${reason}`);
+          }
+          continue;
+        }
         const s = samples.get(task.runtime.id)!;
         if (s.failure !== undefined) continue;
         try {
@@ -218,11 +342,12 @@ async function main(argv: string[]): Promise<number> {
         }
       }
       const seconds = ((performance.now() - roundStart) / 1000).toFixed(1);
-      const line = active.map((r) => `${r.id} ${firstNext.has(r.id) ? fmt(firstNext.get(r.id)!) : '-'}`).join(', ');
+      const line = [...active.map((r) => r.id), ...lambda.variants.map((v) => v.id)].map((id) => `${id} ${firstNext.has(id) ? fmt(firstNext.get(id)!) : '-'}`).join(', ');
       log(`round ${round}/${options.rounds}${keep ? '' : ' (warm-up, discarded)'}: first /next ms: ${line} [${seconds} s]`);
     }
   } finally {
     await api.close();
+    lambda.device?.close();
   }
 
   machine.loadAverage.end = loadavg()[0];
@@ -243,6 +368,7 @@ async function main(argv: string[]): Promise<number> {
       return { id: runtime.id, label: runtime.label, role: runtime.role, artifact: runtime.artifact, metrics, failure: s.failure };
     }),
     unavailable,
+    lambdaLike: lambdaLikeSection(lambda, lambdaSamples, samples),
     emulatorCheck: options.smoke
       ? undefined
       : {
@@ -259,8 +385,8 @@ async function main(argv: string[]): Promise<number> {
       ...notes,
       'floor: `node -e 0` is timed from spawn to exit; it has no /next.',
       'CPU per invoke: /proc/<pid>/stat utime+stime over every invoke after the third, divided by their count.',
-      'cold disk: each runtime starts from private copies of its files (node, script, addon or binary) just evicted with vmtouch -e.',
-      'aws-lambda-ric runs with the managed nodejs runtime flags: --expose-gc --max-http-header-size 81920 and heap sizes from the memory size.',
+      'cold disk: each runtime starts from private copies of its files (node, script, addon or binary) just evicted with vmtouch -e, on this machine\'s disk (8 MiB read-ahead): a warm-ish figure kept for comparison with earlier runs; the Lambda-like section is the one that puts the bytes where Lambda does.',
+      'aws-lambda-ric and the wrapper layer start through build/managed-runtime/bootstrap, the stand-in for the managed nodejs24.x bootstrap script: --expose-gc --max-http-header-size 81920 and heap sizes from the memory size.',
     ],
   };
 

@@ -2,7 +2,7 @@
 // the peers. Each names the files it runs from, so that the cold-disk measurement can start it
 // from private copies whose pages nobody else holds.
 import { existsSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 
 export const REPO_ROOT = resolve(import.meta.dirname, '..');
 export const BENCH_DIR = join(REPO_ROOT, 'bench');
@@ -18,6 +18,10 @@ export type Role = 'floor' | 'ours' | 'peer';
 export interface Launch {
   command: string;
   args: string[];
+  /** On top of the runtime's env (the Lambda-like starts point the managed bootstrap at the package). */
+  env?: Record<string, string>;
+  /** LAMBDA_TASK_ROOT and cwd; bench/function unless given. */
+  taskRoot?: string;
 }
 
 export interface Runtime {
@@ -94,24 +98,51 @@ export function bundleRuntime(dist: string): Runtime | Unavailable {
 }
 
 /**
- * AWS's runtime client, started the way the managed nodejs24.x runtime's bootstrap script starts
- * it: --expose-gc, --max-http-header-size 81920 and the heap sizes derived from the memory size.
+ * The stand-in for the managed nodejs24.x runtime's /var/runtime/bootstrap (build/managed-runtime/):
+ * NODE_PATH, heap sizes from the memory size, --expose-gc, --max-http-header-size 81920, and
+ * AWS_LAMBDA_EXEC_WRAPPER. Managed peers start through it, as on Lambda.
  */
+export const MANAGED_BOOTSTRAP = join(REPO_ROOT, 'build', 'managed-runtime', 'bootstrap');
+
+/** The managed bootstrap's environment: which node, which runtime directory, which wrapper. */
+export function managedEnv(node: string, runtimeDir: string, wrapper?: string): Record<string, string> {
+  return { LAMBDA_TEST_MANAGED_NODE: node, LAMBDA_RUNTIME_DIR: runtimeDir, ...(wrapper === undefined ? {} : { AWS_LAMBDA_EXEC_WRAPPER: wrapper }) };
+}
+
+/** AWS's runtime client, started by the stand-in managed bootstrap, as nodejs24.x starts it. */
 export function ricRuntime(packageDir: string): Runtime {
   const script = join(packageDir, 'index.mjs');
   const addon = join(packageDir, 'rapid-client.node');
-  // The managed bootstrap's formula: new space = memory/10 (two semi-spaces), old space = the rest.
-  const newSpace = Math.floor(MEMORY_SIZE_MB / 10);
-  const heap = [`--max-semi-space-size=${Math.floor(newSpace / 2)}`, `--max-old-space-size=${MEMORY_SIZE_MB - newSpace}`];
-  const flags = ['--expose-gc', '--max-http-header-size', '81920', ...heap];
   return {
     id: 'ric',
     label: 'aws-lambda-ric (node 24)',
     role: 'peer',
     files: { node: PINNED_NODE, script, addon },
-    launch: (f) => ({ command: f.node!, args: [...flags, f.script!] }),
+    launch: (f) => ({ command: MANAGED_BOOTSTRAP, args: [], env: managedEnv(f.node!, dirname(f.script!)) }),
     env: {},
     artifact: { bytes: size(script) + size(addon), what: 'index.mjs + rapid-client.node (needs node)', layerZipBytes: undefined },
+  };
+}
+
+/**
+ * The wrapper flavour: the managed bootstrap with AWS_LAMBDA_EXEC_WRAPPER pointing at the wrapper
+ * layer's tree (dist/wrapper-layer, as Lambda unpacks it to /opt), on the managed node.
+ */
+export function wrapperRuntime(dist: string, runtimeDir: string): Runtime | Unavailable {
+  const wrapper = join(dist, 'wrapper-layer', 'lambda-bootstrap-wrapper');
+  const bundle = join(dist, 'wrapper-layer', 'lambda-bootstrap', 'bootstrap.js');
+  const label = 'wrapper layer on managed node 24';
+  if (!existsSync(wrapper) || !existsSync(bundle)) return { id: 'wrapper', label, reason: `${wrapper} does not exist: run \`make layer-wrapper\` first` };
+  return {
+    id: 'wrapper',
+    label,
+    role: 'ours',
+    // No private cold copies: the wrapper finds the bundle beside itself; the Lambda-like section
+    // reads this flavour cold from the package device instead.
+    files: {},
+    launch: () => ({ command: MANAGED_BOOTSTRAP, args: [], env: managedEnv(PINNED_NODE, runtimeDir, wrapper) }),
+    env: {},
+    artifact: { bytes: size(wrapper) + size(bundle), what: 'wrapper + bundle (on the managed node)', layerZipBytes: undefined },
   };
 }
 

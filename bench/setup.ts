@@ -2,7 +2,7 @@
 // client, compiles bootstrap.ts with Bun, and finds vmtouch. Anything that cannot be had comes
 // back as a reason, so that the bench still measures the rest.
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { writeZip } from '../build/zip.ts';
 import { BENCH_DIR, PINNED_NODE, REPO_ROOT, WORK_DIR } from './runtimes.ts';
@@ -112,7 +112,7 @@ export function findVmtouch(install: boolean, log: (line: string) => void): Read
 }
 
 /**
- * Copies dist/bootstrap, dist/bootstrap.js and dist/package.json into bench/.work/dist, so that a
+ * Copies dist/bootstrap, dist/bootstrap.js, dist/package.json and dist/wrapper-layer/ into bench/.work/dist, so that a
  * `make bootstrap` by someone else during the run cannot swap the build halfway through.
  */
 export function snapshotDist(): string {
@@ -123,6 +123,10 @@ export function snapshotDist(): string {
     if (existsSync(source)) copyFileSync(source, join(target, name));
     else rmSync(join(target, name), { force: true });
   }
+  // The wrapper layer's tree as Lambda unpacks it (make layer-wrapper), modes kept.
+  rmSync(join(target, 'wrapper-layer'), { recursive: true, force: true });
+  const layer = join(REPO_ROOT, 'dist', 'wrapper-layer');
+  if (existsSync(layer)) cpSync(layer, join(target, 'wrapper-layer'), { recursive: true });
   return target;
 }
 
@@ -148,4 +152,15 @@ export function coldCopies(runtime: Runtime): Record<string, string> {
 export function removeColdCopies(): void {
   const dir = join(WORK_DIR, 'cold');
   if (existsSync(dir)) for (const entry of readdirSync(dir)) rmSync(join(dir, entry), { recursive: true, force: true });
+}
+
+/** bench/mincore.c compiled into bench/.work/mincore (which 512 KiB chunks of a file are resident). */
+export function buildMincore(): Ready<string> {
+  const source = join(BENCH_DIR, 'mincore.c');
+  const output = join(WORK_DIR, 'mincore');
+  if (existsSync(output) && statSync(output).mtimeMs >= statSync(source).mtimeMs) return { ok: true, value: output };
+  mkdirSync(WORK_DIR, { recursive: true });
+  const r = run('cc', ['-O2', '-o', output, source], REPO_ROOT);
+  if (!r.ok) return { ok: false, reason: `cc bench/mincore.c failed (needs a C compiler: apt-get install gcc): ${tail(r.output, 4)}` };
+  return { ok: true, value: output };
 }

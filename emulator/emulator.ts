@@ -12,11 +12,13 @@ import { Invocation } from './invocation.ts';
 import type { InvocationOutcome, InvokeOptions, ProcessExit, Settlement } from './invocation.ts';
 import { InvocationQueue } from './invocation-queue.ts';
 import { reportLine } from './report.ts';
-import { RuntimeApiServer } from './runtime-api-server.ts';
-import type { RecordedRequest, ResultTarget, RuntimeApiBackend } from './runtime-api-server.ts';
-import { defaultFunctionArn, runtimeEnvironment } from './runtime-environment.ts';
+import { RuntimeApiServer, row } from './runtime-api-server.ts';
+import type { Answer, NextResult, RecordedRequest, RegisterRequest, ResultGate, RuntimeApiBackend } from './runtime-api-server.ts';
+import { REGION, defaultFunctionArn, runtimeEnvironment } from './runtime-environment.ts';
 import type { FunctionConfig } from './runtime-environment.ts';
 import { apiError, describeExit, exitErrorBody, timeoutBody } from './service-errors.ts';
+import { MAX_EXTENSIONS, RUNTIME_GUARDS, extensionRow, extensionStateRow, goMarshal, runtimeRow } from './state-table.ts';
+import type { ExtensionState, RuntimeState } from './state-table.ts';
 
 export interface EmulatorOptions {
   command: string;
@@ -32,6 +34,16 @@ export interface EmulatorOptions {
   host?: string;
   port?: number;
   echoOutput?: boolean;
+  /** How long init may take before the service resets the sandbox and retries init inside the
+   * first invoke (Lambda: 10 s). Default 10_000. */
+  initTimeoutMs?: number;
+  /** Serve /runtime/restore/next and /runtime/restore/error (SnapStart, "init caching"). */
+  snapStart?: boolean;
+  /** Kill the runtime when its resident memory exceeds memorySizeMb, reported as Lambda reports an
+   * out-of-memory death (Runtime.OutOfMemory). An RSS watchdog sampled every 50 ms. Default false. */
+  enforceMemory?: boolean;
+  /** The account id in ARNs and in register answers. Default 123456789012. */
+  accountId?: string;
 }
 
 export interface ShutdownResult {
@@ -40,17 +52,46 @@ export interface ShutdownResult {
   killed: boolean;
 }
 
+/** An internal extension the runtime process registered (core/internalagent.go). */
+interface Extension {
+  identifier: string;
+  name: string;
+  events: Set<string>;
+  state: ExtensionState;
+  /** Its open event/next, answered with an event (or undefined when the poll went away). */
+  pending: ((answer: Answer | undefined) => void) | undefined;
+}
+
 /** One runtime process and what the service knows about it. */
 interface Sandbox {
   process: FunctionProcess;
-  firstNextAtMs: number | undefined;
+  /** The runtime state machine (emulator/state-table.ts). */
+  runtimeState: RuntimeState;
+  /** The invocation the runtime was last handed: the only id a result post may name (capacity 1). */
+  current: Invocation | undefined;
+  /** Closed when the runtime first asks for work (rapid/handlers.go doRuntimeDomainInit TurnOff). */
+  registrationClosed: boolean;
+  runtimeReady: boolean;
+  /** performance.now() when init ended: the runtime and every extension were ready. */
+  initDoneAtMs: number | undefined;
   initReported: boolean;
   initError: Settlement | undefined;
   initErrorAtMs: number | undefined;
   initErrorDelivered: boolean;
-  extensions: Map<string, string>;
-  extensionWaiters: Set<(event: string) => void>;
+  /** Init ran past the init timeout; the sandbox is being reset for a retry inside the invoke. */
+  initTimedOut: boolean;
+  /** This process is the retry of a timed-out init ("suppressed init"): it runs under the invoke's timeout. */
+  retryOfTimedOutInit: boolean;
+  /** The first fatal error (appctx.StoreFirstFatalError): what an invoke fails with when the process dies. */
+  firstFatalError: string | undefined;
+  outOfMemory: boolean;
+  extensions: Map<string, Extension>;
+  /** Wakes whoever waits for an init or extension state change. */
+  changed: Set<() => void>;
+  restoreRelease: (() => void) | undefined;
   firstNext: { promise: Promise<void>; resolve: () => void; reject: (error: Error) => void };
+  /** Resolvers of outcomes' logsComplete: called when the runtime next asks for work, or dies. */
+  afterResult: (() => void)[];
   /** The in-flight invocations it was handed. */
   serving: Set<Invocation>;
   /** Resolves when everything its death settles has been settled. */
@@ -60,7 +101,10 @@ interface Sandbox {
 const SHUTDOWN_GRACE_MS = 500;
 const INIT_ERROR_EXIT_GRACE_MS = 500;
 // Lambda allows 10 s of init, then retries init inside the invoke, under the function timeout.
-const INIT_LIMIT_MS = 10_000;
+const DEFAULT_INIT_TIMEOUT_MS = 10_000;
+// Output counts as complete once the runtime asked for more work and its pipes stayed quiet this long.
+const OUTPUT_QUIET_MS = 25;
+const OUTPUT_QUIET_LIMIT_MS = 1_000;
 
 export class Emulator {
   readonly requests: RecordedRequest[];
@@ -130,7 +174,17 @@ export class Emulator {
 
   /** Extension names the current (or last) runtime process registered. */
   get registeredExtensions(): string[] {
-    return [...(this.sandbox?.extensions.values() ?? [])];
+    return [...(this.sandbox?.extensions.values() ?? [])].map((extension) => extension.name);
+  }
+
+  /** The runtime's state in the service's state machine (emulator/state-table.ts). */
+  get runtimeState(): RuntimeState | undefined {
+    return this.sandbox?.runtimeState;
+  }
+
+  /** Each registered extension's name and state. */
+  get extensionStates(): { name: string; state: ExtensionState }[] {
+    return [...(this.sandbox?.extensions.values() ?? [])].map((e) => ({ name: e.name, state: e.state }));
   }
 
   /** Spawns the runtime now (invoke() does it lazily). Fails if one is already running. */
@@ -140,13 +194,14 @@ export class Emulator {
     if (this.sandbox?.process.alive === true) {
       throw new Error(`Emulator.spawn: a runtime process is already running (pid ${this.sandbox.process.pid}); call shutdown() first`);
     }
-    this.spawning = this.startProcess().finally(() => {
+    this.spawning = this.startProcess(false).finally(() => {
       this.spawning = undefined;
     });
     return this.spawning;
   }
 
-  /** Resolves at the current process's first /next (the end of its init); rejects if it dies first. */
+  /** Resolves when the current process's init is done (its first /next, and every extension it
+   * registered called event/next); rejects if it dies first. */
   waitForNext(): Promise<void> {
     if (this.spawning !== undefined) return this.spawning.then(() => this.waitForNext());
     if (this.sandbox === undefined) return Promise.reject(new Error('Emulator.waitForNext: no runtime process; call spawn() or invoke() first'));
@@ -156,7 +211,7 @@ export class Emulator {
   async invoke(payload: string | Buffer, options: InvokeOptions = {}): Promise<InvocationOutcome> {
     if (this.stopping !== undefined) throw new Error('Emulator.invoke: the emulator has been stopped');
     const body = typeof payload === 'string' ? Buffer.from(payload, 'utf8') : payload;
-    const invocation = new Invocation(body, options, defaultFunctionArn(this.config.functionName));
+    const invocation = new Invocation(body, options, defaultFunctionArn(this.config.functionName, this.region, this.accountId));
     if (this.open.has(invocation.requestId)) {
       throw new Error(`Emulator.invoke: request id '${invocation.requestId}' is already in use by an unfinished invocation`);
     }
@@ -193,16 +248,13 @@ export class Emulator {
     return this.sandbox.process.exited;
   }
 
-  /** Ends the runtime process the way Lambda does: SIGTERM only when an extension registered
-   * (then SIGKILL after 500 ms), otherwise SIGKILL straight away. */
+  /** Ends the runtime process the way Lambda does (rapid/shutdown.go): SIGKILL straight away when
+   * no extension is registered; otherwise SIGTERM, then SIGKILL after 500 ms. Internal extensions
+   * cannot subscribe to SHUTDOWN, so their open event/next is never answered. */
   async shutdown(): Promise<ShutdownResult> {
     if (this.spawning !== undefined) await this.spawning.catch(() => {});
     const sandbox = this.sandbox;
     if (sandbox === undefined || !sandbox.process.alive) return { sigterm: false, exitedWithinMs: undefined, killed: false };
-    const deadlineMs = Date.now() + SHUTDOWN_GRACE_MS;
-    const event = JSON.stringify({ eventType: 'SHUTDOWN', shutdownReason: 'spindown', deadlineMs });
-    for (const waiter of sandbox.extensionWaiters) waiter(event);
-    sandbox.extensionWaiters.clear();
     const proc = sandbox.process;
     if (sandbox.extensions.size === 0) {
       proc.kill('SIGKILL');
@@ -245,7 +297,15 @@ export class Emulator {
     await this.server.close();
   }
 
-  private async startProcess(): Promise<void> {
+  private get region(): string {
+    return this.config.env.AWS_REGION ?? REGION;
+  }
+
+  private get accountId(): string {
+    return this.options.accountId ?? '123456789012';
+  }
+
+  private async startProcess(retryOfTimedOutInit: boolean): Promise<void> {
     const api = this.runtimeApi;
     const child = await FunctionProcess.spawn({
       command: this.options.command,
@@ -265,14 +325,24 @@ export class Emulator {
     let markBuried = (): void => {};
     const sandbox: Sandbox = {
       process: child,
-      firstNextAtMs: undefined,
+      runtimeState: 'Started',
+      current: undefined,
+      registrationClosed: false,
+      runtimeReady: false,
+      initDoneAtMs: undefined,
       initReported: false,
       initError: undefined,
       initErrorAtMs: undefined,
       initErrorDelivered: false,
+      initTimedOut: false,
+      retryOfTimedOutInit,
+      firstFatalError: undefined,
+      outOfMemory: false,
       extensions: new Map(),
-      extensionWaiters: new Set(),
+      changed: new Set(),
+      restoreRelease: undefined,
       firstNext: { promise: firstNextPromise, resolve: resolveFirst, reject: rejectFirst },
+      afterResult: [],
       serving: new Set(),
       buried: new Promise<void>((resolve) => {
         markBuried = resolve;
@@ -283,31 +353,49 @@ export class Emulator {
     child.onExit((exit) => {
       void this.bury(sandbox, exit).then(markBuried);
     });
-    // A process that never finishes init must not leave invokes waiting forever.
+    if (this.options.enforceMemory === true) {
+      const limitKb = this.config.memorySizeMb * 1024;
+      child.onSample((rssKb) => {
+        if (rssKb <= limitKb || sandbox.outOfMemory) return;
+        sandbox.outOfMemory = true;
+        child.kill('SIGKILL');
+      });
+    }
+    // Init has a limit of its own (Lambda: 10 s). A retry inside the invoke runs under the
+    // function timeout instead, and what still waits then times out.
+    const limitMs = retryOfTimedOutInit ? this.timeoutMs : (this.options.initTimeoutMs ?? DEFAULT_INIT_TIMEOUT_MS);
     const initGuard = setTimeout(() => {
-      if (sandbox.firstNextAtMs !== undefined || this.sandbox !== sandbox) return;
-      for (const invocation of this.queue.waitingInvocations()) invocation.timedOut = true;
+      if (sandbox.initDoneAtMs !== undefined || this.sandbox !== sandbox || !child.alive) return;
+      if (retryOfTimedOutInit) {
+        for (const invocation of this.queue.waitingInvocations()) invocation.timedOut = true;
+      } else {
+        sandbox.initTimedOut = true;
+        this.platformLine(`INIT_REPORT Init Duration: ${limitMs.toFixed(2)} ms\tPhase: init\tStatus: timeout`);
+      }
       child.kill('SIGKILL');
-    }, INIT_LIMIT_MS + this.timeoutMs);
+    }, limitMs);
     initGuard.unref();
     void child.exited.then(() => clearTimeout(initGuard));
   }
 
   /** The process died: everything it owed an answer settles (as 'timeout', 'init-error' or 'exited'). */
   private async bury(sandbox: Sandbox, exit: ProcessExit): Promise<void> {
-    if (sandbox.firstNextAtMs === undefined) {
+    if (sandbox.initDoneAtMs === undefined) {
       const reason = sandbox.initError !== undefined ? 'after reporting an init error' : `(${describeExit(exit)})`;
       sandbox.firstNext.reject(new Error(`the runtime process ${sandbox.process.pid} exited ${reason} before asking for its first invocation`));
     }
-    sandbox.extensionWaiters.clear();
+    for (const extension of sandbox.extensions.values()) extension.pending?.(undefined);
+    this.wake(sandbox);
     // Detach at once so that an invoke arriving while the output drains gets a fresh process.
     const victims = [...sandbox.serving];
     for (const invocation of victims) this.queue.release(invocation);
-    const orphans = this.sandbox === sandbox ? this.queue.takeWaiting() : [];
+    const retry = sandbox.initTimedOut && this.sandbox === sandbox && this.stopping === undefined;
+    const orphans = this.sandbox === sandbox && !retry ? this.queue.takeWaiting() : [];
     await sandbox.process.exited;
+    for (const resolve of sandbox.afterResult.splice(0)) resolve();
     for (const invocation of victims) {
       if (invocation.timedOut) this.settleTimeout(invocation, exit);
-      else this.settleExited(invocation, exit);
+      else this.settleExited(invocation, exit, sandbox);
     }
     for (const invocation of orphans) {
       if (invocation.timedOut) {
@@ -316,12 +404,44 @@ export class Emulator {
         sandbox.initErrorDelivered = true;
         this.settle(invocation, { ...sandbox.initError, exit });
       } else {
-        this.settleExited(invocation, exit);
+        this.settleExited(invocation, exit, sandbox);
       }
+    }
+    // Init ran out of time: Lambda retries it inside the first invoke, if one is waiting.
+    if (retry && this.queue.waitingInvocations().length > 0 && this.spawning === undefined) {
+      this.spawning = this.startProcess(true).finally(() => {
+        this.spawning = undefined;
+      });
+      await this.spawning.catch(() => {});
     }
   }
 
-  private settleExited(invocation: Invocation, exit: ProcessExit | undefined): void {
+  private settleExited(invocation: Invocation, exit: ProcessExit | undefined, sandbox?: Sandbox): void {
+    if (sandbox?.outOfMemory === true) {
+      // What Lambda records for a sandbox killed at its memory limit.
+      const errorMessage = `RequestId: ${invocation.requestId} Error: Runtime exited with error: signal: killed`;
+      this.settle(invocation, {
+        kind: 'exited',
+        body: Buffer.from(JSON.stringify({ errorType: 'Runtime.OutOfMemory', errorMessage })),
+        errorType: 'Runtime.OutOfMemory',
+        recordedErrorType: 'Runtime.OutOfMemory',
+        exit,
+      });
+      return;
+    }
+    const fatal = sandbox?.firstFatalError;
+    if (fatal !== undefined) {
+      // An extension's init/exit error came first (appctx.StoreFirstFatalError keeps the first).
+      const errorMessage = `RequestId: ${invocation.requestId} Error: ${fatal === 'Extension.InitError' ? 'an extension reported an init error' : 'an extension reported an exit error'}`;
+      this.settle(invocation, {
+        kind: 'exited',
+        body: Buffer.from(JSON.stringify({ errorType: fatal, errorMessage })),
+        errorType: fatal,
+        recordedErrorType: fatal,
+        exit,
+      });
+      return;
+    }
     this.settle(invocation, {
       kind: 'exited',
       body: Buffer.from(exitErrorBody(invocation.requestId, exit)),
@@ -338,6 +458,8 @@ export class Emulator {
       const deliveredAtEpochMs = Date.now() - (performance.now() - invocation.deliveredAtMs);
       allowedMs = Math.max(0, invocation.options.deadlineMs - deliveredAtEpochMs);
     }
+    // Lambda's own log line for a timeout, in the function's log, before END/REPORT.
+    this.platformLine(`${new Date().toISOString()} ${invocation.requestId} Task timed out after ${(allowedMs / 1000).toFixed(2)} seconds`);
     this.settle(invocation, {
       kind: 'timeout',
       body: Buffer.from(timeoutBody(invocation.requestId, allowedMs)),
@@ -366,12 +488,16 @@ export class Emulator {
     const sandbox = this.servedBy.get(invocation) ?? this.sandbox;
     sandbox?.serving.delete(invocation);
     sandbox?.process.sampleMemory();
+    if (sandbox !== undefined && sandbox.current === invocation && sandbox.runtimeState === 'Running') {
+      sandbox.runtimeState = 'RuntimeResponseSentState';
+    }
     const durationMs = invocation.deliveredAtMs === undefined ? 0 : performance.now() - invocation.deliveredAtMs;
     let initDurationMs = invocation.initDurationMs;
     if (settlement.kind === 'init-error' && sandbox?.initErrorAtMs !== undefined && sandbox.initError !== undefined) {
       initDurationMs = sandbox.initErrorAtMs - sandbox.process.spawnedAtMs;
     }
-    const maxMemoryUsedMb = sandbox?.process.maxMemoryUsedMb;
+    const outOfMemory = settlement.errorType === 'Runtime.OutOfMemory';
+    const maxMemoryUsedMb = outOfMemory ? this.config.memorySizeMb : sandbox?.process.maxMemoryUsedMb;
     const status = settlement.kind === 'timeout' ? 'timeout' : settlement.kind === 'exited' ? 'error' : undefined;
     const report = reportLine({
       requestId: invocation.requestId,
@@ -380,8 +506,14 @@ export class Emulator {
       maxMemoryUsedMb,
       initDurationMs,
       status,
-      errorType: settlement.kind === 'exited' ? 'Runtime.ExitError' : undefined,
+      errorType: settlement.kind === 'exited' ? (settlement.errorType ?? 'Runtime.ExitError') : undefined,
     });
+    // The invocation's output is complete once the runtime asks for more work or exits
+    // (Lambda attributes everything up to then to this invocation).
+    const logsComplete =
+      sandbox !== undefined && sandbox.process.alive
+        ? new Promise<void>((resolve) => sandbox.afterResult.push(() => void this.outputQuiet().then(resolve)))
+        : this.outputQuiet();
     const body = settlement.body;
     invocation.resolve({
       requestId: invocation.requestId,
@@ -398,29 +530,86 @@ export class Emulator {
       maxMemoryUsedMb,
       exit: settlement.exit,
       report,
+      logsComplete,
       json: () => JSON.parse(body.toString('utf8')) as unknown,
     });
   }
 
+  private lastOutputAtMs = 0;
+
   private captureOutput(text: string, stream: 'stdout' | 'stderr'): void {
+    this.lastOutputAtMs = performance.now();
     if (stream === 'stdout') this.stdoutText += text;
     else this.stderrText += text;
     this.outputText += text;
     if (this.options.echoOutput === true) (stream === 'stdout' ? process.stdout : process.stderr).write(text);
   }
 
+  /** A line the service itself writes to the function's log (INIT_REPORT, "Task timed out"). */
+  private platformLine(line: string): void {
+    this.outputText += `${line}\n`;
+    if (this.options.echoOutput === true) process.stderr.write(`${line}\n`);
+  }
+
+  /** Resolves once no output has arrived for OUTPUT_QUIET_MS: what the runtime wrote before it
+   * asked for more work is then read from its pipes (data in a pipe is readable within one poll). */
+  private async outputQuiet(): Promise<void> {
+    // Measured from now at the earliest: bytes already in a pipe arrive in a later event-loop turn.
+    const started = performance.now();
+    while (performance.now() - started < OUTPUT_QUIET_LIMIT_MS) {
+      const quietFor = performance.now() - Math.max(this.lastOutputAtMs, started);
+      if (quietFor >= OUTPUT_QUIET_MS) return;
+      await sleep(OUTPUT_QUIET_MS - quietFor);
+    }
+  }
+
+  private wake(sandbox: Sandbox): void {
+    for (const waiter of [...sandbox.changed]) waiter();
+  }
+
+  /** Resolves true once `ready()` holds, false if `signal` aborts or the sandbox dies first. */
+  private until(sandbox: Sandbox, ready: () => boolean, signal: AbortSignal): Promise<boolean> {
+    if (ready()) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const check = (): void => {
+        if (signal.aborted || !sandbox.process.alive) return finish(false);
+        if (ready()) finish(true);
+      };
+      const onAbort = (): void => finish(false);
+      const finish = (value: boolean): void => {
+        sandbox.changed.delete(check);
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      };
+      sandbox.changed.add(check);
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  /** Init is done when the runtime is ready and every registered extension has walked the init
+   * gate (core/flow.go initFlow: runtimeReadyGate + agentReadyGate). */
+  private checkInit(sandbox: Sandbox): void {
+    if (sandbox.initDoneAtMs !== undefined || !sandbox.runtimeReady) return;
+    for (const extension of sandbox.extensions.values()) {
+      if (extension.state !== 'Ready' && extension.state !== 'Running') return;
+    }
+    sandbox.initDoneAtMs = performance.now();
+    sandbox.process.sampleMemory();
+    sandbox.firstNext.resolve();
+    // SnapStart: the snapshot is "restored" at once, releasing restore/next.
+    if (sandbox.runtimeState === 'RestoreReady') {
+      sandbox.runtimeState = 'Restoring';
+      sandbox.restoreRelease?.();
+      sandbox.restoreRelease = undefined;
+    }
+    this.wake(sandbox);
+  }
+
   /** The Runtime API server's view of the service. */
   private backend(): RuntimeApiBackend {
     return {
       onRequest: () => this.sandbox?.process.sampleMemory(),
-      nextArrived: () => {
-        const sandbox = this.sandbox;
-        if (sandbox === undefined || sandbox.firstNextAtMs !== undefined || !sandbox.process.alive) return;
-        sandbox.firstNextAtMs = performance.now();
-        sandbox.process.sampleMemory();
-        sandbox.firstNext.resolve();
-      },
-      nextInvocation: (signal) => this.nextInvocation(signal),
+      runtimeNext: (signal) => this.runtimeNext(signal),
       redeliver: (invocation) => {
         const timer = this.timers.get(invocation);
         if (timer !== undefined) clearTimeout(timer);
@@ -428,57 +617,165 @@ export class Emulator {
         this.servedBy.get(invocation)?.serving.delete(invocation);
         invocation.deliveredAtMs = undefined;
         invocation.deadlineMs = undefined;
+        const sandbox = this.sandbox;
+        if (sandbox?.current === invocation && sandbox.runtimeState === 'Running') sandbox.runtimeState = 'Ready';
         this.queue.putBack(invocation);
       },
-      lookup: (requestId) => this.lookup(requestId),
-      settle: (invocation, settlement) => this.settle(invocation, settlement),
-      initError: (settlement) => this.acceptInitError(settlement),
-      registerExtension: (name) => {
-        const identifier = randomUUID();
-        this.sandbox?.extensions.set(identifier, name);
-        const body = JSON.stringify({
-          functionName: this.config.functionName,
-          functionVersion: this.config.functionVersion,
-          handler: this.config.handler,
-        });
-        return { identifier, body };
-      },
-      extensionNext: (identifier, signal) => {
+      resultGate: (requestId, route) => this.resultGate(requestId, route),
+      resultStarted: (invocation) => {
+        invocation.resultInProgress = true;
         const sandbox = this.sandbox;
-        if (sandbox === undefined || !sandbox.extensions.has(identifier)) return undefined;
-        return new Promise<string | undefined>((resolve) => {
-          const waiter = (event: string): void => resolve(event);
-          sandbox.extensionWaiters.add(waiter);
-          signal.addEventListener('abort', () => {
-            sandbox.extensionWaiters.delete(waiter);
-            resolve(undefined);
-          });
-        });
+        if (sandbox?.current === invocation && sandbox.runtimeState === 'Running') sandbox.runtimeState = 'InvocationResponse';
       },
+      resultAbandoned: (invocation) => {
+        invocation.resultInProgress = false;
+        const sandbox = this.sandbox;
+        if (sandbox?.current === invocation && sandbox.runtimeState === 'InvocationResponse') sandbox.runtimeState = 'Running';
+      },
+      settle: (invocation, settlement) => {
+        invocation.resultInProgress = false;
+        const sandbox = this.sandbox;
+        if (sandbox?.current === invocation && sandbox.runtimeState === 'InvocationResponse') sandbox.runtimeState = 'Running';
+        this.settle(invocation, settlement);
+      },
+      badResponseMode: (invocation, settlement) => {
+        this.settle(invocation, settlement);
+        const sandbox = this.sandbox;
+        if (sandbox?.current === invocation) sandbox.runtimeState = 'InvocationResponse';
+      },
+      initError: (settlement) => this.initError(settlement),
+      snapStart: this.options.snapStart === true,
+      restoreNext: (signal) => this.restoreNext(signal),
+      restoreError: (settlement) => this.restoreError(settlement),
+      registerExtension: (request) => this.registerExtension(request),
+      extensionNext: (identifier, signal) => this.extensionNext(identifier, signal),
+      extensionError: (identifier, kind, errorType) => this.extensionError(identifier, kind, errorType),
+      faultAnswered: (route, requestId, status) => this.faultAnswered(requestId, status),
     };
   }
 
-  private lookup(requestId: string): ResultTarget {
-    const invocation = this.open.get(requestId);
-    if (invocation !== undefined && invocation.state === 'in-flight') return { kind: 'open', invocation };
-    if (this.settledIds.has(requestId)) return { kind: 'settled' };
-    return { kind: 'unknown' };
+  /** GET /next through the runtime state machine (core/states.go *.Ready). */
+  private async runtimeNext(signal: AbortSignal): Promise<NextResult> {
+    const sandbox = this.sandbox;
+    if (sandbox === undefined || !sandbox.process.alive) return { kind: 'aborted' };
+    sandbox.process.sampleMemory();
+    // The runtime asking for work ends the previous invocation's output.
+    for (const resolve of sandbox.afterResult.splice(0)) resolve();
+    const sequential = this.queue.capacity === 1;
+    switch (sandbox.runtimeState) {
+      case 'Started':
+        sandbox.runtimeState = 'Ready';
+        sandbox.registrationClosed = true;
+        sandbox.runtimeReady = true;
+        this.checkInit(sandbox);
+        break;
+      case 'Restoring':
+      case 'RuntimeResponseSentState':
+        sandbox.runtimeState = 'Ready';
+        break;
+      case 'Ready':
+        // Another poller while one waits (Managed Instances: one per allowed concurrent invoke).
+        if (sequential) break;
+        break;
+      case 'Running': {
+        const current = sandbox.current;
+        if (sequential && current !== undefined && current.state === 'in-flight') {
+          // RuntimeRunningState.Ready returns nil: the same event again, at once.
+          this.protocolViolations.push(
+            `RequestId: ${current.requestId} Error: the runtime asked for the next invocation without posting a result for this one; the service delivers the same event again`,
+          );
+          return { kind: 'event', invocation: current };
+        }
+        if (sequential) sandbox.runtimeState = 'Ready';
+        break;
+      }
+      default:
+        return { kind: 'answer', answer: row(runtimeRow(sandbox.runtimeState, 'next')) };
+    }
+    if (!(await this.until(sandbox, () => sandbox.initDoneAtMs !== undefined, signal))) return { kind: 'aborted' };
+    // An invoke ends only when every INVOKE subscriber is ready again (core/flow.go invokeFlow).
+    const idle = (): boolean => [...sandbox.extensions.values()].every((e) => !e.events.has('INVOKE') || e.state !== 'Running');
+    if (!(await this.until(sandbox, idle, signal))) return { kind: 'aborted' };
+    const invocation = await this.nextInvocation(signal);
+    if (invocation === undefined) return { kind: 'aborted' };
+    if (this.sandbox === sandbox) {
+      sandbox.runtimeState = 'Running';
+      sandbox.current = invocation;
+      this.sendInvokeEvent(sandbox, invocation);
+    }
+    return { kind: 'event', invocation };
+  }
+
+  /** The INVOKE event for extensions subscribed to it (rendering.go newAgentInvokeEvent). */
+  private sendInvokeEvent(sandbox: Sandbox, invocation: Invocation): void {
+    for (const extension of sandbox.extensions.values()) {
+      if (!extension.events.has('INVOKE') || extension.state !== 'Ready') continue;
+      extension.state = 'Running';
+      const event: Record<string, unknown> = {
+        eventType: 'INVOKE',
+        deadlineMs: invocation.deadlineMs,
+        requestId: invocation.requestId,
+        invokedFunctionArn: invocation.invokedFunctionArn,
+      };
+      if (invocation.traceId !== undefined) event.tracing = { type: 'X-Amzn-Trace-Id', value: invocation.traceId };
+      const pending = extension.pending;
+      extension.pending = undefined;
+      pending?.({ status: 200, body: goMarshal(event), headers: { 'Lambda-Extension-Event-Identifier': randomUUID() } });
+    }
+  }
+
+  /** The request-id guard (middleware.AwsRequestIDValidator), then the state machine. */
+  private resultGate(requestId: string | undefined, route: 'response' | 'error'): ResultGate {
+    const invalid: ResultGate = { kind: 'answer', answer: row(RUNTIME_GUARDS[0]!) };
+    const sandbox = this.sandbox;
+    if (this.queue.capacity === 1) {
+      const current = sandbox?.current;
+      if (sandbox === undefined || current === undefined || requestId !== current.requestId) return invalid;
+      if (sandbox.runtimeState !== 'Running' || current.state !== 'in-flight') {
+        const state = sandbox.runtimeState === 'Running' ? 'RuntimeResponseSentState' : sandbox.runtimeState;
+        return { kind: 'answer', answer: row(runtimeRow(state, route)) };
+      }
+      return { kind: 'open', invocation: current };
+    }
+    // Managed Instances: one machine per in-flight invocation.
+    const invocation = requestId === undefined ? undefined : this.open.get(requestId);
+    if (invocation !== undefined && invocation.state === 'in-flight') {
+      if (invocation.resultInProgress) return { kind: 'answer', answer: row(runtimeRow('InvocationResponse', route)) };
+      return { kind: 'open', invocation };
+    }
+    if (requestId !== undefined && this.settledIds.has(requestId)) {
+      return { kind: 'answer', answer: row(runtimeRow('RuntimeResponseSentState', route)) };
+    }
+    return invalid;
+  }
+
+  /** A planted 4xx on a result post stands for the service refusing that result: the invocation is
+   * closed with what the service would have recorded (413: Function.ResponseSizeTooLarge; else no
+   * result at all, reported as Runtime.NoResult). */
+  private faultAnswered(requestId: string | undefined, status: number): void {
+    const invocation = requestId === undefined ? undefined : this.open.get(requestId);
+    if (invocation === undefined || invocation.state !== 'in-flight') return;
+    if (status === 413) {
+      const message = `Response payload size exceeded maximum allowed payload size (${6_291_556} bytes).`;
+      this.settle(invocation, {
+        kind: 'error',
+        body: Buffer.from(goMarshal({ errorType: 'Function.ResponseSizeTooLarge', errorMessage: message })),
+        errorType: 'Function.ResponseSizeTooLarge',
+        recordedErrorType: 'Function.ResponseSizeTooLarge',
+      });
+      return;
+    }
+    const message = `RequestId: ${invocation.requestId} Error: the service refused the runtime's result (status ${status}) and recorded none`;
+    this.protocolViolations.push(message);
+    this.settle(invocation, {
+      kind: 'error',
+      body: Buffer.from(apiError('Runtime.NoResult', message)),
+      errorType: 'Runtime.NoResult',
+      recordedErrorType: 'Runtime.NoResult',
+    });
   }
 
   private async nextInvocation(signal: AbortSignal): Promise<Invocation | undefined> {
-    if (this.queue.capacity === 1) {
-      for (const abandoned of this.queue.inFlightInvocations()) {
-        if (abandoned.resultInProgress) continue;
-        const message = `RequestId: ${abandoned.requestId} Error: the runtime asked for the next invocation without posting a result for this one`;
-        this.protocolViolations.push(message);
-        this.settle(abandoned, {
-          kind: 'error',
-          body: Buffer.from(apiError('Runtime.NoResult', message)),
-          errorType: 'Runtime.NoResult',
-          recordedErrorType: 'Runtime.NoResult',
-        });
-      }
-    }
     const invocation = await this.queue.poll(signal);
     if (invocation === undefined) return undefined;
     invocation.deliveredAtMs = performance.now();
@@ -487,9 +784,9 @@ export class Emulator {
     if (current !== undefined) {
       this.servedBy.set(invocation, current);
       current.serving.add(invocation);
-      if (!current.initReported && current.firstNextAtMs !== undefined) {
+      if (!current.initReported && current.initDoneAtMs !== undefined) {
         current.initReported = true;
-        invocation.initDurationMs = current.firstNextAtMs - current.process.spawnedAtMs;
+        invocation.initDurationMs = current.initDoneAtMs - current.process.spawnedAtMs;
       }
     }
     const timer = setTimeout(() => this.onTimeout(invocation), Math.max(0, invocation.deadlineMs - Date.now()));
@@ -497,10 +794,19 @@ export class Emulator {
     return invocation;
   }
 
-  private acceptInitError(settlement: Settlement): boolean {
+  /** POST /runtime/init/error (handler/initerror.go). */
+  private initError(settlement: Settlement): Answer {
     const sandbox = this.sandbox;
-    if (sandbox === undefined || !sandbox.process.alive) return false;
-    if (sandbox.firstNextAtMs !== undefined || sandbox.initError !== undefined) return false;
+    if (sandbox === undefined || !sandbox.process.alive) return row(runtimeRow('InitError', 'init/error'));
+    if (sandbox.runtimeState === 'Restoring') return this.restoreFailed(sandbox, settlement, 'init/error');
+    const verdict = runtimeRow(sandbox.runtimeState, 'init/error');
+    if (verdict.status !== 202) return row(verdict);
+    sandbox.runtimeState = 'InitError';
+    this.holdAfterInitError(sandbox, { ...settlement, kind: 'init-error' });
+    return row(verdict);
+  }
+
+  private holdAfterInitError(sandbox: Sandbox, settlement: Settlement): void {
     sandbox.initError = settlement;
     sandbox.initErrorAtMs = performance.now();
     // No events go to a process that failed its init; Lambda resets it if it does not exit itself.
@@ -508,7 +814,109 @@ export class Emulator {
     const reset = setTimeout(() => sandbox.process.kill('SIGKILL'), INIT_ERROR_EXIT_GRACE_MS);
     reset.unref();
     void sandbox.process.exited.then(() => clearTimeout(reset));
-    return true;
+  }
+
+  private restoreFailed(sandbox: Sandbox, settlement: Settlement, request: 'init/error' | 'restore/error'): Answer {
+    const verdict = runtimeRow('Restoring', request);
+    sandbox.runtimeState = 'RuntimeRestoreErrorState';
+    this.holdAfterInitError(sandbox, { ...settlement, kind: 'init-error' });
+    return row(verdict);
+  }
+
+  /** GET /runtime/restore/next (handler/restorenext.go). */
+  private async restoreNext(signal: AbortSignal): Promise<Answer | undefined> {
+    const sandbox = this.sandbox;
+    if (sandbox === undefined || !sandbox.process.alive) return undefined;
+    if (sandbox.runtimeState !== 'Started') return row(runtimeRow(sandbox.runtimeState, 'restore/next'));
+    sandbox.runtimeState = 'RestoreReady';
+    sandbox.registrationClosed = true;
+    sandbox.runtimeReady = true;
+    const released = new Promise<boolean>((resolve) => {
+      sandbox.restoreRelease = () => resolve(true);
+      signal.addEventListener('abort', () => resolve(false), { once: true });
+    });
+    this.checkInit(sandbox);
+    if (!(await released)) return undefined;
+    return { status: 200, body: '' };
+  }
+
+  /** POST /runtime/restore/error (handler/restoreerror.go). */
+  private restoreError(settlement: Settlement): Answer {
+    const sandbox = this.sandbox;
+    if (sandbox === undefined || !sandbox.process.alive) return row(runtimeRow('Started', 'restore/error'));
+    if (sandbox.runtimeState !== 'Restoring') return row(runtimeRow(sandbox.runtimeState, 'restore/error'));
+    return this.restoreFailed(sandbox, settlement, 'restore/error');
+  }
+
+  /** POST /extension/register for an internal extension (handler/agentregister.go registerInternalAgent). */
+  private registerExtension(request: RegisterRequest): Answer {
+    for (const event of request.events) {
+      if (event === 'INVOKE') continue;
+      const id = event === 'SHUTDOWN' ? 'extension.register.internal-shutdown' : 'extension.register.unknown-event';
+      return row(extensionRow(id), { event });
+    }
+    const sandbox = this.sandbox;
+    if (sandbox === undefined || !sandbox.process.alive || sandbox.registrationClosed) {
+      return row(extensionRow('extension.register.closed'));
+    }
+    if (sandbox.extensions.size >= MAX_EXTENSIONS) return row(extensionRow('extension.register.too-many'));
+    if ([...sandbox.extensions.values()].some((e) => e.name === request.name)) return row(extensionRow('extension.register.duplicate'));
+    const identifier = randomUUID();
+    sandbox.extensions.set(identifier, {
+      identifier,
+      name: request.name,
+      events: new Set(request.events),
+      state: 'Registered',
+      pending: undefined,
+    });
+    const params = {
+      functionName: this.config.functionName,
+      functionVersion: this.config.functionVersion,
+      handler: this.config.handler,
+      accountId: this.accountId,
+    };
+    const verdict = extensionRow(request.wantsAccountId ? 'extension.started.register-account-id' : 'extension.started.register');
+    return { ...row(verdict, params), headers: { 'Lambda-Extension-Identifier': identifier } };
+  }
+
+  /** GET /extension/event/next (handler/agentnext.go, core/internalagent_states.go). */
+  private async extensionNext(identifier: string, signal: AbortSignal): Promise<Answer | undefined> {
+    const sandbox = this.sandbox;
+    const extension = sandbox?.extensions.get(identifier);
+    if (sandbox === undefined || extension === undefined) {
+      return row(extensionRow('extension.unknown.event-next'), { extensionId: identifier });
+    }
+    const verdict = extensionStateRow(extension.state, 'event/next');
+    if (verdict.status !== 200) return row(verdict, { extensionId: identifier });
+    extension.state = 'Ready';
+    const answered = new Promise<Answer | undefined>((resolve) => {
+      extension.pending = resolve;
+      signal.addEventListener(
+        'abort',
+        () => {
+          if (extension.pending === resolve) extension.pending = undefined;
+          resolve(undefined);
+        },
+        { once: true },
+      );
+    });
+    this.checkInit(sandbox);
+    this.wake(sandbox);
+    return answered;
+  }
+
+  /** POST /extension/init/error and /extension/exit/error (handler/agentiniterror.go, agentexiterror.go). */
+  private extensionError(identifier: string, kind: 'init' | 'exit', _errorType: string): Answer {
+    const sandbox = this.sandbox;
+    const extension = sandbox?.extensions.get(identifier);
+    if (sandbox === undefined || extension === undefined) return row(extensionRow('extension.unknown.error'));
+    const verdict = extensionStateRow(extension.state, kind === 'init' ? 'init/error' : 'exit/error');
+    if (verdict.status === 202) {
+      extension.state = kind === 'init' ? 'InitError' : 'ExitError';
+      sandbox.firstFatalError ??= kind === 'init' ? 'Extension.InitError' : 'Extension.ExitError';
+      this.wake(sandbox);
+    }
+    return row(verdict, { extensionId: identifier });
   }
 }
 
@@ -523,7 +931,7 @@ function validateOptions(options: EmulatorOptions): void {
   } else if (!isDirectory(options.taskRoot)) {
     problems.push(`taskRoot ${options.taskRoot} is not an existing directory`);
   }
-  for (const key of ['memorySizeMb', 'timeoutMs', 'maxConcurrency'] as const) {
+  for (const key of ['memorySizeMb', 'timeoutMs', 'maxConcurrency', 'initTimeoutMs'] as const) {
     const value = options[key];
     if (value !== undefined && (!Number.isFinite(value) || value <= 0)) problems.push(`${key} must be a positive number, got ${value}`);
   }

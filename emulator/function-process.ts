@@ -22,6 +22,13 @@ export class SpawnError extends Error {
 // After 'exit', how long to wait for the pipes to drain ('close') before giving up: a grandchild
 // holding them open must not stall the emulator.
 const DRAIN_GRACE_MS = 250;
+
+// Runtimes live in their own process groups, so nothing else ends them with the emulator: the
+// emulator's own exit does.
+const live = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of live) child.kill('SIGKILL');
+});
 const MEMORY_SAMPLE_MS = 50;
 
 export class FunctionProcess {
@@ -35,6 +42,7 @@ export class FunctionProcess {
   private readonly child: ChildProcess;
   private readonly exitListeners: ((exit: ProcessExit) => void)[] = [];
   private peakKb: number | undefined;
+  private readonly sampleListeners: ((rssKb: number) => void)[] = [];
   private readonly sampler: NodeJS.Timeout;
 
   static spawn(spec: SpawnSpec): Promise<FunctionProcess> {
@@ -43,6 +51,9 @@ export class FunctionProcess {
         cwd: spec.cwd,
         env: spec.env,
         stdio: ['ignore', 'pipe', 'pipe'],
+        // Its own process group: Ctrl-C in a terminal signals the emulator's group, and the emulator
+        // then runs Lambda's shutdown sequence; the runtime must not get SIGINT directly.
+        detached: true,
       });
       child.once('error', (error) => {
         reject(
@@ -60,6 +71,7 @@ export class FunctionProcess {
     if (child.pid === undefined) throw new SpawnError(`the runtime '${spec.command}' has no pid after spawning`);
     this.child = child;
     this.pid = child.pid;
+    live.add(child);
     this.spawnedAtMs = performance.now();
     child.on('error', () => {}); // a failed kill() of an already-dead process; nothing to do
     child.stdout?.setEncoding('utf8').on('data', (text: string) => spec.onStdout(text));
@@ -77,6 +89,7 @@ export class FunctionProcess {
     );
     this.exited = new Promise((resolve) => {
       child.once('exit', (code, signal) => {
+        live.delete(child);
         clearInterval(this.sampler);
         const exit: ProcessExit = { code, signal };
         this.exitedAtMs = performance.now();
@@ -101,6 +114,11 @@ export class FunctionProcess {
     this.exitListeners.push(listener);
   }
 
+  /** Called with the resident set size (VmRSS, kB) at every memory sample (every 50 ms). */
+  onSample(listener: (rssKb: number) => void): void {
+    this.sampleListeners.push(listener);
+  }
+
   kill(signal: NodeJS.Signals): void {
     if (this.alive) this.child.kill(signal);
   }
@@ -112,6 +130,8 @@ export class FunctionProcess {
       const status = readFileSync(`/proc/${this.pid}/status`, 'utf8');
       const match = /^VmHWM:\s+(\d+)\s+kB/m.exec(status);
       if (match?.[1] !== undefined) this.peakKb = Number(match[1]);
+      const rss = /^VmRSS:\s+(\d+)\s+kB/m.exec(status);
+      if (rss?.[1] !== undefined) for (const listener of this.sampleListeners) listener(Number(rss[1]));
     } catch {
       // the process is gone or /proc is unavailable: keep the last reading
     }

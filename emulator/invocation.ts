@@ -58,6 +58,9 @@ export interface InvocationOutcome {
   maxMemoryUsedMb: number | undefined;
   exit: ProcessExit | undefined;
   report: string;
+  /** Resolves once the runtime asked for its next event (or exited) and its output up to then has
+   * been read: Lambda attributes everything written until then to this invocation. */
+  logsComplete: Promise<void>;
   json(): unknown;
 }
 

@@ -1,6 +1,7 @@
 // The HTTP side of the Runtime API (/2018-06-01/runtime/*) and of the Extensions API
 // (/2020-01-01/extension/*), as the Lambda service serves them. It parses requests, applies planted
-// faults, records every request, and leaves the bookkeeping to a RuntimeApiBackend (the Emulator).
+// faults, records every request, and leaves the state machines to a RuntimeApiBackend (the
+// Emulator), which answers with the rows of emulator/state-table.ts.
 import http from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -8,16 +9,9 @@ import { FaultPlan, faultBody } from './faults.ts';
 import type { Fault, FaultRoute } from './faults.ts';
 import type { Invocation, Settlement } from './invocation.ts';
 import { closeServer, hostAndPort } from './listening.ts';
-import {
-  ACCEPTED,
-  INVALID_REQUEST_ID,
-  MAX_BUFFERED_RESPONSE_BYTES,
-  MAX_STREAMED_RESPONSE_BYTES,
-  PAYLOAD_TOO_LARGE,
-  apiError,
-  invalidStateTransition,
-  recordedErrorType,
-} from './service-errors.ts';
+import { MAX_BUFFERED_RESPONSE_BYTES, MAX_STREAMED_RESPONSE_BYTES, apiError, recordedErrorType } from './service-errors.ts';
+import { ACCEPTED_BODY, extensionRow, goMarshal, runtimeRow } from './state-table.ts';
+import type { BodyParams, Row } from './state-table.ts';
 
 export interface RecordedRequest {
   method: string;
@@ -33,32 +27,60 @@ export interface RecordedRequest {
   atMs: number;
 }
 
-export type ResultTarget =
-  | { kind: 'open'; invocation: Invocation }
-  | { kind: 'settled' }
-  | { kind: 'unknown' };
+/** A complete answer the server writes as is. */
+export interface Answer {
+  status: number;
+  body: string;
+  headers?: Record<string, string>;
+  /** Default application/json; Go's http.NotFound writes text/plain. */
+  contentType?: string;
+}
 
+export type NextResult = { kind: 'event'; invocation: Invocation } | { kind: 'answer'; answer: Answer } | { kind: 'aborted' };
+
+export type ResultGate = { kind: 'open'; invocation: Invocation } | { kind: 'answer'; answer: Answer };
+
+export interface RegisterRequest {
+  name: string;
+  events: string[];
+  wantsAccountId: boolean;
+}
+
+/** The service's side: the state machines of emulator/state-table.ts applied to one sandbox. */
 export interface RuntimeApiBackend {
   /** Called on every request from the runtime. */
   onRequest(): void;
-  /** A GET /next arrived (before any fault shapes its answer): the end of init, the first time. */
-  nextArrived(): void;
-  /** The /next long poll: the invocation to deliver, or undefined once `signal` aborts. */
-  nextInvocation(signal: AbortSignal): Promise<Invocation | undefined>;
+  /** GET /next: resolves with the event to deliver, a refusal, or 'aborted' when the poll closed. */
+  runtimeNext(signal: AbortSignal): Promise<NextResult>;
   /** The delivery of `invocation` failed on the wire: offer it again. */
   redeliver(invocation: Invocation): void;
-  lookup(requestId: string): ResultTarget;
+  /** The request-id guard and the state machine for a result post. */
+  resultGate(requestId: string | undefined, route: 'response' | 'error'): ResultGate;
+  /** A (streamed) result body started arriving: InvocationResponse until it ends. */
+  resultStarted(invocation: Invocation): void;
+  /** The runtime went away mid-body: the invocation is Running again. */
+  resultAbandoned(invocation: Invocation): void;
+  /** Records the result; the runtime becomes RuntimeResponseSentState. */
   settle(invocation: Invocation, settlement: Settlement): void;
-  /** false when the init phase is over (the process already asked for /next, or reported before). */
-  initError(settlement: Settlement): boolean;
-  registerExtension(name: string, events: string[]): { identifier: string; body: string };
-  /** undefined for an unknown identifier; else resolves with the next event, or undefined on abort. */
-  extensionNext(identifier: string, signal: AbortSignal): Promise<string | undefined> | undefined;
+  /** A bad response mode: the invocation fails, the runtime stays in InvocationResponse. */
+  badResponseMode(invocation: Invocation, settlement: Settlement): void;
+  initError(settlement: Settlement): Answer;
+  /** SnapStart routes exist only when the function has SnapStart on. */
+  readonly snapStart: boolean;
+  restoreNext(signal: AbortSignal): Promise<Answer | undefined>;
+  restoreError(settlement: Settlement): Answer;
+  registerExtension(request: RegisterRequest): Answer;
+  /** undefined once `signal` aborts. */
+  extensionNext(identifier: string, signal: AbortSignal): Promise<Answer | undefined>;
+  extensionError(identifier: string, kind: 'init' | 'exit', errorType: string): Answer;
+  /** A planted status fault answered a result post in the service's place. */
+  faultAnswered(route: 'response' | 'error', requestId: string | undefined, status: number): void;
 }
 
 const RUNTIME = '/2018-06-01/runtime';
 const EXTENSION = '/2020-01-01/extension';
 const RESULT_PATH = /^\/2018-06-01\/runtime\/invocation\/([^/]+)\/(response|error)$/;
+const UUID = /^(?:urn:uuid:|\{)?[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}\}?$/i;
 const EMPTY = Buffer.alloc(0);
 
 export class RuntimeApiServer {
@@ -119,23 +141,40 @@ export class RuntimeApiServer {
     const result = RESULT_PATH.exec(path);
 
     if (method === 'GET' && path === `${RUNTIME}/invocation/next`) {
-      this.backend.nextArrived();
       const fault = await this.applyFault('next', req, res, record);
       if (fault !== 'answered') await this.next(res, record, fault);
     } else if (method === 'POST' && result !== null) {
       const route = result[2] === 'response' ? 'response' : 'error';
-      if ((await this.applyFault(route, req, res, record)) === 'answered') return;
-      await this.result(req, res, record, result[1] ?? '', route);
+      const requestId = decodeId(result[1] ?? '');
+      const fault = await this.applyFault(route, req, res, record);
+      if (fault === 'answered') {
+        if (record.status >= 400 && record.status < 500) this.backend.faultAnswered(route, requestId, record.status);
+        return;
+      }
+      await this.result(req, res, record, requestId, route);
     } else if (method === 'POST' && path === `${RUNTIME}/init/error`) {
       if ((await this.applyFault('init-error', req, res, record)) === 'answered') return;
-      await this.initError(req, res, record);
+      record.body = await readAll(req);
+      answer(res, record, this.backend.initError(this.errorSettlement('init-error', record)));
+    } else if ((path === `${RUNTIME}/restore/next` || path === `${RUNTIME}/restore/error`) && !this.backend.snapStart) {
+      record.body = await readAll(req);
+      answer(res, record, { status: 404, body: '404 page not found\n', contentType: 'text/plain; charset=utf-8' });
+    } else if (method === 'GET' && path === `${RUNTIME}/restore/next`) {
+      await this.restoreNext(res, record);
+    } else if (method === 'POST' && path === `${RUNTIME}/restore/error`) {
+      record.body = await readAll(req);
+      answer(res, record, this.backend.restoreError(this.errorSettlement('error', record)));
     } else if (method === 'POST' && path === `${EXTENSION}/register`) {
-      await this.register(req, res, record);
+      record.body = await readAll(req);
+      answer(res, record, this.register(record));
     } else if (method === 'GET' && path === `${EXTENSION}/event/next`) {
       await this.extensionNext(res, record);
+    } else if (method === 'POST' && (path === `${EXTENSION}/init/error` || path === `${EXTENSION}/exit/error`)) {
+      record.body = await readAll(req);
+      answer(res, record, this.extensionError(record, path.endsWith('init/error') ? 'init' : 'exit'));
     } else {
       record.body = await readAll(req);
-      send(res, record, 404, apiError('NotFound', `Unknown Runtime API path: ${method} ${record.path}`));
+      answer(res, record, { status: 404, body: '404 page not found\n', contentType: 'text/plain; charset=utf-8' });
     }
   }
 
@@ -152,7 +191,7 @@ export class RuntimeApiServer {
     switch (fault.kind) {
       case 'status':
         record.body = await readAll(req);
-        send(res, record, fault.status, fault.body ?? faultBody(fault.status));
+        answer(res, record, { status: fault.status, body: fault.body ?? faultBody(fault.status) });
         return 'answered';
       case 'close':
         req.socket.destroy();
@@ -169,9 +208,11 @@ export class RuntimeApiServer {
     const abort = new AbortController();
     const onClose = (): void => abort.abort();
     res.once('close', onClose);
-    const invocation = await this.backend.nextInvocation(abort.signal);
+    const next = await this.backend.runtimeNext(abort.signal);
     res.off('close', onClose);
-    if (invocation === undefined) return;
+    if (next.kind === 'aborted') return;
+    if (next.kind === 'answer') return answer(res, record, next.answer);
+    const invocation = next.invocation;
     if (res.destroyed) {
       this.backend.redeliver(invocation);
       return;
@@ -201,50 +242,65 @@ export class RuntimeApiServer {
     req: http.IncomingMessage,
     res: http.ServerResponse,
     record: RecordedRequest,
-    encodedId: string,
+    requestId: string | undefined,
     route: 'response' | 'error',
   ): Promise<void> {
-    const requestId = decodeId(encodedId);
-    const target = requestId === undefined ? ({ kind: 'unknown' } as const) : this.backend.lookup(requestId);
-    if (target.kind !== 'open' || target.invocation.resultInProgress) {
+    const gate = this.backend.resultGate(requestId, route);
+    if (gate.kind === 'answer') {
       record.body = await readAll(req);
-      if (target.kind === 'unknown') return send(res, record, 400, INVALID_REQUEST_ID);
-      return send(res, record, 403, invalidStateTransition(`a result was already posted for request ${requestId}`));
+      return answer(res, record, gate.answer);
     }
-    const invocation = target.invocation;
+    const invocation = gate.invocation;
     const mode = record.headers['lambda-runtime-function-response-mode'];
-    if (route === 'response' && mode !== undefined && mode !== 'streaming') {
+    if (route === 'response' && mode !== undefined && mode !== '' && mode !== 'streaming') {
       record.body = await readAll(req);
-      return send(
-        res,
-        record,
-        400,
-        apiError('InvalidFunctionResponseMode', `Unsupported Lambda-Runtime-Function-Response-Mode '${mode}'; use 'streaming' or omit the header`),
-      );
+      this.backend.badResponseMode(invocation, {
+        kind: 'error',
+        body: EMPTY,
+        headers: record.headers,
+        errorType: 'Runtime.InvalidResponseModeHeader',
+        recordedErrorType: 'Runtime.InvalidResponseModeHeader',
+      });
+      return answer(res, record, row(runtimeRow('Running', 'response', 'bad-mode')));
     }
     if (route === 'response' && mode === 'streaming') return this.stream(req, res, record, invocation);
 
-    const { body, size } = await readLimited(req, MAX_BUFFERED_RESPONSE_BYTES);
+    this.backend.resultStarted(invocation);
+    const { body, size, complete } = await readLimited(req, MAX_BUFFERED_RESPONSE_BYTES);
     record.body = body;
     record.trailers = flattenHeaders(req.trailers);
-    if (route === 'response' && size > MAX_BUFFERED_RESPONSE_BYTES) return send(res, record, 413, PAYLOAD_TOO_LARGE);
-    if (invocation.state === 'settled') {
-      return send(res, record, 403, invalidStateTransition(`request ${invocation.requestId} has already ended`));
+    if (!complete) {
+      this.backend.resultAbandoned(invocation);
+      return;
+    }
+    if (route === 'response' && size > MAX_BUFFERED_RESPONSE_BYTES) {
+      const message = `Response payload size (${size} bytes) exceeded maximum allowed payload size (${MAX_BUFFERED_RESPONSE_BYTES} bytes).`;
+      this.backend.settle(invocation, {
+        kind: 'error',
+        body: Buffer.from(goMarshal({ errorType: 'Function.ResponseSizeTooLarge', errorMessage: message })),
+        headers: record.headers,
+        errorType: 'Function.ResponseSizeTooLarge',
+        recordedErrorType: 'Function.ResponseSizeTooLarge',
+      });
+      return answer(res, record, row(runtimeRow('Running', 'response', 'too-large')));
     }
     if (route === 'response') {
       this.backend.settle(invocation, { kind: 'response', body, headers: record.headers, trailers: record.trailers });
     } else {
-      const sentType = record.headers['lambda-runtime-function-error-type'];
-      this.backend.settle(invocation, {
-        kind: 'error',
-        body,
-        headers: record.headers,
-        trailers: record.trailers,
-        errorType: sentType ?? bodyErrorType(body),
-        recordedErrorType: recordedErrorType(sentType),
-      });
+      this.backend.settle(invocation, { ...this.errorSettlement('error', record), trailers: record.trailers });
     }
-    send(res, record, 202, ACCEPTED);
+    answer(res, record, { status: 202, body: ACCEPTED_BODY });
+  }
+
+  private errorSettlement(kind: 'error' | 'init-error', record: RecordedRequest): Settlement {
+    const sentType = record.headers['lambda-runtime-function-error-type'];
+    return {
+      kind,
+      body: record.body,
+      headers: record.headers,
+      errorType: sentType ?? bodyErrorType(record.body),
+      recordedErrorType: recordedErrorType(sentType),
+    };
   }
 
   private async stream(
@@ -253,7 +309,7 @@ export class RuntimeApiServer {
     record: RecordedRequest,
     invocation: Invocation,
   ): Promise<void> {
-    invocation.resultInProgress = true;
+    this.backend.resultStarted(invocation);
     invocation.options.onResponseStart?.(record.headers);
     let received = 0;
     // Pieces the caller has not taken yet: while any is pending, the runtime's bytes stay in the
@@ -282,13 +338,10 @@ export class RuntimeApiServer {
     record.body = body;
     if (!complete) {
       // The runtime went away mid-stream; it may still report an error for this invocation.
-      invocation.resultInProgress = false;
+      this.backend.resultAbandoned(invocation);
       return;
     }
     record.trailers = flattenHeaders(req.trailers);
-    if (invocation.state === 'settled') {
-      return send(res, record, 403, invalidStateTransition(`request ${invocation.requestId} has already ended`));
-    }
     const common = { headers: record.headers, trailers: record.trailers, streaming: true };
     if (received > MAX_STREAMED_RESPONSE_BYTES) {
       const errorBody = apiError(
@@ -302,7 +355,7 @@ export class RuntimeApiServer {
         errorType: 'Function.ResponseSizeTooLarge',
         recordedErrorType: 'Function.ResponseSizeTooLarge',
       });
-      return send(res, record, 413, errorBody);
+      return answer(res, record, { status: 413, body: errorBody });
     }
     const errorType = record.trailers['lambda-runtime-function-error-type'];
     if (errorType !== undefined && errorType !== '') {
@@ -319,60 +372,113 @@ export class RuntimeApiServer {
     } else {
       this.backend.settle(invocation, { ...common, kind: 'response', body });
     }
-    send(res, record, 202, ACCEPTED);
+    answer(res, record, { status: 202, body: ACCEPTED_BODY });
   }
 
-  private async initError(req: http.IncomingMessage, res: http.ServerResponse, record: RecordedRequest): Promise<void> {
-    const body = await readAll(req);
-    record.body = body;
-    const sentType = record.headers['lambda-runtime-function-error-type'];
-    const accepted = this.backend.initError({
-      kind: 'init-error',
-      body,
-      headers: record.headers,
-      errorType: sentType ?? bodyErrorType(body),
-      recordedErrorType: recordedErrorType(sentType),
-    });
-    if (!accepted) return send(res, record, 403, invalidStateTransition('init/error after the init phase ended'));
-    send(res, record, 202, ACCEPTED);
-  }
-
-  private async register(req: http.IncomingMessage, res: http.ServerResponse, record: RecordedRequest): Promise<void> {
-    record.body = await readAll(req);
-    const name = record.headers['lambda-extension-name'];
-    if (name === undefined || name === '') {
-      return send(res, record, 400, apiError('InvalidRequest', 'Missing Lambda-Extension-Name header'));
-    }
-    let events: string[] = [];
-    try {
-      const parsed: unknown = record.body.length === 0 ? {} : JSON.parse(record.body.toString('utf8'));
-      const list = (parsed as { events?: unknown }).events;
-      if (Array.isArray(list)) events = list.map(String);
-    } catch {
-      return send(res, record, 400, apiError('InvalidRequestFormat', 'The register body must be JSON like {"events":["SHUTDOWN"]}'));
-    }
-    const registration = this.backend.registerExtension(name, events);
-    record.status = 200;
-    record.responseBody = registration.body;
-    res.writeHead(200, { 'Content-Type': 'application/json', 'Lambda-Extension-Identifier': registration.identifier });
-    res.end(registration.body);
-  }
-
-  private async extensionNext(res: http.ServerResponse, record: RecordedRequest): Promise<void> {
-    const identifier = record.headers['lambda-extension-identifier'] ?? '';
+  private async restoreNext(res: http.ServerResponse, record: RecordedRequest): Promise<void> {
     const abort = new AbortController();
     const onClose = (): void => abort.abort();
     res.once('close', onClose);
-    const event = this.backend.extensionNext(identifier, abort.signal);
-    if (event === undefined) {
-      res.off('close', onClose);
-      return send(res, record, 403, apiError('Extension.InvalidExtensionIdentifier', `Unknown Lambda-Extension-Identifier '${identifier}'; register first`));
-    }
-    const body = await event;
+    const result = await this.backend.restoreNext(abort.signal);
     res.off('close', onClose);
-    if (body === undefined || res.destroyed) return;
-    send(res, record, 200, body);
+    if (result === undefined) return;
+    if (result.status === 200) {
+      // RestoreRenderer: WriteHeader(200), no body, no Content-Type.
+      record.status = 200;
+      if (!res.destroyed) {
+        res.writeHead(200, { 'Content-Length': '0' });
+        res.end();
+      }
+      return;
+    }
+    answer(res, record, result);
   }
+
+  /** POST /extension/register: the request-level checks of agentregister.go, then the registry. */
+  private register(record: RecordedRequest): Answer {
+    const name = record.headers['lambda-extension-name'] ?? '';
+    if (name === '') return row(extensionRow('extension.register.no-name'));
+    const text = record.body.toString('utf8');
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      return row(extensionRow('extension.register.bad-json'), { jsonError: goJsonSyntaxError(text) });
+    }
+    const fields = caseInsensitive(parsed);
+    const keys = fields.configurationkeys;
+    if (Array.isArray(keys) && keys.length > 0) return row(extensionRow('extension.register.configuration-keys'));
+    const list = fields.events;
+    const events = Array.isArray(list) ? list.map(String) : [];
+    const features = (record.headers['lambda-extension-accept-feature'] ?? '').split(',').map((f) => f.trim());
+    return this.backend.registerExtension({ name, events, wantsAccountId: features.includes('accountId') });
+  }
+
+  private identifier(record: RecordedRequest): string | Answer {
+    const identifier = record.headers['lambda-extension-identifier'] ?? '';
+    if (identifier === '') return row(extensionRow('extension.any.missing-identifier'));
+    if (!UUID.test(identifier)) return row(extensionRow('extension.any.invalid-identifier'));
+    return canonicalUuid(identifier);
+  }
+
+  private async extensionNext(res: http.ServerResponse, record: RecordedRequest): Promise<void> {
+    const identifier = this.identifier(record);
+    if (typeof identifier !== 'string') return answer(res, record, identifier);
+    const abort = new AbortController();
+    const onClose = (): void => abort.abort();
+    res.once('close', onClose);
+    const result = await this.backend.extensionNext(identifier, abort.signal);
+    res.off('close', onClose);
+    if (result === undefined) return;
+    answer(res, record, result);
+  }
+
+  private extensionError(record: RecordedRequest, kind: 'init' | 'exit'): Answer {
+    const identifier = this.identifier(record);
+    if (typeof identifier !== 'string') return identifier;
+    const errorType = record.headers['lambda-extension-function-error-type'] ?? '';
+    if (errorType === '') return row(extensionRow('extension.any.error-missing-type'));
+    return this.backend.extensionError(identifier, kind, errorType);
+  }
+}
+
+/** A table row's answer. */
+export function row(tableRow: Row, params: BodyParams = {}): Answer {
+  return { status: tableRow.status, body: tableRow.body(params) };
+}
+
+function answer(res: http.ServerResponse, record: RecordedRequest, reply: Answer): void {
+  record.status = reply.status;
+  record.responseBody = reply.body;
+  if (res.destroyed) return;
+  res.writeHead(reply.status, {
+    ...reply.headers,
+    'Content-Type': reply.contentType ?? 'application/json',
+    'Content-Length': String(Buffer.byteLength(reply.body)),
+  });
+  res.end(reply.body);
+}
+
+/** Go's encoding/json message for the first syntax error of `text` (the common cases). */
+function goJsonSyntaxError(text: string): string {
+  const trimmed = text.trim();
+  if (trimmed === '') return 'unexpected end of JSON input';
+  const first = trimmed[0] ?? '';
+  if (!'{["-0123456789tfn'.includes(first)) return `invalid character '${first}' looking for beginning of value`;
+  return 'unexpected end of JSON input';
+}
+
+/** Go's json.Unmarshal matches field names case-insensitively. */
+function caseInsensitive(value: unknown): Record<string, unknown> {
+  const fields: Record<string, unknown> = {};
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return fields;
+  for (const [key, field] of Object.entries(value)) fields[key.toLowerCase()] = field;
+  return fields;
+}
+
+function canonicalUuid(text: string): string {
+  const hex = text.replace(/^urn:uuid:/i, '').replace(/[{}-]/g, '').toLowerCase();
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
 /** The /next response headers for an invocation (its deadline has been set on delivery). */
@@ -389,14 +495,6 @@ function nextHeaders(invocation: Invocation): Record<string, string> {
   if (options.cognitoIdentity !== undefined) headers['Lambda-Runtime-Cognito-Identity'] = options.cognitoIdentity;
   if (options.tenantId !== undefined) headers['Lambda-Runtime-Aws-Tenant-Id'] = options.tenantId;
   return headers;
-}
-
-function send(res: http.ServerResponse, record: RecordedRequest, status: number, body: string): void {
-  record.status = status;
-  record.responseBody = body;
-  if (res.destroyed) return;
-  res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(body)) });
-  res.end(body);
 }
 
 export function flattenHeaders(headers: NodeJS.Dict<string | string[]>): Record<string, string> {
@@ -425,15 +523,20 @@ function bodyErrorType(body: Buffer): string | undefined {
   }
 }
 
-/** Reads the whole body, keeping at most `limit` bytes; `size` is the full size received. */
-async function readLimited(req: http.IncomingMessage, limit: number): Promise<{ body: Buffer; size: number }> {
+/** Reads the whole body, keeping at most `limit` bytes; `size` is the full size received and
+ * `complete` false when the connection ended before the body did. */
+async function readLimited(req: http.IncomingMessage, limit: number): Promise<{ body: Buffer; size: number; complete: boolean }> {
   const pieces: Buffer[] = [];
   let size = 0;
-  for await (const piece of req as AsyncIterable<Buffer>) {
-    if (size + piece.length <= limit) pieces.push(piece);
-    size += piece.length;
+  try {
+    for await (const piece of req as AsyncIterable<Buffer>) {
+      if (size + piece.length <= limit) pieces.push(piece);
+      size += piece.length;
+    }
+  } catch {
+    return { body: Buffer.concat(pieces), size, complete: false };
   }
-  return { body: Buffer.concat(pieces), size };
+  return { body: Buffer.concat(pieces), size, complete: req.complete };
 }
 
 async function readAll(req: http.IncomingMessage): Promise<Buffer> {

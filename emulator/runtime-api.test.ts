@@ -44,7 +44,7 @@ describe('/next', () => {
 
     const res = await post(emulator, `${RUNTIME}/invocation/req-1/response`, '{"ok":true}');
     expect(res.status).toBe(202);
-    expect(await res.text()).toBe('{"status":"OK"}');
+    expect(await res.text()).toBe('{"status":"OK"}\n');
     const result = await outcome;
     expect(result.kind).toBe('response');
     expect(result.json()).toEqual({ ok: true });
@@ -68,17 +68,17 @@ describe('/next', () => {
     expect(second.headers.get('lambda-runtime-deadline-ms')).toBe('1234');
   });
 
-  test('a /next while the one invocation is unsettled is recorded as a protocol violation', async () => {
+  test('a /next while the one invocation is unsettled gets the same event again (and is recorded as a protocol violation)', async () => {
     const emulator = await idle();
-    const abandoned = emulator.invoke('{}', { requestId: 'abandoned' });
+    const abandoned = emulator.invoke('{"first":true}', { requestId: 'abandoned' });
     await api(emulator, `${RUNTIME}/invocation/next`);
-    const nextAgain = api(emulator, `${RUNTIME}/invocation/next`);
-    const outcome = await abandoned;
-    expect(outcome.kind).toBe('error');
-    expect(outcome.errorType).toBe('Runtime.NoResult');
+    const again = await api(emulator, `${RUNTIME}/invocation/next`);
+    expect(again.status).toBe(200);
+    expect(again.headers.get('lambda-runtime-aws-request-id')).toBe('abandoned');
+    expect(await again.text()).toBe('{"first":true}');
     expect(emulator.protocolViolations[0]).toContain('RequestId: abandoned');
-    void emulator.invoke('{"second":true}', { requestId: 'second' });
-    expect(await (await nextAgain).text()).toBe('{"second":true}');
+    expect((await post(emulator, `${RUNTIME}/invocation/abandoned/response`, '1')).status).toBe(202);
+    expect((await abandoned).json()).toBe(1);
   });
 });
 
@@ -98,15 +98,15 @@ describe('results', () => {
 
     const unknown = await post(emulator, `${RUNTIME}/invocation/nobody/response`, '{}');
     expect(unknown.status).toBe(400);
-    expect(await unknown.text()).toBe('{"errorMessage":"Invalid request ID","errorType":"InvalidRequestID"}');
+    expect(await unknown.text()).toBe('{"errorMessage":"Invalid request ID","errorType":"InvalidRequestID"}\n');
 
     const recorded = emulator.requests.find((r) => r.path === `${path}/response`);
-    expect(recorded).toMatchObject({ method: 'POST', status: 202, responseBody: '{"status":"OK"}' });
+    expect(recorded).toMatchObject({ method: 'POST', status: 202, responseBody: '{"status":"OK"}\n' });
     expect(recorded?.body.toString()).toBe('"first"');
     expect(recorded?.headers['content-type']).toBe('application/json');
   });
 
-  test('413 over 6,291,556 bytes keeps the invocation open for an /error', async () => {
+  test('413 over 6,291,556 bytes: the service records Function.ResponseSizeTooLarge and closes the invocation; a later /error is 403', async () => {
     const emulator = await idle();
     const outcome = emulator.invoke('{}', { requestId: 'big' });
     await api(emulator, `${RUNTIME}/invocation/next`);
@@ -120,7 +120,13 @@ describe('results', () => {
     const tooLarge = await post(emulator, `${RUNTIME}/invocation/bigger/response`, `"${'x'.repeat(6_291_555)}"`);
     expect(tooLarge.status).toBe(413);
     expect(await tooLarge.text()).toBe(
-      '{"errorMessage":"Exceeded maximum allowed payload size (6291556 bytes).","errorType":"RequestEntityTooLarge"}',
+      '{"errorMessage":"Exceeded maximum allowed payload size (6291556 bytes).","errorType":"RequestEntityTooLarge"}\n',
+    );
+    const result = await over;
+    expect(result.kind).toBe('error');
+    expect(result.errorType).toBe('Function.ResponseSizeTooLarge');
+    expect(result.body.toString()).toBe(
+      '{"errorType":"Function.ResponseSizeTooLarge","errorMessage":"Response payload size (6291557 bytes) exceeded maximum allowed payload size (6291556 bytes)."}',
     );
     const error = await post(
       emulator,
@@ -128,22 +134,25 @@ describe('results', () => {
       '{"errorType":"Function.ResponseSizeTooLarge","errorMessage":"too big"}',
       { 'lambda-runtime-function-error-type': 'Function.ResponseSizeTooLarge' },
     );
-    expect(error.status).toBe(202);
-    const result = await over;
-    expect(result.kind).toBe('error');
-    expect(result.errorType).toBe('Function.ResponseSizeTooLarge');
+    expect(error.status).toBe(403);
+    expect(await error.text()).toBe(
+      '{"errorMessage":"State transition from RuntimeResponseSentState to InvocationErrorResponse failed for runtime. Error: State transition is not allowed","errorType":"InvalidStateTransition"}\n',
+    );
   });
 
-  test('a response mode other than streaming is 400 InvalidFunctionResponseMode', async () => {
+  test('a response mode other than streaming is 400 InvalidFunctionResponseMode; the invocation fails and the runtime is stuck in InvocationResponse', async () => {
     const emulator = await idle();
-    void emulator.invoke('{}', { requestId: 'mode' });
+    const outcome = emulator.invoke('{}', { requestId: 'mode' });
     await api(emulator, `${RUNTIME}/invocation/next`);
     const res = await post(emulator, `${RUNTIME}/invocation/mode/response`, '{}', {
       'lambda-runtime-function-response-mode': 'buffered',
     });
     expect(res.status).toBe(400);
-    expect((await res.json()) as unknown).toMatchObject({ errorType: 'InvalidFunctionResponseMode' });
-    expect((await post(emulator, `${RUNTIME}/invocation/mode/response`, '1')).status).toBe(202);
+    expect(await res.text()).toBe('{"errorMessage":"Invalid function response mode","errorType":"InvalidFunctionResponseMode"}\n');
+    expect((await outcome).errorType).toBe('Runtime.InvalidResponseModeHeader');
+    const again = await post(emulator, `${RUNTIME}/invocation/mode/response`, '1');
+    expect(again.status).toBe(403);
+    expect(emulator.runtimeState).toBe('InvocationResponse');
   });
 
   test('error types: kept as sent, and recorded as the service would', async () => {
@@ -168,11 +177,11 @@ describe('results', () => {
     }
   });
 
-  test('unknown paths answer 404 naming the path', async () => {
+  test("unknown paths answer 404 as the service's router does", async () => {
     const emulator = await idle();
     const res = await api(emulator, '/2018-06-01/runtime/nope');
     expect(res.status).toBe(404);
-    expect(await res.text()).toContain('GET /2018-06-01/runtime/nope');
+    expect(await res.text()).toBe('404 page not found\n');
     expect(emulator.requests.at(-1)).toMatchObject({ method: 'GET', path: '/2018-06-01/runtime/nope', status: 404 });
   });
 });
@@ -196,7 +205,7 @@ describe('init/error', () => {
       'lambda-runtime-function-error-type': 'Runtime.ImportModuleError',
     });
     expect(res.status).toBe(202);
-    expect(await res.text()).toBe('{"status":"OK"}');
+    expect(await res.text()).toBe('{"status":"OK"}\n');
     const result = await outcome;
     expect(result.kind).toBe('init-error');
     expect(result.errorType).toBe('Runtime.ImportModuleError');

@@ -46,6 +46,7 @@ export function logStreamName(date: Date, version: string): string {
   return `${day}/[${version}]${randomBytes(16).toString('hex')}`;
 }
 
-export function defaultFunctionArn(functionName: string): string {
-  return `arn:aws:lambda:${REGION}:123456789012:function:${functionName}`;
+/** The function's ARN, in the function's region (its AWS_REGION). */
+export function defaultFunctionArn(functionName: string, region = REGION, accountId = '123456789012'): string {
+  return `arn:aws:lambda:${region}:${accountId}:function:${functionName}`;
 }

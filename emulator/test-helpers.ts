@@ -121,6 +121,17 @@ if (process.env.STANDIN_REGISTER) {
     body: JSON.stringify({ events: [] }),
   });
   console.log('registered ' + res.status + ' ' + res.headers['lambda-extension-identifier']);
+  // Ready: init ends only when every registered extension has called event/next. Its own socket,
+  // unref'd, so that the open poll never keeps this process alive.
+  if (process.env.STANDIN_EXTENSION_NEXT !== 'skip') {
+    const ready = http.request({
+      host, port, method: 'GET', path: '/2020-01-01/extension/event/next', agent: false,
+      headers: { 'Lambda-Extension-Identifier': res.headers['lambda-extension-identifier'] },
+    });
+    ready.on('socket', (s) => s.unref());
+    ready.on('error', () => {});
+    ready.end();
+  }
 }
 const initErrorOnce = process.env.STANDIN_INIT_ERROR_ONCE;
 if (mode === 'init-error' || (initErrorOnce && !fs.existsSync(initErrorOnce))) {

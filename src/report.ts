@@ -28,7 +28,11 @@ export async function report(
       if (!(posted instanceof RuntimeApiError) || posted.status !== 413) {
         return checkPost(posted, requestId, 'response');
       }
-      return reportError(client, requestId, tooLarge(Buffer.byteLength(json)));
+      // The service has already recorded Function.ResponseSizeTooLarge and closed the invocation
+      // (lambda/rapi/handler/invocationresponse.go: ErrorResponseTooLarge → SendErrorResponse,
+      // runtime.ResponseSent()); an /error now would only be refused with 403.
+      console.error(tooLargeMessage(Buffer.byteLength(json)));
+      return undefined;
     }
     return reportError(client, requestId, json);
   }
@@ -58,11 +62,12 @@ function stringifyResult(result: unknown): string | LambdaError {
   }
 }
 
-function tooLarge(bytes: number): LambdaError {
-  return new LambdaError(
-    RESPONSE_SIZE_TOO_LARGE,
-    `Response payload size (${bytes} bytes) exceeded maximum allowed payload size (${MAX_RESPONSE_BYTES} bytes). ` +
-      'Return less data, or stream the response with awslambda.streamifyResponse (up to 200 MB).',
+/** The one line logged when the Runtime API refused a result as too large (413). */
+export function tooLargeMessage(bytes: number): string {
+  return (
+    `Response payload size (${bytes} bytes) exceeded maximum allowed payload size (${MAX_RESPONSE_BYTES} bytes): ` +
+    `the Runtime API answered 413 and recorded ${RESPONSE_SIZE_TOO_LARGE} for this invocation. ` +
+    'Return less data, or stream the response with awslambda.streamifyResponse (up to 200 MB).'
   );
 }
 

@@ -112,9 +112,29 @@ export class RuntimeApiClient {
     return this.#post(INIT_ERROR_PATH, errorHeaders(error), JSON.stringify(error));
   }
 
-  /** Registers an internal extension that subscribes to no events (it only makes Lambda send SIGTERM). */
-  registerExtension(name: string): Promise<PostOutcome> {
-    return this.#post(EXTENSION_REGISTER_PATH, { 'Content-Type': 'application/json', 'Lambda-Extension-Name': name }, NO_EVENTS);
+  /** Registers an internal extension that subscribes to no events (it only makes Lambda send SIGTERM).
+   * Resolves with the `Lambda-Extension-Identifier` the service assigned, which the extension must
+   * then use on `GET /2020-01-01/extension/event/next` (source: aws-lambda-runtime-interface-emulator
+   * lambda/rapi/handler/agentregister.go). */
+  async registerExtension(name: string): Promise<{ identifier: string } | RuntimeApiError> {
+    const headers = { 'Content-Type': 'application/json', 'Lambda-Extension-Name': name };
+    let res;
+    try {
+      res = await this.#transport.request('POST', EXTENSION_REGISTER_PATH, headers, NO_EVENTS);
+    } catch (error) {
+      return this.#unreachable('POST', EXTENSION_REGISTER_PATH, error);
+    }
+    const checked = this.#checked(EXTENSION_REGISTER_PATH, res);
+    if (checked instanceof RuntimeApiError) return checked;
+    const identifier = header(res.headers, 'lambda-extension-identifier');
+    if (!identifier) {
+      return new RuntimeApiError(
+        `The Lambda Runtime API at ${this.#runtimeApi} answered POST ${EXTENSION_REGISTER_PATH} without a Lambda-Extension-Identifier header`,
+        res.status,
+        res.body.toString('utf8'),
+      );
+    }
+    return { identifier };
   }
 
   /** Opens the streaming response POST; the caller writes and ends `request`. */

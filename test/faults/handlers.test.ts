@@ -66,18 +66,25 @@ describe('faults the loop survives: one process serves them all, in order', () =
     expect(emulator.pid).toBe(pid);
   });
 
-  test('returns a 7 MiB string: 413, then Function.ResponseSizeTooLarge naming size and limit, loop continues', async () => {
+  test('returns a 7 MiB string: one POST (413), the service records Function.ResponseSizeTooLarge, one log line naming size and limit, loop continues', async () => {
     const outcome = await invoke('string-over-limit', 'over-limit');
-    expect(postSummary(emulator, 'over-limit')).toEqual([
-      ['response', 413],
-      ['error', 202],
-    ]);
+    // The service closed the invocation itself: the runtime posts nothing more for that id.
+    expect(postSummary(emulator, 'over-limit')).toEqual([['response', 413]]);
     expect(outcome.kind, describeOutcome(outcome, emulator)).toBe('error');
     expect(outcome.errorType).toBe('Function.ResponseSizeTooLarge');
     const body = errorBody(outcome);
     expect(body.errorType).toBe('Function.ResponseSizeTooLarge');
     expect(body.errorMessage).toContain(`(${7 * 1024 * 1024 + 2} bytes)`);
     expect(body.errorMessage).toContain(`(${MAX_RESPONSE_BYTES} bytes)`);
+    await outcome.logsComplete;
+    const logged = textLines(emulator.output).filter((l) => l.requestId === 'over-limit');
+    expect(logged.map((l) => `${l.level} ${l.message}`)).toEqual([
+      `ERROR Response payload size (${7 * 1024 * 1024 + 2} bytes) exceeded maximum allowed payload size (${MAX_RESPONSE_BYTES} bytes): ` +
+        'the Runtime API answered 413 and recorded Function.ResponseSizeTooLarge for this invocation. ' +
+        'Return less data, or stream the response with awslambda.streamifyResponse (up to 200 MB).',
+    ]);
+    const next = await invoke('observe', 'after-over-limit');
+    expect(next.kind, describeOutcome(next, emulator)).toBe('response');
     expect(emulator.pid).toBe(pid);
   });
 

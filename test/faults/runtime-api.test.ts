@@ -160,24 +160,25 @@ describe.each(TRANSPORTS)('result posts refused by the service (transport %s)', 
     },
   );
 
-  test('/response answered 413: Function.ResponseSizeTooLarge on /error, loop continues', async () => {
+  test('/response answered 413: the service has recorded the error; nothing more posted, one log line, loop continues', async () => {
     const emulator = await startFunction(FIXTURE, HANDLER, {}, { transport, waitForInit: true });
     const pid = emulator.pid;
     emulator.injectFault('response', {
       kind: 'status',
       status: 413,
-      body: '{"errorMessage":"Exceeded maximum allowed payload size (6291556 bytes).","errorType":"RequestEntityTooLarge"}',
+      body: '{"errorMessage":"Exceeded maximum allowed payload size (6291556 bytes).","errorType":"RequestEntityTooLarge"}\n',
     });
     const outcome = await emulator.invoke('{"kind":"observe"}', { requestId: 'injected-413' });
-    expect(postSummary(emulator, 'injected-413')).toEqual([
-      ['response', 413],
-      ['error', 202],
-    ]);
+    expect(postSummary(emulator, 'injected-413')).toEqual([['response', 413]]);
     expect(outcome.kind, describeOutcome(outcome, emulator)).toBe('error');
     expect(outcome.errorType).toBe('Function.ResponseSizeTooLarge');
-    expect(errorBody(outcome).errorMessage).toMatch(/exceeded maximum allowed payload size \(6291556 bytes\)/);
+    await outcome.logsComplete;
+    const logged = textLines(emulator.output).filter((l) => l.requestId === 'injected-413' && l.level === 'ERROR');
+    expect(logged.length, readable(emulator.output)).toBe(1);
+    expect(logged[0]?.message).toMatch(/^Response payload size \(\d+ bytes\) exceeded maximum allowed payload size \(6291556 bytes\)/);
     const next = await emulator.invoke('{}');
     expect(next.kind, describeOutcome(next, emulator)).toBe('response');
+    expect(postSummary(emulator, 'injected-413')).toEqual([['response', 413]]);
     expect(emulator.pid).toBe(pid);
   });
 

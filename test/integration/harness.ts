@@ -33,16 +33,45 @@ function suiteTransport(): Transport | undefined {
 export interface Command {
   command: string;
   args: string[];
+  /** Environment the target needs on top of the test's (the wrapper flavour's managed-runtime paths). */
+  env?: Record<string, string>;
+}
+
+/** The stand-in for the managed nodejs24.x runtime's /var/runtime/bootstrap script. */
+export const MANAGED_BOOTSTRAP = join(REPO_ROOT, 'build', 'managed-runtime', 'bootstrap');
+/** What the stand-in finds where Lambda has /var/runtime: a client that fails loudly if it runs. */
+export const MANAGED_RUNTIME_DIR = join(FIXTURES, 'managed-runtime');
+/** The wrapper layer as Lambda unpacks it to /opt (`make layer-wrapper` stages it there). */
+export const WRAPPER_LAYER_DIR = join(REPO_ROOT, 'dist', 'wrapper-layer');
+
+/**
+ * The wrapper flavour: the stand-in managed bootstrap with AWS_LAMBDA_EXEC_WRAPPER set, exactly as
+ * a nodejs24.x function with the layer runs it. `wrapper` overrides the wrapper's path.
+ */
+export function managedRuntimeCommand(wrapper = join(WRAPPER_LAYER_DIR, 'lambda-bootstrap-wrapper')): Command {
+  return {
+    command: MANAGED_BOOTSTRAP,
+    args: [],
+    env: { AWS_LAMBDA_EXEC_WRAPPER: wrapper, LAMBDA_RUNTIME_DIR: MANAGED_RUNTIME_DIR, LAMBDA_TEST_MANAGED_NODE: NODE24 },
+  };
 }
 
 /**
- * The runtime build under test: `BOOTSTRAP_TARGET=binary` (default) or `bundle`. With
- * `BOOTSTRAP_ARCH=arm64` (make test-arm64), dist/arm64/bootstrap, run under qemu-user.
+ * The runtime build under test: `BOOTSTRAP_TARGET=binary` (default), `bundle` (node
+ * dist/bootstrap.js) or `wrapper` (the wrapper layer started by the stand-in managed bootstrap).
+ * With `BOOTSTRAP_ARCH=arm64` (make test-arm64), dist/arm64/bootstrap, run under qemu-user.
  */
 export function bootstrapCommand(): Command {
   const target = process.env.BOOTSTRAP_TARGET ?? 'binary';
-  if (target !== 'binary' && target !== 'bundle') {
-    throw new Error(`BOOTSTRAP_TARGET must be "binary" or "bundle", got "${target}"`);
+  if (target !== 'binary' && target !== 'bundle' && target !== 'wrapper') {
+    throw new Error(`BOOTSTRAP_TARGET must be "binary", "bundle" or "wrapper", got "${target}"`);
+  }
+  if (target === 'wrapper') {
+    const wrapper = managedRuntimeCommand();
+    if (!existsSync(wrapper.env!.AWS_LAMBDA_EXEC_WRAPPER!)) {
+      throw new Error(`${wrapper.env!.AWS_LAMBDA_EXEC_WRAPPER} not found: run \`make layer-wrapper\` first`);
+    }
+    return wrapper;
   }
   const arch = parseArchitecture(process.env.BOOTSTRAP_ARCH ?? 'x86_64');
   if (arch instanceof Error) throw new Error(`BOOTSTRAP_ARCH: ${arch.message}`);
@@ -86,7 +115,7 @@ export async function startFunction(
 ): Promise<Emulator> {
   const { transport, telemetryFile, waitForInit, ...emulatorOptions } = options;
   const runtime = bootstrapCommand();
-  const fullEnv: Record<string, string | undefined> = { ...env };
+  const fullEnv: Record<string, string | undefined> = { ...runtime.env, ...env };
   fullEnv.LAMBDA_BOOTSTRAP_TRANSPORT = transport ?? env.LAMBDA_BOOTSTRAP_TRANSPORT ?? suiteTransport();
   let command = runtime;
   if (telemetryFile !== undefined) {
@@ -238,7 +267,7 @@ export async function runDirect(env: Record<string, string>, cwd: string, timeou
   const transport = env.LAMBDA_BOOTSTRAP_TRANSPORT ?? suiteTransport();
   const child = spawn(runtime.command, runtime.args, {
     cwd,
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...(transport === undefined ? {} : { LAMBDA_BOOTSTRAP_TRANSPORT: transport }), ...env },
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...runtime.env, ...(transport === undefined ? {} : { LAMBDA_BOOTSTRAP_TRANSPORT: transport }), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';

@@ -9,6 +9,7 @@ afterAll(stopAll);
 
 const FIXTURE = 'shutdown';
 const REGISTER_PATH = '/2020-01-01/extension/register';
+const EVENT_NEXT_PATH = '/2020-01-01/extension/event/next';
 const EXTENSION_NAME = 'lambda-bootstrap';
 // What the emulator allows between SIGTERM and SIGKILL, as Lambda does (300-500 ms).
 const GRACE_MS = 500;
@@ -21,11 +22,16 @@ function firstNextIndex(emulator: Emulator): number {
   return emulator.requests.findIndex((r) => r.method === 'GET' && r.path === '/2018-06-01/runtime/invocation/next');
 }
 
-/** Asserts exactly one well-formed register call, made before the first /next. */
+/** Asserts exactly one well-formed register call, made before the first /next, followed by the
+ * extension's event/next (its readiness: without it Lambda never ends init). */
 function expectRegisteredBeforeFirstNext(emulator: Emulator): void {
   const calls = extensionRequests(emulator);
-  expect(calls.map((r) => `${r.method} ${r.path}`)).toEqual([`POST ${REGISTER_PATH}`]);
-  const [register] = calls;
+  expect(calls.map((r) => `${r.method} ${r.path}`)).toEqual([`POST ${REGISTER_PATH}`, `GET ${EVENT_NEXT_PATH}`]);
+  const [register, eventNext] = calls;
+  expect(eventNext?.headers['lambda-extension-identifier']).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+  // Never answered (an internal extension with no events), and accepted: the extension is Ready.
+  expect(eventNext?.status).toBe(0);
+  expect(emulator.extensionStates).toEqual([{ name: EXTENSION_NAME, state: 'Ready' }]);
   expect(register?.headers['lambda-extension-name']).toBe(EXTENSION_NAME);
   expect(JSON.parse(register?.body.toString('utf8') ?? '')).toEqual({ events: [] });
   expect(register?.status).toBe(200);

@@ -122,10 +122,20 @@ describe('results', () => {
     expect((result as RuntimeApiError).responseBody).toBe(service);
   });
 
-  it('registerExtension() registers a no-op extension by name', async () => {
-    const seen = record('post', `http://${API}/2020-01-01/extension/register`, () => HttpResponse.json({}, { status: 200 }));
-    expect(await client.registerExtension('lambda-bootstrap')).toEqual({ ok: true });
+  it('registerExtension() registers a no-op extension by name and returns its identifier', async () => {
+    const id = '2b4c1d6e-6a57-4a3c-9f0e-3c1f4b7a9d21';
+    const seen = record('post', `http://${API}/2020-01-01/extension/register`, () =>
+      HttpResponse.json({}, { status: 200, headers: { 'Lambda-Extension-Identifier': id } }),
+    );
+    expect(await client.registerExtension('lambda-bootstrap')).toEqual({ identifier: id });
     expect(seen[0]!.headers.get('lambda-extension-name')).toBe('lambda-bootstrap');
     expect(JSON.parse(seen[0]!.body)).toEqual({ events: [] });
+  });
+
+  it('registerExtension() without an identifier in the answer is an error', async () => {
+    record('post', `http://${API}/2020-01-01/extension/register`, () => HttpResponse.json({}, { status: 200 }));
+    const result = await client.registerExtension('lambda-bootstrap');
+    expect(result).toBeInstanceOf(RuntimeApiError);
+    expect((result as RuntimeApiError).message).toContain('Lambda-Extension-Identifier');
   });
 });
