@@ -31,7 +31,7 @@ function layerFiles(dist: string): [string, string, number][] {
 
 export type WrapperLayerResult = { zipPath: string; zipBytes: number; stageDir: string; unpackedBytes: number } | Error;
 
-export function buildWrapperLayer(dist = DIST): WrapperLayerResult {
+export async function buildWrapperLayer(dist = DIST): Promise<WrapperLayerResult> {
   const files = layerFiles(dist);
   const missing = files.find(([, source]) => !existsSync(source));
   if (missing !== undefined) return new Error(`wrapper layer: ${missing[1]} does not exist: run \`make bundle\` first`);
@@ -45,14 +45,14 @@ export function buildWrapperLayer(dist = DIST): WrapperLayerResult {
     chmodSync(target, mode & 0o777);
     unpackedBytes += statSync(target).size;
   }
-  const zip = writeZip(files.map(([name, source, mode]) => ({ name, data: readFileSync(source), mode })));
+  const zip = await writeZip(files.map(([name, source, mode]) => ({ name, data: readFileSync(source), mode })));
   const zipPath = join(dist, WRAPPER_ZIP);
   writeFileSync(zipPath, zip);
   return { zipPath, zipBytes: zip.length, stageDir, unpackedBytes };
 }
 
-function main(argv: string[]): number {
-  const result = buildWrapperLayer(resolve(argv[0] ?? DIST));
+async function main(argv: string[]): Promise<number> {
+  const result = await buildWrapperLayer(resolve(argv[0] ?? DIST));
   if (result instanceof Error) {
     console.error(result.message);
     return 1;
@@ -64,4 +64,4 @@ function main(argv: string[]): number {
   return 0;
 }
 
-if (import.meta.main) process.exitCode = main(process.argv.slice(2));
+if (import.meta.main) process.exitCode = await main(process.argv.slice(2));
