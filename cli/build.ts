@@ -4,6 +4,7 @@
 //                              commander, yazl and postject stay dependencies of the package
 //   dist/runtime/bootstrap.js  the runtime bundle (build/bundle.ts), which `build` embeds
 //   dist/node/<arch>/          the lock files pinning the official node per architecture
+//   dist/lambda-bootstrap-wrapper  the exec wrapper of the wrapper flavour
 // Usage: node cli/build.ts
 import { chmodSync, copyFileSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -77,7 +78,10 @@ async function main(): Promise<void> {
     mkdirSync(to, { recursive: true });
     for (const file of ['package.json', 'package-lock.json']) copyFileSync(join(from, file), join(to, file));
   }
-  console.log(`cli/build: ${outfile} (node >= 20) and the pinned node lock files for ${ARCHITECTURES.join(', ')}`);
+  const wrapper = join(dist, 'lambda-bootstrap-wrapper');
+  copyFileSync(join(repoRoot, 'build', 'lambda-bootstrap-wrapper'), wrapper);
+  chmodSync(wrapper, 0o755);
+  console.log(`cli/build: ${outfile} (node >= 20), the wrapper, and the pinned node lock files for ${ARCHITECTURES.join(', ')}`);
 }
 
 await main();

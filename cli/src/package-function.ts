@@ -1,6 +1,8 @@
-// `lambda-bootstrap package <function-dir>`: one deployable function zip, `bootstrap` (0755) at the
-// root beside the function's files, for `aws lambda create-function --runtime provided.al2023
-// --zip-file fileb://…` with no layer. Entries are sorted and timestamped at the DOS epoch, so the
+// `lambda-bootstrap package <function-dir>`: one deployable function zip, no layer needed.
+// Binary flavour: `bootstrap` (0755) at the root beside the function's files, for
+// `--runtime provided.al2023`. Wrapper flavour: the exec wrapper and the bundle
+// (wrapper-flavour.ts) beside them, for `--runtime nodejs24.x` with
+// AWS_LAMBDA_EXEC_WRAPPER=/var/task/lambda-bootstrap-wrapper. Entries are sorted and timestamped at the DOS epoch, so the
 // same inputs give the same bytes; file modes are 0755 for executables and 0644 otherwise,
 // symbolic links stay links (Lambda unpacks them as links).
 import { lstatSync, mkdirSync, readFileSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs';
@@ -9,6 +11,10 @@ import type { Architecture } from '../../build/arch.ts';
 import { EXECUTABLE_MODE, FILE_MODE, writeZip } from '../../build/zip.ts';
 import type { ZipEntry } from '../../build/zip.ts';
 import { ToolError, binaryPath, buildBinary } from './build-binary.ts';
+import { WRAPPER_BUNDLE_DIR, WRAPPER_NAME, wrapperEntries } from './wrapper-flavour.ts';
+
+export type Flavour = 'binary' | 'wrapper';
+export const FLAVOURS: readonly Flavour[] = ['binary', 'wrapper'];
 
 /** Lambda's limits: a zip uploaded directly, and code plus layers unzipped. */
 export const MAX_DIRECT_UPLOAD_BYTES = 50 * 1024 * 1024;
@@ -50,6 +56,7 @@ export function functionEntries(functionDir: string, exclude: string[] = []): Zi
  */
 export async function packageFunction(
   functionDir: string,
+  flavour: Flavour,
   arch: Architecture,
   outDir: string,
   output: string | undefined,
@@ -63,19 +70,27 @@ export async function packageFunction(
     // reported below
   }
   if (!isDir) throw new ToolError(`package: ${root} is not a folder: pass the folder that holds your handler's code`);
-  const zipPath = resolve(output ?? join(outDir, `function-${arch}.zip`));
+  const zipPath = resolve(output ?? join(outDir, flavour === 'wrapper' ? 'function-wrapper.zip' : `function-${arch}.zip`));
   const files = functionEntries(root, [resolve(outDir), zipPath]);
-  if (files.some((f) => f.name === 'bootstrap')) {
-    throw new ToolError(`package: ${root} already has a file named bootstrap; the zip's bootstrap is the runtime: rename or remove yours`);
+  const ours = flavour === 'wrapper' ? [WRAPPER_NAME, `${WRAPPER_BUNDLE_DIR}/`] : ['bootstrap'];
+  const clash = files.find((f) => ours.some((name) => (name.endsWith('/') ? f.name.startsWith(name) : f.name === name)));
+  if (clash !== undefined) {
+    throw new ToolError(`package: ${root} already has ${clash.name}, where the zip puts the runtime's own ${ours.join(' and ')}: rename or remove yours`);
   }
-  const binary = binaryPath(outDir, arch);
-  try {
-    lstatSync(binary);
-  } catch {
-    log(`package: no ${arch} binary in ${outDir} yet: building it first`);
-    buildBinary(arch, outDir, log);
+  let runtime: ZipEntry[];
+  if (flavour === 'wrapper') {
+    runtime = wrapperEntries();
+  } else {
+    const binary = binaryPath(outDir, arch);
+    try {
+      lstatSync(binary);
+    } catch {
+      log(`package: no ${arch} binary in ${outDir} yet: building it first`);
+      buildBinary(arch, outDir, log);
+    }
+    runtime = [{ name: 'bootstrap', data: readFileSync(binary), mode: EXECUTABLE_MODE }];
   }
-  const entries: ZipEntry[] = [{ name: 'bootstrap', data: readFileSync(binary), mode: EXECUTABLE_MODE }, ...files];
+  const entries = [...runtime, ...files].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const zip = await writeZip(entries);
   mkdirSync(dirname(zipPath), { recursive: true });
   writeFileSync(zipPath, zip);

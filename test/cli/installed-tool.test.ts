@@ -1,17 +1,20 @@
 // The npm package as a user gets it: `npm pack` of cli/, `npm install <tarball> --offline` into an
 // empty project (dependencies from npm's cache, which the repository's own `npm ci` filled), then
 // the installed `lambda-bootstrap` run by this machine's own Node (not the repository's Node 24):
-// build (the one slow step: the binary from the package's pinned node), invoke, package, layer,
-// serve, watch, --help and exit codes.
+// build (the one slow step: the binary from the package's pinned node), invoke, bench, package
+// (both flavours), layer, serve, watch, --help and exit codes.
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { delimiter, join, resolve } from 'node:path';
+import { delimiter, dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { inflateRawSync } from 'node:zlib';
+import { Emulator } from '../../emulator/index.ts';
 import { readCentralDirectory } from '../build/layer-zip-suite.ts';
+import { managedRuntimeCommand } from '../integration/harness.ts';
 
 const REPO_ROOT = resolve(import.meta.dirname, '../..');
 const CLI_DIR = join(REPO_ROOT, 'cli');
@@ -52,6 +55,19 @@ function stop(child: ChildProcess): Promise<number | null> {
     child.on('exit', (code) => resolveExit(code));
     child.kill('SIGINT');
   });
+}
+
+/** Writes every entry of `zip` under `dir` with the mode its entry carries (what Lambda's unzip keeps). */
+function unzipTo(zip: Buffer, dir: string): void {
+  for (const entry of readCentralDirectory(zip)) {
+    const local = entry.localOffset;
+    const dataAt = local + 30 + zip.readUInt16LE(local + 26) + zip.readUInt16LE(local + 28);
+    const raw = zip.subarray(dataAt, dataAt + entry.compressedSize);
+    const path = join(dir, entry.name);
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, entry.method === 8 ? inflateRawSync(raw) : raw);
+    chmodSync(path, entry.mode & 0o777);
+  }
 }
 
 const HANDLER = `export const handler = async (event, context) => {
@@ -126,6 +142,11 @@ describe('the installed lambda-bootstrap tool', () => {
     const failed = run(['invoke', 'fn', '-H', 'index.fails']);
     expect(failed.status).toBe(1);
     expect(JSON.parse(failed.stdout)).toMatchObject({ errorType: 'RangeError', errorMessage: 'out of stock' });
+    const bench = run(['bench', 'fn', '--cold', '2', '--warm', '5', '--json']);
+    expect(bench.status, bench.stderr).toBe(0);
+    const samples = JSON.parse(bench.stdout) as { initMs: number[]; coldInvokeMs: number[]; warmMs: number[]; errors: number };
+    expect([samples.initMs.length, samples.coldInvokeMs.length, samples.warmMs.length, samples.errors]).toEqual([2, 2, 5, 0]);
+    expect(samples.initMs.every((ms) => ms > 0)).toBe(true);
   }, 900_000);
 
   it('package: bootstrap 0755 beside the function files 0644, sorted, the same bytes twice; layer: bootstrap alone', async () => {
@@ -150,6 +171,39 @@ describe('the installed lambda-bootstrap tool', () => {
     const sums = spawnSync('sha256sum', ['-c', 'SHA256SUMS'], { cwd: join(project, '.lambda-bootstrap'), encoding: 'utf8' });
     expect(sums.status, sums.stdout + sums.stderr).toBe(0);
   }, 300_000);
+
+  it('package --flavour wrapper: the exec wrapper and the bundle beside the function, and the unzipped tree runs on the managed runtime', async () => {
+    const r = run(['package', 'fn', '--flavour', 'wrapper']);
+    expect(r.status, r.stderr).toBe(0);
+    const zip = readFileSync(r.stdout.trim());
+    expect(readCentralDirectory(zip).map((e) => [e.name, e.mode.toString(8)])).toEqual([
+      ['index.mjs', '100644'],
+      ['lambda-bootstrap-wrapper', '100755'],
+      ['lambda-bootstrap/bootstrap.js', '100644'],
+      ['lambda-bootstrap/package.json', '100644'],
+      ['lib/data.json', '100644'],
+    ]);
+    // Unzip it as Lambda does to /var/task, and start it the way nodejs24.x with
+    // AWS_LAMBDA_EXEC_WRAPPER=/var/task/lambda-bootstrap-wrapper would.
+    const task = join(work, 'var-task');
+    unzipTo(zip, task);
+    const managed = managedRuntimeCommand(join(task, 'lambda-bootstrap-wrapper'));
+    const emulator = await Emulator.start({ command: managed.command, args: managed.args, env: managed.env, handler: 'index.handler', taskRoot: task, functionName: 'shop' });
+    try {
+      const outcome = await emulator.invoke('{"via":"wrapper"}');
+      expect(outcome.kind, outcome.body.toString()).toBe('response');
+      expect(outcome.json()).toMatchObject({ version: 1, event: { via: 'wrapper' }, functionName: 'shop' });
+      const layer = run(['layer', '--flavour', 'wrapper']);
+      expect(layer.status, layer.stderr).toBe(0);
+      expect(readCentralDirectory(readFileSync(layer.stdout.trim())).map((e) => e.name)).toEqual([
+        'lambda-bootstrap-wrapper',
+        'lambda-bootstrap/bootstrap.js',
+        'lambda-bootstrap/package.json',
+      ]);
+    } finally {
+      await emulator.stop();
+    }
+  }, 120_000);
 
   it('serve: one port for the HTTP front door, the Invoke API (AWS SDK) and the RIE endpoint, on 127.0.0.1; SIGINT stops it with 0', async () => {
     const { child, url } = await start(['serve', 'fn', '-H', 'index.web', '--port', '0', '--function-name', 'shop']);
@@ -176,23 +230,28 @@ describe('the installed lambda-bootstrap tool', () => {
     };
     expect((await invoke()).body).toContain('"version":1');
 
-    // Edit → the first request that sees version 2; the time from the write to that answer.
-    const editedAt = performance.now();
-    writeFileSync(join(fnDir, 'index.mjs'), HANDLER.replace('version: 1', 'version: 2'));
-    let answer = await invoke();
-    while (!answer.body.includes('"version":2')) answer = await invoke();
-    const restartMs = performance.now() - editedAt;
-    console.log(`watch: edit → next request served by the new code: ${restartMs.toFixed(0)} ms (debounce 100 ms)`);
+    // Edit → the first request that sees the new version; the time from the write to that answer,
+    // five times (reported, never asserted: the machine's load decides it).
+    const samples: number[] = [];
+    for (const version of [2, 3, 4, 5, 6]) {
+      const editedAt = performance.now();
+      writeFileSync(join(fnDir, 'index.mjs'), HANDLER.replace('version: 1', `version: ${version}`));
+      let answer = await invoke();
+      while (!answer.body.includes(`"version":${version}`)) answer = await invoke();
+      samples.push(performance.now() - editedAt);
+    }
+    const sorted = [...samples].sort((a, b) => a - b);
+    console.log(`watch: edit → next request served by the new code: median ${sorted[2]!.toFixed(0)} ms of ${samples.map((ms) => ms.toFixed(0)).join(', ')} ms (debounce 100 ms)`);
 
     writeFileSync(join(fnDir, 'index.mjs'), 'export const handler = async () => { return {;\n');
     let broken = await invoke();
     while (!broken.body.includes('Runtime.UserCodeSyntaxError')) broken = await invoke();
     expect(JSON.parse(broken.body)).toMatchObject({ errorType: 'Runtime.UserCodeSyntaxError' });
 
-    writeFileSync(join(fnDir, 'index.mjs'), HANDLER.replace('version: 1', 'version: 3'));
+    writeFileSync(join(fnDir, 'index.mjs'), HANDLER.replace('version: 1', 'version: 7'));
     let fixed = await invoke();
-    while (!fixed.body.includes('"version":3')) fixed = await invoke();
-    expect(JSON.parse(fixed.body)).toMatchObject({ version: 3 });
+    while (!fixed.body.includes('"version":7')) fixed = await invoke();
+    expect(JSON.parse(fixed.body)).toMatchObject({ version: 7 });
     expect(await stop(child)).toBe(0);
   }, 120_000);
 });
