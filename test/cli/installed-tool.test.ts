@@ -223,7 +223,7 @@ describe('the installed lambda-bootstrap tool', () => {
 
   it('watch: an edit is served by the next request; a syntax error is the init error; the next save recovers', async () => {
     const fnDir = join(project, 'fn');
-    const { child, url } = await start(['watch', 'fn', '--port', '0', '--debounce', '100']);
+    const { child, url, stderr } = await start(['watch', 'fn', '--port', '0', '--debounce', '100']);
     const invoke = async (): Promise<{ status: number; body: string }> => {
       const res = await fetch(`${url}/2015-03-31/functions/function/invocations`, { method: 'POST', body: '{}' });
       return { status: res.status, body: await res.text() };
@@ -241,7 +241,12 @@ describe('the installed lambda-bootstrap tool', () => {
       samples.push(performance.now() - editedAt);
     }
     const sorted = [...samples].sort((a, b) => a - b);
-    console.log(`watch: edit → next request served by the new code: median ${sorted[2]!.toFixed(0)} ms of ${samples.map((ms) => ms.toFixed(0)).join(', ')} ms (debounce 100 ms)`);
+    // The tool's own figure: first change event → new runtime's first GET /next (debounce included).
+    const ready = [...stderr().matchAll(/watch: runtime ready (\d+) ms after the change/g)].map((m) => m[1]);
+    console.log(
+      `watch: edit → next request served by the new code: median ${sorted[2]!.toFixed(0)} ms of ${samples.map((ms) => ms.toFixed(0)).join(', ')} ms ` +
+        `(debounce 100 ms; the tool's change → runtime ready: ${ready.join(', ')} ms)`,
+    );
 
     writeFileSync(join(fnDir, 'index.mjs'), 'export const handler = async () => { return {;\n');
     let broken = await invoke();
