@@ -74,14 +74,24 @@ function flagsOf(options: Record<string, unknown>): FunctionFlags {
   return flags;
 }
 
+/** The event as JSON text; Lambda refuses a payload that is not JSON, and so does this. */
 function eventOf(options: { event?: string; eventFile?: string }): string {
   if (options.event !== undefined && options.eventFile !== undefined) throw new ToolError('use either --event or --event-file, not both');
-  if (options.eventFile === undefined) return options.event ?? '{}';
-  try {
-    return readFileSync(options.eventFile, 'utf8');
-  } catch (error) {
-    throw new ToolError(`cannot read --event-file ${options.eventFile}: ${(error as Error).message}`);
+  let event = options.event ?? '{}';
+  const from = options.eventFile === undefined ? '--event' : `--event-file ${options.eventFile}`;
+  if (options.eventFile !== undefined) {
+    try {
+      event = readFileSync(options.eventFile, 'utf8');
+    } catch (error) {
+      throw new ToolError(`cannot read --event-file ${options.eventFile}: ${(error as Error).message}`);
+    }
   }
+  try {
+    JSON.parse(event);
+  } catch (error) {
+    throw new ToolError(`${from} is not JSON (${(error as Error).message}); Lambda events are JSON, e.g. --event '{"id":1}'`);
+  }
+  return event;
 }
 
 /** Serves until SIGINT/SIGTERM; `watch` adds the file watcher. */

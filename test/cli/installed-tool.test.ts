@@ -122,6 +122,9 @@ describe('the installed lambda-bootstrap tool', () => {
     const arch = run(['build', '--arch', 'sparc']);
     expect(arch.status).toBe(2);
     expect(arch.stderr).toMatch(/Allowed choices are x86_64, arm64/);
+    const notJson = run(['invoke', 'fn', '--event', '{id:1}']);
+    expect(notJson.status).toBe(1);
+    expect(notJson.stderr).toMatch(/^lambda-bootstrap: --event is not JSON \(.*\); Lambda events are JSON/m);
     const noBinary = run(['invoke', 'fn']);
     expect(noBinary.status).toBe(1);
     expect(noBinary.stderr).toContain('run `lambda-bootstrap build` first');
