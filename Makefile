@@ -73,7 +73,7 @@ check-abi: bootstrap
 example: bootstrap-x86_64
 	$(NODE) emulator/cli.ts $(EXAMPLE_FLAGS) --event-file examples/hello/event.json -- dist/bootstrap
 
-# Serves examples/hello on http://127.0.0.1:8080 like AWS's emulator (see README for the curl line).
+# Serves examples/hello on http://127.0.0.1:8080 like AWS's emulator (the curl line: docs/local-development.md).
 run: bootstrap
 	$(NODE) emulator/cli.ts $(EXAMPLE_FLAGS) --port 8080 -- dist/bootstrap
 
