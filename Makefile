@@ -107,6 +107,15 @@ clean:
 # The cold-start benchmark (bench/README.md): dist/bootstrap against `node -e 0`, the bundle,
 # aws-lambda-ric and Bun in one interleaved run; writes bench/results/latest.{md,json,svg}.
 # `make bench BASELINE=path/to/old/bootstrap` adds an older build to the same run (before/after).
+# Pre-initialises a function for dist/bootstrap: runs its init once and writes its V8 code cache
+# into FN/.lambda-bootstrap/compile-cache (docs/pre-initialised.md). EVENT=file adds one invocation.
+.PHONY: package
+FN ?=
+HANDLER ?= index.handler
+package: bootstrap-x86_64
+	@test -n "$(FN)" || { echo "usage: make package FN=<function dir> [HANDLER=index.handler] [EVENT=event.json]"; exit 2; }
+	$(NODE) build/compile-cache.ts --handler $(HANDLER) $(if $(EVENT),--event $(EVENT)) $(FN)
+
 .PHONY: bench bench-smoke
 bench: bootstrap-x86_64 layer-wrapper
 	$(NODE) bench/run.ts $(if $(BASELINE),--baseline $(BASELINE))

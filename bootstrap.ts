@@ -1,20 +1,27 @@
 // lambda-bootstrap: a custom AWS Lambda runtime for Node.js.
 // Reads the environment, loads the handler, then runs the invoke loop (one, or one per allowed
 // concurrent invocation on Lambda Managed Instances) until the Runtime API says the sandbox is done.
+// Started by a function as `process.execPath` (fork, execFile), the same binary runs as node.
 
+import { isSea } from 'node:sea';
 import { installAwsLambdaGlobal, streamingOptions } from './src/aws-lambda-global.ts';
+import { afterInit, enableFunctionCompileCache } from './src/compile-cache.ts';
 import { EmptyEventLoop } from './src/empty-event-loop.ts';
 import { EnvironmentError, readEnvironment } from './src/environment.ts';
 import { CALLBACK_HANDLER_DEPRECATED, LambdaError } from './src/errors.ts';
 import { loadHandler } from './src/handler-loader.ts';
 import { InFlight } from './src/in-flight.ts';
 import { failInit } from './src/init-error.ts';
-import { concurrentScope, sequentialScope } from './src/invocation-scope.ts';
+import { createInvokeStore, scopeReader } from './src/invoke-store.ts';
 import { runInvokeLoop } from './src/invoke-loop.ts';
 import { logConfigFromEnvironment, patchConsole } from './src/logging.ts';
+import { RUNTIME_PID_VARIABLE, runAsNode, startMode } from './src/node-command-line.ts';
+import { applyManagedNodePath } from './src/node-path.ts';
+import { importPreloads, runImportPreloads } from './src/preloads.ts';
 import { handleProcessFailures } from './src/process-failures.ts';
 import { createRuntimeApiClient } from './src/runtime-api-client.ts';
 import { enableGracefulShutdown } from './src/shutdown.ts';
+import { SNAP_START, snapshotAndRestore } from './src/snapstart.ts';
 
 const CALLBACK_WITH_CONCURRENCY =
   'ERROR: AWS Lambda does not support callback-based function handlers with Lambda Managed Instances ' +
@@ -28,17 +35,22 @@ async function main(): Promise<void> {
     process.stderr.write(`lambda-bootstrap: ${environment.message}\n`);
     process.exit(1);
   }
+  // Every process this runtime starts inherits the mark, and so can never become a runtime.
+  process.env[RUNTIME_PID_VARIABLE] = String(process.pid);
+  applyManagedNodePath(process.env);
   const concurrent = environment.maxConcurrency > 1;
-  const scope = concurrent ? concurrentScope() : sequentialScope();
-  patchConsole(logConfigFromEnvironment(process.env), scope.current);
+  if (environment.installGlobalAwsLambda) installAwsLambdaGlobal();
+  const store = await createInvokeStore(concurrent);
+  patchConsole(logConfigFromEnvironment(process.env), scopeReader(store));
 
   const client = createRuntimeApiClient(environment.runtimeApi, environment.transport);
   const inFlight = new InFlight();
-  handleProcessFailures(client, scope, inFlight);
-  if (environment.installGlobalAwsLambda) installAwsLambdaGlobal();
+  handleProcessFailures(client, store, inFlight);
 
+  const compileCache = enableFunctionCompileCache(environment.taskRoot, process.env);
   let handler;
   try {
+    await runNodeOptionsImports();
     handler = await loadHandler(environment.taskRoot, environment.handler);
   } catch (error) {
     return failInit(client, error);
@@ -48,13 +60,22 @@ async function main(): Promise<void> {
     return failInit(client, new LambdaError(CALLBACK_HANDLER_DEPRECATED, CALLBACK_WITH_CONCURRENCY));
   }
   await enableGracefulShutdown(client, environment.runtimeApi, environment.forceGracefulShutdown);
+  afterInit(compileCache);
+  if (process.env.AWS_LAMBDA_INITIALIZATION_TYPE === SNAP_START) {
+    const restored = await snapshotAndRestore(environment.runtimeApi);
+    if (restored.kind === 'init-error') return failInit(client, restored.error);
+    if (restored.kind === 'fatal') {
+      console.error(`${restored.message}. Exiting so that Lambda replaces this sandbox.`);
+      process.exit(1);
+    }
+  }
 
   const loopOptions = {
     client,
     handler,
     streaming,
     environment,
-    scope,
+    store,
     inFlight,
     emptyLoop: concurrent ? undefined : new EmptyEventLoop(),
     setTraceEnvironment: !concurrent,
@@ -68,4 +89,26 @@ async function main(): Promise<void> {
   }
 }
 
-void main();
+// NODE_OPTIONS --import preloads, which node leaves to the script in a single executable. Run by
+// node itself (the exec-wrapper layer, `node dist/bootstrap.js`), node has run them already.
+async function runNodeOptionsImports(): Promise<void> {
+  if (!isSea()) return;
+  const specifiers = importPreloads(process.env.NODE_OPTIONS);
+  if (specifiers instanceof Error) throw specifiers;
+  await runImportPreloads(specifiers, process.cwd());
+}
+
+async function asNode(command: Parameters<typeof runAsNode>[0]): Promise<void> {
+  await runNodeOptionsImports();
+  await runAsNode(command, process.cwd(), (imports) => runImportPreloads(imports, process.cwd()));
+}
+
+// A single executable's argv is [binary, binary, ...arguments].
+const mode = startMode(process.argv.slice(2), process.env, process.pid, process.execPath);
+if (mode.kind === 'runtime') void main();
+else if (mode.kind === 'node') void asNode(mode.command);
+else {
+  process.stderr.write(`${mode.message}\n`);
+  // At once: a cluster worker's IPC channel would otherwise keep it alive.
+  process.exit(1);
+}

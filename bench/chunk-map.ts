@@ -3,7 +3,7 @@
 // and maps every touched chunk of `bootstrap` and of `node` to the ELF sections it overlaps.
 // Answers "does anything of ours add chunks?" (issue 12): sections both binaries share are node's;
 // what only dist/bootstrap touches (the SEA blob, moved headers) is ours.
-// Usage (root): node bench/chunk-map.ts [--starts N]
+// Usage (root): node bench/chunk-map.ts [--starts N] [--binary path/to/bootstrap]
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -55,12 +55,13 @@ function bySection(chunks: number[], list: Region[]): Map<string, number> {
 }
 
 async function main(): Promise<number> {
-  const { values } = parseArgs({ options: { starts: { type: 'string', default: '3' } } });
+  const { values } = parseArgs({ options: { starts: { type: 'string', default: '3' }, binary: { type: 'string', default: join(REPO_ROOT, 'dist', 'bootstrap') } } });
+  const binary = values.binary;
   const starts = Number(values.starts);
   const mincore = buildMincore();
   if (!mincore.ok) throw new Error(mincore.reason);
   const all = lambdaLikeVariants({
-    binary: join(REPO_ROOT, 'dist', 'bootstrap'),
+    binary,
     wrapperLayer: join(REPO_ROOT, 'dist', 'wrapper-layer'),
     ricDir: undefined,
     bun: undefined,
@@ -75,7 +76,7 @@ async function main(): Promise<number> {
       for (const v of variants) {
         const executable = v.id === 'binary-image' ? 'opt/bootstrap' : 'var/lang/bin/node';
         await measureLambdaLike(v, device, api, mincore.value, (mountDir) => {
-          seen.set(v.id, [...(seen.get(v.id) ?? []), residentChunks(mincore.value, join(mountDir, v.id, executable))]);
+          seen.set(v.id, [...(seen.get(v.id) ?? []), residentChunks(mincore.value, join(mountDir, v.tree, executable))]);
         });
       }
     }
@@ -87,7 +88,7 @@ async function main(): Promise<number> {
   const stable = (runs: number[][]): number[] => runs[0]!.filter((c) => runs.every((r) => r.includes(c)));
   const binaryChunks = stable(seen.get('binary-image')!);
   const nodeChunks = stable(seen.get('wrapper-image')!);
-  const binarySections = bySection(binaryChunks, regions(join(REPO_ROOT, 'dist', 'bootstrap')));
+  const binarySections = bySection(binaryChunks, regions(binary));
   const nodeSections = bySection(nodeChunks, regions(PINNED_NODE));
   const names = [...new Set([...binarySections.keys(), ...nodeSections.keys()])];
   console.log(`512 KiB chunks touched by the first response, in all of ${starts} image-like starts`);

@@ -29,7 +29,9 @@ export interface LambdaLikeVariant {
   label: string;
   flavour: Flavour;
   packaging: Packaging;
-  /** The cold files, placed under `<id>/` on the device. */
+  /** The folder on the device holding its package (zip-like and image-like of one runtime share one). */
+  tree: string;
+  /** The cold files, placed under `<tree>/` on the device. */
   files: PlacedFile[];
   /** Sum of the cold files' sizes: the unpacked package. */
   unpackedBytes: number;
@@ -62,10 +64,19 @@ function functionFiles(): [string, string][] {
   return [['var/task/index.mjs', join(FUNCTION_DIR, 'index.mjs')]];
 }
 
-function variant(id: string, label: string, flavour: Flavour, packaging: Packaging, entries: [string, string][], launch: (root: string) => Launch): LambdaLikeVariant {
-  const files = placed(id, entries);
+function variant(
+  id: string,
+  label: string,
+  flavour: Flavour,
+  packaging: Packaging,
+  entries: [string, string][],
+  launch: (root: string) => Launch,
+  tree = id,
+): LambdaLikeVariant {
+  const files = placed(tree, entries);
   return {
     id,
+    tree,
     label,
     flavour,
     packaging,
@@ -82,10 +93,15 @@ function variant(id: string, label: string, flavour: Flavour, packaging: Packagi
 export function lambdaLikeVariants(sources: LambdaLikeSources): LambdaLikeVariant[] {
   const variants: LambdaLikeVariant[] = [];
   const binary = (packaging: Packaging): LambdaLikeVariant =>
-    variant(`binary-${packaging}`, `dist/bootstrap (${packaging}-like)`, 'binary', packaging, [['opt/bootstrap', sources.binary], ...functionFiles()], (root) => ({
-      command: join(root, 'opt', 'bootstrap'),
-      args: [],
-    }));
+    variant(
+      `binary-${packaging}`,
+      `dist/bootstrap (${packaging}-like)`,
+      'binary',
+      packaging,
+      [['opt/bootstrap', sources.binary], ...functionFiles()],
+      (root) => ({ command: join(root, 'opt', 'bootstrap'), args: [] }),
+      'binary',
+    );
   variants.push(binary('zip'), binary('image'));
   if (sources.wrapperLayer !== undefined) {
     const layer = sources.wrapperLayer;
@@ -127,6 +143,7 @@ export function lambdaLikeVariants(sources: LambdaLikeSources): LambdaLikeVarian
           args: [],
           env: managedEnv(join(root, 'var', 'lang', 'bin', 'node'), join(root, 'var', 'runtime'), join(root, 'opt', 'lambda-bootstrap-wrapper')),
         }),
+        'nodejs-image',
       ),
     );
   }
@@ -151,6 +168,7 @@ export function lambdaLikeVariants(sources: LambdaLikeSources): LambdaLikeVarian
           ...functionFiles(),
         ],
         (root) => ({ command: MANAGED_BOOTSTRAP, args: [], env: managedEnv(join(root, 'var', 'lang', 'bin', 'node'), join(root, 'var', 'runtime')) }),
+        'nodejs-image',
       ),
     );
   }
@@ -158,10 +176,15 @@ export function lambdaLikeVariants(sources: LambdaLikeSources): LambdaLikeVarian
     const bun = sources.bun;
     for (const packaging of ['zip', 'image'] as const) {
       variants.push(
-        variant(`bun-${packaging}`, `bun --compile bootstrap.ts (${packaging}-like)`, 'bun', packaging, [['opt/bootstrap', bun], ...functionFiles()], (root) => ({
-          command: join(root, 'opt', 'bootstrap'),
-          args: [],
-        })),
+        variant(
+          `bun-${packaging}`,
+          `bun --compile bootstrap.ts (${packaging}-like)`,
+          'bun',
+          packaging,
+          [['opt/bootstrap', bun], ...functionFiles()],
+          (root) => ({ command: join(root, 'opt', 'bootstrap'), args: [] }),
+          'bun',
+        ),
       );
     }
   }
@@ -212,7 +235,7 @@ export async function measureLambdaLike(
     artifact: { bytes: v.unpackedBytes, what: 'package', layerZipBytes: undefined },
   };
   return device.cold(READ_AHEAD_KIB[v.packaging], async (mountDir) => {
-    const root = join(mountDir, v.id);
+    const root = join(mountDir, v.tree);
     const before = device.stat();
     const files = v.files.map((f) => join(mountDir, f.target));
     const r = await measureStartFrom(runtime, v.launch(root), api, () => device.stat());
@@ -231,5 +254,5 @@ export async function measureLambdaLike(
 
 /** For the report: which files a variant's package holds, by name. */
 export function packageListing(v: LambdaLikeVariant): string {
-  return v.files.map((f) => f.target.slice(v.id.length + 1) || basename(f.source)).join(', ');
+  return v.files.map((f) => f.target.slice(v.tree.length + 1) || basename(f.source)).join(', ');
 }

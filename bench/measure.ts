@@ -50,10 +50,10 @@ interface Started {
 }
 
 function start(runtime: Runtime, launch: Launch, api: LeanRuntimeApi): Started {
-  const taskRoot = launch.taskRoot ?? FUNCTION_DIR;
+  const taskRoot = launch.taskRoot ?? runtime.taskRoot ?? FUNCTION_DIR;
   const env = runtimeEnvironment(
     {
-      handler: HANDLER,
+      handler: runtime.handler ?? HANDLER,
       taskRoot,
       functionName: 'bench',
       functionVersion: '$LATEST',

@@ -77,6 +77,8 @@ export class PackageDevice {
     mkdirSync(mountDir, { recursive: true });
     PackageDevice.release(image, mountDir);
     rmSync(image, { force: true });
+    // Variants may share a tree (zip-like and image-like of one runtime): one copy per target.
+    files = [...new Map(files.map((f) => [f.target, f])).values()];
     const bytes = files.reduce((sum, f) => sum + statSync(f.source).size, 0);
     // ext4's own structures and 4 KiB rounding: a quarter more, plus 64 MiB.
     const size = Math.ceil((bytes * 1.25 + 64 * 1024 * 1024) / (1024 * 1024));

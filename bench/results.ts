@@ -1,6 +1,7 @@
 // The shape of bench/results/latest.json, and the metrics every report writer walks through.
 import type { Machine } from './machine.ts';
 import type { Artifact, Role, Unavailable } from './runtimes.ts';
+import type { RealisticResults } from './realistic.ts';
 import type { Summary } from './stats.ts';
 
 export type MetricKey =
@@ -106,5 +107,7 @@ export interface BenchResults {
   unavailable: Unavailable[];
   emulatorCheck: EmulatorCheck | undefined;
   lambdaLike: LambdaLikeSection | undefined;
+  /** Issue 14's realistic function (bench/realistic.ts); full runs only. */
+  realistic?: RealisticResults | undefined;
   notes: string[];
 }

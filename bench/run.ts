@@ -15,6 +15,8 @@ import { describeMachine } from './machine.ts';
 import { measureCold, measureSession, measureStart, timeToExit } from './measure.ts';
 import type { ColdSample, SessionSample, StartSample } from './measure.ts';
 import { writeMarkdown } from './report-markdown.ts';
+import { realisticMarkdown, runRealistic } from './realistic.ts';
+import type { RealisticResults } from './realistic.ts';
 import { writeSvg } from './report-svg.ts';
 import type { BenchResults, MetricKey, RuntimeResult, Settings } from './results.ts';
 import { READ_AHEAD_KIB, lambdaLikeVariants, measureLambdaLike, packageListing } from './lambda-like.ts';
@@ -265,6 +267,7 @@ async function main(argv: string[]): Promise<number> {
     if (id === 'binary') emulatorSamples.leanPerInvokeUs.push(1e6 / r.invocationsPerSecond);
   };
   const api = await LeanRuntimeApi.start();
+  let realistic: RealisticResults | undefined;
   const settings: Settings = {
     mode: options.smoke ? 'smoke' : 'full',
     rounds: options.rounds,
@@ -345,6 +348,10 @@ async function main(argv: string[]): Promise<number> {
       const line = [...active.map((r) => r.id), ...lambda.variants.map((v) => v.id)].map((id) => `${id} ${firstNext.has(id) ? fmt(firstNext.get(id)!) : '-'}`).join(', ');
       log(`round ${round}/${options.rounds}${keep ? '' : ' (warm-up, discarded)'}: first /next ms: ${line} [${seconds} s]`);
     }
+    // Issue 14's realistic function: its own interleaved rounds, after the hello-world ones.
+    if (!options.smoke) {
+      realistic = await runRealistic({ rounds: options.rounds, starts: options.starts + 1, install: true, dist: join(WORK_DIR, 'dist'), api, log });
+    }
   } finally {
     await api.close();
     lambda.device?.close();
@@ -369,6 +376,7 @@ async function main(argv: string[]): Promise<number> {
     }),
     unavailable,
     lambdaLike: lambdaLikeSection(lambda, lambdaSamples, samples),
+    realistic,
     emulatorCheck: options.smoke
       ? undefined
       : {
@@ -392,7 +400,7 @@ async function main(argv: string[]): Promise<number> {
 
   mkdirSync(options.out, { recursive: true });
   writeFileSync(join(options.out, 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
-  const markdown = writeMarkdown(results);
+  const markdown = writeMarkdown(results) + (realistic === undefined ? '' : `\n${realisticMarkdown(realistic).join('\n')}\n`);
   writeFileSync(join(options.out, 'latest.md'), markdown);
   writeFileSync(join(options.out, 'latest.svg'), writeSvg(results));
   log('');

@@ -35,6 +35,9 @@ export interface Runtime {
   /** Extra environment on top of the Lambda-like one. */
   env: Record<string, string>;
   artifact: Artifact;
+  /** The function it serves, when not the hello world (bench/realistic.ts). */
+  taskRoot?: string;
+  handler?: string;
 }
 
 export interface Artifact {

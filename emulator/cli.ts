@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Emulator } from './emulator.ts';
-import type { EmulatorOptions } from './emulator.ts';
+import type { EmulatorOptions, ShutdownResult } from './emulator.ts';
 import { InvokeEndpoint } from './invoke-endpoint.ts';
 
 const USAGE = `Usage: node emulator/cli.ts --handler <module.function> --task-root <dir> [options] -- <bootstrap> [args...]
@@ -16,8 +16,10 @@ Options:
   --task-root <dir>       LAMBDA_TASK_ROOT and working directory (required)
   --port <n>              invoke endpoint port (default 8080); POST /2015-03-31/functions/function/invocations
   --runtime-api-port <n>  Runtime API port (default: any free port)
-  --memory <mb>           AWS_LAMBDA_FUNCTION_MEMORY_SIZE (default 128)
+  --memory <mb>           AWS_LAMBDA_FUNCTION_MEMORY_SIZE (default 128), enforced: a runtime whose
+                          resident memory exceeds it is killed (Runtime.OutOfMemory)
   --timeout <seconds>     invocation timeout (default 30)
+  --init-timeout <s>      init timeout (default 10); then init is retried inside the first invoke
   --function-name <name>  AWS_LAMBDA_FUNCTION_NAME (default test-function)
   --max-concurrency <n>   AWS_LAMBDA_MAX_CONCURRENCY: invocations in flight at once
   --env K=V               extra environment variable (repeatable)
@@ -25,8 +27,12 @@ Options:
   --event-file <file>     one-shot: like --invoke, with the event read from a file
   -h, --help              show this help
 
-One-shot mode prints the response body on stdout and the runtime's output and the REPORT line on
-stderr; it exits 0 when the function succeeded and 1 when it failed.`;
+One-shot mode prints the response body on stdout, and on stderr everything the runtime wrote for the
+invocation (until it asked for the next one), the REPORT line, then what it wrote while shutting
+down; it exits 0 when the function succeeded and 1 when it failed. Serve mode stops on Ctrl-C or
+SIGTERM with Lambda's shutdown sequence: SIGTERM to the runtime when an extension is registered
+(a SIGTERM listener makes dist/bootstrap register one), 500 ms, then SIGKILL.
+See docs/emulator.md.`;
 
 class UsageError extends Error {
   override name = 'UsageError';
@@ -50,6 +56,7 @@ function parse(argv: string[]): CliConfig | 'help' {
       'runtime-api-port': { type: 'string' },
       memory: { type: 'string' },
       timeout: { type: 'string' },
+      'init-timeout': { type: 'string' },
       'function-name': { type: 'string' },
       'max-concurrency': { type: 'string' },
       env: { type: 'string', multiple: true },
@@ -86,10 +93,13 @@ function parse(argv: string[]): CliConfig | 'help' {
     handler: values.handler,
     taskRoot: resolve(values['task-root']),
     env,
-    echoOutput: event === undefined,
+    // Serve mode: the runtime's output, live, all on stderr (with the REPORT lines).
+    echoOutput: event === undefined ? 'stderr' : false,
+    enforceMemory: true,
   };
   if (values.memory !== undefined) options.memorySizeMb = number('--memory', values.memory);
   if (values.timeout !== undefined) options.timeoutMs = number('--timeout', values.timeout) * 1000;
+  if (values['init-timeout'] !== undefined) options.initTimeoutMs = number('--init-timeout', values['init-timeout']) * 1000;
   if (values['function-name'] !== undefined) options.functionName = values['function-name'];
   if (values['max-concurrency'] !== undefined) options.maxConcurrency = number('--max-concurrency', values['max-concurrency']);
   if (values['runtime-api-port'] !== undefined) options.port = number('--runtime-api-port', values['runtime-api-port'], true);
@@ -109,11 +119,17 @@ async function invokeOnce(options: EmulatorOptions, event: string): Promise<numb
   const emulator = await Emulator.start(options);
   try {
     const outcome = await emulator.invoke(event);
+    // Lambda attributes everything the runtime writes until it asks for the next event (or
+    // exits) to this invocation: wait for that before printing, then REPORT, then shut down.
+    await outcome.logsComplete;
     // stdout carries only the response, so that it can be piped; everything else goes to stderr.
+    const printed = emulator.output.length;
     process.stderr.write(emulator.output);
     process.stderr.write(`${outcome.report}\n`);
     process.stdout.write(outcome.body);
     if (outcome.body.length > 0 && !outcome.body.toString('utf8').endsWith('\n')) process.stdout.write('\n');
+    await emulator.shutdown();
+    process.stderr.write(emulator.output.slice(printed));
     return outcome.kind === 'response' ? 0 : 1;
   } finally {
     await emulator.stop();
@@ -127,12 +143,34 @@ async function serve(options: EmulatorOptions, port: number): Promise<void> {
     `Runtime API on ${emulator.runtimeApi}; invoke with:\n` +
       `  curl -d '{}' ${endpoint.url}/2015-03-31/functions/function/invocations\n`,
   );
-  await emulator.spawn();
-  const stop = (): void => {
-    void Promise.all([endpoint.close(), emulator.stop()]).then(() => process.exit(0));
+  let stopping = false;
+  // Ctrl-C (the terminal signals the emulator's process group; the runtime has its own) and
+  // SIGTERM both end the sandbox the way Lambda does, so a function's SIGTERM listener runs.
+  const stop = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    void (async () => {
+      await endpoint.close();
+      const result = await emulator.shutdown();
+      process.stderr.write(`${shutdownLine(signal, result)}\n`);
+      await emulator.stop();
+      process.exit(0);
+    })();
   };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  await emulator.spawn();
+}
+
+/** One line saying how the runtime ended, with the time from SIGTERM to its exit. */
+function shutdownLine(signal: string, result: ShutdownResult): string {
+  if (!result.sigterm) {
+    return result.killed
+      ? `emulator: ${signal}: no extension registered, so the runtime got SIGKILL (as on Lambda)`
+      : `emulator: ${signal}: no runtime was running`;
+  }
+  if (result.killed) return `emulator: ${signal}: SIGTERM sent; the runtime was still running after 500 ms and got SIGKILL`;
+  return `emulator: ${signal}: SIGTERM sent; the runtime exited ${(result.exitedWithinMs ?? 0).toFixed(1)} ms later`;
 }
 
 async function main(): Promise<void> {

@@ -313,3 +313,29 @@ describe('extensions and shutdown', () => {
     await emulator.stop();
   });
 });
+
+describe('memory and ARN', () => {
+  test('enforceMemory: a runtime over its memory size is killed and reported as Lambda reports it (Runtime.OutOfMemory)', async () => {
+    const emulator = await startStandIn({ memorySizeMb: 128, enforceMemory: true });
+    const fine = await emulator.invoke('{"action":"allocate","mb":8}');
+    expect(fine.kind).toBe('response');
+    const outcome = await emulator.invoke('{"action":"allocate","mb":400}', { requestId: 'oom' });
+    expect(outcome.kind).toBe('exited');
+    expect(outcome.errorType).toBe('Runtime.OutOfMemory');
+    expect(outcome.json()).toEqual({
+      errorType: 'Runtime.OutOfMemory',
+      errorMessage: 'RequestId: oom Error: Runtime exited with error: signal: killed',
+    });
+    expect(outcome.maxMemoryUsedMb).toBe(128);
+    expect(outcome.report).toMatch(/\tMax Memory Used: 128 MB\tStatus: error\tError Type: Runtime.OutOfMemory$/);
+    // A fresh sandbox follows.
+    expect((await emulator.invoke('{"action":"echo"}')).kind).toBe('response');
+  });
+
+  test("the invoked function's ARN uses the function's AWS_REGION", async () => {
+    const emulator = await startStandIn({ functionName: 'regional', env: { AWS_REGION: 'eu-central-1' } });
+    const outcome = await emulator.invoke('{"action":"echo"}');
+    const { headers } = outcome.json() as Echo;
+    expect(headers['lambda-runtime-invoked-function-arn']).toBe('arn:aws:lambda:eu-central-1:123456789012:function:regional');
+  });
+});

@@ -33,7 +33,9 @@ export interface EmulatorOptions {
   maxConcurrency?: number;
   host?: string;
   port?: number;
-  echoOutput?: boolean;
+  /** Copy the runtime's output to this process as it arrives: true = stdout to stdout and stderr to
+   * stderr; 'stderr' = both to stderr (the CLI keeps stdout for responses). */
+  echoOutput?: boolean | 'stderr';
   /** How long init may take before the service resets the sandbox and retries init inside the
    * first invoke (Lambda: 10 s). Default 10_000. */
   initTimeoutMs?: number;
@@ -542,13 +544,15 @@ export class Emulator {
     if (stream === 'stdout') this.stdoutText += text;
     else this.stderrText += text;
     this.outputText += text;
-    if (this.options.echoOutput === true) (stream === 'stdout' ? process.stdout : process.stderr).write(text);
+    const echo = this.options.echoOutput;
+    if (echo === 'stderr') process.stderr.write(text);
+    else if (echo === true) (stream === 'stdout' ? process.stdout : process.stderr).write(text);
   }
 
   /** A line the service itself writes to the function's log (INIT_REPORT, "Task timed out"). */
   private platformLine(line: string): void {
     this.outputText += `${line}\n`;
-    if (this.options.echoOutput === true) process.stderr.write(`${line}\n`);
+    if (this.options.echoOutput !== undefined && this.options.echoOutput !== false) process.stderr.write(`${line}\n`);
   }
 
   /** Resolves once no output has arrived for OUTPUT_QUIET_MS: what the runtime wrote before it
@@ -657,7 +661,11 @@ export class Emulator {
   /** GET /next through the runtime state machine (core/states.go *.Ready). */
   private async runtimeNext(signal: AbortSignal): Promise<NextResult> {
     const sandbox = this.sandbox;
-    if (sandbox === undefined || !sandbox.process.alive) return { kind: 'aborted' };
+    if (sandbox === undefined) return { kind: 'aborted' };
+    // States from which /next is refused (the switch below handles the others).
+    const waiting: RuntimeState[] = ['Started', 'Ready', 'Running', 'Restoring', 'RuntimeResponseSentState'];
+    if (!waiting.includes(sandbox.runtimeState)) return { kind: 'answer', answer: row(runtimeRow(sandbox.runtimeState, 'next')) };
+    if (!sandbox.process.alive) return { kind: 'aborted' };
     sandbox.process.sampleMemory();
     // The runtime asking for work ends the previous invocation's output.
     for (const resolve of sandbox.afterResult.splice(0)) resolve();

@@ -13,3 +13,5 @@ export { LambdaInvokeApi } from './lambda-invoke-api.ts';
 export type { LocalFunction } from './lambda-invoke-api.ts';
 export { HttpFrontDoor, functionUrlEvent } from './http-front-door.ts';
 export type { FunctionUrlEvent } from './http-front-door.ts';
+export { allRows, runtimeRow, extensionRow } from './state-table.ts';
+export type { Row, RuntimeState, ExtensionState } from './state-table.ts';

@@ -5,7 +5,7 @@ import { afterAll, describe, expect, test } from 'vitest';
 import { performance } from 'node:perf_hooks';
 import type { InvocationOutcome, InvokeOptions } from './invocation.ts';
 import { InvokeEndpoint } from './invoke-endpoint.ts';
-import { startStandIn, stopAll, tempDir } from './test-helpers.ts';
+import { startStandIn, stopAll, tempDir, waitUntil } from './test-helpers.ts';
 
 const endpoints: InvokeEndpoint[] = [];
 afterAll(async () => {
@@ -44,6 +44,8 @@ describe('buffered invocations', () => {
     expect(echo.headers['lambda-runtime-trace-id']).toBe('Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1');
     expect(echo.headers['lambda-runtime-aws-tenant-id']).toBe('blue');
     expect(res.headers.get('x-amzn-requestid')).toBe(echo.headers['lambda-runtime-aws-request-id']);
+    // REPORT follows the invocation's late output: once the runtime asked for the next event.
+    await waitUntil(() => reports.length > 0, 'the REPORT line');
     expect(reports).toHaveLength(1);
     expect(reports[0]).toMatch(/^REPORT RequestId: \S+\tDuration: /);
   });

@@ -88,8 +88,10 @@ export class InvokeEndpoint {
     if (typeof options === 'string') return sendJson(res, 400, options);
     if (path === STREAMING_PATH) return this.stream(payload, options, res);
     const outcome = await this.invoker.invoke(payload, options);
-    this.log(outcome.report);
     sendBuffered(res, outcome);
+    // REPORT after the invocation's late lines, as Lambda writes it.
+    await outcome.logsComplete;
+    this.log(outcome.report);
   }
 
   /** Forwards the runtime's streamed body piece by piece; an error after the first byte becomes
@@ -112,7 +114,7 @@ export class InvokeEndpoint {
         return drained(res);
       },
     });
-    this.log(outcome.report);
+    void outcome.logsComplete.then(() => this.log(outcome.report));
     if (res.destroyed) return;
     if (!started) {
       sendBuffered(res, outcome);

@@ -2,6 +2,7 @@
 
 import { HttpResponseStream } from './response-stream.ts';
 import type { UserHandler } from './handler-loader.ts';
+import { registerAfterRestore, registerBeforeSnapshot } from './snapstart.ts';
 
 export const STREAMING_SYMBOL = Symbol.for('aws.lambda.runtime.handler.streaming');
 export const HIGH_WATER_MARK_SYMBOL = Symbol.for('aws.lambda.runtime.handler.streaming.highWaterMark');
@@ -28,11 +29,18 @@ export function streamingOptions(handler: UserHandler): StreamingOptions | undef
   return typeof highWaterMark === 'number' ? { highWaterMark } : {};
 }
 
+/**
+ * Puts streamifyResponse and HttpResponseStream on `globalThis.awslambda`, an ordinary extensible
+ * object: AWS's own libraries add to it (@aws/lambda-invoke-store assigns `InvokeStore`), so an
+ * object that already exists (the package's module code, or a preload, created it) is kept and
+ * extended, never replaced or frozen. Source: contract §1; AWS's client v4 `setupGlobals`.
+ */
 export function installAwsLambdaGlobal(): void {
-  Object.defineProperty(globalThis, 'awslambda', {
-    value: Object.freeze({ streamifyResponse, HttpResponseStream }),
-    writable: true,
-    configurable: true,
-    enumerable: false,
-  });
+  const existing: unknown = (globalThis as { awslambda?: unknown }).awslambda;
+  const awslambda = (typeof existing === 'object' && existing !== null ? existing : {}) as Record<string, unknown>;
+  awslambda.streamifyResponse = streamifyResponse;
+  awslambda.HttpResponseStream = HttpResponseStream;
+  awslambda.registerBeforeSnapshot = registerBeforeSnapshot;
+  awslambda.registerAfterRestore = registerAfterRestore;
+  (globalThis as { awslambda?: unknown }).awslambda = awslambda;
 }

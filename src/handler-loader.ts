@@ -120,11 +120,19 @@ function formatOf(file: string): ModuleFormat {
 
 async function loadModule(found: ResolvedModule): Promise<unknown> {
   try {
-    if (found.format === 'commonjs') return createRequire(found.file)(found.file);
+    // Only a .cjs/.cts file is CommonJS for sure. Any other file Node decides by its syntax
+    // (Node 24 syntax detection: a typeless .js, .ts or extensionless file with ES module syntax
+    // is an ES module, possibly with top-level await, which require() cannot wait for), so it
+    // goes through import() as AWS's client v4 loads every candidate.
+    if (found.format === 'commonjs' && isSurelyCommonJs(found.file)) return createRequire(found.file)(found.file);
     return await import(pathToFileURL(found.file).href);
   } catch (error) {
     throw classifyLoadError(error);
   }
+}
+
+function isSurelyCommonJs(file: string): boolean {
+  return file.endsWith('.cjs') || file.endsWith('.cts');
 }
 
 function classifyLoadError(error: unknown): unknown {

@@ -1,6 +1,7 @@
 // One invocation: call the handler in its style (promise, plain value, callback, context.done)
 // and settle exactly once. The first completion wins; later ones are ignored with a warning.
 
+import { EventEmitter } from 'node:events';
 import { createContext } from './context.ts';
 import type { LambdaContext } from './context.ts';
 import type { EmptyEventLoop } from './empty-event-loop.ts';
@@ -78,10 +79,13 @@ export function runInvocation(
     if (isThenable(returned)) {
       returnedPromise = true;
       returned.then(succeed, fail);
-    } else if (handler.length < 3) {
-      // Node 24 semantics: whatever a one- or two-parameter handler returns (undefined → null)
-      // is the result, at once; it does not wait for timers or open sockets.
-      if (!completed) succeed(returned);
+    } else if (handler.length < 3 && !completed) {
+      // A two-parameter handler that returns no result (nothing, or an event emitter such as the
+      // http.Server a legacy proxy returns) completes through context.succeed/done/fail later,
+      // or with null once the event loop is empty: nodejs22.x (AWS's client 3.x) behaviour.
+      // Any other plain return value is the result at once, without waiting for timers or open
+      // sockets (Node 24). See docs/differences.md#legacy-completion.
+      if (!(handler.length === 2 && emptyLoop && isNotAResult(returned))) succeed(returned);
     }
     // A callback handler settles through its callback or context, or when the event loop empties.
   });
@@ -94,6 +98,10 @@ function callHandler(
   callback: (error?: unknown, result?: unknown) => void,
 ): unknown {
   return handler.length >= 3 ? handler(event, context, callback) : handler(event, context);
+}
+
+function isNotAResult(value: unknown): boolean {
+  return value === undefined || value instanceof EventEmitter;
 }
 
 export function isThenable(value: unknown): value is PromiseLike<unknown> {

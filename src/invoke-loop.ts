@@ -6,7 +6,8 @@ import type { RuntimeEnvironment } from './environment.ts';
 import type { UserHandler } from './handler-loader.ts';
 import { runInvocation } from './invocation.ts';
 import type { InFlight } from './in-flight.ts';
-import type { InvocationScope } from './invocation-scope.ts';
+import { runInInvocation } from './invoke-store.ts';
+import type { InvokeStoreBase } from './invoke-store.ts';
 import { report, reportError } from './report.ts';
 import { RuntimeApiError } from './runtime-api.ts';
 import type { Invocation, RuntimeApiClient } from './runtime-api.ts';
@@ -18,7 +19,8 @@ export interface InvokeLoopOptions {
   /** Set when the handler was marked by streamifyResponse. */
   streaming: { highWaterMark?: number } | undefined;
   environment: RuntimeEnvironment;
-  scope: InvocationScope;
+  /** AWS's InvokeStore: every invocation runs inside its `run`. */
+  store: InvokeStoreBase;
   inFlight: InFlight;
   /** Undefined when invocations run concurrently. */
   emptyLoop: EmptyEventLoop | undefined;
@@ -31,12 +33,12 @@ export interface InvokeLoopOptions {
  * until the process stops taking work after a fatal error (resolves with undefined).
  */
 export async function runInvokeLoop(options: InvokeLoopOptions): Promise<RuntimeApiError | undefined> {
-  const { client, scope, inFlight } = options;
+  const { client, store, inFlight } = options;
   while (inFlight.accepting) {
     const invocation = await client.next();
     if (invocation instanceof RuntimeApiError) return invocation;
     inFlight.begin(invocation.requestId);
-    const failure = await scope.run(invocation, () => handleInvocation(invocation, options));
+    const failure = await runInInvocation(store, invocation, () => handleInvocation(invocation, options));
     inFlight.end(invocation.requestId);
     if (failure) return failure;
   }
@@ -49,8 +51,10 @@ async function handleInvocation(
 ): Promise<RuntimeApiError | undefined> {
   const { client, handler, environment } = options;
   if (options.setTraceEnvironment) {
-    if (invocation.traceId === undefined) delete process.env._X_AMZN_TRACE_ID;
-    else process.env._X_AMZN_TRACE_ID = invocation.traceId;
+    // Read back from the store, the one record of the current invocation.
+    const traceId = options.store.getXRayTraceId();
+    if (traceId === undefined) delete process.env._X_AMZN_TRACE_ID;
+    else process.env._X_AMZN_TRACE_ID = traceId;
   }
   let event: unknown;
   try {

@@ -4,7 +4,8 @@
 
 import { LambdaError, UNHANDLED_PROMISE_REJECTION, toErrorBody } from './errors.ts';
 import type { InFlight } from './in-flight.ts';
-import type { InvocationScope } from './invocation-scope.ts';
+import { currentRequestId } from './invoke-store.ts';
+import type { InvokeStoreBase } from './invoke-store.ts';
 import { logRuntimeError } from './logging.ts';
 import { invocationXRayCause } from './report.ts';
 import type { RuntimeApiClient } from './runtime-api.ts';
@@ -14,7 +15,7 @@ export const UNHANDLED_REJECTION_EXIT_CODE = 128;
 
 export function handleProcessFailures(
   client: RuntimeApiClient,
-  scope: InvocationScope,
+  store: InvokeStoreBase,
   inFlight: InFlight,
 ): void {
   let exiting = false;
@@ -23,7 +24,7 @@ export function handleProcessFailures(
   const reportAndExit = async (error: unknown, exitCode: number): Promise<void> => {
     if (exiting) return;
     exiting = true;
-    const requestId = scope.current().requestId;
+    const requestId = currentRequestId(store);
     const body = toErrorBody(error);
     if (requestId === undefined) await client.initError(body);
     // A failure after the invocation reported its result (a stray timer) is only logged:

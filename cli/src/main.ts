@@ -10,10 +10,10 @@ import type { Architecture } from '../../build/arch.ts';
 import { Emulator, LocalServer } from '../../emulator/index.ts';
 import { benchFunction, formatBench } from './bench-function.ts';
 import { ToolError, buildBinary, buildLayerZip, buildWrapperLayerZip } from './build-binary.ts';
-import { emulatorOptions } from './local-function.ts';
+import { emulatorOptions, envOf } from './local-function.ts';
 import type { FunctionFlags } from './local-function.ts';
 import { FLAVOURS, packageFunction } from './package-function.ts';
-import type { Flavour } from './package-function.ts';
+import type { CompileCacheRequest, Flavour } from './package-function.ts';
 import { packageVersion } from './resources.ts';
 import { RuntimeWatcher } from './watch.ts';
 
@@ -189,6 +189,10 @@ export function program(): Command {
     .addOption(archOption())
     .addOption(outDirOption())
     .option('-o, --output <file>', 'the zip to write (default: <out-dir>/function-<arch>.zip, or function-wrapper.zip)')
+    .option('--compile-cache', "pre-initialise: run the function's init once with the binary and ship its V8 code cache (docs/pre-initialised.md)")
+    .option('-H, --handler <module.export>', 'the handler, for --compile-cache', 'index.handler')
+    .option('--event <json>', 'for --compile-cache: one invocation too, so modules loaded by the first invoke are cached (it really runs)')
+    .option('-e, --env <NAME=VALUE>', 'for --compile-cache: an environment variable init needs (repeatable)', collect, [])
     .addHelpText(
       'after',
       '\nbinary:  aws lambda create-function --runtime provided.al2023 --architectures <arch> \\\n' +
@@ -196,8 +200,13 @@ export function program(): Command {
         'wrapper: the same with --runtime nodejs24.x (any architecture) and\n' +
         "           --environment 'Variables={AWS_LAMBDA_EXEC_WRAPPER=/var/task/lambda-bootstrap-wrapper}'",
     )
-    .action(async (dir: string, options: { flavour: Flavour; arch: Architecture; outDir: string; output?: string }) => {
-      const result = await packageFunction(dir, options.flavour, options.arch, resolve(options.outDir), options.output, log);
+    .action(async (dir: string, options: { flavour: Flavour; arch: Architecture; outDir: string; output?: string; compileCache?: boolean; handler: string; event?: string; env: string[] }) => {
+      let cache: CompileCacheRequest | undefined;
+      if (options.compileCache === true) {
+        cache = { handler: options.handler, env: envOf(options.env) };
+        if (options.event !== undefined) cache.event = eventOf({ event: options.event });
+      }
+      const result = await packageFunction(dir, options.flavour, options.arch, resolve(options.outDir), options.output, log, cache);
       const what = options.flavour === 'wrapper' ? 'the wrapper and the bundle' : 'bootstrap';
       log(`package: ${result.zipPath}: ${(result.zipBytes / 1024 / 1024).toFixed(1)} MiB, ${what} + ${result.files} files`);
       for (const warning of result.warnings) log(`package: warning: ${warning}`);

@@ -181,6 +181,16 @@ describe('the installed lambda-bootstrap tool', () => {
     expect(layerEntries.map((e) => [e.name, e.mode.toString(8)])).toEqual([['bootstrap', '100755']]);
     const sums = spawnSync('sha256sum', ['-c', 'SHA256SUMS'], { cwd: join(project, '.lambda-bootstrap'), encoding: 'utf8' });
     expect(sums.status, sums.stdout + sums.stderr).toBe(0);
+
+    // Pre-initialised: the function's V8 code cache is written by its real init and ships in the
+    // zip (its entries, and the link naming them for Lambda's uid 993); nothing else of the tool's.
+    const cached = run(['package', 'fn', '--compile-cache', '--output', join(work, 'cached.zip')]);
+    expect(cached.status, cached.stderr).toBe(0);
+    const names = readCentralDirectory(readFileSync(join(work, 'cached.zip'))).map((e) => [e.name, e.mode.toString(8).slice(0, 3)]);
+    const cacheEntries = names.filter(([name]) => name!.startsWith('.lambda-bootstrap/'));
+    expect(cacheEntries.length).toBeGreaterThan(1);
+    expect(cacheEntries.every(([name]) => name!.startsWith('.lambda-bootstrap/compile-cache/v24.21.0-x64-'))).toBe(true);
+    expect(cacheEntries.filter(([name, mode]) => name!.endsWith('-993') && mode === '120')).toHaveLength(1);
   }, 300_000);
 
   it('package --flavour wrapper: the exec wrapper and the bundle beside the function, and the unzipped tree runs on the managed runtime', async () => {

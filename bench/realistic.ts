@@ -1,0 +1,278 @@
+// The "realistic function" section of make bench (issue 14): bench/realistic (AWS SDK v3 S3 +
+// DynamoDB DocumentClient, middy, Powertools logger; clients built at init; the first invoke sends
+// to bench/fake-aws.ts on 127.0.0.1), started cold under every way we can ship it, interleaved in
+// one run: dist/bootstrap plain and with the packaged code cache (unbundled and esbuild-bundled),
+// AWS's aws-lambda-ric 4.0.2, and Bun's `build --compile --bytecode` of runtime + function.
+// Reported: spawn → first /next and spawn → first response, median (min–max), ratio to ric.
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CompileCacheError, generateCompileCache } from '../build/compile-cache.ts';
+import type { LeanRuntimeApi } from './driver.ts';
+import { FakeAws } from './fake-aws.ts';
+import { measureStart } from './measure.ts';
+import { BENCH_DIR, FUNCTION_DIR, REPO_ROOT, WORK_DIR, binaryRuntime, bunRuntime, isUnavailable, ricRuntime } from './runtimes.ts';
+import type { Runtime, Unavailable } from './runtimes.ts';
+import { buildRic, findBun, installPeers } from './setup.ts';
+import type { Ready } from './setup.ts';
+import { shuffle, summarize } from './stats.ts';
+import type { Summary } from './stats.ts';
+
+const SOURCE_DIR = join(BENCH_DIR, 'realistic');
+const WORK = join(WORK_DIR, 'realistic');
+const HANDLER = 'index.handler';
+const BUN_GLOBAL = '__lambdaBootstrapBenchHandler';
+/** Lambda sets these from the execution role; the SDK signs with them. */
+const CREDENTIALS = {
+  AWS_ACCESS_KEY_ID: 'AKIDBENCHREALISTIC00',
+  AWS_SECRET_ACCESS_KEY: 'bench/secret/key/not/real/0000000000000',
+  AWS_SESSION_TOKEN: 'bench-session-token',
+};
+
+export interface RealisticRow {
+  id: string;
+  label: string;
+  firstNextMs: Summary | undefined;
+  firstResponseMs: Summary | undefined;
+  failure: string | undefined;
+}
+
+export interface RealisticResults {
+  rounds: number;
+  startsPerRound: number;
+  rows: RealisticRow[];
+  unavailable: Unavailable[];
+  /** What `make package` wrote, per variant. */
+  caches: { id: string; entries: number; kib: number }[];
+  notes: string[];
+}
+
+export interface RealisticOptions {
+  rounds: number;
+  /** Cold starts per runtime per round. */
+  starts: number;
+  install: boolean;
+  /** The copied dist/ of this run (bench/.work/dist). */
+  dist: string;
+  api: LeanRuntimeApi;
+  log: (line: string) => void;
+}
+
+function run(command: string, args: string[], cwd: string): { ok: boolean; output: string } {
+  const r = spawnSync(command, args, { cwd, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  return { ok: r.status === 0, output: `${r.stdout ?? ''}${r.stderr ?? ''}${r.error ? String(r.error) : ''}` };
+}
+
+/** `npm ci` of bench/realistic from its lock file (npm 11 runs no install scripts; none are needed). */
+function installFunction(install: boolean, log: (line: string) => void): Ready<string> {
+  if (existsSync(join(SOURCE_DIR, 'node_modules', '.package-lock.json'))) return { ok: true, value: SOURCE_DIR };
+  if (!install) return { ok: false, reason: 'bench/realistic is not installed (smoke mode installs nothing; `make bench` does)' };
+  log('realistic: npm ci --prefix bench/realistic (AWS SDK v3, middy, Powertools) ...');
+  const r = run('npm', ['ci', '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error', '--prefix', SOURCE_DIR], REPO_ROOT);
+  if (!r.ok) return { ok: false, reason: `npm ci --prefix bench/realistic failed: ${r.output.trim().split('\n').slice(-4).join(' ')}` };
+  return { ok: true, value: SOURCE_DIR };
+}
+
+function copyFunction(target: string): void {
+  rmSync(target, { recursive: true, force: true });
+  mkdirSync(target, { recursive: true });
+  for (const name of ['index.mjs', 'package.json', 'node_modules']) cpSync(join(SOURCE_DIR, name), join(target, name), { recursive: true });
+}
+
+/** What a CDK NodejsFunction or SAM esbuild build ships: one CommonJS file, no node_modules. */
+async function bundleFunction(source: string, target: string): Promise<void> {
+  rmSync(target, { recursive: true, force: true });
+  mkdirSync(target, { recursive: true });
+  const esbuild = await import('esbuild');
+  await esbuild.build({
+    entryPoints: [join(source, 'index.mjs')],
+    outfile: join(target, 'index.js'),
+    bundle: true,
+    platform: 'node',
+    target: 'node24',
+    format: 'cjs',
+    logLevel: 'error',
+  });
+  // On Lambda no package.json above /var/task decides; here the repository's ("type": "module") would.
+  writeFileSync(join(target, 'package.json'), '{"type":"commonjs"}\n');
+}
+
+/** Runtime + function in one Bun executable with bytecode: Bun's best case for this function. */
+function compileBun(bun: string, functionDir: string): Ready<{ binary: string; shim: string }> {
+  const src = join(WORK, 'bun-src');
+  const shim = join(WORK, 'bun-shim');
+  rmSync(src, { recursive: true, force: true });
+  mkdirSync(src, { recursive: true });
+  mkdirSync(shim, { recursive: true });
+  // Imported first, so the function's init runs before the runtime starts, as in any runtime.
+  writeFileSync(join(src, 'function.ts'), `import { handler } from ${JSON.stringify(join(functionDir, 'index.mjs'))};\n(globalThis as Record<string, unknown>).${BUN_GLOBAL} = handler;\n`);
+  writeFileSync(join(src, 'entry.ts'), `import './function.ts';\nimport ${JSON.stringify(join(REPO_ROOT, 'bootstrap.ts'))};\n`);
+  // The runtime still loads _HANDLER from disk: a one-line module handing over the compiled-in handler.
+  writeFileSync(join(shim, 'index.mjs'), `export const handler = globalThis.${BUN_GLOBAL};\n`);
+  const binary = join(WORK, 'bootstrap-bun-bytecode');
+  rmSync(binary, { force: true });
+  const r = run(bun, ['build', '--compile', '--bytecode', '--format=esm', join(src, 'entry.ts'), '--outfile', binary], REPO_ROOT);
+  if (!r.ok || !existsSync(binary)) return { ok: false, reason: `bun build --compile --bytecode failed: ${r.output.trim().split('\n').slice(-4).join(' ')}` };
+  return { ok: true, value: { binary, shim } };
+}
+
+function withFunction(runtime: Runtime, id: string, label: string, taskRoot: string, env: Record<string, string>): Runtime {
+  return { ...runtime, id, label, taskRoot, handler: HANDLER, env: { ...runtime.env, ...env } };
+}
+
+async function prepare(options: RealisticOptions, fake: FakeAws): Promise<{ runtimes: Runtime[]; unavailable: Unavailable[]; caches: RealisticResults['caches'] }> {
+  const { log } = options;
+  const unavailable: Unavailable[] = [];
+  const runtimes: Runtime[] = [];
+  const caches: RealisticResults['caches'] = [];
+  const installed = installFunction(options.install, log);
+  if (!installed.ok) return { runtimes, unavailable: [{ id: 'realistic', label: 'realistic function', reason: installed.reason }], caches };
+  const env = { ...CREDENTIALS, AWS_ENDPOINT_URL: fake.url };
+  const bootstrap = join(options.dist, 'bootstrap');
+  const ours = binaryRuntime('rl-plain', '', bootstrap);
+  if (isUnavailable(ours)) return { runtimes, unavailable: [ours], caches };
+
+  const dirs = { plain: join(WORK, 'unbundled'), cached: join(WORK, 'unbundled-cache'), bundled: join(WORK, 'bundled'), bundledCached: join(WORK, 'bundled-cache') };
+  log('realistic: copying, bundling (esbuild) and packaging (code cache) the function ...');
+  copyFunction(dirs.plain);
+  copyFunction(dirs.cached);
+  await bundleFunction(dirs.plain, dirs.bundled);
+  await bundleFunction(dirs.plain, dirs.bundledCached);
+
+  runtimes.push(withFunction(ours, 'hello', 'dist/bootstrap, hello world (the floor)', FUNCTION_DIR, {}));
+  runtimes[0]!.handler = 'index.handler';
+  runtimes.push(withFunction(ours, 'plain', 'dist/bootstrap', dirs.plain, env));
+  for (const [id, label, dir] of [['cache', 'dist/bootstrap + code cache', dirs.cached], ['bundled-cache', 'dist/bootstrap, bundled + code cache', dirs.bundledCached]] as const) {
+    const report = await generateCompileCache({ functionDir: dir, handler: HANDLER, bootstrap, env, event: '{"packaging":true}' });
+    if (report instanceof CompileCacheError) {
+      unavailable.push({ id, label, reason: report.message });
+      continue;
+    }
+    caches.push({ id, entries: report.entries, kib: Math.round(report.bytes / 1024) });
+    runtimes.push(withFunction(ours, id, label, dir, env));
+  }
+  runtimes.push(withFunction(ours, 'bundled', 'dist/bootstrap, bundled', dirs.bundled, env));
+
+  const peers = installPeers(options.install, log);
+  const ric = peers.ok ? buildRic(options.install, log) : peers;
+  if (ric.ok) {
+    runtimes.push(withFunction(ricRuntime(ric.value), 'ric', 'aws-lambda-ric 4.0.2', dirs.plain, env));
+    runtimes.push(withFunction(ricRuntime(ric.value), 'ric-bundled', 'aws-lambda-ric 4.0.2, bundled', dirs.bundled, env));
+  } else {
+    unavailable.push({ id: 'ric', label: 'aws-lambda-ric 4.0.2', reason: ric.reason });
+  }
+  const bun = peers.ok ? findBun() : peers;
+  const compiled = bun.ok ? compileBun(bun.value, dirs.plain) : bun;
+  if (compiled.ok) {
+    runtimes.push(withFunction(bunRuntime(compiled.value.binary), 'bun-bytecode', 'bun build --compile --bytecode (runtime + function)', compiled.value.shim, env));
+  } else {
+    unavailable.push({ id: 'bun-bytecode', label: 'bun --compile --bytecode', reason: compiled.reason });
+  }
+  return { runtimes, unavailable, caches };
+}
+
+/** Prepares every variant, then `rounds` interleaved rounds of `starts` cold starts each (round 1 discarded). */
+export async function runRealistic(options: RealisticOptions): Promise<RealisticResults> {
+  const fake = await FakeAws.start();
+  try {
+    const { runtimes, unavailable, caches } = await prepare(options, fake);
+    const first = new Map<string, { next: number[]; response: number[]; failure: string | undefined }>(runtimes.map((r) => [r.id, { next: [], response: [], failure: undefined }]));
+    for (let round = 1; round <= options.rounds; round++) {
+      const line: string[] = [];
+      for (let i = 0; i < options.starts; i++) {
+        for (const runtime of shuffle(runtimes.filter((r) => first.get(r.id)!.failure === undefined))) {
+          const samples = first.get(runtime.id)!;
+          const before = { ...fake.counts };
+          try {
+            const sample = await measureStart(runtime, options.api);
+            // A start whose first invoke did not reach the fake endpoint measured a different function.
+            if (runtime.id !== 'hello' && (fake.counts.s3Put !== before.s3Put + 1 || fake.counts.dynamoGet !== before.dynamoGet + 1)) {
+              throw new Error(`the first invoke did not send PutObject + GetItem to the fake endpoint (counts ${JSON.stringify(fake.counts)})`);
+            }
+            if (i === 0) line.push(`${runtime.id} ${sample.firstResponseMs.toFixed(0)}`);
+            if (round === 1) continue;
+            samples.next.push(sample.firstNextMs);
+            samples.response.push(sample.firstResponseMs);
+          } catch (error) {
+            samples.failure = `round ${round}: ${error instanceof Error ? error.message : String(error)}`;
+            options.log(`realistic: ${runtime.label} failed and is dropped: ${samples.failure}`);
+          }
+        }
+      }
+      options.log(`realistic round ${round}/${options.rounds}${round === 1 ? ' (warm-up, discarded)' : ''}: first response ms: ${line.join(', ')}`);
+    }
+    return {
+      rounds: options.rounds,
+      startsPerRound: options.starts,
+      rows: runtimes.map((r) => {
+        const s = first.get(r.id)!;
+        return { id: r.id, label: r.label, firstNextMs: summarize(s.next), firstResponseMs: summarize(s.response), failure: s.failure };
+      }),
+      unavailable,
+      caches,
+      notes: [
+        `The function: bench/realistic/index.mjs, dependencies from bench/realistic/package-lock.json (npm ci). Bundled = esbuild, one CommonJS file. Every start's first invoke sent one PutObject and one GetItem to ${'`bench/fake-aws.ts`'} (checked).`,
+        'Code cache: `make package` (build/compile-cache.ts) ran init + one invocation under dist/bootstrap and wrote .lambda-bootstrap/compile-cache into the function dir.',
+        'Warm page cache: every file was read moments before; Lambda fetches code lazily on a real cold start.',
+      ],
+    };
+  } finally {
+    await fake.close();
+  }
+}
+
+/** The section of latest.md. */
+export function realisticMarkdown(results: RealisticResults): string[] {
+  const num = (v: number): string => v.toFixed(1);
+  const cell = (s: Summary | undefined): string => (s === undefined ? '—' : `${num(s.median)} (${num(s.min)}–${num(s.max)})`);
+  const ric = results.rows.find((r) => r.id === 'ric')?.firstResponseMs?.median;
+  const hello = results.rows.find((r) => r.id === 'hello')?.firstResponseMs?.median;
+  const ratio = (s: Summary | undefined, to: number | undefined): string => (s === undefined || to === undefined ? '—' : `×${(s.median / to).toFixed(2)}`);
+  const out = [
+    '## Realistic function (issue 14): AWS SDK v3 S3 + DynamoDB DocumentClient, middy, Powertools logger',
+    '',
+    `${results.rounds} rounds (the first discarded) × ${results.startsPerRound} cold starts per runtime, interleaved in a new random order. ` +
+      'Cells: median (min–max) in ms; ratios of the first-response medians.',
+    '',
+    '| runtime | spawn → first /next | spawn → first response | ÷ ric | ÷ hello-world floor |',
+    '|---|---|---|---|---|',
+  ];
+  for (const row of results.rows) {
+    out.push(`| ${row.label} | ${cell(row.firstNextMs)} | ${cell(row.firstResponseMs)} | ${ratio(row.firstResponseMs, ric)} | ${ratio(row.firstResponseMs, hello)} |`);
+  }
+  out.push('');
+  for (const c of results.caches) out.push(`- code cache of \`${c.id}\`: ${c.entries} entries, ${c.kib} KiB in the function dir`);
+  for (const u of results.unavailable) out.push(`- not measured: ${u.label}: ${u.reason.split('\n')[0]}`);
+  for (const r of results.rows) if (r.failure !== undefined) out.push(`- ${r.label} broke: ${r.failure.split('\n')[0]}`);
+  out.push(...results.notes.map((n) => `- ${n}`), '');
+  return out;
+}
+
+// `node bench/realistic.ts [--rounds N] [--starts N] [--out DIR]`: this section alone (make bench runs it too).
+async function main(argv: string[]): Promise<number> {
+  const { parseArgs } = await import('node:util');
+  const { LeanRuntimeApi } = await import('./driver.ts');
+  const { snapshotDist } = await import('./setup.ts');
+  const { values } = parseArgs({ args: argv, options: { rounds: { type: 'string', default: '6' }, starts: { type: 'string', default: '3' }, out: { type: 'string' } } });
+  const rounds = Number(values.rounds);
+  const starts = Number(values.starts);
+  if (!Number.isInteger(rounds) || rounds < 2 || !Number.isInteger(starts) || starts < 1) {
+    console.error('--rounds must be a whole number ≥ 2 and --starts ≥ 1');
+    return 2;
+  }
+  const api = await LeanRuntimeApi.start();
+  try {
+    const results = await runRealistic({ rounds, starts, install: true, dist: snapshotDist(), api, log: (line) => console.log(line) });
+    const out = values.out ?? join(BENCH_DIR, 'results');
+    mkdirSync(out, { recursive: true });
+    const markdown = realisticMarkdown(results).join('\n');
+    writeFileSync(join(out, 'realistic.md'), `${markdown}\n`);
+    writeFileSync(join(out, 'realistic.json'), `${JSON.stringify(results, null, 2)}\n`);
+    console.log(`\n${markdown}`);
+    return results.rows.some((r) => r.failure !== undefined && !r.id.startsWith('ric') && !r.id.startsWith('bun')) ? 1 : 0;
+  } finally {
+    await api.close();
+  }
+}
+
+if (import.meta.main) process.exitCode = await main(process.argv.slice(2));
