@@ -39,14 +39,14 @@ export interface PackageResult {
 
 /** The function's files as zip entries, sorted by path; `exclude` (absolute) is left out, and of
  * `toolDirs` (absolute; any `.lambda-bootstrap` folder too) only the compile-cache/ subfolder. */
-export function functionEntries(functionDir: string, exclude: string[] = [], toolDirs: string[] = []): ZipEntry[] {
+export function functionEntries(functionDir: string, exclude: string[] = [], toolDirs: string[] = [], shipCompileCache = true): ZipEntry[] {
   const root = resolve(functionDir);
   const entries: ZipEntry[] = [];
   const walk = (dir: string): void => {
     const inToolDir = toolDirs.includes(dir) || dir.endsWith(sep + TOOL_DIR);
     for (const name of readdirSync(dir).sort()) {
       const path = join(dir, name);
-      if (inToolDir && name !== SHIPPED_FROM_TOOL_DIR) continue;
+      if (inToolDir && (name !== SHIPPED_FROM_TOOL_DIR || !shipCompileCache)) continue;
       if (SKIPPED.has(name) || exclude.some((e) => path === e || path.startsWith(e + sep))) continue;
       const stat = lstatSync(path);
       const zipName = relative(root, path).split(sep).join('/');
@@ -102,7 +102,8 @@ export async function packageFunction(
     if (report instanceof Error) throw new ToolError(`package: --compile-cache: ${report.message}`);
     log(`package: ${report.directory}/${report.tag}: ${report.entries} entries, ${(report.bytes / 1024).toFixed(0)} KiB (also under ${report.links.join(', ') || 'no other uid'})`);
   }
-  const files = functionEntries(root, [zipPath], [resolve(outDir)]);
+  // The code cache is only valid for the binary's own Node; the managed runtime's would reject it.
+  const files = functionEntries(root, [zipPath], [resolve(outDir)], flavour === 'binary');
   const ours = flavour === 'wrapper' ? [WRAPPER_NAME, `${WRAPPER_BUNDLE_DIR}/`] : ['bootstrap'];
   const clash = files.find((f) => ours.some((name) => (name.endsWith('/') ? f.name.startsWith(name) : f.name === name)));
   if (clash !== undefined) {
