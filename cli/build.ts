@@ -4,6 +4,7 @@
 //                              commander, yazl and postject stay dependencies of the package
 //   dist/runtime/bootstrap.js  the runtime bundle (build/bundle.ts), which `build` embeds
 //   dist/node/<arch>/          the lock files pinning the official node per architecture
+//   dist/lambda-bootstrap-wrapper  the exec wrapper of the wrapper flavour
 // Usage: node cli/build.ts
 import { chmodSync, copyFileSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -30,6 +31,18 @@ function checkPinnedNode(): void {
   }
 }
 
+/** Every package cli/npm-shrinkwrap.json pins must be in the repository's lock too (same
+ * integrity), so that the repository's `npm ci` caches the very tarballs an offline install uses. */
+function checkShrinkwrap(): void {
+  const root = new Set(Object.values(lockOf(join(repoRoot, 'package-lock.json')).packages).map((p) => p.integrity));
+  const missing = Object.entries(lockOf(join(cliRoot, 'npm-shrinkwrap.json')).packages)
+    .filter(([path, p]) => path !== '' && !root.has(p.integrity))
+    .map(([path, p]) => `${path}@${p.version}`);
+  if (missing.length > 0) {
+    throw new Error(`cli/build: cli/npm-shrinkwrap.json pins packages the repository's package-lock.json does not: ${missing.join(', ')}; add them as devDependencies at the same versions`);
+  }
+}
+
 /** Which installed packages the CLI bundle must leave as imports: the package's dependencies. */
 function dependencies(): string[] {
   const manifest = JSON.parse(readFileSync(join(cliRoot, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
@@ -38,6 +51,7 @@ function dependencies(): string[] {
 
 async function main(): Promise<void> {
   checkPinnedNode();
+  checkShrinkwrap();
   rmSync(dist, { recursive: true, force: true });
   const runtime = await bundle(join(repoRoot, 'bootstrap.ts'), join(dist, 'runtime', 'bootstrap.js'));
   console.log(`cli/build: ${runtime.outfile}: ${(runtime.bytes / 1024).toFixed(1)} KiB runtime bundle`);
@@ -64,7 +78,10 @@ async function main(): Promise<void> {
     mkdirSync(to, { recursive: true });
     for (const file of ['package.json', 'package-lock.json']) copyFileSync(join(from, file), join(to, file));
   }
-  console.log(`cli/build: ${outfile} (node >= 20) and the pinned node lock files for ${ARCHITECTURES.join(', ')}`);
+  const wrapper = join(dist, 'lambda-bootstrap-wrapper');
+  copyFileSync(join(repoRoot, 'build', 'lambda-bootstrap-wrapper'), wrapper);
+  chmodSync(wrapper, 0o755);
+  console.log(`cli/build: ${outfile} (node >= 20), the wrapper, and the pinned node lock files for ${ARCHITECTURES.join(', ')}`);
 }
 
 await main();

@@ -100,7 +100,8 @@ export class HttpFrontDoor {
         res.flushHeaders();
       },
       onChunk: (data) => {
-        if (res.destroyed) return undefined;
+        // Gone, or already answered (a bad prelude got its 502): the rest of the stream is dropped.
+        if (res.destroyed || res.writableEnded) return undefined;
         if (prelude !== undefined) {
           // Until the delimiter, bytes belong to the prelude; after it, to the body.
           prelude = Buffer.concat([prelude, data]);

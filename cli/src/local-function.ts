@@ -35,12 +35,7 @@ export function emulatorOptions(functionDir: string, flags: FunctionFlags, echoO
   }
   const runtime = commandFor(TARGETS[flags.arch], binary);
   if (runtime instanceof Error) throw new ToolError(runtime.message);
-  const env: Record<string, string> = {};
-  for (const pair of flags.env) {
-    const eq = pair.indexOf('=');
-    if (eq <= 0) throw new ToolError(`--env expects NAME=VALUE, got '${pair}'`);
-    env[pair.slice(0, eq)] = pair.slice(eq + 1);
-  }
+  const env = envOf(flags.env);
   const options: EmulatorOptions = {
     command: runtime.command,
     args: runtime.args,
@@ -60,4 +55,15 @@ export function emulatorOptions(functionDir: string, flags: FunctionFlags, echoO
 export function functionNameOf(dir: string): string {
   const name = basename(dir).replace(/[^A-Za-z0-9_-]/g, '-').slice(0, 64);
   return name === '' || /^-+$/.test(name) ? 'function' : name;
+}
+
+/** `--env NAME=VALUE` flags as an environment. Errors: ToolError for a pair without a name. */
+export function envOf(pairs: string[]): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const pair of pairs) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) throw new ToolError(`--env expects NAME=VALUE, got '${pair}'`);
+    env[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  return env;
 }

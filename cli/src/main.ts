@@ -9,10 +9,11 @@ import { ARCHITECTURES } from '../../build/arch.ts';
 import type { Architecture } from '../../build/arch.ts';
 import { Emulator, LocalServer } from '../../emulator/index.ts';
 import { benchFunction, formatBench } from './bench-function.ts';
-import { ToolError, buildBinary, buildLayerZip } from './build-binary.ts';
-import { emulatorOptions } from './local-function.ts';
+import { ToolError, buildBinary, buildLayerZip, buildWrapperLayerZip } from './build-binary.ts';
+import { emulatorOptions, envOf } from './local-function.ts';
 import type { FunctionFlags } from './local-function.ts';
-import { packageFunction } from './package-function.ts';
+import { FLAVOURS, packageFunction } from './package-function.ts';
+import type { CompileCacheRequest, Flavour } from './package-function.ts';
 import { packageVersion } from './resources.ts';
 import { RuntimeWatcher } from './watch.ts';
 
@@ -37,6 +38,10 @@ const collect = (value: string, previous: string[]): string[] => [...previous, v
 
 const archOption = (): Option =>
   new Option('--arch <arch>', "the function's architecture (Lambda's names)").choices([...ARCHITECTURES]).default('x86_64');
+const flavourOption = (): Option =>
+  new Option('--flavour <flavour>', 'binary: the native bootstrap for provided.al2023/al2; wrapper: the bundle on the managed nodejs runtime')
+    .choices([...FLAVOURS])
+    .default('binary');
 const outDirOption = (): Option => new Option('--out-dir <dir>', 'where binaries and zips go').default(DEFAULT_OUT_DIR);
 
 /** The options every command that runs the function takes. */
@@ -69,14 +74,24 @@ function flagsOf(options: Record<string, unknown>): FunctionFlags {
   return flags;
 }
 
+/** The event as JSON text; Lambda refuses a payload that is not JSON, and so does this. */
 function eventOf(options: { event?: string; eventFile?: string }): string {
   if (options.event !== undefined && options.eventFile !== undefined) throw new ToolError('use either --event or --event-file, not both');
-  if (options.eventFile === undefined) return options.event ?? '{}';
-  try {
-    return readFileSync(options.eventFile, 'utf8');
-  } catch (error) {
-    throw new ToolError(`cannot read --event-file ${options.eventFile}: ${(error as Error).message}`);
+  let event = options.event ?? '{}';
+  const from = options.eventFile === undefined ? '--event' : `--event-file ${options.eventFile}`;
+  if (options.eventFile !== undefined) {
+    try {
+      event = readFileSync(options.eventFile, 'utf8');
+    } catch (error) {
+      throw new ToolError(`cannot read --event-file ${options.eventFile}: ${(error as Error).message}`);
+    }
   }
+  try {
+    JSON.parse(event);
+  } catch (error) {
+    throw new ToolError(`${from} is not JSON (${(error as Error).message}); Lambda events are JSON, e.g. --event '{"id":1}'`);
+  }
+  return event;
 }
 
 /** Serves until SIGINT/SIGTERM; `watch` adds the file watcher. */
@@ -149,26 +164,51 @@ export function program(): Command {
 
   cli
     .command('layer')
-    .description('zip the binary as a Lambda layer: bootstrap at the root, mode 0755 (builds it first if needed)')
+    .description('zip the runtime as a Lambda layer: the binary (bootstrap at the root, 0755; built first if needed), or --flavour wrapper')
+    .addOption(flavourOption())
     .addOption(archOption())
     .addOption(outDirOption())
-    .addHelpText('after', '\nPublish with: aws lambda publish-layer-version --layer-name lambda-bootstrap-<arch> --zip-file fileb://<zip> \\\n  --compatible-runtimes provided.al2 provided.al2023 --compatible-architectures <arch>')
-    .action(async (options: { arch: Architecture; outDir: string }) => {
-      const path = await buildLayerZip(options.arch, resolve(options.outDir), log);
+    .addHelpText(
+      'after',
+      '\nbinary:  aws lambda publish-layer-version --layer-name lambda-bootstrap-<arch> --zip-file fileb://<zip> \\\n' +
+        '           --compatible-runtimes provided.al2 provided.al2023 --compatible-architectures <arch>\n' +
+        'wrapper: aws lambda publish-layer-version --layer-name lambda-bootstrap-wrapper --zip-file fileb://<zip> \\\n' +
+        '           --compatible-runtimes nodejs22.x nodejs24.x; then set AWS_LAMBDA_EXEC_WRAPPER=/opt/lambda-bootstrap-wrapper',
+    )
+    .action(async (options: { flavour: Flavour; arch: Architecture; outDir: string }) => {
+      const outDir = resolve(options.outDir);
+      const path = options.flavour === 'wrapper' ? await buildWrapperLayerZip(outDir, log) : await buildLayerZip(options.arch, outDir, log);
       process.stdout.write(`${path}\n`);
     });
 
   cli
     .command('package')
-    .description('zip a deployable function: bootstrap (0755) beside the files of <function-dir>, no layer needed')
+    .description('zip a deployable function, no layer needed: bootstrap (0755) beside the files of <function-dir>, or --flavour wrapper')
     .argument('<function-dir>', 'the folder with the handler code and its node_modules')
+    .addOption(flavourOption())
     .addOption(archOption())
     .addOption(outDirOption())
-    .option('-o, --output <file>', 'the zip to write (default: <out-dir>/function-<arch>.zip)')
-    .addHelpText('after', '\nDeploy with: aws lambda create-function --runtime provided.al2023 --architectures <arch> \\\n  --handler index.handler --zip-file fileb://<zip> --role <role-arn> --function-name <name>')
-    .action(async (dir: string, options: { arch: Architecture; outDir: string; output?: string }) => {
-      const result = await packageFunction(dir, options.arch, resolve(options.outDir), options.output, log);
-      log(`package: ${result.zipPath}: ${(result.zipBytes / 1024 / 1024).toFixed(1)} MiB, bootstrap + ${result.files} files`);
+    .option('-o, --output <file>', 'the zip to write (default: <out-dir>/function-<arch>.zip, or function-wrapper.zip)')
+    .option('--compile-cache', "pre-initialise: run the function's init once with the binary and ship its V8 code cache (docs/pre-initialised.md)")
+    .option('-H, --handler <module.export>', 'the handler, for --compile-cache', 'index.handler')
+    .option('--event <json>', 'for --compile-cache: one invocation too, so modules loaded by the first invoke are cached (it really runs)')
+    .option('-e, --env <NAME=VALUE>', 'for --compile-cache: an environment variable init needs (repeatable)', collect, [])
+    .addHelpText(
+      'after',
+      '\nbinary:  aws lambda create-function --runtime provided.al2023 --architectures <arch> \\\n' +
+        '           --handler index.handler --zip-file fileb://<zip> --role <role-arn> --function-name <name>\n' +
+        'wrapper: the same with --runtime nodejs24.x (any architecture) and\n' +
+        "           --environment 'Variables={AWS_LAMBDA_EXEC_WRAPPER=/var/task/lambda-bootstrap-wrapper}'",
+    )
+    .action(async (dir: string, options: { flavour: Flavour; arch: Architecture; outDir: string; output?: string; compileCache?: boolean; handler: string; event?: string; env: string[] }) => {
+      let cache: CompileCacheRequest | undefined;
+      if (options.compileCache === true) {
+        cache = { handler: options.handler, env: envOf(options.env) };
+        if (options.event !== undefined) cache.event = eventOf({ event: options.event });
+      }
+      const result = await packageFunction(dir, options.flavour, options.arch, resolve(options.outDir), options.output, log, cache);
+      const what = options.flavour === 'wrapper' ? 'the wrapper and the bundle' : 'bootstrap';
+      log(`package: ${result.zipPath}: ${(result.zipBytes / 1024 / 1024).toFixed(1)} MiB, ${what} + ${result.files} files`);
       for (const warning of result.warnings) log(`package: warning: ${warning}`);
       process.stdout.write(`${result.zipPath}\n`);
     });

@@ -1,21 +1,33 @@
-// `lambda-bootstrap package <function-dir>`: one deployable function zip, `bootstrap` (0755) at the
-// root beside the function's files, for `aws lambda create-function --runtime provided.al2023
-// --zip-file fileb://…` with no layer. Entries are sorted and timestamped at the DOS epoch, so the
+// `lambda-bootstrap package <function-dir>`: one deployable function zip, no layer needed.
+// Binary flavour: `bootstrap` (0755) at the root beside the function's files, for
+// `--runtime provided.al2023`. Wrapper flavour: the exec wrapper and the bundle
+// (wrapper-flavour.ts) beside them, for `--runtime nodejs24.x` with
+// AWS_LAMBDA_EXEC_WRAPPER=/var/task/lambda-bootstrap-wrapper. Entries are sorted and timestamped at the DOS epoch, so the
 // same inputs give the same bytes; file modes are 0755 for executables and 0644 otherwise,
 // symbolic links stay links (Lambda unpacks them as links).
-import { lstatSync, mkdirSync, readFileSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs';
+import { TARGETS, isNative } from '../../build/arch.ts';
+import { generateCompileCache } from '../../build/compile-cache.ts';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import type { Architecture } from '../../build/arch.ts';
 import { EXECUTABLE_MODE, FILE_MODE, writeZip } from '../../build/zip.ts';
 import type { ZipEntry } from '../../build/zip.ts';
 import { ToolError, binaryPath, buildBinary } from './build-binary.ts';
+import { WRAPPER_BUNDLE_DIR, WRAPPER_NAME, wrapperEntries } from './wrapper-flavour.ts';
+
+export type Flavour = 'binary' | 'wrapper';
+export const FLAVOURS: readonly Flavour[] = ['binary', 'wrapper'];
 
 /** Lambda's limits: a zip uploaded directly, and code plus layers unzipped. */
 export const MAX_DIRECT_UPLOAD_BYTES = 50 * 1024 * 1024;
 export const MAX_UNZIPPED_BYTES = 250 * 1024 * 1024;
 const SYMLINK_MODE = 0o120777;
-// Never part of a function: version control, and this tool's own output.
-const SKIPPED = new Set(['.git', '.lambda-bootstrap']);
+// Never part of a function: version control.
+const SKIPPED = new Set(['.git']);
+// The tool's folder (the output folder, or a `.lambda-bootstrap` in the function): only its
+// compile-cache/ ships (docs/pre-initialised.md); the binaries, zips and pinned node stay out.
+const TOOL_DIR = '.lambda-bootstrap';
+const SHIPPED_FROM_TOOL_DIR = 'compile-cache';
 
 export interface PackageResult {
   zipPath: string;
@@ -25,13 +37,16 @@ export interface PackageResult {
   warnings: string[];
 }
 
-/** The function's files as zip entries, sorted by path; `exclude` (absolute) is left out. */
-export function functionEntries(functionDir: string, exclude: string[] = []): ZipEntry[] {
+/** The function's files as zip entries, sorted by path; `exclude` (absolute) is left out, and of
+ * `toolDirs` (absolute; any `.lambda-bootstrap` folder too) only the compile-cache/ subfolder. */
+export function functionEntries(functionDir: string, exclude: string[] = [], toolDirs: string[] = [], shipCompileCache = true): ZipEntry[] {
   const root = resolve(functionDir);
   const entries: ZipEntry[] = [];
   const walk = (dir: string): void => {
+    const inToolDir = toolDirs.includes(dir) || dir.endsWith(sep + TOOL_DIR);
     for (const name of readdirSync(dir).sort()) {
       const path = join(dir, name);
+      if (inToolDir && (name !== SHIPPED_FROM_TOOL_DIR || !shipCompileCache)) continue;
       if (SKIPPED.has(name) || exclude.some((e) => path === e || path.startsWith(e + sep))) continue;
       const stat = lstatSync(path);
       const zipName = relative(root, path).split(sep).join('/');
@@ -48,12 +63,22 @@ export function functionEntries(functionDir: string, exclude: string[] = []): Zi
  * Zips `bootstrap` of `arch` and the function in `functionDir` into `output`. Builds the binary
  * first when `outDir` has none. Errors: ToolError (no such folder, a `bootstrap` of its own).
  */
+/** Pre-initialising the function while packaging: its V8 code cache (build/compile-cache.ts). */
+export interface CompileCacheRequest {
+  handler: string;
+  /** One packaging invocation (JSON), so modules loaded on the first invoke are cached too. */
+  event?: string;
+  env: Record<string, string>;
+}
+
 export async function packageFunction(
   functionDir: string,
+  flavour: Flavour,
   arch: Architecture,
   outDir: string,
   output: string | undefined,
   log: (line: string) => void,
+  compileCache?: CompileCacheRequest,
 ): Promise<PackageResult> {
   const root = resolve(functionDir);
   let isDir = false;
@@ -63,19 +88,41 @@ export async function packageFunction(
     // reported below
   }
   if (!isDir) throw new ToolError(`package: ${root} is not a folder: pass the folder that holds your handler's code`);
-  const zipPath = resolve(output ?? join(outDir, `function-${arch}.zip`));
-  const files = functionEntries(root, [resolve(outDir), zipPath]);
-  if (files.some((f) => f.name === 'bootstrap')) {
-    throw new ToolError(`package: ${root} already has a file named bootstrap; the zip's bootstrap is the runtime: rename or remove yours`);
+  const zipPath = resolve(output ?? join(outDir, flavour === 'wrapper' ? 'function-wrapper.zip' : `function-${arch}.zip`));
+  if (compileCache !== undefined) {
+    if (flavour === 'wrapper') throw new ToolError('package: --compile-cache needs the binary flavour: the cache is made by, and only valid for, the Node the binary embeds');
+    if (!isNative(TARGETS[arch])) throw new ToolError(`package: --compile-cache must run on the architecture it is for (V8 tags the cache with this CPU's features); this machine is not ${arch}`);
+    const binary = binaryPath(outDir, arch);
+    if (!existsSync(binary)) {
+      log(`package: no ${arch} binary in ${outDir} yet: building it first`);
+      buildBinary(arch, outDir, log);
+    }
+    log(`package: running the function's init${compileCache.event === undefined ? '' : ' and one invocation'} to write its V8 code cache`);
+    const report = await generateCompileCache({ functionDir: root, handler: compileCache.handler, bootstrap: binary, env: compileCache.env, ...(compileCache.event === undefined ? {} : { event: compileCache.event }) });
+    if (report instanceof Error) throw new ToolError(`package: --compile-cache: ${report.message}`);
+    log(`package: ${report.directory}/${report.tag}: ${report.entries} entries, ${(report.bytes / 1024).toFixed(0)} KiB (also under ${report.links.join(', ') || 'no other uid'})`);
   }
-  const binary = binaryPath(outDir, arch);
-  try {
-    lstatSync(binary);
-  } catch {
-    log(`package: no ${arch} binary in ${outDir} yet: building it first`);
-    buildBinary(arch, outDir, log);
+  // The code cache is only valid for the binary's own Node; the managed runtime's would reject it.
+  const files = functionEntries(root, [zipPath], [resolve(outDir)], flavour === 'binary');
+  const ours = flavour === 'wrapper' ? [WRAPPER_NAME, `${WRAPPER_BUNDLE_DIR}/`] : ['bootstrap'];
+  const clash = files.find((f) => ours.some((name) => (name.endsWith('/') ? f.name.startsWith(name) : f.name === name)));
+  if (clash !== undefined) {
+    throw new ToolError(`package: ${root} already has ${clash.name}, where the zip puts the runtime's own ${ours.join(' and ')}: rename or remove yours`);
   }
-  const entries: ZipEntry[] = [{ name: 'bootstrap', data: readFileSync(binary), mode: EXECUTABLE_MODE }, ...files];
+  let runtime: ZipEntry[];
+  if (flavour === 'wrapper') {
+    runtime = wrapperEntries();
+  } else {
+    const binary = binaryPath(outDir, arch);
+    try {
+      lstatSync(binary);
+    } catch {
+      log(`package: no ${arch} binary in ${outDir} yet: building it first`);
+      buildBinary(arch, outDir, log);
+    }
+    runtime = [{ name: 'bootstrap', data: readFileSync(binary), mode: EXECUTABLE_MODE }];
+  }
+  const entries = [...runtime, ...files].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const zip = await writeZip(entries);
   mkdirSync(dirname(zipPath), { recursive: true });
   writeFileSync(zipPath, zip);

@@ -2,6 +2,7 @@
 //   dist/lambda-bootstrap.js   this program
 //   dist/runtime/bootstrap.js  the runtime bundle that `build` embeds in the binary
 //   dist/node/<arch>/          package.json + package-lock.json pinning the official node of <arch>
+//   dist/lambda-bootstrap-wrapper  the exec wrapper of the wrapper flavour (build/lambda-bootstrap-wrapper)
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,6 +11,7 @@ import type { Architecture } from '../../build/arch.ts';
 const here = dirname(fileURLToPath(import.meta.url));
 
 export const RUNTIME_BUNDLE = join(here, 'runtime', 'bootstrap.js');
+export const WRAPPER_SCRIPT = join(here, 'lambda-bootstrap-wrapper');
 
 /** The folder with the lock file that pins the official node binary of `arch`. */
 export function pinnedNodeDir(arch: Architecture): string {

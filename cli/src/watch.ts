@@ -90,7 +90,8 @@ export class RuntimeWatcher {
     this.options.log('watch: files changed: starting a new runtime');
     await this.emulator.shutdown();
     try {
-      await this.emulator.spawn();
+      // An invoke that arrived meanwhile may have started the new process already.
+      if (this.emulator.pid === undefined) await this.emulator.spawn();
       await this.emulator.waitForNext();
       this.restartCount++;
       this.options.log(`watch: runtime ready ${(performance.now() - changedAt).toFixed(0)} ms after the change`);

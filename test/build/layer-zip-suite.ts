@@ -12,9 +12,9 @@ import type { ArchitectureTarget } from '../../build/arch.ts';
 import { buildLayer } from '../../build/layer.ts';
 import { requireBinary } from './dist-binary.ts';
 
-type CentralEntry = { name: string; madeBy: number; mode: number; method: number; compressedSize: number; size: number; localOffset: number };
+export type CentralEntry = { name: string; madeBy: number; mode: number; method: number; compressedSize: number; size: number; localOffset: number };
 
-function readCentralDirectory(zip: Buffer): CentralEntry[] {
+export function readCentralDirectory(zip: Buffer): CentralEntry[] {
   const eocd = zip.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
   if (eocd < 0) throw new Error('no end-of-central-directory record');
   const count = zip.readUInt16LE(eocd + 10);

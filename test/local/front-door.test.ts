@@ -96,6 +96,16 @@ describe('HTTP front door: plain HTTP ↔ function URL events', () => {
     expect(await res.text()).toBe('path=/live;second;done');
   });
 
+  it('a streamed prelude that is not JSON is a 502, the rest of the stream is dropped, and the server keeps serving', async () => {
+    const { url, logs } = await serve('app.badPrelude');
+    const res = await fetch(`${url}/x`);
+    expect(res.status).toBe(502);
+    expect(await res.json()).toEqual({ Message: 'Internal Server Error' });
+    expect(logs.join('\n')).toContain('the streamed response prelude is not JSON');
+    const again = await fetch(`${url}/y`);
+    expect(again.status).toBe(502);
+  });
+
   it('listens on 127.0.0.1 by default', async () => {
     const { url } = await serve('app.http');
     expect(new URL(url).hostname).toBe('127.0.0.1');
