@@ -22,8 +22,10 @@ interface Run {
 }
 
 function cli(args: string[]): { child: ChildProcess; done: Promise<Run>; stderr: () => string } {
-  const { command, args: runtimeArgs } = bootstrapCommand();
-  const child = spawn(NODE24, [CLI, ...args, '--', command, ...runtimeArgs], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const { command, args: runtimeArgs, env = {} } = bootstrapCommand();
+  // The target's own environment (the wrapper flavour's managed-runtime paths) goes through --env.
+  const envArgs = Object.entries(env).flatMap(([key, value]) => ['--env', `${key}=${value}`]);
+  const child = spawn(NODE24, [CLI, ...args, ...envArgs, '--', command, ...runtimeArgs], { stdio: ['ignore', 'pipe', 'pipe'] });
   running.add(child);
   let stdout = '';
   let stderr = '';
