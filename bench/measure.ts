@@ -18,6 +18,8 @@ const INIT_LIMIT_MS = 20_000;
 export interface StartSample {
   firstNextMs: number;
   firstResponseMs: number;
+  /** utime + stime (all threads, 10 ms ticks) when the first response has arrived. */
+  firstResponseCpuMs: number;
 }
 
 export interface SessionSample extends StartSample {
@@ -106,7 +108,8 @@ async function withInitLimit<T>(runtime: Runtime, work: Promise<T>): Promise<T> 
 async function coldStart(runtime: Runtime, started: Started, api: LeanRuntimeApi): Promise<StartSample> {
   const first = api.invoke(EVENT);
   const [nextAtMs, trip] = await withInitLimit(runtime, Promise.all([api.firstNext(), first]));
-  return { firstNextMs: nextAtMs - started.spawnedAtMs, firstResponseMs: trip.postedAtMs - started.spawnedAtMs };
+  // CPU the process used up to its first response: unlike wall time, barely moved by other load.
+  return { firstNextMs: nextAtMs - started.spawnedAtMs, firstResponseMs: trip.postedAtMs - started.spawnedAtMs, firstResponseCpuMs: cpuTimeMs(started.pid) };
 }
 
 /** Only the cold start: spawn → first /next, spawn → first response; then the process is killed. */

@@ -6,6 +6,7 @@
 // Reported: spawn → first /next and spawn → first response, median (min–max), ratio to ric.
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { CompileCacheError, generateCompileCache } from '../build/compile-cache.ts';
 import type { LeanRuntimeApi } from './driver.ts';
@@ -34,6 +35,7 @@ export interface RealisticRow {
   label: string;
   firstNextMs: Summary | undefined;
   firstResponseMs: Summary | undefined;
+  firstResponseCpuMs: Summary | undefined;
   failure: string | undefined;
 }
 
@@ -98,7 +100,7 @@ async function bundleFunction(source: string, target: string): Promise<void> {
 }
 
 /** Runtime + function in one Bun executable with bytecode: Bun's best case for this function. */
-function compileBun(bun: string, functionDir: string): Ready<{ binary: string; shim: string }> {
+export async function compileBun(bun: string, functionDir: string): Promise<Ready<{ binary: string; shim: string }>> {
   const src = join(WORK, 'bun-src');
   const shim = join(WORK, 'bun-shim');
   rmSync(src, { recursive: true, force: true });
@@ -109,9 +111,36 @@ function compileBun(bun: string, functionDir: string): Ready<{ binary: string; s
   writeFileSync(join(src, 'entry.ts'), `import './function.ts';\nimport ${JSON.stringify(join(REPO_ROOT, 'bootstrap.ts'))};\n`);
   // The runtime still loads _HANDLER from disk: a one-line module handing over the compiled-in handler.
   writeFileSync(join(shim, 'index.mjs'), `export const handler = globalThis.${BUN_GLOBAL};\n`);
+  // Bun has no node:sea (the runtime asks whether it is a Node single executable): esbuild joins
+  // everything into one ES module with node:sea answered "no", then Bun compiles that.
+  const joined = join(src, 'app.mjs');
+  const esbuild = await import('esbuild');
+  try {
+    await esbuild.build({
+      entryPoints: [join(src, 'entry.ts')],
+      outfile: joined,
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'esnext',
+      logLevel: 'error',
+      banner: { js: "import { createRequire as __benchCreateRequire } from 'node:module'; const require = __benchCreateRequire(import.meta.url);" },
+      plugins: [
+        {
+          name: 'no-node-sea',
+          setup(build) {
+            build.onResolve({ filter: /^node:sea$/ }, () => ({ path: 'node:sea', namespace: 'no-sea' }));
+            build.onLoad({ filter: /.*/, namespace: 'no-sea' }, () => ({ contents: 'export const isSea = () => false;\n', loader: 'js' }));
+          },
+        },
+      ],
+    });
+  } catch (error) {
+    return { ok: false, reason: `esbuild of runtime + function for Bun failed: ${String(error).split('\n')[0]}` };
+  }
   const binary = join(WORK, 'bootstrap-bun-bytecode');
   rmSync(binary, { force: true });
-  const r = run(bun, ['build', '--compile', '--bytecode', '--format=esm', join(src, 'entry.ts'), '--outfile', binary], REPO_ROOT);
+  const r = run(bun, ['build', '--compile', '--bytecode', '--format=esm', joined, '--outfile', binary], REPO_ROOT);
   if (!r.ok || !existsSync(binary)) return { ok: false, reason: `bun build --compile --bytecode failed: ${r.output.trim().split('\n').slice(-4).join(' ')}` };
   return { ok: true, value: { binary, shim } };
 }
@@ -162,7 +191,7 @@ async function prepare(options: RealisticOptions, fake: FakeAws): Promise<{ runt
     unavailable.push({ id: 'ric', label: 'aws-lambda-ric 4.0.2', reason: ric.reason });
   }
   const bun = peers.ok ? findBun() : peers;
-  const compiled = bun.ok ? compileBun(bun.value, dirs.plain) : bun;
+  const compiled = bun.ok ? await compileBun(bun.value, dirs.plain) : bun;
   if (compiled.ok) {
     runtimes.push(withFunction(bunRuntime(compiled.value.binary), 'bun-bytecode', 'bun build --compile --bytecode (runtime + function)', compiled.value.shim, env));
   } else {
@@ -173,10 +202,11 @@ async function prepare(options: RealisticOptions, fake: FakeAws): Promise<{ runt
 
 /** Prepares every variant, then `rounds` interleaved rounds of `starts` cold starts each (round 1 discarded). */
 export async function runRealistic(options: RealisticOptions): Promise<RealisticResults> {
+  const loadAtStart = loadavg()[0]!;
   const fake = await FakeAws.start();
   try {
     const { runtimes, unavailable, caches } = await prepare(options, fake);
-    const first = new Map<string, { next: number[]; response: number[]; failure: string | undefined }>(runtimes.map((r) => [r.id, { next: [], response: [], failure: undefined }]));
+    const first = new Map<string, { next: number[]; response: number[]; cpu: number[]; failure: string | undefined }>(runtimes.map((r) => [r.id, { next: [], response: [], cpu: [], failure: undefined }]));
     for (let round = 1; round <= options.rounds; round++) {
       const line: string[] = [];
       for (let i = 0; i < options.starts; i++) {
@@ -193,6 +223,7 @@ export async function runRealistic(options: RealisticOptions): Promise<Realistic
             if (round === 1) continue;
             samples.next.push(sample.firstNextMs);
             samples.response.push(sample.firstResponseMs);
+            samples.cpu.push(sample.firstResponseCpuMs);
           } catch (error) {
             samples.failure = `round ${round}: ${error instanceof Error ? error.message : String(error)}`;
             options.log(`realistic: ${runtime.label} failed and is dropped: ${samples.failure}`);
@@ -206,14 +237,16 @@ export async function runRealistic(options: RealisticOptions): Promise<Realistic
       startsPerRound: options.starts,
       rows: runtimes.map((r) => {
         const s = first.get(r.id)!;
-        return { id: r.id, label: r.label, firstNextMs: summarize(s.next), firstResponseMs: summarize(s.response), failure: s.failure };
+        return { id: r.id, label: r.label, firstNextMs: summarize(s.next), firstResponseMs: summarize(s.response), firstResponseCpuMs: summarize(s.cpu), failure: s.failure };
       }),
       unavailable,
       caches,
       notes: [
+        `Load average (1 min) ${loadAtStart.toFixed(2)} at the start of this section, ${loadavg()[0]!.toFixed(2)} at its end, on ${cpus().length} cores.`,
         `The function: bench/realistic/index.mjs, dependencies from bench/realistic/package-lock.json (npm ci). Bundled = esbuild, one CommonJS file. Every start's first invoke sent one PutObject and one GetItem to ${'`bench/fake-aws.ts`'} (checked).`,
         'Code cache: `make package` (build/compile-cache.ts) ran init + one invocation under dist/bootstrap and wrote .lambda-bootstrap/compile-cache into the function dir.',
         'Warm page cache: every file was read moments before; Lambda fetches code lazily on a real cold start.',
+        'CPU to first response: utime + stime of the process (all threads, /proc/<pid>/stat, 10 ms ticks) when its first response arrived. On a loaded machine wall times stretch with the load; CPU time much less, so its ratios are the steadier ones.',
       ],
     };
   } finally {
@@ -227,6 +260,8 @@ export function realisticMarkdown(results: RealisticResults): string[] {
   const cell = (s: Summary | undefined): string => (s === undefined ? '—' : `${num(s.median)} (${num(s.min)}–${num(s.max)})`);
   const ric = results.rows.find((r) => r.id === 'ric')?.firstResponseMs?.median;
   const hello = results.rows.find((r) => r.id === 'hello')?.firstResponseMs?.median;
+  const ricCpu = results.rows.find((r) => r.id === 'ric')?.firstResponseCpuMs?.median;
+  const helloCpu = results.rows.find((r) => r.id === 'hello')?.firstResponseCpuMs?.median;
   const ratio = (s: Summary | undefined, to: number | undefined): string => (s === undefined || to === undefined ? '—' : `×${(s.median / to).toFixed(2)}`);
   const out = [
     '## Realistic function (issue 14): AWS SDK v3 S3 + DynamoDB DocumentClient, middy, Powertools logger',
@@ -234,11 +269,15 @@ export function realisticMarkdown(results: RealisticResults): string[] {
     `${results.rounds} rounds (the first discarded) × ${results.startsPerRound} cold starts per runtime, interleaved in a new random order. ` +
       'Cells: median (min–max) in ms; ratios of the first-response medians.',
     '',
-    '| runtime | spawn → first /next | spawn → first response | ÷ ric | ÷ hello-world floor |',
-    '|---|---|---|---|---|',
+    '| runtime | spawn → first /next | spawn → first response | ÷ ric | ÷ hello-world floor | CPU to first response | ÷ ric | ÷ floor |',
+    '|---|---|---|---|---|---|---|---|',
   ];
   for (const row of results.rows) {
-    out.push(`| ${row.label} | ${cell(row.firstNextMs)} | ${cell(row.firstResponseMs)} | ${ratio(row.firstResponseMs, ric)} | ${ratio(row.firstResponseMs, hello)} |`);
+    const cpu = row.firstResponseCpuMs;
+    out.push(
+      `| ${row.label} | ${cell(row.firstNextMs)} | ${cell(row.firstResponseMs)} | ${ratio(row.firstResponseMs, ric)} | ${ratio(row.firstResponseMs, hello)} | ` +
+        `${cpu === undefined ? '—' : `${cpu.median.toFixed(0)} (${cpu.min.toFixed(0)}–${cpu.max.toFixed(0)})`} | ${ratio(cpu, ricCpu)} | ${ratio(cpu, helloCpu)} |`,
+    );
   }
   out.push('');
   for (const c of results.caches) out.push(`- code cache of \`${c.id}\`: ${c.entries} entries, ${c.kib} KiB in the function dir`);
