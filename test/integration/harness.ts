@@ -37,6 +37,13 @@ export interface Command {
   env?: Record<string, string>;
 }
 
+/**
+ * True when the suite runs the wrapper flavour: node is started by the managed bootstrap, so what
+ * node does before any runtime code runs (NODE_PATH, NODE_OPTIONS preloads, V8 flags) is the
+ * managed runtime's, not ours. Tests of the binary's own handling of those skip with this.
+ */
+export const ON_MANAGED_NODE = process.env.BOOTSTRAP_TARGET === 'wrapper';
+
 /** The stand-in for the managed nodejs24.x runtime's /var/runtime/bootstrap script. */
 export const MANAGED_BOOTSTRAP = join(REPO_ROOT, 'build', 'managed-runtime', 'bootstrap');
 /** What the stand-in finds where Lambda has /var/runtime: a client that fails loudly if it runs. */

@@ -7,12 +7,9 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { DEFAULT_NODE_PATH_OVERRIDE, MANAGED_NODE_PATH } from '../../src/node-path.ts';
-import { describeOutcome, errorBody, invokeOnce, stopAll } from './harness.ts';
+import { ON_MANAGED_NODE, describeOutcome, errorBody, invokeOnce, stopAll } from './harness.ts';
 import { stagedFixture } from './staged-fixture.ts';
 
-// In the wrapper flavour the managed bootstrap script and node itself do these (NODE_PATH's default
-// with the real /var/runtime, node's own --import and its start-up failure): not the runtime's code.
-const managedRuntimeDoesIt = process.env.BOOTSTRAP_TARGET === 'wrapper';
 let nodePathTask = '';
 let layerModules = '';
 let preloadTask = '';
@@ -24,7 +21,7 @@ beforeAll(() => {
 afterAll(stopAll);
 
 describe.concurrent('NODE_PATH', () => {
-  test.skipIf(managedRuntimeDoesIt)('unset: the managed default, and require searches the /opt and /var/runtime folders (repro layer-node-path)', async () => {
+  test.skipIf(ON_MANAGED_NODE)('unset: the managed default, and require searches the /opt and /var/runtime folders (repro layer-node-path)', async () => {
     const { emulator, outcome } = await invokeOnce(nodePathTask, 'index.handler');
     expect(outcome.kind, describeOutcome(outcome, emulator)).toBe('response');
     // What the same handler answers under AWS's nodejs24.x NODE_PATH (repro README).
@@ -35,7 +32,9 @@ describe.concurrent('NODE_PATH', () => {
     expect(MANAGED_NODE_PATH).toBe('/opt/nodejs/node24/node_modules:/opt/nodejs/node_modules:/var/runtime/node_modules:/var/runtime:/var/task');
   });
 
-  test.skipIf(managedRuntimeDoesIt)('the default, set after node started, really resolves a layer package: from the handler and from a dependency', async () => {
+  // The binary sets the default itself, after node started; on the managed node the managed
+  // bootstrap sets it before node starts, where this test seam cannot reach.
+  test.skipIf(ON_MANAGED_NODE)('the default, set after node started, really resolves a layer package: from the handler and from a dependency', async () => {
     // The test seam stands in for /opt/nodejs/node_modules, which a test cannot write.
     const { emulator, outcome } = await invokeOnce(nodePathTask, 'layer.handler', '{}', { [DEFAULT_NODE_PATH_OVERRIDE]: layerModules });
     expect(outcome.kind, describeOutcome(outcome, emulator)).toBe('response');
@@ -47,11 +46,11 @@ describe.concurrent('NODE_PATH', () => {
     expect((unset.outcome.json() as { AWS_EXECUTION_ENV: string }).AWS_EXECUTION_ENV).toBe('AWS_Lambda_nodejs24.x');
     const own = await invokeOnce(nodePathTask, 'index.executionEnv', '{}', { AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs22.x' });
     // In the wrapper flavour the (stand-in) managed bootstrap script exports its own value first, as on Lambda.
-    const kept = managedRuntimeDoesIt ? 'AWS_Lambda_nodejs24.x' : 'AWS_Lambda_nodejs22.x';
+    const kept = ON_MANAGED_NODE ? 'AWS_Lambda_nodejs24.x' : 'AWS_Lambda_nodejs22.x';
     expect((own.outcome.json() as { AWS_EXECUTION_ENV: string }).AWS_EXECUTION_ENV).toBe(kept);
   });
 
-  test.skipIf(managedRuntimeDoesIt)('an empty NODE_PATH counts as unset, as in the managed bootstrap script', async () => {
+  test.skipIf(ON_MANAGED_NODE)('an empty NODE_PATH counts as unset, as in the managed bootstrap script', async () => {
     const { outcome } = await invokeOnce(nodePathTask, 'index.handler', '{}', { NODE_PATH: '' });
     expect((outcome.json() as { NODE_PATH: string }).NODE_PATH).toBe(MANAGED_NODE_PATH);
   });
@@ -108,7 +107,9 @@ describe.concurrent('NODE_OPTIONS preloads', () => {
     ]);
   });
 
-  test.skipIf(managedRuntimeDoesIt)('an --import that cannot be found fails init with node\'s message, naming the preload', async () => {
+  // On the managed node, node runs NODE_OPTIONS preloads itself before any runtime code, so a
+  // missing one ends the process with node's error, as with AWS's client (Runtime.ExitError).
+  test.skipIf(ON_MANAGED_NODE)('an --import that cannot be found fails init with node\'s message, naming the preload', async () => {
     const { emulator, outcome } = await invokeOnce(preloadTask, 'app.handler', '{}', { NODE_OPTIONS: '--import ./missing-preload.mjs' });
     expect(outcome.kind, describeOutcome(outcome, emulator)).toBe('init-error');
     expect(errorBody(outcome).errorMessage).toContain('missing-preload.mjs');
