@@ -3,7 +3,7 @@
 // back as a reason, so that the bench still measures the rest.
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { writeZip } from '../build/zip.ts';
 import { BENCH_DIR, PINNED_NODE, REPO_ROOT, WORK_DIR } from './runtimes.ts';
 import type { Runtime } from './runtimes.ts';
@@ -24,8 +24,8 @@ function tail(text: string, lines = 12): string {
   return text.trim().split('\n').slice(-lines).join('\n');
 }
 
-function run(command: string, args: string[], cwd: string, logFile?: string): { ok: boolean; output: string } {
-  const r = spawnSync(command, args, { cwd, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+function run(command: string, args: string[], cwd: string, logFile?: string, env?: NodeJS.ProcessEnv): { ok: boolean; output: string } {
+  const r = spawnSync(command, args, { cwd, env, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
   const output = `${r.stdout ?? ''}${r.stderr ?? ''}${r.error ? String(r.error) : ''}`;
   if (logFile !== undefined) writeFileSync(logFile, output);
   return { ok: r.status === 0, output };
@@ -45,17 +45,20 @@ export function installPeers(install: boolean, log: (line: string) => void): Rea
 /**
  * aws-lambda-ric's native client (curl + aws-lambda-cpp + a node-addon-api module) is built by its
  * install scripts, which npm may not run. Runs them explicitly: the sources ship in the package,
- * cmake and g++ come from Debian, node-gyp from npm, Node's headers from npm's nodedir setting.
+ * cmake and g++ come from Debian, node-gyp from npm, Node's headers from the pinned Node 24 package
+ * (npm_config_nodedir: nothing is downloaded from nodejs.org). `packageDir` is the installed
+ * aws-lambda-ric (bench/peers' by default; the parity suite has its own), `workDir` gets the log.
  */
-export function buildRic(install: boolean, log: (line: string) => void): Ready<string> {
-  if (!existsSync(join(RIC_DIR, 'index.mjs'))) return { ok: false, reason: 'aws-lambda-ric is not installed in bench/peers' };
-  const addon = join(RIC_DIR, 'rapid-client.node');
+export function buildRic(install: boolean, log: (line: string) => void, packageDir = RIC_DIR, workDir = WORK_DIR): Ready<string> {
+  if (!existsSync(join(packageDir, 'index.mjs'))) return { ok: false, reason: `aws-lambda-ric is not installed in ${packageDir}` };
+  const addon = join(packageDir, 'rapid-client.node');
   if (!existsSync(addon)) {
     if (!install) return { ok: false, reason: 'aws-lambda-ric native client is not built (smoke mode builds nothing)' };
-    mkdirSync(WORK_DIR, { recursive: true });
-    const logFile = join(WORK_DIR, 'aws-lambda-ric-build.log');
-    log(`setup: building aws-lambda-ric's native client (curl, aws-lambda-cpp, node-gyp; ~1 min; log: ${logFile}) ...`);
-    const r = run('sh', ['-c', 'sh scripts/preinstall.sh && sh scripts/postinstall.sh'], RIC_DIR, logFile);
+    mkdirSync(workDir, { recursive: true });
+    const logFile = join(workDir, 'aws-lambda-ric-build.log');
+    log(`setup: building aws-lambda-ric's native client (curl, aws-lambda-cpp, node-gyp; log: ${logFile}) ...`);
+    const env = { ...process.env, npm_config_nodedir: dirname(dirname(PINNED_NODE)) };
+    const r = run('sh', ['-c', 'sh scripts/preinstall.sh && sh scripts/postinstall.sh'], packageDir, logFile, env);
     if (!r.ok || !existsSync(addon)) {
       return { ok: false, reason: `building aws-lambda-ric's native client failed (needs cmake, g++, make; see ${logFile}):\n${tail(r.output, 6)}` };
     }
@@ -63,14 +66,14 @@ export function buildRic(install: boolean, log: (line: string) => void): Ready<s
   // Prove the addon loads in the Node it will run on before measuring anything with it.
   // The addon reads AWS_LAMBDA_RUNTIME_API when it loads (and aborts without it); nothing connects.
   const probe = spawnSync(PINNED_NODE, ['-e', `require(${JSON.stringify(addon)})`], {
-    cwd: RIC_DIR,
+    cwd: packageDir,
     encoding: 'utf8',
     env: { PATH: process.env.PATH, AWS_LAMBDA_RUNTIME_API: '127.0.0.1:9' },
   });
   if (probe.status !== 0) {
     return { ok: false, reason: `aws-lambda-ric's rapid-client.node does not load in node 24: ${tail(`${probe.stdout}${probe.stderr}`, 4)}` };
   }
-  return { ok: true, value: RIC_DIR };
+  return { ok: true, value: packageDir };
 }
 
 export function findBun(): Ready<string> {
@@ -81,12 +84,15 @@ export function findBun(): Ready<string> {
   return { ok: true, value: found };
 }
 
-/** `bun build --compile bootstrap.ts` into bench/.work/bootstrap-bun. */
+/**
+ * `bun build --compile bootstrap.ts` into bench/.work/bootstrap-bun, through Bun's build API
+ * (bench/bun-build.mjs) so that `node:sea`, which Bun lacks, is stubbed.
+ */
 export function compileWithBun(bun: string): Ready<string> {
   mkdirSync(WORK_DIR, { recursive: true });
   rmSync(BUN_OUTPUT, { force: true });
-  const r = run(bun, ['build', '--compile', join(REPO_ROOT, 'bootstrap.ts'), '--outfile', BUN_OUTPUT], REPO_ROOT);
-  if (!r.ok || !existsSync(BUN_OUTPUT)) return { ok: false, reason: `bun build --compile bootstrap.ts failed:\n${tail(r.output, 6)}` };
+  const r = run(bun, [join(BENCH_DIR, 'bun-build.mjs'), join(REPO_ROOT, 'bootstrap.ts'), BUN_OUTPUT], REPO_ROOT);
+  if (!r.ok || !existsSync(BUN_OUTPUT)) return { ok: false, reason: `bun build --compile bootstrap.ts (bench/bun-build.mjs) failed:\n${tail(r.output, 6)}` };
   return { ok: true, value: BUN_OUTPUT };
 }
 

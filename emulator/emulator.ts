@@ -629,6 +629,9 @@ export class Emulator {
       resultStarted: (invocation) => {
         invocation.resultInProgress = true;
         const sandbox = this.sandbox;
+        // Managed Instances: invocations are independent, and other pollers may ask for the next
+        // one while this response is still streaming in; only a one-at-a-time runtime is blocked.
+        if (this.queue.capacity > 1) return;
         if (sandbox?.current === invocation && sandbox.runtimeState === 'Running') sandbox.runtimeState = 'InvocationResponse';
       },
       resultAbandoned: (invocation) => {
@@ -683,7 +686,6 @@ export class Emulator {
         break;
       case 'Ready':
         // Another poller while one waits (Managed Instances: one per allowed concurrent invoke).
-        if (sequential) break;
         break;
       case 'Running': {
         const current = sandbox.current;

@@ -22,8 +22,10 @@ interface Run {
 }
 
 function cli(args: string[]): { child: ChildProcess; done: Promise<Run>; stderr: () => string } {
-  const { command, args: runtimeArgs } = bootstrapCommand();
-  const child = spawn(NODE24, [CLI, ...args, '--', command, ...runtimeArgs], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const { command, args: runtimeArgs, env } = bootstrapCommand();
+  // What the build under test needs in its environment (the wrapper flavour's managed-runtime paths).
+  const envFlags = Object.entries(env ?? {}).flatMap(([name, value]) => ['--env', `${name}=${value}`]);
+  const child = spawn(NODE24, [CLI, ...args, ...envFlags, '--', command, ...runtimeArgs], { stdio: ['ignore', 'pipe', 'pipe'] });
   running.add(child);
   let stdout = '';
   let stderr = '';

@@ -1,0 +1,193 @@
+// The ONE list of differences between dist/bootstrap and AWS's own client (aws-lambda-ric 4.0.2,
+// as nodejs24.x runs it) that the parity suite accepts. Each entry names the section of
+// docs/differences.md that documents it (test/parity/allow-list.test.ts checks both ways), says
+// why, and says exactly which part of which observation it explains: `reconcile` removes that part
+// from both sides, and a difference is accepted only if, after every applicable entry, nothing is
+// left. Never list here a difference that is a bug.
+import type { Mode } from './cases.ts';
+
+export interface FacetDifference {
+  case: string;
+  mode: Mode;
+  /** e.g. `req-2 outcome`, `outside invocations logs`, `requests to AWS`. */
+  facet: string;
+  ours: string;
+  ric: string;
+}
+
+export interface AllowedDifference {
+  /** Anchor (heading slug) in docs/differences.md. */
+  anchor: string;
+  reason: string;
+  applies(difference: FacetDifference): boolean;
+  /** Both sides with what this entry explains taken out (or rewritten to a common form). */
+  reconcile(ours: string, ric: string): { ours: string; ric: string };
+}
+
+const withoutLines = (text: string, pattern: RegExp): string =>
+  text
+    .split('\n')
+    .filter((line) => !pattern.test(line))
+    .join('\n');
+
+export const ALLOWED: readonly AllowedDifference[] = [
+  {
+    anchor: 'callback-handlers',
+    reason:
+      'nodejs24.x refuses three-parameter handlers at init (Runtime.CallbackHandlerDeprecated); we keep callback handlers for older code, ' +
+      'so the whole run of a callback handler differs. Under Managed Instances both refuse them, with different messages.',
+    applies: (d) => d.case.startsWith('callback/'),
+    reconcile: () => ({ ours: '', ric: '' }),
+  },
+  {
+    anchor: 'callback-handlers',
+    reason: 'The context keeps callbackWaitsForEmptyEventLoop (true) for callback handlers; nodejs24.x, which has none, dropped the property.',
+    applies: (d) => d.case === 'edge/context' && d.facet.endsWith(' outcome'),
+    reconcile: (ours, ric) => ({ ours: ours.replaceAll('"callbackWaitsForEmptyEventLoop":true,', ''), ric }),
+  },
+  {
+    anchor: 'error-type-header',
+    reason: "We send Lambda-Runtime-Function-Error-Type on /error as the Runtime API specifies; AWS's client omits it on invocation errors.",
+    applies: (d) => d.facet.endsWith(' outcome'),
+    reconcile: (ours, ric) => ({ ours: withoutLines(ours, /^header lambda-runtime-function-error-type: /), ric: withoutLines(ric, /^header lambda-runtime-function-error-type: /) }),
+  },
+  {
+    anchor: 'esm-module-not-found',
+    reason:
+      "An ESM import of a missing package is Runtime.ImportModuleError with String(error) for us (contract §2, as a missing require is in both); aws-lambda-ric 4.0.2 passes Node's ERR_MODULE_NOT_FOUND error through as errorType Error.",
+    applies: (d) => d.case === 'layer/esm-import',
+    reconcile: (ours, ric) => ({
+      // Ours rewritten into the shape AWS's client gives the same error.
+      ours: ours
+        .replaceAll('Runtime.ImportModuleError: Error [ERR_MODULE_NOT_FOUND]: ', 'Error [ERR_MODULE_NOT_FOUND]: ')
+        .replaceAll('"errorType":"Runtime.ImportModuleError","errorMessage":"Error [ERR_MODULE_NOT_FOUND]: ', '"errorType":"Error","errorMessage":"')
+        // JSON records name the error's class: ours wraps it (LambdaError), theirs is Node's Error.
+        .replaceAll('"errorType":"LambdaError","errorMessage":"Error [ERR_MODULE_NOT_FOUND]: ', '"errorType":"Error","errorMessage":"')
+        .replaceAll('recorded error type: Runtime.ImportModuleError', 'recorded error type: Runtime.Unknown')
+        .replaceAll('error type: Runtime.ImportModuleError', 'error type: Error'),
+      ric: ric.replaceAll(',"code":"ERR_MODULE_NOT_FOUND"', ''),
+    }),
+  },
+  {
+    anchor: 'init-error-exit',
+    reason: "After an init error AWS's client rethrows from its top-level promise, and Node prints its uncaught-rejection report to stderr; we log the one Init Error record.",
+    applies: (d) => d.facet === 'outside invocations logs' && d.ric.includes('triggerUncaughtException'),
+    reconcile: (ours, ric) => ({ ours, ric: withoutLines(ric, /^stderr RAW \[\] /) }),
+  },
+  {
+    anchor: 'typescript',
+    reason: 'We load .ts/.mts/.cts handler files (Node type stripping); the managed runtime does not look for them and fails init with Runtime.ImportModuleError.',
+    applies: (d) => d.case === 'edge/typescript',
+    reconcile: () => ({ ours: '', ric: '' }),
+  },
+  {
+    anchor: 'result-too-large',
+    reason: "Both end the invocation as Function.ResponseSizeTooLarge (the Runtime API's 413); we log one ERROR record naming the size and the limit.",
+    applies: (d) => d.case === 'edge/result-too-large' && d.facet.endsWith(' logs'),
+    reconcile: (ours, ric) => ({ ours: withoutLines(ours, /ERROR \[req-\d+\] .*Response payload size \(\d+ bytes\) exceeded maximum allowed payload size/), ric }),
+  },
+  {
+    anchor: 'raw-client-lines',
+    reason: "AWS's native client prints its own raw line (no request id, no log format) when the Runtime API refuses a result with 413.",
+    applies: (d) => d.facet.endsWith(' logs') && d.ric.includes('LAMBDA_RUNTIME Failed to post handler success response'),
+    reconcile: (ours, ric) => ({ ours, ric: withoutLines(ric, /RAW \[\] \[ERROR\] \[\d+\] LAMBDA_RUNTIME Failed to post handler success response\. Http response code: 413\./) }),
+  },
+  {
+    anchor: 'malformed-event',
+    reason: "We answer an event that is not JSON with Runtime.MalformedEvent and keep serving; AWS's client throws a SyntaxError out of its loop and the process exits (Runtime.ExitError).",
+    // The process dies with every invocation it holds: under Managed Instances, the concurrent ones too.
+    applies: (d) => d.case === 'edge/event-not-json' && (d.mode === 'concurrent' || d.facet.startsWith('req-2 ') || d.facet === 'outside invocations logs'),
+    reconcile: () => ({ ours: '', ric: '' }),
+  },
+  {
+    anchor: 'context-environment',
+    reason: 'We read the context variables once at start-up; AWS\'s client reads process.env on every invoke, so a handler that changes AWS_LAMBDA_FUNCTION_NAME sees the change in the next context.',
+    applies: (d) => d.case === 'edge/context' && d.facet.endsWith(' outcome'),
+    reconcile: (ours, ric) => ({ ours, ric: ric.replaceAll('"functionName":"renamed-by-the-handler"', '"functionName":"test-function"') }),
+  },
+  {
+    anchor: 'legacy-completion',
+    reason: 'We keep context.succeed/done/fail with nodejs22.x completion rules; nodejs24.x has no such methods, so a handler finishing through them fails there.',
+    applies: (d) => d.case === 'edge/legacy-completion',
+    reconcile: () => ({ ours: '', ric: '' }),
+  },
+  {
+    anchor: 'node-flags',
+    reason: "The binary's node flags are fixed at build time: no --expose-gc (globalThis.gc undefined) and node's default header size, where the managed runtime passes --expose-gc and --max-http-header-size 81920.",
+    applies: (d) => d.case === 'edge/context' && d.facet.endsWith(' outcome'),
+    reconcile: (ours, ric) => ({
+      ours,
+      ric: ric.replaceAll('"gc":"function"', '"gc":"undefined"').replaceAll('"maxHeaderSize":81920', `"maxHeaderSize":${/"maxHeaderSize":(\d+)/.exec(ours)?.[1] ?? '?'}`),
+    }),
+  },
+  {
+    anchor: 'invoke-store',
+    reason: "Our InvokeStore is @aws/lambda-invoke-store 0.3.0, with the W3C getters current SDKs call; AWS's client 4.0.2 bundles an older store without them.",
+    applies: (d) => d.case === 'edge/context' && d.facet.endsWith(' outcome'),
+    reconcile: (ours, ric) => ({ ours: ours.replaceAll('"storeTraceparentGetter":"function"', '"storeTraceparentGetter":"undefined"'), ric }),
+  },
+];
+
+/**
+ * Sections of docs/differences.md that describe a difference this suite cannot observe (it needs a
+ * failure the suite does not cause, or a platform it does not run on), each with why. Together with
+ * ALLOWED they must cover every section of the document.
+ */
+export const NOT_OBSERVED: readonly { anchor: string; why: string }[] = [
+  {
+    anchor: 'missing-environment',
+    why: 'the emulator, like the service, always sets both variables; test/integration/startup.test.ts checks the message',
+  },
+  {
+    anchor: 'aws-sdk-not-included',
+    why: 'here neither runtime has /var/runtime/node_modules: every parity function ships its own SDK, as it must for bootstrap',
+  },
+  {
+    anchor: 'node-path',
+    why: 'both runtimes get the same explicit NODE_PATH (the managed default with /opt moved to a temporary directory); the one difference needs the literal /opt default',
+  },
+  {
+    anchor: 'node-options-preloads',
+    why: 'the difference is --loader / --experimental-loader hooks, which no parity function uses; --require and --import preloads are compared (preload/import-and-require)',
+  },
+  {
+    anchor: 'embedded-script-name',
+    why: "observations drop every stack frame outside the function's own files, the runtime's frames on both sides",
+  },
+  {
+    anchor: 'node-command-line',
+    why: 'no parity function starts process.execPath children; test/integration covers them against node itself',
+  },
+  {
+    anchor: 'packaged-code-cache',
+    why: 'no parity function ships .lambda-bootstrap/compile-cache/ (make package); the cache is meant never to change behaviour',
+  },
+  {
+    anchor: 'snapstart',
+    why: 'the suite runs on-demand initialisation only; AWS offers no SnapStart for the managed Node.js runtimes to compare with',
+  },
+  {
+    anchor: 'w3c-trace-context',
+    why: 'it states a sameness (neither runtime fills the W3C keys), not a difference to accept',
+  },
+];
+
+export interface Verdict {
+  accepted: boolean;
+  /** Anchors of the entries that explained (part of) it. */
+  explainedBy: string[];
+  remaining: { ours: string; ric: string };
+}
+
+export function judge(difference: FacetDifference): Verdict {
+  let { ours, ric } = difference;
+  const explainedBy: string[] = [];
+  for (const entry of ALLOWED) {
+    if (!entry.applies(difference)) continue;
+    const next = entry.reconcile(ours, ric);
+    if (next.ours !== ours || next.ric !== ric) explainedBy.push(entry.anchor);
+    ({ ours, ric } = next);
+    if (ours === ric) break;
+  }
+  return { accepted: ours === ric, explainedBy, remaining: { ours, ric } };
+}

@@ -1,0 +1,208 @@
+// The parity cases: each a real function (test/parity/functions/<function>), one handler of it, the
+// events it is invoked with, and any environment of its own. Every case runs in both modes.
+import { join } from 'node:path';
+import { FUNCTIONS_DIR } from './paths.ts';
+
+export interface ParityCase {
+  /** `<function>/<what>`: the name results and allow-list entries use. */
+  name: string;
+  /** Folder under test/parity/functions. */
+  function: string;
+  handler: string;
+  /** Invoked in this order one at a time (sequential mode), all at once (concurrent mode). */
+  events: unknown[];
+  /** Extra environment; `{{dir}}` becomes the function's absolute directory. */
+  env?: Record<string, string>;
+}
+
+export type Mode = 'sequential' | 'concurrent';
+export const MODES: readonly Mode[] = ['sequential', 'concurrent'];
+/** AWS_LAMBDA_MAX_CONCURRENCY in concurrent mode (Lambda Managed Instances). */
+export const MAX_CONCURRENCY = 4;
+
+const sqsRecord = (id: string, body: unknown): Record<string, unknown> => ({
+  messageId: id,
+  receiptHandle: `handle-${id}`,
+  body: JSON.stringify(body),
+  attributes: { ApproximateReceiveCount: '1', SentTimestamp: '1735689600000', SenderId: 'AIDAPARITY', ApproximateFirstReceiveTimestamp: '1735689600001' },
+  messageAttributes: {},
+  md5OfBody: '0',
+  eventSource: 'aws:sqs',
+  eventSourceARN: 'arn:aws:sqs:us-east-1:123456789012:parity-queue',
+  awsRegion: 'us-east-1',
+});
+
+const httpEvent = (body: string): Record<string, unknown> => ({
+  httpMethod: 'POST',
+  path: '/greet',
+  headers: { 'Content-Type': 'application/json' },
+  body,
+  isBase64Encoded: false,
+});
+
+export const CASES: readonly ParityCase[] = [
+  {
+    name: 'sdk-s3/send',
+    function: 'sdk-s3',
+    handler: 'index.handler',
+    events: [
+      { op: 'get', key: 'hello.txt' },
+      { op: 'put', key: 'orders/1.txt', body: 'order one' },
+      { op: 'get', key: 'missing.txt' },
+      { op: 'get', key: 'hello.txt', bucket: 'no-such-bucket' },
+    ],
+  },
+  {
+    name: 'sdk-s3/refused',
+    function: 'sdk-s3',
+    handler: 'index.handler',
+    events: [
+      { op: 'get', key: 'hello.txt', refused: true },
+      { op: 'put', key: 'x.txt', body: 'x', refused: true },
+    ],
+  },
+  {
+    name: 'sdk-dynamodb/send',
+    function: 'sdk-dynamodb',
+    handler: 'index.handler',
+    events: [
+      { op: 'put', item: { pk: 'order-1', total: 42, tags: ['a', 'b'] } },
+      { op: 'get', pk: 'seeded-never' },
+      { op: 'put', item: { pk: 'order-2', nested: { ok: true } } },
+      { op: 'get', pk: 'order-1', table: 'no-such-table' },
+    ],
+  },
+  {
+    name: 'sdk-dynamodb/refused',
+    function: 'sdk-dynamodb',
+    handler: 'index.handler',
+    events: [
+      { op: 'get', pk: 'order-1', refused: true },
+      { op: 'put', item: { pk: 'order-9' }, refused: true },
+    ],
+  },
+  {
+    name: 'powertools/logger',
+    function: 'powertools',
+    handler: 'logger.handler',
+    env: { POWERTOOLS_SERVICE_NAME: 'parity-orders', POWERTOOLS_LOG_LEVEL: 'INFO' },
+    events: [
+      { orderId: 'o-1', items: 2 },
+      { orderId: 'o-2', items: 0, reject: true },
+      { orderId: 'o-3', items: 5 },
+    ],
+  },
+  {
+    name: 'powertools/tracer',
+    function: 'powertools',
+    handler: 'tracer.handler',
+    env: { POWERTOOLS_SERVICE_NAME: 'parity-orders', POWERTOOLS_TRACE_ENABLED: 'true' },
+    events: [{ orderId: 't-1' }, { orderId: 't-2', fail: true }, { orderId: 't-3' }],
+  },
+  {
+    name: 'powertools/metrics',
+    function: 'powertools',
+    handler: 'metrics.handler',
+    env: { POWERTOOLS_METRICS_NAMESPACE: 'Parity' },
+    events: [
+      { channel: 'web', count: 1, orderId: 'm-1' },
+      { channel: 'app', count: 3, orderId: 'm-2' },
+      { channel: 'web', count: 2, orderId: 'm-3' },
+    ],
+  },
+  {
+    name: 'powertools/batch',
+    function: 'powertools',
+    handler: 'batch.handler',
+    events: [
+      { Records: [sqsRecord('msg-1', { orderId: 'b-1' }), sqsRecord('msg-2', { orderId: 'b-2', fail: true }), sqsRecord('msg-3', { orderId: 'b-3' })] },
+      { Records: [sqsRecord('msg-4', { orderId: 'b-4', fail: true })] },
+      { Records: [sqsRecord('msg-5', { orderId: 'b-5' })] },
+    ],
+  },
+  {
+    name: 'middy/http',
+    function: 'middy',
+    handler: 'index.handler',
+    events: [httpEvent('{"name":"Ada"}'), httpEvent('{not json'), httpEvent('{"name":"crash"}'), httpEvent('{"name":"Grace"}')],
+  },
+  {
+    name: 'preload/import-and-require',
+    function: 'preload',
+    handler: 'index.handler',
+    env: { NODE_OPTIONS: '--require {{dir}}/cjs-preload.cjs --import {{dir}}/otel-preload.mjs' },
+    events: [{}, {}],
+  },
+  {
+    name: 'layer/node-path-require',
+    function: 'layer',
+    handler: 'index.handler',
+    events: [{ name: 'Ada' }, { name: 'Grace' }],
+  },
+  {
+    name: 'layer/esm-import',
+    function: 'layer',
+    handler: 'esm.handler',
+    events: [{ name: 'Ada' }],
+  },
+  {
+    name: 'callback/callback',
+    function: 'callback',
+    handler: 'index.handler',
+    events: [{ n: 1 }, { n: 2, fail: true }, { n: 3 }],
+  },
+  {
+    name: 'streaming/stream',
+    function: 'streaming',
+    handler: 'index.handler',
+    events: [{ n: 1 }, { n: 2, fail: true }, { n: 3 }],
+  },
+  {
+    name: 'edge/context',
+    function: 'edge',
+    handler: 'context.handler',
+    events: [{ n: 1 }, { n: 2 }],
+  },
+  {
+    name: 'edge/legacy-completion',
+    function: 'edge',
+    handler: 'legacy.handler',
+    events: [{ n: 1 }, { n: 2, fail: true }, { n: 3 }],
+  },
+  {
+    name: 'edge/result-too-large',
+    function: 'edge',
+    handler: 'large.handler',
+    events: [{ big: false }, { big: true }, { big: false }],
+  },
+  {
+    name: 'edge/typescript',
+    function: 'edge',
+    handler: 'typed.handler',
+    events: [{ id: 'ts-1' }],
+  },
+  {
+    name: 'edge/event-not-json',
+    function: 'edge',
+    handler: 'echo.handler',
+    events: [{ ok: 1 }, { raw: '{"half": ' }, { ok: 3 }],
+  },
+];
+
+/** An event sent as these exact bytes instead of JSON.stringify(event). */
+export interface RawEvent {
+  raw: string;
+}
+
+export function isRawEvent(event: unknown): event is RawEvent {
+  return typeof event === 'object' && event !== null && typeof (event as RawEvent).raw === 'string' && Object.keys(event).length === 1;
+}
+
+export function functionDir(parityCase: ParityCase): string {
+  return join(FUNCTIONS_DIR, parityCase.function);
+}
+
+/** The functions the cases cover (for the summary line). */
+export function functionNames(): string[] {
+  return [...new Set(CASES.map((c) => c.function))];
+}

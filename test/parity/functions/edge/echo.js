@@ -1,0 +1,2 @@
+// Echoes its event: the case sends one that is not JSON.
+exports.handler = async (event) => ({ event });

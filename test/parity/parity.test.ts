@@ -1,0 +1,88 @@
+// The differential parity suite (issue 10 item 7): every case in cases.ts runs through the emulator
+// under dist/bootstrap and under AWS's own client (aws-lambda-ric 4.0.2 on the same Node 24, with
+// the managed nodejs24.x runtime's flags), one invocation at a time and with
+// AWS_LAMBDA_MAX_CONCURRENCY; every observed facet must be identical, or fully explained by
+// allow-list.ts. The closing summary line says how many functions × modes were compared.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { closedPort } from '../integration/harness.ts';
+import { ALLOWED, judge } from './allow-list.ts';
+import type { FacetDifference } from './allow-list.ts';
+import { CASES, functionNames, MODES } from './cases.ts';
+import { FakeAws } from './fake-aws.ts';
+import { createWorkspace, observe } from './observe.ts';
+import type { Workspace } from './observe.ts';
+
+const CASE_TIMEOUT_MS = 180_000;
+
+let workspace: Workspace;
+let fake: FakeAws;
+const tally = { identical: 0, allowed: 0, differing: 0, facets: 0 };
+const usedAnchors = new Set<string>();
+
+beforeAll(async () => {
+  workspace = createWorkspace(await closedPort());
+  fake = await FakeAws.start();
+});
+
+afterAll(async () => {
+  await fake?.stop();
+  const comparisons = tally.identical + tally.allowed + tally.differing;
+  console.log(
+    `parity summary: ${functionNames().length} functions, ${CASES.length} cases × ${MODES.length} modes (${MODES.join(', ')}) = ` +
+      `${comparisons} comparisons of dist/bootstrap with aws-lambda-ric 4.0.2 (${tally.facets} facets): ` +
+      `${tally.identical} identical, ${tally.allowed} identical up to the allow-list, ${tally.differing} with unexplained differences`,
+  );
+});
+
+/** Lines only one side has, prefixed `bootstrap>` / `ric>`, keeping each side's order. */
+function lineDiff(ours: string, ric: string): string {
+  const ourLines = ours.split('\n');
+  const ricLines = ric.split('\n');
+  const onlyOurs = ourLines.filter((line) => !ricLines.includes(line)).map((line) => `  bootstrap> ${line}`);
+  const onlyRic = ricLines.filter((line) => !ourLines.includes(line)).map((line) => `  ric>       ${line}`);
+  const changed = [...onlyOurs, ...onlyRic];
+  return changed.length > 0 ? changed.join('\n') : `  same lines, different order:\n  bootstrap> ${ourLines.join('\n  bootstrap> ')}\n  ric>       ${ricLines.join('\n  ric>       ')}`;
+}
+
+describe('parity: dist/bootstrap vs aws-lambda-ric 4.0.2 (managed nodejs24.x)', () => {
+  for (const parityCase of CASES) {
+    for (const mode of MODES) {
+      it(`${parityCase.name} [${mode}]`, { timeout: CASE_TIMEOUT_MS }, async () => {
+        const ours = await observe(parityCase, 'bootstrap', mode, workspace, fake);
+        const ric = await observe(parityCase, 'ric', mode, workspace, fake);
+        const facets = [...new Set([...ours.observation.keys(), ...ric.observation.keys()])].sort();
+        const unexplained: string[] = [];
+        let allowed = false;
+        for (const facet of facets) {
+          tally.facets++;
+          const difference: FacetDifference = {
+            case: parityCase.name,
+            mode,
+            facet,
+            // A facet only one side has is a log group with no records on the other.
+            ours: ours.observation.get(facet) ?? '',
+            ric: ric.observation.get(facet) ?? '',
+          };
+          if (difference.ours === difference.ric) continue;
+          const verdict = judge(difference);
+          for (const anchor of verdict.explainedBy) usedAnchors.add(anchor);
+          if (verdict.accepted) allowed = true;
+          else unexplained.push(`${facet}:\n${lineDiff(verdict.remaining.ours, verdict.remaining.ric)}`);
+        }
+        if (unexplained.length > 0) tally.differing++;
+        else if (allowed) tally.allowed++;
+        else tally.identical++;
+        const outputs = `\n--- dist/bootstrap output ---\n${ours.output.slice(-3_000)}\n--- aws-lambda-ric output ---\n${ric.output.slice(-3_000)}`;
+        expect(unexplained, `${parityCase.name} [${mode}] differs from the managed runtime:\n${unexplained.join('\n')}${outputs}`).toEqual([]);
+      });
+    }
+  }
+
+  it('every allow-list entry explains a difference this run observed', (context) => {
+    const compared = tally.identical + tally.allowed + tally.differing;
+    // Only meaningful when every case ran (not under a -t filter).
+    if (compared < CASES.length * MODES.length) context.skip();
+    const unused = ALLOWED.map((entry) => entry.anchor).filter((anchor) => !usedAnchors.has(anchor));
+    expect(unused, 'allow-list entries that no longer match any difference: remove them (and their docs/differences.md section if the difference is gone)').toEqual([]);
+  });
+});
