@@ -81,7 +81,7 @@ describe('the layer zip', () => {
     expect(seen.pid).toBe(emulator.pid);
     expect(seen.execPath).toBe(NODE24);
     // The managed bootstrap's flags for 128 MB, untouched; AWS's client replaced by the bundle.
-    expect(seen.execArgv).toEqual(['--expose-gc', '--max-http-header-size', '81920', '--max-semi-space-size=6', '--max-old-space-size=116']);
+    expect(seen.execArgv).toEqual(['--expose-gc', '--max-http-header-size', '81920', '--max-semi-space-size=2', '--max-old-space-size=123']);
     expect(seen.script).toBe(join(opt, 'lambda-bootstrap', 'bootstrap.js'));
     expect(seen.nodePath).toBe('/opt/nodejs/node24/node_modules:/opt/nodejs/node_modules:/var/runtime/node_modules:/var/runtime:/var/task');
     expect(seen.executionEnv).toBe('AWS_Lambda_nodejs24.x');
