@@ -96,7 +96,6 @@ async function collectRuntimes(options: Options, log: (line: string) => void): P
   const dist = snapshotDist();
   found.push(binaryRuntime('binary', 'dist/bootstrap', join(dist, 'bootstrap')));
   if (!options.smoke) {
-    found.push(binaryRuntime('binary-fetch', 'dist/bootstrap, fetch transport', join(dist, 'bootstrap'), { LAMBDA_BOOTSTRAP_TRANSPORT: 'fetch' }));
     // The default transport is net; http was the default before it, so it stays in the run as the baseline.
     found.push(binaryRuntime('binary-http', 'dist/bootstrap, http transport', join(dist, 'bootstrap'), { LAMBDA_BOOTSTRAP_TRANSPORT: 'http' }));
   }

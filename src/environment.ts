@@ -1,6 +1,6 @@
 // The environment variables the runtime reads, validated once at start-up.
 
-export type TransportName = 'http' | 'net' | 'fetch';
+export type TransportName = 'http' | 'net';
 
 // Chosen by `make bench` (see README, "Transports").
 export const DEFAULT_TRANSPORT: TransportName = 'net';
@@ -93,8 +93,8 @@ function parseConcurrency(value: string | undefined): number | EnvironmentError 
 
 function parseTransport(value: string | undefined): TransportName | EnvironmentError {
   if (value === undefined || value === '') return DEFAULT_TRANSPORT;
-  if (value === 'http' || value === 'net' || value === 'fetch') return value;
+  if (value === 'http' || value === 'net') return value;
   return new EnvironmentError(
-    `LAMBDA_BOOTSTRAP_TRANSPORT is '${value}', but it must be 'http', 'net' or 'fetch' (default '${DEFAULT_TRANSPORT}').`,
+    `LAMBDA_BOOTSTRAP_TRANSPORT is '${value}', but it must be 'http' or 'net' (default '${DEFAULT_TRANSPORT}').`,
   );
 }

@@ -3,7 +3,6 @@
 import type { TransportName } from './environment.ts';
 import { RuntimeApiClient } from './runtime-api.ts';
 import type { StreamingTransport, Transport } from './transport.ts';
-import { createFetchTransport } from './transport-fetch.ts';
 import { createHttpTransport } from './transport-http.ts';
 import { createNetTransport } from './transport-net.ts';
 
@@ -11,11 +10,6 @@ export function createRuntimeApiClient(runtimeApi: string, transport: TransportN
   let http: (Transport & StreamingTransport) | undefined;
   // Streaming needs request trailers, which only node:http sends; it is created on first use.
   const streaming = (): StreamingTransport => (http ??= createHttpTransport(runtimeApi));
-  const calls =
-    transport === 'fetch'
-      ? createFetchTransport(runtimeApi)
-      : transport === 'net'
-        ? createNetTransport(runtimeApi)
-        : (http = createHttpTransport(runtimeApi));
+  const calls = transport === 'net' ? createNetTransport(runtimeApi) : (http = createHttpTransport(runtimeApi));
   return new RuntimeApiClient(calls, streaming, runtimeApi);
 }

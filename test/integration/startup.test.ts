@@ -55,13 +55,14 @@ describe.concurrent('task root and globals', () => {
 });
 
 describe.concurrent('LAMBDA_BOOTSTRAP_TRANSPORT', () => {
-  // undici's fetch announces itself (user-agent: node, sec-fetch-mode); node:http sends neither,
-  // which shows the switch really changes the client on the wire.
+  // node:http's keep-alive Agent announces `Connection: keep-alive`; the net transport writes only
+  // Host (HTTP/1.1 keeps the connection anyway), which shows the switch really changes the client
+  // on the wire.
   test.each(TRANSPORTS)('%s is the client that talks to the Runtime API', async (transport) => {
     const { emulator, outcome } = await invokeOnce('startup', 'index.handler', '{}', {}, { transport });
     expect(outcome.kind, describeOutcome(outcome, emulator)).toBe('response');
-    const agents = new Set(emulator.requests.map((r) => r.headers['user-agent'] ?? '(none)'));
-    expect([...agents]).toEqual([transport === 'fetch' ? 'node' : '(none)']);
+    const connection = new Set(emulator.requests.map((r) => r.headers.connection ?? '(none)'));
+    expect([...connection]).toEqual([transport === 'http' ? 'keep-alive' : '(none)']);
   });
 
   test('an unknown transport: a message naming the variable and its values, non-zero exit', async () => {

@@ -1,10 +1,10 @@
-// RuntimeApiClient over the fetch transport, with msw intercepting fetch: the calls' paths,
+// RuntimeApiClient over the node:http transport, with msw intercepting node:http: the calls' paths,
 // headers and bodies, and how each Runtime API answer becomes a value.
 import { http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { RuntimeApiClient, RuntimeApiError } from '../../src/runtime-api.ts';
-import { createFetchTransport } from '../../src/transport-fetch.ts';
+import { createHttpTransport } from '../../src/transport-http.ts';
 import type { StreamingTransport } from '../../src/transport.ts';
 
 const API = '127.0.0.1:9001';
@@ -13,9 +13,13 @@ const server = setupServer();
 const noStreaming = (): StreamingTransport => {
   throw new Error('not used here');
 };
-const client = new RuntimeApiClient(createFetchTransport(API), noStreaming, API);
+// Created once msw is listening: the transport takes node:http's request function when it is made.
+let client: RuntimeApiClient;
 
-beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
+beforeAll(() => {
+  server.listen({ onUnhandledRequest: 'error' });
+  client = new RuntimeApiClient(createHttpTransport(API), noStreaming, API);
+});
 afterEach(() => server.resetHandlers());
 afterAll(() => server.close());
 
