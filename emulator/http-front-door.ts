@@ -19,6 +19,7 @@ import { randomUUID } from 'node:crypto';
 import type http from 'node:http';
 import type { InvocationOutcome, InvokeOptions } from './invocation.ts';
 import type { Invoker } from './invoke-endpoint.ts';
+import { drained } from './listening.ts';
 
 export const HTTP_INTEGRATION_CONTENT_TYPE = 'application/vnd.awslambda.http-integration-response';
 const PRELUDE_DELIMITER = Buffer.alloc(8);
@@ -330,15 +331,3 @@ function clfTime(date: Date): string {
   return `${pad(date.getUTCDate())}/${MONTHS[date.getUTCMonth()]}/${date.getUTCFullYear()}:${pad(date.getUTCHours())}:${pad(date.getUTCMinutes())}:${pad(date.getUTCSeconds())} +0000`;
 }
 
-/** Resolves when `res` can take more bytes, or when it is gone. */
-function drained(res: http.ServerResponse): Promise<void> {
-  return new Promise((resolve) => {
-    const done = (): void => {
-      res.off('drain', done);
-      res.off('close', done);
-      resolve();
-    };
-    res.on('drain', done);
-    res.on('close', done);
-  });
-}

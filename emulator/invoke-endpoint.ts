@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { InvocationOutcome, InvokeOptions } from './invocation.ts';
-import { closeServer, hostAndPort } from './listening.ts';
+import { closeServer, drained, hostAndPort, listen } from './listening.ts';
 import { apiError } from './service-errors.ts';
 
 export interface Invoker {
@@ -34,13 +34,7 @@ export class InvokeEndpoint {
 
   static async start(invoker: Invoker, options: InvokeEndpointOptions = {}): Promise<InvokeEndpoint> {
     const endpoint = new InvokeEndpoint(invoker, options);
-    await new Promise<void>((resolve, reject) => {
-      endpoint.server.once('error', reject);
-      endpoint.server.listen(options.port ?? 8080, options.host ?? '127.0.0.1', () => {
-        endpoint.server.off('error', reject);
-        resolve();
-      });
-    });
+    await listen(endpoint.server, options.port ?? 8080, options.host ?? '127.0.0.1');
     return endpoint;
   }
 
@@ -157,18 +151,6 @@ function header(req: http.IncomingMessage, name: string): string | undefined {
   return Array.isArray(value) ? value.join(', ') : value;
 }
 
-/** Resolves when `res` can take more bytes, or when it is gone (then nothing waits for it). */
-function drained(res: http.ServerResponse): Promise<void> {
-  return new Promise((resolve) => {
-    const done = (): void => {
-      res.off('drain', done);
-      res.off('close', done);
-      resolve();
-    };
-    res.on('drain', done);
-    res.on('close', done);
-  });
-}
 
 function sendJson(res: http.ServerResponse, status: number, body: string): void {
   res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(body)) });

@@ -1,7 +1,32 @@
-// What the emulator's two HTTP servers (Runtime API, invoke endpoint) share once listening.
+// What the emulator's HTTP servers (Runtime API, invoke endpoint, local server) share: starting to
+// listen, their address, closing, and waiting for a slow client.
 
 import type http from 'node:http';
 import type { AddressInfo } from 'node:net';
+
+/** Starts `server` listening on host:port; rejects with the listen error (EADDRINUSE, …). */
+export function listen(server: http.Server, port: number, host: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+/** Resolves when `res` can take more bytes, or when it is gone (then nothing waits for it). */
+export function drained(res: http.ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
+}
 
 /** `host:port` of a listening server, IPv6 hosts in brackets. */
 export function hostAndPort(server: http.Server): string {

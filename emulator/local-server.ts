@@ -14,7 +14,7 @@ import { HttpFrontDoor } from './http-front-door.ts';
 import { InvokeEndpoint } from './invoke-endpoint.ts';
 import { LambdaInvokeApi, sendServiceError } from './lambda-invoke-api.ts';
 import type { LocalFunction } from './lambda-invoke-api.ts';
-import { closeServer, hostAndPort } from './listening.ts';
+import { closeServer, hostAndPort, listen } from './listening.ts';
 
 export interface LocalServerOptions {
   /** The function's name for the Invoke API (AWS_LAMBDA_FUNCTION_NAME of the runtime). */
@@ -37,13 +37,7 @@ export class LocalServer {
 
   static async start(fn: LocalFunction, options: LocalServerOptions): Promise<LocalServer> {
     const local = new LocalServer(fn, options);
-    await new Promise<void>((resolve, reject) => {
-      local.server.once('error', reject);
-      local.server.listen(options.port ?? 8080, options.host ?? '127.0.0.1', () => {
-        local.server.off('error', reject);
-        resolve();
-      });
-    });
+    await listen(local.server, options.port ?? 8080, options.host ?? '127.0.0.1');
     return local;
   }
 

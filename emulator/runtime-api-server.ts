@@ -8,7 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { FaultPlan, faultBody } from './faults.ts';
 import type { Fault, FaultRoute } from './faults.ts';
 import type { Invocation, Settlement } from './invocation.ts';
-import { closeServer, hostAndPort } from './listening.ts';
+import { closeServer, hostAndPort, listen } from './listening.ts';
 import { MAX_BUFFERED_RESPONSE_BYTES, MAX_STREAMED_RESPONSE_BYTES, apiError, recordedErrorType } from './service-errors.ts';
 import { ACCEPTED_BODY, extensionRow, goMarshal, runtimeRow } from './state-table.ts';
 import type { BodyParams, Row } from './state-table.ts';
@@ -105,13 +105,7 @@ export class RuntimeApiServer {
   }
 
   listen(host: string, port: number): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(port, host, () => {
-        this.server.off('error', reject);
-        resolve();
-      });
-    });
+    return listen(this.server, port, host);
   }
 
   /** `host:port`, the value of AWS_LAMBDA_RUNTIME_API. */
