@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import { Emulator } from './emulator.ts';
 import type { EmulatorOptions, ShutdownResult } from './emulator.ts';
 import { InvokeEndpoint } from './invoke-endpoint.ts';
+import { invokeOnce } from './one-shot.ts';
 
 const USAGE = `Usage: node emulator/cli.ts --handler <module.function> --task-root <dir> [options] -- <bootstrap> [args...]
 
@@ -113,27 +114,6 @@ function number(flag: string, text: string, zeroAllowed = false): number {
     throw new UsageError(`${flag} expects a positive number, got '${text}'`);
   }
   return value;
-}
-
-async function invokeOnce(options: EmulatorOptions, event: string): Promise<number> {
-  const emulator = await Emulator.start(options);
-  try {
-    const outcome = await emulator.invoke(event);
-    // Lambda attributes everything the runtime writes until it asks for the next event (or
-    // exits) to this invocation: wait for that before printing, then REPORT, then shut down.
-    await outcome.logsComplete;
-    // stdout carries only the response, so that it can be piped; everything else goes to stderr.
-    const printed = emulator.output.length;
-    process.stderr.write(emulator.output);
-    process.stderr.write(`${outcome.report}\n`);
-    process.stdout.write(outcome.body);
-    if (outcome.body.length > 0 && !outcome.body.toString('utf8').endsWith('\n')) process.stdout.write('\n');
-    await emulator.shutdown();
-    process.stderr.write(emulator.output.slice(printed));
-    return outcome.kind === 'response' ? 0 : 1;
-  } finally {
-    await emulator.stop();
-  }
 }
 
 async function serve(options: EmulatorOptions, port: number): Promise<void> {

@@ -5,6 +5,7 @@ export type { Chunk, InvocationOutcome, InvokeOptions, OutcomeKind, ProcessExit 
 export type { Fault, FaultRoute } from './faults.ts';
 export type { RecordedRequest } from './runtime-api-server.ts';
 export { InvokeEndpoint } from './invoke-endpoint.ts';
+export { invokeOnce } from './one-shot.ts';
 export type { InvokeEndpointOptions, Invoker } from './invoke-endpoint.ts';
 export { reportLine } from './report.ts';
 export { LocalServer } from './local-server.ts';

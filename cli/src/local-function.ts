@@ -20,7 +20,7 @@ export interface FunctionFlags {
 }
 
 /** The emulator's options for the function in `functionDir`. Errors: ToolError saying what to do. */
-export function emulatorOptions(functionDir: string, flags: FunctionFlags, echoOutput: boolean): EmulatorOptions {
+export function emulatorOptions(functionDir: string, flags: FunctionFlags, echoOutput: EmulatorOptions['echoOutput']): EmulatorOptions {
   const taskRoot = resolve(functionDir);
   if (!existsSync(taskRoot) || !statSync(taskRoot).isDirectory()) {
     throw new ToolError(`${taskRoot} is not a folder: pass the folder that holds your handler's code (default: the current folder)`);

@@ -7,7 +7,7 @@ import { resolve } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { ARCHITECTURES } from '../../build/arch.ts';
 import type { Architecture } from '../../build/arch.ts';
-import { Emulator, LocalServer } from '../../emulator/index.ts';
+import { Emulator, LocalServer, invokeOnce } from '../../emulator/index.ts';
 import { benchFunction, formatBench } from './bench-function.ts';
 import { ToolError, buildBinary, buildLayerZip, buildWrapperLayerZip } from './build-binary.ts';
 import { emulatorOptions, envOf } from './local-function.ts';
@@ -97,7 +97,8 @@ function eventOf(options: { event?: string; eventFile?: string }): string {
 /** Serves until SIGINT/SIGTERM; `watch` adds the file watcher. */
 async function serveFunction(dir: string, options: Record<string, unknown>, watching: boolean): Promise<void> {
   const flags = flagsOf(options);
-  const emulatorConfig = emulatorOptions(dir, flags, true);
+  // The function's output, like every other line of the tool's, goes to stderr (README, the local loop).
+  const emulatorConfig = emulatorOptions(dir, flags, 'stderr');
   const emulator = await Emulator.start(emulatorConfig);
   let server: LocalServer;
   try {
@@ -219,17 +220,7 @@ export function program(): Command {
     .option('--event-file <file>', 'read the event from a file')
     .action(async (dir: string, options: Record<string, unknown>) => {
       const event = eventOf(options as { event?: string; eventFile?: string });
-      const emulator = await Emulator.start(emulatorOptions(dir, flagsOf(options), false));
-      try {
-        const outcome = await emulator.invoke(event);
-        process.stderr.write(emulator.output);
-        process.stderr.write(`${outcome.report}\n`);
-        process.stdout.write(outcome.body);
-        if (outcome.body.length > 0 && outcome.body[outcome.body.length - 1] !== 0x0a) process.stdout.write('\n');
-        if (outcome.kind !== 'response') process.exitCode = 1;
-      } finally {
-        await emulator.stop();
-      }
+      process.exitCode = await invokeOnce(emulatorOptions(dir, flagsOf(options), false), event);
     });
 
   for (const watching of [false, true]) {
