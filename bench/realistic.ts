@@ -16,7 +16,7 @@ import { BENCH_DIR, FUNCTION_DIR, REPO_ROOT, WORK_DIR, binaryRuntime, bunRuntime
 import type { Runtime, Unavailable } from './runtimes.ts';
 import { buildRic, findBun, installPeers } from './setup.ts';
 import type { Ready } from './setup.ts';
-import { shuffle, summarize } from './stats.ts';
+import { ratioText, shuffle, summarize } from './stats.ts';
 import type { Summary } from './stats.ts';
 
 const SOURCE_DIR = join(BENCH_DIR, 'realistic');
@@ -262,7 +262,7 @@ export function realisticMarkdown(results: RealisticResults): string[] {
   const hello = results.rows.find((r) => r.id === 'hello')?.firstResponseMs?.median;
   const ricCpu = results.rows.find((r) => r.id === 'ric')?.firstResponseCpuMs?.median;
   const helloCpu = results.rows.find((r) => r.id === 'hello')?.firstResponseCpuMs?.median;
-  const ratio = (s: Summary | undefined, to: number | undefined): string => (s === undefined || to === undefined ? '—' : `×${(s.median / to).toFixed(2)}`);
+  const ratio = (s: Summary | undefined, to: number | undefined): string => ratioText(s?.median, to);
   const out = [
     '## Realistic function (issue 14): AWS SDK v3 S3 + DynamoDB DocumentClient, middy, Powertools logger',
     '',

@@ -2,6 +2,7 @@
 // the issue's targets with their measured values, and how far the full Emulator would move them.
 import { metrics } from './results.ts';
 import type { BenchResults, LambdaLikeResult, LambdaLikeSection, Metric, MetricKey, RuntimeResult } from './results.ts';
+import { ratioText } from './stats.ts';
 import type { Summary } from './stats.ts';
 
 const MIB = 1024 * 1024;
@@ -36,7 +37,6 @@ function targets(results: BenchResults): string[] {
   const bun = byId.get('bun');
   const lines = ['| target | measured (median) | verdict |', '|---|---|---|'];
   const verdict = (ok: boolean | undefined): string => (ok === undefined ? 'not measured' : ok ? 'met' : '**not met**');
-  const ratio = (a: number | undefined, b: number | undefined): string => (a === undefined || b === undefined ? '—' : `×${(a / b).toFixed(2)}`);
   const f = (v: number | undefined, digits: number, unit: string): string => (v === undefined ? '—' : `${num(v, digits)} ${unit}`);
 
   const next = median(ours, 'firstNextMs');
@@ -44,22 +44,22 @@ function targets(results: BenchResults): string[] {
   const ricNext = median(ric, 'firstNextMs');
   const bunNext = median(bun, 'firstNextMs');
   lines.push(
-    `| spawn → first /next ≤ 1.3× \`node -e 0\` | ${f(next, 1, 'ms')} vs floor ${f(floorNext, 1, 'ms')}: ${ratio(next, floorNext)} | ${verdict(next === undefined || floorNext === undefined ? undefined : next <= 1.3 * floorNext)} |`,
-    `| spawn → first /next below aws-lambda-ric | ${f(next, 1, 'ms')} vs ric ${f(ricNext, 1, 'ms')}: ${ratio(next, ricNext)}; vs bun ${f(bunNext, 1, 'ms')}: ${ratio(next, bunNext)} | ${verdict(next === undefined || ricNext === undefined ? undefined : next < ricNext)} |`,
+    `| spawn → first /next ≤ 1.3× \`node -e 0\` | ${f(next, 1, 'ms')} vs floor ${f(floorNext, 1, 'ms')}: ${ratioText(next, floorNext)} | ${verdict(next === undefined || floorNext === undefined ? undefined : next <= 1.3 * floorNext)} |`,
+    `| spawn → first /next below aws-lambda-ric | ${f(next, 1, 'ms')} vs ric ${f(ricNext, 1, 'ms')}: ${ratioText(next, ricNext)}; vs bun ${f(bunNext, 1, 'ms')}: ${ratioText(next, bunNext)} | ${verdict(next === undefined || ricNext === undefined ? undefined : next < ricNext)} |`,
   );
   const cpu = median(ours, 'cpuPerInvokeMs');
   const ricCpu = median(ric, 'cpuPerInvokeMs');
   lines.push(
-    `| CPU per no-op invoke ≤ aws-lambda-ric's | ${f(cpu, 3, 'ms')} vs ric ${f(ricCpu, 3, 'ms')}: ${ratio(cpu, ricCpu)}; vs bun ${f(median(bun, 'cpuPerInvokeMs'), 3, 'ms')}: ${ratio(cpu, median(bun, 'cpuPerInvokeMs'))} | ${verdict(cpu === undefined || ricCpu === undefined ? undefined : cpu <= ricCpu)} |`,
+    `| CPU per no-op invoke ≤ aws-lambda-ric's | ${f(cpu, 3, 'ms')} vs ric ${f(ricCpu, 3, 'ms')}: ${ratioText(cpu, ricCpu)}; vs bun ${f(median(bun, 'cpuPerInvokeMs'), 3, 'ms')}: ${ratioText(cpu, median(bun, 'cpuPerInvokeMs'))} | ${verdict(cpu === undefined || ricCpu === undefined ? undefined : cpu <= ricCpu)} |`,
   );
   const rtt = median(ours, 'warmRoundTripUs');
   lines.push(
-    `| warm round trip ≤ 200 µs | ${f(rtt, 0, 'µs')} (ric ${f(median(ric, 'warmRoundTripUs'), 0, 'µs')}: ${ratio(rtt, median(ric, 'warmRoundTripUs'))}; bun ${f(median(bun, 'warmRoundTripUs'), 0, 'µs')}: ${ratio(rtt, median(bun, 'warmRoundTripUs'))}) | ${verdict(rtt === undefined ? undefined : rtt <= 200)} |`,
+    `| warm round trip ≤ 200 µs | ${f(rtt, 0, 'µs')} (ric ${f(median(ric, 'warmRoundTripUs'), 0, 'µs')}: ${ratioText(rtt, median(ric, 'warmRoundTripUs'))}; bun ${f(median(bun, 'warmRoundTripUs'), 0, 'µs')}: ${ratioText(rtt, median(bun, 'warmRoundTripUs'))}) | ${verdict(rtt === undefined ? undefined : rtt <= 200)} |`,
   );
   const rss = median(ours, 'rssAfterAllMb');
   const full = results.settings.totalInvokes >= 20_000;
   lines.push(
-    `| peak RSS after 20,000 invokes at ${results.settings.memorySizeMb} MB ≤ 100 MB | ${f(rss, 1, 'MiB')} after ${results.settings.totalInvokes} (ric ${f(median(ric, 'rssAfterAllMb'), 1, 'MiB')}: ${ratio(rss, median(ric, 'rssAfterAllMb'))}; bun ${f(median(bun, 'rssAfterAllMb'), 1, 'MiB')}: ${ratio(rss, median(bun, 'rssAfterAllMb'))}) | ${full ? verdict(rss === undefined ? undefined : (rss * MIB) / 1e6 <= 100) : 'not measured (fewer invokes)'} |`,
+    `| peak RSS after 20,000 invokes at ${results.settings.memorySizeMb} MB ≤ 100 MB | ${f(rss, 1, 'MiB')} after ${results.settings.totalInvokes} (ric ${f(median(ric, 'rssAfterAllMb'), 1, 'MiB')}: ${ratioText(rss, median(ric, 'rssAfterAllMb'))}; bun ${f(median(bun, 'rssAfterAllMb'), 1, 'MiB')}: ${ratioText(rss, median(bun, 'rssAfterAllMb'))}) | ${full ? verdict(rss === undefined ? undefined : (rss * MIB) / 1e6 <= 100) : 'not measured (fewer invokes)'} |`,
   );
   const zip = ours?.artifact.layerZipBytes;
   lines.push(
@@ -124,10 +124,9 @@ export function lambdaLikeMarkdown(section: LambdaLikeSection | undefined): stri
   const binImage = lambdaVariant(section, 'binary-image')?.metrics.firstResponseMs?.median;
   const ricImage = lambdaVariant(section, 'ric-image')?.metrics.firstResponseMs?.median;
   const ms = (v: number | undefined): string => (v === undefined ? '—' : `${num(v, 1)} ms`);
-  const ratio = (a: number | undefined, b: number | undefined): string => (a === undefined || b === undefined ? '—' : `×${(a / b).toFixed(2)}`);
   out.push(
-    `| wrapper layer spawn → first response ≤ 0.9× aws-lambda-ric's (zip-like) | ${ms(wrapper)} vs ${ms(ricZip)}: ${ratio(wrapper, ricZip)} | ${verdict(wrapper === undefined || ricZip === undefined ? undefined : wrapper <= 0.9 * ricZip)} |`,
-    `| dist/bootstrap image-like ≤ the managed runtime's image-like (spawn → first response) | ${ms(binImage)} vs ${ms(ricImage)}: ${ratio(binImage, ricImage)} | ${verdict(binImage === undefined || ricImage === undefined ? undefined : binImage <= ricImage)} |`,
+    `| wrapper layer spawn → first response ≤ 0.9× aws-lambda-ric's (zip-like) | ${ms(wrapper)} vs ${ms(ricZip)}: ${ratioText(wrapper, ricZip)} | ${verdict(wrapper === undefined || ricZip === undefined ? undefined : wrapper <= 0.9 * ricZip)} |`,
+    `| dist/bootstrap image-like ≤ the managed runtime's image-like (spawn → first response) | ${ms(binImage)} vs ${ms(ricImage)}: ${ratioText(binImage, ricImage)} | ${verdict(binImage === undefined || ricImage === undefined ? undefined : binImage <= ricImage)} |`,
     '',
   );
   return out;

@@ -15,6 +15,11 @@ export function summarize(values: number[]): Summary | undefined {
   return { median, min: sorted[0]!, max: sorted[sorted.length - 1]!, n: sorted.length };
 }
 
+/** `×a/b` to two decimals, as every ratio in the report is written; `—` when either is missing. */
+export function ratioText(a: number | undefined, b: number | undefined): string {
+  return a === undefined || b === undefined ? '—' : `×${(a / b).toFixed(2)}`;
+}
+
 /** Fisher-Yates, in place: the order runtimes are measured in within a round. */
 export function shuffle<T>(items: T[]): T[] {
   for (let i = items.length - 1; i > 0; i--) {
