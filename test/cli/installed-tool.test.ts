@@ -226,6 +226,29 @@ describe('the installed lambda-bootstrap tool', () => {
     }
   }, 120_000);
 
+  it("package: a function with the tool among its own devDependencies ships its dependencies, not the tool nor the tool's", () => {
+    // The new user's layout: the tool installed in the function's folder (`npm install -D`), next
+    // to a real runtime dependency. npm's lock file marks what only devDependencies need.
+    const fnDev = join(project, 'fn-dev');
+    mkdirSync(fnDev, { recursive: true });
+    writeFileSync(join(fnDev, 'index.mjs'), HANDLER);
+    const tarball = readdirSync(work).find((f) => f.endsWith('.tgz'))!;
+    const yazl = (JSON.parse(readFileSync(join(CLI_DIR, 'npm-shrinkwrap.json'), 'utf8')) as { packages: Record<string, { version: string }> }).packages['node_modules/yazl']!.version;
+    writeFileSync(join(fnDev, 'package.json'), JSON.stringify({ name: 'fn-dev', version: '1.0.0', private: true, dependencies: { yazl } }));
+    const install = spawnSync('npm', ['install', '-D', join(work, tarball), '--offline', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: fnDev, encoding: 'utf8', env: USER_ENV });
+    expect(install.status, install.stdout + install.stderr).toBe(0);
+    expect(existsSync(join(fnDev, 'node_modules', '.bin', 'lambda-bootstrap'))).toBe(true);
+
+    const r = run(['package', 'fn-dev', '--flavour', 'wrapper', '--output', join(work, 'fn-dev.zip')]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/leaving out \d+ package\(s\) only devDependencies need \(package-lock\.json\): .*lambda-bootstrap/);
+    const names = readCentralDirectory(readFileSync(join(work, 'fn-dev.zip'))).map((e) => e.name);
+    const packages = [...new Set(names.filter((n) => n.startsWith('node_modules/')).map((n) => n.split('/')[1]))].sort();
+    // yazl and its own dependency; commander (the tool's) and the tool itself stay out, with its .bin link.
+    expect(packages).toEqual(['.package-lock.json', 'buffer-crc32', 'yazl']);
+    expect(names).toContain('index.mjs');
+  }, 120_000);
+
   it('serve: one port for the HTTP front door, the Invoke API (AWS SDK) and the RIE endpoint, on 127.0.0.1; SIGINT stops it with 0', async () => {
     const { child, url } = await start(['serve', 'fn', '-H', 'index.web', '--port', '0', '--function-name', 'shop']);
     expect(new URL(url).hostname).toBe('127.0.0.1');
