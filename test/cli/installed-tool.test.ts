@@ -75,6 +75,7 @@ const HANDLER = `export const handler = async (event, context) => {
   return { version: 1, event, functionName: context.functionName, node: process.version };
 };
 export const fails = async () => { throw new RangeError('out of stock'); };
+export const credentials = async () => ({ keyId: process.env.AWS_ACCESS_KEY_ID ?? null, token: process.env.AWS_SESSION_TOKEN ?? null, shell: process.env.SHELL_ONLY ?? null });
 export const web = async (event) => ({ statusCode: 200, headers: { 'content-type': 'text/plain' }, cookies: ['a=1'], body: 'web ' + event.rawPath });
 `;
 
@@ -142,6 +143,14 @@ describe('the installed lambda-bootstrap tool', () => {
     expect(JSON.parse(ok.stdout)).toEqual({ version: 1, event: { n: 2 }, functionName: 'shop', node: 'v24.21.0' });
     expect(ok.stderr).toMatch(/\tINFO\thandling \{"n":2\}\n/);
     expect(ok.stderr).toMatch(/^REPORT RequestId: \S+\tDuration: /m);
+    // The shell's AWS credentials reach the function (Lambda gives it its role's there); nothing
+    // else of the shell's environment does, and --env wins.
+    const shell = { ...USER_ENV, AWS_ACCESS_KEY_ID: 'AKIDSHELL', AWS_SECRET_ACCESS_KEY: 'secret', AWS_SESSION_TOKEN: 'token', SHELL_ONLY: 'x' };
+    const creds = spawnSync(userNode, [tool, 'invoke', 'fn', '-H', 'index.credentials'], { cwd: project, encoding: 'utf8', env: shell });
+    expect(creds.status, creds.stderr).toBe(0);
+    expect(JSON.parse(creds.stdout)).toEqual({ keyId: 'AKIDSHELL', token: 'token', shell: null });
+    const flagged = spawnSync(userNode, [tool, 'invoke', 'fn', '-H', 'index.credentials', '--env', 'AWS_ACCESS_KEY_ID=AKIDFLAG'], { cwd: project, encoding: 'utf8', env: shell });
+    expect(JSON.parse(flagged.stdout)).toMatchObject({ keyId: 'AKIDFLAG' });
     const failed = run(['invoke', 'fn', '-H', 'index.fails']);
     expect(failed.status).toBe(1);
     expect(JSON.parse(failed.stdout)).toMatchObject({ errorType: 'RangeError', errorMessage: 'out of stock' });
