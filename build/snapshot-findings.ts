@@ -48,13 +48,13 @@ export const ALLOWED: readonly { kind: Finding['kind']; detail: string; reason: 
 ];
 
 const WHAT: Record<Finding['kind'], string> = {
-  env: 'reads the environment',
-  clock: 'reads the clock',
-  random: 'draws random values',
-  host: 'reads the host',
-  file: 'reads files',
-  handle: 'leaves a timer or socket open',
-  global: 'creates a global',
+  env: 'reads the environment while loading',
+  clock: 'reads the clock while loading',
+  random: 'draws random values while loading',
+  host: 'reads the host while loading',
+  file: 'reads files while loading',
+  handle: 'leave a timer or socket open after loading',
+  global: 'create globals while loading',
 };
 
 /** The build's refusal message, or undefined when nothing would be frozen. */
@@ -72,7 +72,7 @@ export function refusal(report: RecorderReport, bundle: string): string | undefi
   }
   const lines = ['snapshot: refused: the dependencies compute values at load time that the snapshot would freeze into every sandbox:'];
   for (const [pkg, kinds] of byPackage) {
-    for (const [kind, details] of kinds) lines.push(`  ${pkg} ${WHAT[kind]} while loading: ${[...details].slice(0, 6).join(', ')}${details.size > 6 ? ', …' : ''}`);
+    for (const [kind, details] of kinds) lines.push(`  ${pkg} ${WHAT[kind]}: ${[...details].slice(0, 6).join(', ')}${details.size > 6 ? ', …' : ''}`);
   }
   lines.push(
     'A snapshot is evaluated once, on the build machine: those values would be the build\'s, the same in every cold start.',

@@ -146,6 +146,8 @@ function deferBuiltins(shapes: Record<string, BuiltinShape>): Plugin {
 
 /** Bundles the modules into one script that fills `__lambdaBootstrapRegistry` (a parameter of its wrapper). */
 export async function bundleDependencies(functionDir: string, modules: SnapshotModule[], shapes: Record<string, BuiltinShape>, outfile: string): Promise<void> {
+  // The stand-ins are registered too, so that a test can compare each with the real module.
+  const standIns = DEFERRED_BUILTINS.map((b, i) => `import * as s${i} from ${JSON.stringify(`node:${b}`)};\n__lambdaBootstrapRegistry.set(${JSON.stringify(`builtin:${b}`)}, s${i}.default);`);
   const lines = modules.map((m, i) =>
     m.kind === 'import'
       ? `import * as m${i} from ${JSON.stringify(m.specifier)};\n__lambdaBootstrapRegistry.set(${JSON.stringify(registryKey(m.kind, m.specifier))}, m${i});`
@@ -153,7 +155,7 @@ export async function bundleDependencies(functionDir: string, modules: SnapshotM
   );
   await build({
     // An .mjs importer gives CommonJS packages Node's interop (default = module.exports).
-    stdin: { contents: lines.join('\n'), resolveDir: functionDir, sourcefile: 'lambda-bootstrap-snapshot-entry.mjs', loader: 'js' },
+    stdin: { contents: [...lines, ...standIns].join('\n'), resolveDir: functionDir, sourcefile: 'lambda-bootstrap-snapshot-entry.mjs', loader: 'js' },
     absWorkingDir: functionDir,
     outfile,
     bundle: true,
