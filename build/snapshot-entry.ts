@@ -75,7 +75,10 @@ const probe = new Script('(specifier) => import(specifier)', { ...options, filen
 
 startupSnapshot.setDeserializeMainFunction(() => {
   reattachBuiltinExports();
-  restoreUniqueness();
+  // Node refills crypto.randomUUID's entropy cache only when it runs out: one filled at build
+  // would hand every sandbox the same UUIDs (measured with the pinned node), so it is replaced as
+  // after a SnapStart restore. V8 reseeds Math.random on deserialisation (measured too): kept.
+  restoreUniqueness({ mathRandom: false });
   void withoutLoaderWarning(() => probe('node:module'));
   installSnapshotModules({ modules: __LAMBDA_BOOTSTRAP_MODULES, registry, environment: __LAMBDA_BOOTSTRAP_ENVIRONMENT }, process.env.LAMBDA_TASK_ROOT ?? process.cwd(), REGISTRY_GLOBAL);
   const module = { exports: {} };

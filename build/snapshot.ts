@@ -54,6 +54,8 @@ export interface SnapshotOptions {
    * snapshot refuses to load where they differ). AWS_EXECUTION_ENV is the runtime's own.
    */
   env?: Record<string, string>;
+  /** The runtime's bundle (what dist/bootstrap runs); default dist/bootstrap.js. */
+  runtimeBundle?: string;
   /** Where bootstrap (and the intermediate scripts) are written; default <functionDir>/.lambda-bootstrap/snapshot. */
   outDir?: string;
   log?: (line: string) => void;
@@ -173,7 +175,8 @@ export async function buildSnapshotExecutable(options: SnapshotOptions): Promise
   const functionDir = resolve(options.functionDir);
   const outDir = resolve(options.outDir ?? join(functionDir, '.lambda-bootstrap', 'snapshot'));
   const target = TARGETS.x86_64;
-  if (!existsSync(RUNTIME_BUNDLE)) return new SnapshotError(`snapshot: ${RUNTIME_BUNDLE} is missing: run \`make bundle\` first`);
+  const runtimeBundle = resolve(options.runtimeBundle ?? RUNTIME_BUNDLE);
+  if (!existsSync(runtimeBundle)) return new SnapshotError(`snapshot: ${runtimeBundle} is missing: run \`make bundle\` first`);
   const name = parseHandlerName(options.handler);
   if (name instanceof LambdaError) return new SnapshotError(`snapshot: ${name.message} (the handler "${options.handler}")`);
   const handlerFile = resolveModuleFile(functionDir, name)?.file;
@@ -225,7 +228,7 @@ export async function buildSnapshotExecutable(options: SnapshotOptions): Promise
     logLevel: 'error',
     define: {
       __LAMBDA_BOOTSTRAP_DEPENDENCIES: JSON.stringify(readFileSync(dependencies, 'utf8')),
-      __LAMBDA_BOOTSTRAP_RUNTIME: JSON.stringify(readFileSync(RUNTIME_BUNDLE, 'utf8')),
+      __LAMBDA_BOOTSTRAP_RUNTIME: JSON.stringify(readFileSync(runtimeBundle, 'utf8')),
       __LAMBDA_BOOTSTRAP_MODULES: JSON.stringify(modules),
       __LAMBDA_BOOTSTRAP_ENVIRONMENT: JSON.stringify(environment),
       __LAMBDA_BOOTSTRAP_RUNTIME_NAME: JSON.stringify(EMBEDDED_SCRIPT_NAME),
