@@ -9,6 +9,7 @@
 // compiled by the snapshot builder itself has no dynamic-import callback after deserialisation
 // (`import()` throws ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING), and the runtime loads ES module
 // handlers with import().
+import { readFileSync } from 'node:fs';
 import { startupSnapshot } from 'node:v8';
 import { Script, constants as vmConstants } from 'node:vm';
 import { restoreUniqueness } from '../src/restore-uniqueness.ts';
@@ -16,8 +17,11 @@ import { installSnapshotModules } from '../src/snapshot-modules.ts';
 import type { SnapshotEnvironment, SnapshotModule } from '../src/snapshot-modules.ts';
 import { withoutLoaderWarning } from '../src/preloads.ts';
 
-declare const __LAMBDA_BOOTSTRAP_DEPENDENCIES: string;
-declare const __LAMBDA_BOOTSTRAP_RUNTIME: string;
+// Files on the build machine, read while the snapshot is built: as string literals in this script
+// they would sit in the heap twice more (the script's source and the literal), and every start
+// deserialises the heap.
+declare const __LAMBDA_BOOTSTRAP_DEPENDENCIES_FILE: string;
+declare const __LAMBDA_BOOTSTRAP_RUNTIME_FILE: string;
 declare const __LAMBDA_BOOTSTRAP_MODULES: SnapshotModule[];
 declare const __LAMBDA_BOOTSTRAP_ENVIRONMENT: SnapshotEnvironment;
 declare const __LAMBDA_BOOTSTRAP_RUNTIME_NAME: string;
@@ -56,14 +60,14 @@ function reattachBuiltinExports(): void {
 }
 
 const registry = new Map<string, unknown>();
-const evaluateDependencies = new Script(`(function (require, __lambdaBootstrapRegistry) {${__LAMBDA_BOOTSTRAP_DEPENDENCIES}\n})`, {
+const evaluateDependencies = new Script(`(function (require, __lambdaBootstrapRegistry) {${readFileSync(__LAMBDA_BOOTSTRAP_DEPENDENCIES_FILE, 'utf8')}\n})`, {
   ...options,
   filename: 'lambda-bootstrap/snapshot-dependencies.js',
 }).runInThisContext() as (require: NodeJS.Require, registry: Map<string, unknown>) => void;
 evaluateDependencies(recordingRequire, registry);
 
 type CommonJsWrapper = (exports: object, require: NodeJS.Require, module: { exports: object }, filename: string, dirname: string) => void;
-const runtime = new Script(`(function (exports, require, module, __filename, __dirname) {${__LAMBDA_BOOTSTRAP_RUNTIME}\n})`, {
+const runtime = new Script(`(function (exports, require, module, __filename, __dirname) {${readFileSync(__LAMBDA_BOOTSTRAP_RUNTIME_FILE, 'utf8')}\n})`, {
   ...options,
   filename: __LAMBDA_BOOTSTRAP_RUNTIME_NAME,
 }).runInThisContext() as CommonJsWrapper;

@@ -227,8 +227,8 @@ export async function buildSnapshotExecutable(options: SnapshotOptions): Promise
     target: 'node24',
     logLevel: 'error',
     define: {
-      __LAMBDA_BOOTSTRAP_DEPENDENCIES: JSON.stringify(readFileSync(dependencies, 'utf8')),
-      __LAMBDA_BOOTSTRAP_RUNTIME: JSON.stringify(readFileSync(runtimeBundle, 'utf8')),
+      __LAMBDA_BOOTSTRAP_DEPENDENCIES_FILE: JSON.stringify(dependencies),
+      __LAMBDA_BOOTSTRAP_RUNTIME_FILE: JSON.stringify(runtimeBundle),
       __LAMBDA_BOOTSTRAP_MODULES: JSON.stringify(modules),
       __LAMBDA_BOOTSTRAP_ENVIRONMENT: JSON.stringify(environment),
       __LAMBDA_BOOTSTRAP_RUNTIME_NAME: JSON.stringify(EMBEDDED_SCRIPT_NAME),
