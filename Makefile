@@ -39,17 +39,29 @@ build/arm64-node/node_modules/.package-lock.json: build/arm64-node/package.json 
 
 install-arm64: build/arm64-node/node_modules/.package-lock.json
 
-bundle: install
+# Built only when a source is newer than the output: `make run` and `make test` after an edit
+# rebuild, without one they start at once. A failed build deletes its half-written output.
+.DELETE_ON_ERROR:
+RUNTIME_SOURCES := bootstrap.ts $(wildcard src/*.ts) build/bundle.ts node_modules/.package-lock.json
+BINARY_SOURCES := dist/bootstrap.js $(wildcard build/*.ts) $(wildcard build/abi/amazonlinux2/*)
+
+dist/bootstrap.js: $(RUNTIME_SOURCES)
 	$(NODE) build/bundle.ts
+
+bundle: dist/bootstrap.js
 
 bootstrap: bootstrap-$(ARCH)
 
-bootstrap-x86_64: bundle
+dist/bootstrap: $(BINARY_SOURCES)
 	$(NODE) build/sea.ts --arch=x86_64
 
+bootstrap-x86_64: dist/bootstrap
+
 # Needs aarch64-linux-gnu-strip and, for the smoke test, qemu-aarch64-static (see .ci/run).
-bootstrap-arm64: bundle install-arm64
+dist/arm64/bootstrap: $(BINARY_SOURCES) build/arm64-node/node_modules/.package-lock.json
 	$(NODE) build/sea.ts --arch=arm64
+
+bootstrap-arm64: dist/arm64/bootstrap
 
 # dist/bootstrap-layer-x86_64.zip and dist/bootstrap-layer-arm64.zip, and dist/SHA256SUMS, and the
 # wrapper layer for the managed nodejs22.x/nodejs24.x runtimes, dist/lambda-bootstrap-wrapper-layer.zip.

@@ -93,8 +93,10 @@ async function main(): Promise<void> {
 // NODE_OPTIONS --import preloads, which node leaves to the script in a single executable. Run by
 // node itself (the exec-wrapper layer, `node dist/bootstrap.js`), node has run them already.
 async function runNodeOptionsImports(): Promise<void> {
-  if (!isSea()) return;
   const specifiers = importPreloads(process.env.NODE_OPTIONS);
+  // isSea() second: most starts have no --import, and then node:sea need not be loaded at all.
+  if (!(specifiers instanceof Error) && specifiers.length === 0) return;
+  if (!isSea()) return;
   if (specifiers instanceof Error) throw specifiers;
   await runImportPreloads(specifiers, process.cwd());
 }

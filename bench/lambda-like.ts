@@ -13,16 +13,17 @@ import { basename, join } from 'node:path';
 import type { LeanRuntimeApi } from './driver.ts';
 import { measureStartFrom } from './measure.ts';
 import type { PackageDevice, PlacedFile } from './package-device.ts';
-import { FUNCTION_DIR, MANAGED_BOOTSTRAP, PINNED_NODE, managedEnv } from './runtimes.ts';
+import { BENCH_DIR, FUNCTION_DIR, MANAGED_BOOTSTRAP, PINNED_NODE, managedEnv } from './runtimes.ts';
 import type { Launch, Runtime } from './runtimes.ts';
 
 export type Packaging = 'zip' | 'image';
 /** The warm runtime whose spawn → first /next stands for the variant's CPU work in the model. */
-export type Flavour = 'binary' | 'wrapper' | 'ric' | 'bun';
+export type Flavour = 'binary' | 'wrapper' | 'ric' | 'bun' | 'floor';
 
 export const READ_AHEAD_KIB: Record<Packaging, number> = { zip: 128, image: 512 };
 export const CHUNK_BYTES = 512 * 1024;
 const PAGE_BYTES = 4096;
+const MANAGED_FLOOR_DIR = join(BENCH_DIR, 'managed-floor');
 
 export interface LambdaLikeVariant {
   id: string;
@@ -147,6 +148,16 @@ export function lambdaLikeVariants(sources: LambdaLikeSources): LambdaLikeVarian
       ),
     );
   }
+  // The floor of every managed-node row: the same bootstrap script and node, and a runtime client
+  // that does nothing but one exchange (bench/managed-floor/index.mjs, as /var/runtime/index.mjs).
+  // No runtime started by the managed bootstrap can answer sooner; warm, like AWS's client.
+  variants.push(
+    variant('floor-zip', 'floor: managed bootstrap + node + a minimal client (zip-like)', 'floor', 'zip', functionFiles(), () => ({
+      command: MANAGED_BOOTSTRAP,
+      args: [],
+      env: managedEnv(PINNED_NODE, MANAGED_FLOOR_DIR),
+    })),
+  );
   if (sources.ricDir !== undefined) {
     const ric = sources.ricDir;
     variants.push(

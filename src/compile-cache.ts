@@ -12,7 +12,6 @@
 import { existsSync } from 'node:fs';
 import { constants as moduleConstants, enableCompileCache, flushCompileCache } from 'node:module';
 import { join } from 'node:path';
-import { cachedDataVersionTag } from 'node:v8';
 
 /** Where a packaged function keeps its cache, relative to the task root. */
 export const COMPILE_CACHE_DIR = join('.lambda-bootstrap', 'compile-cache');
@@ -38,7 +37,8 @@ export type CompileCacheState =
  * that change code generation and the CPU features V8 detected; the uid is part of the name.
  */
 export function compileCacheTag(uid: number = process.getuid?.() ?? 0): string {
-  const tag = cachedDataVersionTag().toString(16).padStart(8, '0');
+  // node:v8 is loaded only when a cache is there to be checked: most starts have none.
+  const tag = process.getBuiltinModule('node:v8').cachedDataVersionTag().toString(16).padStart(8, '0');
   return `${process.version}-${process.arch}-${tag}-${uid}`;
 }
 
@@ -56,9 +56,12 @@ export function enableFunctionCompileCache(taskRoot: string, env: NodeJS.Process
     if (env.NODE_DISABLE_COMPILE_CACHE) return { kind: 'off', reason: 'NODE_DISABLE_COMPILE_CACHE is set' };
     if (env.NODE_COMPILE_CACHE) return { kind: 'off', reason: 'NODE_COMPILE_CACHE is set: Node manages the cache' };
     const directory = join(taskRoot, COMPILE_CACHE_DIR);
+    // The directory first: most functions ship none, and the tag costs node:v8's load.
+    if (!existsSync(directory)) return { kind: 'off', reason: `no ${directory}` };
     // Only a cache made for exactly this Node/V8/uid is switched on: otherwise Node would create
     // a fresh subdirectory in the task root and write into the user's files at exit.
-    if (!existsSync(join(directory, compileCacheTag()))) return { kind: 'off', reason: `no ${compileCacheTag()} in ${directory}` };
+    const tag = compileCacheTag();
+    if (!existsSync(join(directory, tag))) return { kind: 'off', reason: `no ${tag} in ${directory}` };
     const result = enableCompileCache({ directory, portable: true });
     if (result.status !== moduleConstants.compileCacheStatus.ENABLED) {
       return { kind: 'off', reason: result.message ?? `status ${result.status}` };

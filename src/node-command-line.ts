@@ -12,7 +12,6 @@
 import { readFileSync, realpathSync } from 'node:fs';
 import Module, { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
-import { runInThisContext, constants as vmConstants } from 'node:vm';
 
 export const RUNTIME_PID_VARIABLE = '_LAMBDA_BOOTSTRAP_RUNTIME_PID';
 
@@ -168,9 +167,10 @@ function evaluate(code: string, name: string, cwd: string, print: boolean): void
   scope.require = createRequire(module.filename);
   scope.__filename = name;
   scope.__dirname = '.';
-  const result: unknown = runInThisContext(code, {
+  const vm = process.getBuiltinModule('node:vm');
+  const result: unknown = vm.runInThisContext(code, {
     filename: name,
-    importModuleDynamically: vmConstants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
+    importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
   });
   if (print) process.on('exit', () => console.log(result));
 }

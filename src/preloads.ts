@@ -5,7 +5,6 @@
 // instrument ES module functions.
 
 import { join } from 'node:path';
-import { runInThisContext, constants as vmConstants } from 'node:vm';
 
 /**
  * NODE_OPTIONS split as Node splits it (node_options.cc, ParseNodeOptionsEnvVar): on spaces,
@@ -62,11 +61,12 @@ export async function runImportPreloads(specifiers: readonly string[], cwd: stri
   if (specifiers.length === 0) return;
   // A function compiled with a file name in `cwd`: its import() resolves from there with the
   // default ESM loader, exactly like node's own --import (parentURL = cwd).
+  const vm = process.getBuiltinModule('node:vm');
   const importFromCwd = withoutLoaderWarning(
     () =>
-      runInThisContext('(specifier) => import(specifier)', {
+      vm.runInThisContext('(specifier) => import(specifier)', {
         filename: join(cwd, '[node-options-import]'),
-        importModuleDynamically: vmConstants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
+        importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
       }) as (specifier: string) => Promise<unknown>,
   );
   // The warning comes when import() starts (synchronously), so each start is wrapped too.

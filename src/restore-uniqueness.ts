@@ -10,9 +10,12 @@
 //   next call refills it.
 // OpenSSL's own generator (crypto.randomBytes, TLS keys) is outside JavaScript's reach; see
 // docs/snapstart.md.
-import crypto from 'node:crypto';
 import { closeSync, openSync, readSync } from 'node:fs';
 import { syncBuiltinESMExports } from 'node:module';
+
+// node:crypto is loaded when a restore needs it, not at every start: it costs a cold start ~7 ms of
+// module evaluation (bench/profile.ts) that a function outside SnapStart never uses.
+const crypto = (): typeof import('node:crypto') => process.getBuiltinModule('node:crypto');
 
 const POOL_BYTES = 4096;
 // crypto.randomInt's cache (6 * 1024 bytes, 6 bytes a draw): this many draws always reach a refill.
@@ -34,7 +37,7 @@ class KernelEntropy {
       while (filled < POOL_BYTES) filled += readSync(fd, this.pool, filled, POOL_BYTES - filled, null);
     } catch {
       // No /dev/urandom (not Linux): OpenSSL's generator is the best left.
-      crypto.randomFillSync(this.pool);
+      crypto().randomFillSync(this.pool);
     } finally {
       if (fd !== undefined) closeSync(fd);
     }
@@ -73,6 +76,7 @@ function define(target: object, name: string, value: (...args: never[]) => unkno
  * SnapStart restore, which resumes the memory as it was.
  */
 export function restoreUniqueness(options: { mathRandom?: boolean } = {}): void {
+  const nodeCrypto = crypto();
   const entropy = new KernelEntropy();
   const uuid = new Uint8Array(16);
   // Shorthand method syntax: no prototype and no [[Construct]], like the built-ins.
@@ -92,18 +96,18 @@ export function restoreUniqueness(options: { mathRandom?: boolean } = {}): void 
       return `${h(0)}${h(1)}${h(2)}${h(3)}-${h(4)}${h(5)}-${h(6)}${h(7)}-${h(8)}${h(9)}-${h(10)}${h(11)}${h(12)}${h(13)}${h(14)}${h(15)}`;
     },
   };
-  const original = crypto.randomUUID as (options: unknown) => string;
+  const original = nodeCrypto.randomUUID as (options: unknown) => string;
   try {
     if (options.mathRandom !== false) define(Math, 'random', replacements.random);
-    define(crypto, 'randomUUID', replacements.randomUUID);
-    if (crypto.webcrypto?.randomUUID !== undefined) {
+    define(nodeCrypto, 'randomUUID', replacements.randomUUID);
+    if (nodeCrypto.webcrypto?.randomUUID !== undefined) {
       // webcrypto.randomUUID is a method of the Crypto object and shares the same cache.
-      define(Object.getPrototypeOf(crypto.webcrypto) as object, 'randomUUID', function randomUUID(): string {
+      define(Object.getPrototypeOf(nodeCrypto.webcrypto) as object, 'randomUUID', function randomUUID(): string {
         return replacements.randomUUID();
       } as () => string);
     }
     syncBuiltinESMExports();
-    for (let i = 0; i < RANDOM_INT_CACHE_DRAWS; i++) crypto.randomInt(0, 2 ** 48 - 1);
+    for (let i = 0; i < RANDOM_INT_CACHE_DRAWS; i++) nodeCrypto.randomInt(0, 2 ** 48 - 1);
   } catch (error) {
     process.stderr.write(`lambda-bootstrap: could not renew random state after restore: ${String(error)}\n`);
   }

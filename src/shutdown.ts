@@ -10,7 +10,6 @@
 // unref'd, so it neither keeps the process alive nor delays its exit. It is a separate plain
 // node:http request (not the loop's transport) because its socket must never be shared or reused.
 
-import http from 'node:http';
 import type { RuntimeApiClient } from './runtime-api.ts';
 import { RuntimeApiError } from './runtime-api.ts';
 import { parseHostAndPort } from './transport.ts';
@@ -36,7 +35,8 @@ export async function enableGracefulShutdown(client: RuntimeApiClient, runtimeAp
  * do with one (SHUTDOWN reaches this process as SIGTERM). Only a refusal is worth a log line. */
 export function signalExtensionReady(runtimeApi: string, identifier: string): void {
   const { host, port } = parseHostAndPort(runtimeApi);
-  const request = http.request({
+  // Loaded here, not at start: only functions with a SIGTERM listener pay node:http's ~5 ms.
+  const request = process.getBuiltinModule('node:http').request({
     host,
     port,
     method: 'GET',

@@ -9,8 +9,8 @@
 // FaultException.BEFORE_SNAPSHOT_ERROR / AFTER_RESTORE_ERROR; hooks run before-snapshot in reverse
 // registration order, after-restore in registration order, as snapshot-restore-py documents) and
 // the Runtime Interface Emulator's rapi/handler/restorenext.go, restoreerror.go.
-// One-off requests at init, so plain node:http rather than the invoke loop's transport.
-import http from 'node:http';
+// One-off requests at init, so plain node:http rather than the invoke loop's transport; loaded when
+// SnapStart needs it, since node:http costs every other cold start ~5 ms of module evaluation.
 import { LambdaError, errorTypeHeader, toErrorBody } from './errors.ts';
 import { logRuntimeError } from './logging.ts';
 import { restoreUniqueness } from './restore-uniqueness.ts';
@@ -82,7 +82,7 @@ function asLambdaError(type: string, error: unknown): LambdaError {
 
 function request(runtimeApi: string, method: 'GET' | 'POST', path: string, body?: string, headers?: Record<string, string>): Promise<{ status: number; body: string } | Error> {
   return new Promise((resolve) => {
-    const req = http.request(`http://${runtimeApi}${path}`, { method, agent: false, headers }, (res) => {
+    const req = process.getBuiltinModule('node:http').request(`http://${runtimeApi}${path}`, { method, agent: false, headers }, (res) => {
       let text = '';
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => (text += chunk));

@@ -45,6 +45,18 @@ describe.concurrent('task root and globals', () => {
     });
   });
 
+  // Every built-in the runtime loads is evaluated at every cold start (node:http and node:crypto
+  // cost ~5 and ~7 ms on the bench machine, bench/profile.ts): those only some functions need are
+  // loaded where they are used (SnapStart, the SIGTERM extension, a packaged compile cache, --import).
+  test('a plain start loads none of the built-ins only some functions need', async () => {
+    const { emulator, outcome } = await invokeOnce('startup', 'index.handler');
+    expect(outcome.kind, describeOutcome(outcome, emulator)).toBe('response');
+    const loaded = (outcome.json() as { builtinsAtLoad: string[] }).builtinsAtLoad;
+    expect(loaded).toContain('net');
+    const unneeded = ['http', 'https', '_http_client', 'crypto', 'v8', 'vm', 'sea', 'zlib', 'tls', 'worker_threads'];
+    expect(loaded.filter((name) => unneeded.includes(name))).toEqual([]);
+  });
+
   test.each(['1', 'true'])('AWS_LAMBDA_NODEJS_NO_GLOBAL_AWSLAMBDA=%s leaves no awslambda global', async (value) => {
     const { emulator, outcome } = await invokeOnce('startup', 'index.handler', '{}', { AWS_LAMBDA_NODEJS_NO_GLOBAL_AWSLAMBDA: value });
     expect(outcome.kind, describeOutcome(outcome, emulator)).toBe('response');
