@@ -1,9 +1,10 @@
 // The main script of a per-function snapshot executable (build/snapshot.ts bundles it into the one
 // CommonJS script Node's snapshot builder runs; it reads the function's dependency bundle and the
 // runtime's bundle from the build machine's files while the snapshot is built). At BUILD time it
-// evaluates the dependencies and compiles the runtime without running it; at START (setDeserializeMainFunction) it renews random state, points
-// the handler's imports at the snapshotted modules and runs the runtime's main, which reads the
-// environment then, as dist/bootstrap does.
+// evaluates the dependencies and compiles the runtime without running it; at START
+// (setDeserializeMainFunction) it renews random state, points the handler's imports at the
+// snapshotted modules and runs the runtime's main, which reads the environment then, as
+// dist/bootstrap does.
 //
 // Both scripts are compiled through node:vm with the main context's default loader: a function
 // compiled by the snapshot builder itself has no dynamic-import callback after deserialisation
