@@ -6,6 +6,7 @@
 // specifier that lands inside the same package folder it was built from (so a nested copy of
 // another version still loads from disk); `load` answers with a generated module that re-exports
 // the snapshotted object. Everything else loads from disk, untouched.
+import { realpathSync } from 'node:fs';
 import { registerHooks } from 'node:module';
 import { join, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -93,10 +94,17 @@ export function reexportSource(globalName: string, key: string, namespace: objec
 export function installSnapshotModules(contents: SnapshotContents, taskRoot: string, globalName: string): void {
   const byKey = new Map<string, string>();
   const packageDirs = new Map<string, string>();
+  // Node resolves to real paths: a task root reached through a symbolic link must match too.
+  let root = taskRoot;
+  try {
+    root = realpathSync(taskRoot);
+  } catch {
+    // A missing task root fails the handler's own load, with the runtime's message.
+  }
   for (const m of contents.modules) {
     const key = registryKey(m.kind, m.specifier);
     if (!contents.registry.has(key)) continue;
-    byKey.set(key, join(taskRoot, ...m.packageDir.split('/')) + sep);
+    byKey.set(key, join(root, ...m.packageDir.split('/')) + sep);
     packageDirs.set(m.specifier, m.packageDir);
   }
   Object.defineProperty(globalThis, globalName, { value: contents.registry, enumerable: false, configurable: false, writable: false });
