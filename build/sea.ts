@@ -68,11 +68,12 @@ function patchOrThrow(path: string, check: boolean): string[] {
 }
 
 // V8 otherwise sizes its heap for a 256 MB+ machine even in a 128 MB function. The managed
-// runtime passes --max-old-space-size = 90% of AWS_LAMBDA_FUNCTION_MEMORY_SIZE on node's command
-// line; a single executable cannot change its flags per start without re-executing itself
-// (~30 ms), but Lambda's sandbox memory IS the function's memory, so the same 90% taken from the
-// machine (Node reads cgroup limits too) gives the same limit at no start-up cost.
-export const HEAP_FLAGS = ['--max-old-space-size-percentage=90'];
+// nodejs24.x bootstrap passes --max-old-space-size = M - M/25 (96% of M =
+// AWS_LAMBDA_FUNCTION_MEMORY_SIZE, runtime contract §1) on node's command line; a single
+// executable cannot change its flags per start without re-executing itself (~30 ms), but Lambda's
+// sandbox memory IS the function's memory, so the same 96% taken from the machine (Node reads
+// cgroup limits too) gives the same limit at no start-up cost.
+export const HEAP_FLAGS = ['--max-old-space-size-percentage=96'];
 
 /** e_machine from the ELF header alone (the file is ~120 MB); undefined if it is not ELF. */
 function elfMachine(path: string): number | undefined {

@@ -35,7 +35,7 @@ export function emulatorOptions(functionDir: string, flags: FunctionFlags, echoO
   }
   const runtime = commandFor(TARGETS[flags.arch], binary);
   if (runtime instanceof Error) throw new ToolError(runtime.message);
-  const env = envOf(flags.env);
+  const env = { ...forwardedCredentials(process.env), ...envOf(flags.env) };
   const options: EmulatorOptions = {
     command: runtime.command,
     args: runtime.args,
@@ -55,6 +55,22 @@ export function emulatorOptions(functionDir: string, flags: FunctionFlags, echoO
 export function functionNameOf(dir: string): string {
   const name = basename(dir).replace(/[^A-Za-z0-9_-]/g, '-').slice(0, 64);
   return name === '' || /^-+$/.test(name) ? 'function' : name;
+}
+
+/**
+ * On Lambda the function finds its execution role's credentials in these variables; locally the
+ * developer's own stand in, taken from the tool's environment when set there (as `sam local
+ * invoke` does). The function's environment is otherwise Lambda's, not the shell's; `--env` wins.
+ */
+export const CREDENTIAL_VARIABLES = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN'] as const;
+
+export function forwardedCredentials(from: NodeJS.ProcessEnv): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const name of CREDENTIAL_VARIABLES) {
+    const value = from[name];
+    if (value !== undefined && value !== '') env[name] = value;
+  }
+  return env;
 }
 
 /** `--env NAME=VALUE` flags as an environment. Errors: ToolError for a pair without a name. */

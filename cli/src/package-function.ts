@@ -13,6 +13,7 @@ import type { Architecture } from '../../build/arch.ts';
 import { EXECUTABLE_MODE, FILE_MODE, writeZip } from '../../build/zip.ts';
 import type { ZipEntry } from '../../build/zip.ts';
 import { ToolError, binaryPath, buildBinary } from './build-binary.ts';
+import { devOnlyPackages } from './dev-dependencies.ts';
 import { WRAPPER_BUNDLE_DIR, WRAPPER_NAME, wrapperEntries } from './wrapper-flavour.ts';
 
 export type Flavour = 'binary' | 'wrapper';
@@ -102,8 +103,14 @@ export async function packageFunction(
     if (report instanceof Error) throw new ToolError(`package: --compile-cache: ${report.message}`);
     log(`package: ${report.directory}/${report.tag}: ${report.entries} entries, ${(report.bytes / 1024).toFixed(0)} KiB (also under ${report.links.join(', ') || 'no other uid'})`);
   }
+  // devDependencies (this tool among them, when installed in the function's own folder) stay out,
+  // as a production install would leave them out.
+  const dev = devOnlyPackages(root);
+  if (dev !== undefined && dev.names.length > 0) {
+    log(`package: leaving out ${dev.names.length} package(s) only devDependencies need (${dev.lockFile}): ${dev.names.join(', ')}`);
+  }
   // The code cache is only valid for the binary's own Node; the managed runtime's would reject it.
-  const files = functionEntries(root, [zipPath], [resolve(outDir)], flavour === 'binary');
+  const files = functionEntries(root, [zipPath, ...(dev?.paths ?? [])], [resolve(outDir)], flavour === 'binary');
   const ours = flavour === 'wrapper' ? [WRAPPER_NAME, `${WRAPPER_BUNDLE_DIR}/`] : ['bootstrap'];
   const clash = files.find((f) => ours.some((name) => (name.endsWith('/') ? f.name.startsWith(name) : f.name === name)));
   if (clash !== undefined) {

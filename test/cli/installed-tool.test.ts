@@ -75,6 +75,7 @@ const HANDLER = `export const handler = async (event, context) => {
   return { version: 1, event, functionName: context.functionName, node: process.version };
 };
 export const fails = async () => { throw new RangeError('out of stock'); };
+export const credentials = async () => ({ keyId: process.env.AWS_ACCESS_KEY_ID ?? null, token: process.env.AWS_SESSION_TOKEN ?? null, shell: process.env.SHELL_ONLY ?? null });
 export const web = async (event) => ({ statusCode: 200, headers: { 'content-type': 'text/plain' }, cookies: ['a=1'], body: 'web ' + event.rawPath });
 `;
 
@@ -142,6 +143,14 @@ describe('the installed lambda-bootstrap tool', () => {
     expect(JSON.parse(ok.stdout)).toEqual({ version: 1, event: { n: 2 }, functionName: 'shop', node: 'v24.21.0' });
     expect(ok.stderr).toMatch(/\tINFO\thandling \{"n":2\}\n/);
     expect(ok.stderr).toMatch(/^REPORT RequestId: \S+\tDuration: /m);
+    // The shell's AWS credentials reach the function (Lambda gives it its role's there); nothing
+    // else of the shell's environment does, and --env wins.
+    const shell = { ...USER_ENV, AWS_ACCESS_KEY_ID: 'AKIDSHELL', AWS_SECRET_ACCESS_KEY: 'secret', AWS_SESSION_TOKEN: 'token', SHELL_ONLY: 'x' };
+    const creds = spawnSync(userNode, [tool, 'invoke', 'fn', '-H', 'index.credentials'], { cwd: project, encoding: 'utf8', env: shell });
+    expect(creds.status, creds.stderr).toBe(0);
+    expect(JSON.parse(creds.stdout)).toEqual({ keyId: 'AKIDSHELL', token: 'token', shell: null });
+    const flagged = spawnSync(userNode, [tool, 'invoke', 'fn', '-H', 'index.credentials', '--env', 'AWS_ACCESS_KEY_ID=AKIDFLAG'], { cwd: project, encoding: 'utf8', env: shell });
+    expect(JSON.parse(flagged.stdout)).toMatchObject({ keyId: 'AKIDFLAG' });
     const failed = run(['invoke', 'fn', '-H', 'index.fails']);
     expect(failed.status).toBe(1);
     expect(JSON.parse(failed.stdout)).toMatchObject({ errorType: 'RangeError', errorMessage: 'out of stock' });
@@ -224,6 +233,29 @@ describe('the installed lambda-bootstrap tool', () => {
     } finally {
       await emulator.stop();
     }
+  }, 120_000);
+
+  it("package: a function with the tool among its own devDependencies ships its dependencies, not the tool nor the tool's", () => {
+    // The new user's layout: the tool installed in the function's folder (`npm install -D`), next
+    // to a real runtime dependency. npm's lock file marks what only devDependencies need.
+    const fnDev = join(project, 'fn-dev');
+    mkdirSync(fnDev, { recursive: true });
+    writeFileSync(join(fnDev, 'index.mjs'), HANDLER);
+    const tarball = readdirSync(work).find((f) => f.endsWith('.tgz'))!;
+    const yazl = (JSON.parse(readFileSync(join(CLI_DIR, 'npm-shrinkwrap.json'), 'utf8')) as { packages: Record<string, { version: string }> }).packages['node_modules/yazl']!.version;
+    writeFileSync(join(fnDev, 'package.json'), JSON.stringify({ name: 'fn-dev', version: '1.0.0', private: true, dependencies: { yazl } }));
+    const install = spawnSync('npm', ['install', '-D', join(work, tarball), '--offline', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: fnDev, encoding: 'utf8', env: USER_ENV });
+    expect(install.status, install.stdout + install.stderr).toBe(0);
+    expect(existsSync(join(fnDev, 'node_modules', '.bin', 'lambda-bootstrap'))).toBe(true);
+
+    const r = run(['package', 'fn-dev', '--flavour', 'wrapper', '--output', join(work, 'fn-dev.zip')]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/leaving out \d+ package\(s\) only devDependencies need \(package-lock\.json\): .*lambda-bootstrap/);
+    const names = readCentralDirectory(readFileSync(join(work, 'fn-dev.zip'))).map((e) => e.name);
+    const packages = [...new Set(names.filter((n) => n.startsWith('node_modules/')).map((n) => n.split('/')[1]))].sort();
+    // yazl and its own dependency; commander (the tool's) and the tool itself stay out, with its .bin link.
+    expect(packages).toEqual(['.package-lock.json', 'buffer-crc32', 'yazl']);
+    expect(names).toContain('index.mjs');
   }, 120_000);
 
   it('serve: one port for the HTTP front door, the Invoke API (AWS SDK) and the RIE endpoint, on 127.0.0.1; SIGINT stops it with 0', async () => {
