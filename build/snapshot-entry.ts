@@ -85,7 +85,7 @@ startupSnapshot.setDeserializeMainFunction(() => {
   // after a SnapStart restore. V8 reseeds Math.random on deserialisation (measured too): kept.
   restoreUniqueness({ mathRandom: false });
   void withoutLoaderWarning(() => probe('node:module'));
-  installSnapshotModules({ modules: __LAMBDA_BOOTSTRAP_MODULES, registry, environment: __LAMBDA_BOOTSTRAP_ENVIRONMENT }, process.env.LAMBDA_TASK_ROOT ?? process.cwd(), REGISTRY_GLOBAL);
+  installSnapshotModules({ modules: __LAMBDA_BOOTSTRAP_MODULES, registry, environment: __LAMBDA_BOOTSTRAP_ENVIRONMENT }, process.env.LAMBDA_TASK_ROOT || process.cwd(), REGISTRY_GLOBAL);
   const module = { exports: {} };
   runtime.call(module.exports, module.exports, require, module, __LAMBDA_BOOTSTRAP_RUNTIME_NAME, 'lambda-bootstrap');
 });
