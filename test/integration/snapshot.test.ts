@@ -109,6 +109,8 @@ binaryOnly('snapshot executable', () => {
     expect(theirs.kind, describeOutcome(theirs)).toBe('response');
     const a = ours.json() as Record<string, unknown>;
     const b = theirs.json() as Record<string, unknown>;
+    expect(a.fromSnapshot).toBe(true);
+    expect(b.fromSnapshot).toBe(false);
     expect(a.region).toBe('ap-south-2');
     expect(a.custom).toBe('at-start');
     for (const key of ['region', 'custom', 'awslambdaKeys', 'uaAppId', 'executionEnv']) expect(a[key], key).toEqual(b[key]);
