@@ -12,6 +12,8 @@ const ITEM = JSON.stringify({ Item: { id: { S: 'counter' }, count: { N: '42' } }
 export class FakeAws {
   /** Requests answered, by kind: proves every start really sent. */
   readonly counts = { s3Put: 0, dynamoGet: 0, other: 0 };
+  /** Method, path and SigV4 credential scope (…/<date>/<region>/<service>/aws4_request) of each request. */
+  readonly requests: { method: string; path: string; scope: string | undefined }[] = [];
   private readonly server: Server;
   private constructor(server: Server) {
     this.server = server;
@@ -21,6 +23,8 @@ export class FakeAws {
     const server = createServer();
     const fake = new FakeAws(server);
     server.on('request', (req, res) => {
+      const scope = /Credential=[^/]+\/([^,]+)/.exec(req.headers.authorization ?? '')?.[1];
+      fake.requests.push({ method: req.method ?? '', path: req.url ?? '', scope });
       req.resume();
       req.on('end', () => {
         const target = req.headers['x-amz-target'];

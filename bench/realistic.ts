@@ -2,13 +2,15 @@
 // DynamoDB DocumentClient, middy, Powertools logger; clients built at init; the first invoke sends
 // to bench/fake-aws.ts on 127.0.0.1), started cold under every way we can ship it, interleaved in
 // one run: dist/bootstrap plain and with the packaged code cache (unbundled and esbuild-bundled),
-// AWS's aws-lambda-ric 4.0.2, and Bun's `build --compile --bytecode` of runtime + function.
+// the per-function snapshot executable (build/snapshot.ts), AWS's aws-lambda-ric 4.0.2, and Bun's
+// `build --compile --bytecode` of runtime + function.
 // Reported: spawn → first /next and spawn → first response, median (min–max), ratio to ric.
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { CompileCacheError, generateCompileCache } from '../build/compile-cache.ts';
+import { SnapshotError, buildSnapshotExecutable } from '../build/snapshot.ts';
 import type { LeanRuntimeApi } from './driver.ts';
 import { FakeAws } from './fake-aws.ts';
 import { measureStart } from './measure.ts';
@@ -161,10 +163,11 @@ async function prepare(options: RealisticOptions, fake: FakeAws): Promise<{ runt
   const ours = binaryRuntime('rl-plain', '', bootstrap);
   if (isUnavailable(ours)) return { runtimes, unavailable: [ours], caches };
 
-  const dirs = { plain: join(WORK, 'unbundled'), cached: join(WORK, 'unbundled-cache'), bundled: join(WORK, 'bundled'), bundledCached: join(WORK, 'bundled-cache') };
+  const dirs = { plain: join(WORK, 'unbundled'), cached: join(WORK, 'unbundled-cache'), bundled: join(WORK, 'bundled'), bundledCached: join(WORK, 'bundled-cache'), snapshot: join(WORK, 'unbundled-snapshot') };
   log('realistic: copying, bundling (esbuild) and packaging (code cache) the function ...');
   copyFunction(dirs.plain);
   copyFunction(dirs.cached);
+  copyFunction(dirs.snapshot);
   await bundleFunction(dirs.plain, dirs.bundled);
   await bundleFunction(dirs.plain, dirs.bundledCached);
 
@@ -181,6 +184,16 @@ async function prepare(options: RealisticOptions, fake: FakeAws): Promise<{ runt
     runtimes.push(withFunction(ours, id, label, dir, env));
   }
   runtimes.push(withFunction(ours, 'bundled', 'dist/bootstrap, bundled', dirs.bundled, env));
+  // Lever 2: this run's runtime bundle + the function's dependencies evaluated into a V8 startup
+  // snapshot, one executable for this function (build/snapshot.ts); the handler itself loads from disk.
+  log('realistic: building the snapshot executable (build/snapshot.ts) ...');
+  const snapshot = await buildSnapshotExecutable({ functionDir: dirs.snapshot, handler: HANDLER, runtimeBundle: join(options.dist, 'bootstrap.js'), outDir: join(WORK, 'snapshot-out') });
+  if (snapshot instanceof SnapshotError) unavailable.push({ id: 'snapshot', label: 'snapshot executable', reason: snapshot.message });
+  else {
+    const snapshotRuntime = binaryRuntime('snapshot', '', snapshot.executable);
+    if (isUnavailable(snapshotRuntime)) unavailable.push(snapshotRuntime);
+    else runtimes.push(withFunction(snapshotRuntime, 'snapshot', 'snapshot executable (dependencies evaluated at build)', dirs.snapshot, env));
+  }
 
   const peers = installPeers(options.install, log);
   const ric = peers.ok ? buildRic(options.install, log) : peers;
@@ -245,6 +258,7 @@ export async function runRealistic(options: RealisticOptions): Promise<Realistic
         `Load average (1 min) ${loadAtStart.toFixed(2)} at the start of this section, ${loadavg()[0]!.toFixed(2)} at its end, on ${cpus().length} cores.`,
         `The function: bench/realistic/index.mjs, dependencies from bench/realistic/package-lock.json (npm ci). Bundled = esbuild, one CommonJS file. Every start's first invoke sent one PutObject and one GetItem to ${'`bench/fake-aws.ts`'} (checked).`,
         'Code cache: `make package` (build/compile-cache.ts) ran init + one invocation under dist/bootstrap and wrote .lambda-bootstrap/compile-cache into the function dir.',
+        'Snapshot: `make package SNAPSHOT=1` (build/snapshot.ts): one executable for this function whose V8 startup snapshot holds its five packages evaluated; the handler module and its init (clients) run at start.',
         'Warm page cache: every file was read moments before; Lambda fetches code lazily on a real cold start.',
         'CPU to first response: utime + stime of the process (all threads, /proc/<pid>/stat, 10 ms ticks) when its first response arrived. On a loaded machine wall times stretch with the load; CPU time much less, so its ratios are the steadier ones.',
       ],

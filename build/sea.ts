@@ -31,6 +31,13 @@ export type SeaOptions = {
   bundle: string;
   output: string;
   useCodeCache: boolean;
+  /**
+   * `main` is a snapshot builder script (v8.startupSnapshot): the blob carries the heap it leaves
+   * (build/snapshot.ts, one executable per function). V8's code cache does not apply then.
+   */
+  useSnapshot?: boolean;
+  /** The environment the blob is written with (the snapshot builder evaluates code); default this process's. */
+  blobEnv?: Record<string, string>;
   log: (line: string) => void;
   /** The x86_64 node that runs postject; default PINNED_NODE (the installed tool passes its own). */
   hostNode?: string;
@@ -42,8 +49,8 @@ class BuildStepError extends Error {
   override readonly name = 'BuildStepError';
 }
 
-function run(step: string, { command, args }: Command, installHint = '', cwd?: string): string {
-  const r = spawnSync(command, args, { encoding: 'utf8', cwd });
+function run(step: string, { command, args }: Command, installHint = '', cwd?: string, env?: Record<string, string>): string {
+  const r = spawnSync(command, args, { encoding: 'utf8', cwd, env });
   if (r.error && 'code' in r.error && r.error.code === 'ENOENT') {
     throw new BuildStepError(`${step}: command not found: ${command}${installHint === '' ? '' : ` (${installHint})`}`);
   }
@@ -123,13 +130,13 @@ export function buildSea(options: SeaOptions): void {
     main: EMBEDDED_SCRIPT_NAME,
     output: blob,
     disableExperimentalSEAWarning: true,
-    useSnapshot: false,
-    useCodeCache,
+    useSnapshot: options.useSnapshot ?? false,
+    useCodeCache: options.useSnapshot === true ? false : useCodeCache,
     execArgv: HEAP_FLAGS,
   };
   writeFileSync(config, `${JSON.stringify(seaConfig, null, 2)}\n`);
   // The blob must come from the very node it is injected into (same version, same V8 flags).
-  run('sea blob', on(target, 'sea blob', partial, ['--experimental-sea-config', config]), '', staging);
+  run('sea blob', on(target, 'sea blob', partial, ['--experimental-sea-config', config]), '', staging, options.blobEnv);
   rmSync(staging, { recursive: true, force: true });
   run('postject', { command: hostNode, args: [postjectCli, partial, 'NODE_SEA_BLOB', blob, '--sentinel-fuse', SEA_FUSE, '--overwrite'] });
   log(`sea: ${trimPhdrPaddingFile(partial)}`);
@@ -141,7 +148,7 @@ export function buildSea(options: SeaOptions): void {
 
   smokeTest(on(target, 'sea smoke test', partial), partial);
   renameSync(partial, output);
-  log(`sea: ${output}: ${(statSync(output).size / 1024 / 1024).toFixed(1)} MiB (${target.name}, useCodeCache: ${useCodeCache})`);
+  log(`sea: ${output}: ${(statSync(output).size / 1024 / 1024).toFixed(1)} MiB (${target.name}, ${options.useSnapshot === true ? 'useSnapshot: true' : `useCodeCache: ${useCodeCache}`})`);
 }
 
 // An SEA runs its embedded script instead of parsing flags, so `--version` would not prove

@@ -76,7 +76,7 @@ export async function runImportPreloads(specifiers: readonly string[], cwd: stri
 // Node 24 flags vm.USE_MAIN_CONTEXT_DEFAULT_LOADER as experimental and prints an
 // ExperimentalWarning when it is used; the function did not ask for it, and node's own --import
 // (which this stands in for) prints nothing, so that one warning, and only it, is dropped.
-function withoutLoaderWarning<T>(work: () => T): T {
+export function withoutLoaderWarning<T>(work: () => T): T {
   const emitWarning = process.emitWarning;
   process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
     const text = typeof warning === 'string' ? warning : warning.message;

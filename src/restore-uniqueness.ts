@@ -71,9 +71,11 @@ function define(target: object, name: string, value: (...args: never[]) => unkno
 
 /**
  * Call once, right after restore/next answers and before any after-restore hook or invocation.
- * Idempotent in effect; never throws.
+ * Idempotent in effect; never throws. `mathRandom: false` keeps V8's Math.random: a V8 startup
+ * snapshot (build/snapshot-entry.ts) reseeds it itself when the context is deserialised, unlike a
+ * SnapStart restore, which resumes the memory as it was.
  */
-export function restoreUniqueness(): void {
+export function restoreUniqueness(options: { mathRandom?: boolean } = {}): void {
   const nodeCrypto = crypto();
   const entropy = new KernelEntropy();
   const uuid = new Uint8Array(16);
@@ -96,7 +98,7 @@ export function restoreUniqueness(): void {
   };
   const original = nodeCrypto.randomUUID as (options: unknown) => string;
   try {
-    define(Math, 'random', replacements.random);
+    if (options.mathRandom !== false) define(Math, 'random', replacements.random);
     define(nodeCrypto, 'randomUUID', replacements.randomUUID);
     if (nodeCrypto.webcrypto?.randomUUID !== undefined) {
       // webcrypto.randomUUID is a method of the Crypto object and shares the same cache.

@@ -173,6 +173,10 @@ export const NOT_OBSERVED: readonly { anchor: string; why: string }[] = [
     why: 'no parity function ships .lambda-bootstrap/compile-cache/ (make package); the cache is meant never to change behaviour',
   },
   {
+    anchor: 'snapshot-executable',
+    why: 'the parity suite runs dist/bootstrap; the per-function snapshot executable has its own tests (test/integration/snapshot.test.ts)',
+  },
+  {
     anchor: 'snapstart',
     why: 'the suite runs on-demand initialisation only; AWS offers no SnapStart for the managed Node.js runtimes to compare with',
   },

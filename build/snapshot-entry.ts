@@ -1,0 +1,91 @@
+// The main script of a per-function snapshot executable (build/snapshot.ts bundles it into the one
+// CommonJS script Node's snapshot builder runs; it reads the function's dependency bundle and the
+// runtime's bundle from the build machine's files while the snapshot is built). At BUILD time it
+// evaluates the dependencies and compiles the runtime without running it; at START
+// (setDeserializeMainFunction) it renews random state, points the handler's imports at the
+// snapshotted modules and runs the runtime's main, which reads the environment then, as
+// dist/bootstrap does.
+//
+// Both scripts are compiled through node:vm with the main context's default loader: a function
+// compiled by the snapshot builder itself has no dynamic-import callback after deserialisation
+// (`import()` throws ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING), and the runtime loads ES module
+// handlers with import().
+import { readFileSync } from 'node:fs';
+import { startupSnapshot } from 'node:v8';
+import { Script, constants as vmConstants } from 'node:vm';
+import { restoreUniqueness } from '../src/restore-uniqueness.ts';
+import { installSnapshotModules } from '../src/snapshot-modules.ts';
+import type { SnapshotEnvironment, SnapshotModule } from '../src/snapshot-modules.ts';
+import { withoutLoaderWarning } from '../src/preloads.ts';
+
+// Files on the build machine, read while the snapshot is built: as string literals in this script
+// they would sit in the heap twice more (the script's source and the literal), and every start
+// deserialises the heap.
+declare const __LAMBDA_BOOTSTRAP_DEPENDENCIES_FILE: string;
+declare const __LAMBDA_BOOTSTRAP_RUNTIME_FILE: string;
+declare const __LAMBDA_BOOTSTRAP_MODULES: SnapshotModule[];
+declare const __LAMBDA_BOOTSTRAP_ENVIRONMENT: SnapshotEnvironment;
+declare const __LAMBDA_BOOTSTRAP_RUNTIME_NAME: string;
+declare const require: NodeJS.Require;
+
+const REGISTRY_GLOBAL = '__lambdaBootstrapSnapshotModules';
+const options = { importModuleDynamically: vmConstants.USE_MAIN_CONTEXT_DEFAULT_LOADER };
+
+// Built-in modules the dependencies loaded, with their function-valued exports as they were at
+// build: a deserialised Node 24.21 has some of them reset to undefined (console.Console, which
+// Powertools' logger constructs), and the captured functions still work, so they are put back.
+const loadedBuiltins = new Map<string, Map<string, unknown>>();
+const recordingRequire = ((id: string) => {
+  const exported = require(id) as Record<string, unknown>;
+  if (!loadedBuiltins.has(id) && typeof exported === 'object' && exported !== null) {
+    // JavaScript functions held as data only: reading a getter would load more of Node, and a
+    // reference to a native function the snapshot does not know aborts the build ("Unknown
+    // external reference": the V8 console's profile, timeStamp, ...).
+    const functions = new Map<string, unknown>();
+    for (const [key, d] of Object.entries(Object.getOwnPropertyDescriptors(exported))) {
+      if (d.enumerable !== true || !('value' in d) || typeof d.value !== 'function') continue;
+      if (!Function.prototype.toString.call(d.value).includes('[native code]')) functions.set(key, d.value);
+    }
+    loadedBuiltins.set(id, functions);
+  }
+  return exported;
+}) as NodeJS.Require;
+
+function reattachBuiltinExports(): void {
+  for (const [id, exports] of loadedBuiltins) {
+    const current = require(id) as Record<string, unknown>;
+    for (const [key, value] of exports) {
+      if (current[key] === undefined) Object.defineProperty(current, key, { value, writable: true, enumerable: true, configurable: true });
+    }
+  }
+}
+
+const registry = new Map<string, unknown>();
+const evaluateDependencies = new Script(`(function (require, __lambdaBootstrapRegistry) {${readFileSync(__LAMBDA_BOOTSTRAP_DEPENDENCIES_FILE, 'utf8')}\n})`, {
+  ...options,
+  filename: 'lambda-bootstrap/snapshot-dependencies.js',
+}).runInThisContext() as (require: NodeJS.Require, registry: Map<string, unknown>) => void;
+evaluateDependencies(recordingRequire, registry);
+
+type CommonJsWrapper = (exports: object, require: NodeJS.Require, module: { exports: object }, filename: string, dirname: string) => void;
+const runtime = new Script(`(function (exports, require, module, __filename, __dirname) {${readFileSync(__LAMBDA_BOOTSTRAP_RUNTIME_FILE, 'utf8')}\n})`, {
+  ...options,
+  filename: __LAMBDA_BOOTSTRAP_RUNTIME_NAME,
+}).runInThisContext() as CommonJsWrapper;
+// The first import() through the main context's loader prints an ExperimentalWarning once per
+// process; this probe takes it, so the function's own imports print nothing dist/bootstrap would not.
+const probe = new Script('(specifier) => import(specifier)', { ...options, filename: 'lambda-bootstrap/snapshot-probe.js' }).runInThisContext() as (
+  specifier: string,
+) => Promise<unknown>;
+
+startupSnapshot.setDeserializeMainFunction(() => {
+  reattachBuiltinExports();
+  // Node refills crypto.randomUUID's entropy cache only when it runs out: one filled at build
+  // would hand every sandbox the same UUIDs (measured with the pinned node), so it is replaced as
+  // after a SnapStart restore. V8 reseeds Math.random on deserialisation (measured too): kept.
+  restoreUniqueness({ mathRandom: false });
+  void withoutLoaderWarning(() => probe('node:module'));
+  installSnapshotModules({ modules: __LAMBDA_BOOTSTRAP_MODULES, registry, environment: __LAMBDA_BOOTSTRAP_ENVIRONMENT }, process.env.LAMBDA_TASK_ROOT || process.cwd(), REGISTRY_GLOBAL);
+  const module = { exports: {} };
+  runtime.call(module.exports, module.exports, require, module, __LAMBDA_BOOTSTRAP_RUNTIME_NAME, 'lambda-bootstrap');
+});

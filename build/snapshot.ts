@@ -1,0 +1,270 @@
+// Packaging step: a per-function executable whose V8 startup snapshot holds the function's
+// dependencies already evaluated (issue 14, lever 2; docs/pre-initialised.md). Like
+// `bun build --compile`, the result is one file per function: <out>/bootstrap, built by the same
+// SEA path as dist/bootstrap (build/sea.ts) with `useSnapshot` and build/snapshot-entry.ts as main.
+//
+//   node build/snapshot.ts --handler index.handler [--out DIR] <function dir>
+//   make package FN=<function dir> SNAPSHOT=1 [HANDLER=index.handler]
+//
+// Steps: find the packages the handler module (and its own local files) import; bundle them with
+// esbuild into one CommonJS script (the snapshot builder loads built-ins only), with node:http,
+// node:https and node:http2 replaced by stand-ins that load the real module on first use (they
+// hold native handles V8 cannot serialise); evaluate that script once in a child node with
+// build/snapshot-recorder.ts watching, and refuse the build if the dependencies read anything that
+// would be frozen into every sandbox; then build the executable. The handler module itself is not
+// in the snapshot: its top level (env reads, clients) runs at every start, as on dist/bootstrap.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { findPackageJSON, isBuiltin } from 'node:module';
+import { dirname, join, relative, resolve, sep } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { build } from 'esbuild';
+import type { Plugin } from 'esbuild';
+import { LambdaError } from '../src/errors.ts';
+import { parseHandlerName, resolveModuleFile } from '../src/handler-loader.ts';
+import type { SnapshotEnvironment, SnapshotModule } from '../src/snapshot-modules.ts';
+import { MANAGED_EXECUTION_ENV } from '../src/execution-environment.ts';
+import { registryKey } from '../src/snapshot-modules.ts';
+import { TARGETS } from './arch.ts';
+import { EMBEDDED_SCRIPT_NAME, buildSea } from './sea.ts';
+import { refusal } from './snapshot-findings.ts';
+import type { RecorderReport } from './snapshot-findings.ts';
+
+const REPO_ROOT = resolve(import.meta.dirname, '..');
+const RUNTIME_BUNDLE = join(REPO_ROOT, 'dist', 'bootstrap.js');
+const RECORDER = join(import.meta.dirname, 'snapshot-recorder.ts');
+const ENTRY = join(import.meta.dirname, 'snapshot-entry.ts');
+/**
+ * Built-ins that hold native handles once loaded (node:http's parser binding: `global handle not
+ * serialized: HTTPParser`), or that Node does not support in snapshots yet; the dependencies get
+ * stand-ins that load them on first use after deserialisation.
+ */
+export const DEFERRED_BUILTINS = ['http', 'https', 'http2'] as const;
+
+export class SnapshotError extends Error {
+  override readonly name = 'SnapshotError';
+}
+
+export interface SnapshotOptions {
+  functionDir: string;
+  handler: string;
+  /**
+   * Variables the dependencies may read at load, with the values the sandboxes will have (the
+   * snapshot refuses to load where they differ). AWS_EXECUTION_ENV is the runtime's own.
+   */
+  env?: Record<string, string>;
+  /** The runtime's bundle (what dist/bootstrap runs); default dist/bootstrap.js. */
+  runtimeBundle?: string;
+  /** Where bootstrap (and the intermediate scripts) are written; default <functionDir>/.lambda-bootstrap/snapshot. */
+  outDir?: string;
+  log?: (line: string) => void;
+}
+
+export interface SnapshotReport {
+  executable: string;
+  modules: SnapshotModule[];
+  environment: SnapshotEnvironment;
+  /** Bytes of the dependency bundle evaluated into the snapshot. */
+  dependencyBytes: number;
+}
+
+/** The packages the handler's module graph (its own files) imports: bare, non-built-in specifiers. */
+export async function handlerImports(functionDir: string, handlerFile: string): Promise<{ specifier: string; kind: SnapshotModule['kind'] }[]> {
+  const result = await build({
+    entryPoints: [handlerFile],
+    absWorkingDir: functionDir,
+    bundle: true,
+    write: false,
+    metafile: true,
+    packages: 'external',
+    platform: 'node',
+    format: 'esm',
+    target: 'node24',
+    logLevel: 'silent',
+  });
+  const seen = new Map<string, { specifier: string; kind: SnapshotModule['kind'] }>();
+  for (const input of Object.values(result.metafile.inputs)) {
+    for (const imported of input.imports) {
+      if (imported.external !== true || isBuiltin(imported.path) || imported.path.startsWith('.') || imported.path.startsWith('/')) continue;
+      const kind = imported.kind === 'require-call' || imported.kind === 'require-resolve' ? 'require' : 'import';
+      seen.set(registryKey(kind, imported.path), { specifier: imported.path, kind });
+    }
+  }
+  return [...seen.values()].sort((a, b) => (a.specifier < b.specifier ? -1 : a.specifier > b.specifier ? 1 : 0));
+}
+
+interface BuiltinShape {
+  /** Own enumerable keys: the JSON of a plain-data value, or null for a key read through on use. */
+  keys: Record<string, string | null>;
+}
+
+/** The key lists of the deferred built-ins, from the very node that builds the snapshot. */
+export function builtinShapes(node: string): Record<string, BuiltinShape> | SnapshotError {
+  const script = `
+    const out = {};
+    for (const name of ${JSON.stringify(DEFERRED_BUILTINS)}) {
+      const real = require('node:' + name), keys = {};
+      for (const key of Object.keys(real)) {
+        const d = Object.getOwnPropertyDescriptor(real, key);
+        let json = null;
+        if ('value' in d && typeof d.value !== 'function') {
+          const proto = typeof d.value === 'object' && d.value !== null ? Object.getPrototypeOf(d.value) : undefined;
+          // Plain data only (numbers, strings, plain objects and arrays): what the SDK destructures at load.
+          if (proto === undefined || proto === Object.prototype || proto === Array.prototype || proto === null) json = JSON.stringify(d.value) ?? null;
+        }
+        keys[key] = json;
+      }
+      out[name] = { keys };
+    }
+    process.stdout.write(JSON.stringify(out));`;
+  const r = spawnSync(node, ['-e', script], { encoding: 'utf8', env: {} });
+  if (r.status !== 0) return new SnapshotError(`snapshot: reading the built-in modules' keys with ${node} failed: ${r.stderr}`);
+  return JSON.parse(r.stdout) as Record<string, BuiltinShape>;
+}
+
+/** The CommonJS source of a stand-in: plain data inlined, everything else read from the real module on first use. */
+export function standInSource(name: string, shape: BuiltinShape): string {
+  const lines = [`let real;\nconst load = () => real ??= process.getBuiltinModule(${JSON.stringify(`node:${name}`)});\nconst standIn = {};`];
+  for (const [key, json] of Object.entries(shape.keys)) {
+    const k = JSON.stringify(key);
+    if (json !== null) lines.push(`standIn[${k}] = ${json};`);
+    else lines.push(`Object.defineProperty(standIn, ${k}, { enumerable: true, configurable: true, get: () => load()[${k}] });`);
+  }
+  lines.push('module.exports = standIn;');
+  return `${lines.join('\n')}\n`;
+}
+
+function deferBuiltins(shapes: Record<string, BuiltinShape>): Plugin {
+  const filter = new RegExp(`^(node:)?(${DEFERRED_BUILTINS.join('|')})$`);
+  return {
+    name: 'lambda-bootstrap-deferred-builtins',
+    setup(b) {
+      b.onResolve({ filter }, (args) => ({ path: args.path.replace(/^node:/, ''), namespace: 'deferred-builtin' }));
+      b.onLoad({ filter: /.*/, namespace: 'deferred-builtin' }, (args) => ({ contents: standInSource(args.path, shapes[args.path]!), loader: 'js' }));
+    },
+  };
+}
+
+/** Bundles the modules into one script that fills `__lambdaBootstrapRegistry` (a parameter of its wrapper). */
+export async function bundleDependencies(functionDir: string, modules: SnapshotModule[], shapes: Record<string, BuiltinShape>, outfile: string): Promise<void> {
+  // The stand-ins are registered too, so that a test can compare each with the real module.
+  const standIns = DEFERRED_BUILTINS.map((b, i) => `import * as s${i} from ${JSON.stringify(`node:${b}`)};\n__lambdaBootstrapRegistry.set(${JSON.stringify(`builtin:${b}`)}, s${i}.default);`);
+  const lines = modules.map((m, i) =>
+    m.kind === 'import'
+      ? `import * as m${i} from ${JSON.stringify(m.specifier)};\n__lambdaBootstrapRegistry.set(${JSON.stringify(registryKey(m.kind, m.specifier))}, m${i});`
+      : `__lambdaBootstrapRegistry.set(${JSON.stringify(registryKey(m.kind, m.specifier))}, require(${JSON.stringify(m.specifier)}));`,
+  );
+  await build({
+    // An .mjs importer gives CommonJS packages Node's interop (default = module.exports).
+    stdin: { contents: [...lines, ...standIns].join('\n'), resolveDir: functionDir, sourcefile: 'lambda-bootstrap-snapshot-entry.mjs', loader: 'js' },
+    absWorkingDir: functionDir,
+    outfile,
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node24',
+    logLevel: 'error',
+    plugins: [deferBuiltins(shapes)],
+  });
+}
+
+/** Builds <outDir>/bootstrap for the function, or says why not. */
+export async function buildSnapshotExecutable(options: SnapshotOptions): Promise<SnapshotReport | SnapshotError> {
+  const log = options.log ?? (() => {});
+  const functionDir = resolve(options.functionDir);
+  const outDir = resolve(options.outDir ?? join(functionDir, '.lambda-bootstrap', 'snapshot'));
+  const target = TARGETS.x86_64;
+  const runtimeBundle = resolve(options.runtimeBundle ?? RUNTIME_BUNDLE);
+  if (!existsSync(runtimeBundle)) return new SnapshotError(`snapshot: ${runtimeBundle} is missing: run \`make bundle\` first`);
+  const name = parseHandlerName(options.handler);
+  if (name instanceof LambdaError) return new SnapshotError(`snapshot: ${name.message} (the handler "${options.handler}")`);
+  const handlerFile = resolveModuleFile(functionDir, name)?.file;
+  if (handlerFile === undefined) return new SnapshotError(`snapshot: no module file for the handler "${options.handler}" in ${functionDir}`);
+
+  const modules: SnapshotModule[] = [];
+  for (const imported of await handlerImports(functionDir, handlerFile)) {
+    const packageJson = findPackageJSON(imported.specifier, pathToFileURL(handlerFile).href);
+    if (packageJson === undefined) return new SnapshotError(`snapshot: "${imported.specifier}" (imported by the handler) is not installed in ${functionDir}: run npm ci there first`);
+    const packageDir = relative(functionDir, dirname(packageJson));
+    // A package from outside the function (a layer, a global folder) is not the function's to freeze.
+    if (packageDir.startsWith('..')) continue;
+    modules.push({ ...imported, packageDir: packageDir.split(sep).join('/') });
+  }
+  if (modules.length === 0) return new SnapshotError(`snapshot: the handler ${relative(functionDir, handlerFile)} imports no packages from ${functionDir}/node_modules: nothing to snapshot (dist/bootstrap is the right binary for it)`);
+  log(`snapshot: ${modules.length} packages: ${modules.map((m) => m.specifier).join(', ')}`);
+
+  rmSync(outDir, { recursive: true, force: true });
+  mkdirSync(outDir, { recursive: true });
+  const shapes = builtinShapes(target.node);
+  if (shapes instanceof SnapshotError) return shapes;
+  const dependencies = join(outDir, 'snapshot-dependencies.js');
+  try {
+    await bundleDependencies(functionDir, modules, shapes, dependencies);
+  } catch (error) {
+    return new SnapshotError(`snapshot: esbuild could not bundle the dependencies: ${error instanceof Error ? error.message : String(error)}`);
+  }
+
+  // The dependencies are evaluated (here and in the snapshot builder) with exactly this environment.
+  const buildEnv: Record<string, string> = { AWS_EXECUTION_ENV: MANAGED_EXECUTION_ENV, ...options.env };
+  const reportFile = join(outDir, 'snapshot-findings.json');
+  const recorded = spawnSync(target.node, [RECORDER, dependencies, reportFile], { encoding: 'utf8', env: buildEnv, cwd: outDir });
+  if (recorded.status !== 0 || !existsSync(reportFile)) return new SnapshotError(`snapshot: evaluating the dependencies failed (exit ${recorded.status ?? recorded.signal}):\n${recorded.stdout}${recorded.stderr}`);
+  const report = JSON.parse(readFileSync(reportFile, 'utf8')) as RecorderReport;
+  if (report.failure !== undefined) return new SnapshotError(`snapshot: the dependencies threw while evaluating, so they cannot be snapshotted:\n${report.failure}`);
+  const refused = refusal(report, readFileSync(dependencies, 'utf8'));
+  if (refused !== undefined) return new SnapshotError(refused);
+
+  const environment: SnapshotEnvironment = { reads: Object.fromEntries(report.envRead.map((key) => [key, buildEnv[key] ?? null])), writes: report.envWritten };
+  if (report.envRead.length > 0) log(`snapshot: environment guard (checked at start): ${report.envRead.join(', ')}`);
+  const main = join(outDir, 'snapshot-main.js');
+  await build({
+    entryPoints: [ENTRY],
+    outfile: main,
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node24',
+    logLevel: 'error',
+    define: {
+      __LAMBDA_BOOTSTRAP_DEPENDENCIES_FILE: JSON.stringify(dependencies),
+      __LAMBDA_BOOTSTRAP_RUNTIME_FILE: JSON.stringify(runtimeBundle),
+      __LAMBDA_BOOTSTRAP_MODULES: JSON.stringify(modules),
+      __LAMBDA_BOOTSTRAP_ENVIRONMENT: JSON.stringify(environment),
+      __LAMBDA_BOOTSTRAP_RUNTIME_NAME: JSON.stringify(EMBEDDED_SCRIPT_NAME),
+    },
+  });
+  const executable = join(outDir, 'bootstrap');
+  try {
+    buildSea({ target, bundle: main, output: executable, useCodeCache: false, useSnapshot: true, blobEnv: buildEnv, log });
+  } catch (error) {
+    return new SnapshotError(`snapshot: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  return { executable, modules, environment, dependencyBytes: readFileSync(dependencies).length };
+}
+
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { handler: { type: 'string', default: 'index.handler' }, out: { type: 'string' }, env: { type: 'string', multiple: true, default: [] } } });
+  const env: Record<string, string> = {};
+  for (const pair of values.env) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) {
+      console.error(`--env takes KEY=VALUE, got "${pair}"`);
+      return 2;
+    }
+    env[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  if (positionals.length !== 1) {
+    console.error('usage: node build/snapshot.ts --handler index.handler [--out DIR] [--env KEY=VALUE ...] <function dir>');
+    return 2;
+  }
+  const report = await buildSnapshotExecutable({ functionDir: positionals[0]!, handler: values.handler, outDir: values.out, env, log: (line) => console.log(line) });
+  if (report instanceof SnapshotError) {
+    console.error(report.message);
+    return 1;
+  }
+  console.log(`snapshot: ${report.executable}: the function's dependencies (${(report.dependencyBytes / 1024 / 1024).toFixed(1)} MB of JavaScript) evaluated into its startup snapshot`);
+  return 0;
+}
+
+if (import.meta.main) process.exitCode = await main(process.argv.slice(2));

@@ -1,0 +1,139 @@
+// Module resolution for a per-function snapshot executable (build/snapshot.ts): the packages the
+// handler imports were evaluated when the executable was built and live in its V8 startup
+// snapshot; at start the handler's `import '@aws-sdk/client-s3'` (or `require`) must get those
+// very module objects instead of loading the files again. Node's in-thread module hooks
+// (module.registerHooks, Node 24) do it: `resolve` lets Node resolve as usual and redirects only a
+// specifier that lands inside the same package folder it was built from (so a nested copy of
+// another version still loads from disk); `load` answers with a generated module that re-exports
+// the snapshotted object. Everything else loads from disk, untouched.
+import { realpathSync } from 'node:fs';
+import { registerHooks } from 'node:module';
+import { join, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** One package the handler imports, as build/snapshot.ts recorded it. */
+export interface SnapshotModule {
+  specifier: string;
+  /** 'import' (ESM `import`/`import()`: a namespace object) or 'require' (`module.exports`). */
+  kind: 'import' | 'require';
+  /** The package's folder relative to the task root, '/'-separated, e.g. node_modules/@middy/core. */
+  packageDir: string;
+}
+
+/**
+ * The environment the dependencies were evaluated with, as far as they looked at it: `reads` holds
+ * every variable they read at load with the build's value (null: unset), `writes` what they set
+ * (null: deleted). The snapshot is only what `import` would have produced when the sandbox's
+ * environment has the same values at the moment the handler imports them.
+ */
+export interface SnapshotEnvironment {
+  reads: Readonly<Record<string, string | null>>;
+  writes: Readonly<Record<string, string | null>>;
+}
+
+/** What the snapshot holds: the manifest and, per `${kind}:${specifier}`, the evaluated module. */
+export interface SnapshotContents {
+  modules: readonly SnapshotModule[];
+  registry: ReadonlyMap<string, unknown>;
+  environment: SnapshotEnvironment;
+}
+
+/** Thrown by the first import of a snapshotted package when the guard fails: the init error. */
+export class SnapshotEnvironmentError extends Error {
+  override readonly name = 'Runtime.SnapshotEnvironmentMismatch';
+}
+
+/**
+ * Checks the guard against `env`; on success applies the dependencies' writes. Returns the error
+ * (naming every variable that differs) when the snapshot does not fit this environment.
+ */
+export function applySnapshotEnvironment(environment: SnapshotEnvironment, env: NodeJS.ProcessEnv, specifier: string): SnapshotEnvironmentError | undefined {
+  const show = (v: string | null | undefined): string => (v === null || v === undefined ? 'unset' : JSON.stringify(v));
+  const differ = Object.entries(environment.reads).filter(([key, built]) => (env[key] ?? null) !== built);
+  if (differ.length > 0) {
+    return new SnapshotEnvironmentError(
+      `Cannot import '${specifier}' from this executable's startup snapshot: its dependencies read ` +
+        `${differ.map(([key, built]) => `${key} (${show(built)} when it was built, ${show(env[key])} here)`).join(', ')} while loading, ` +
+        'so the snapshot holds what they computed from the build\'s values. Rebuild it with these values ' +
+        '(build/snapshot.ts --env KEY=VALUE), or deploy dist/bootstrap, which loads them at start.',
+    );
+  }
+  for (const [key, value] of Object.entries(environment.writes)) {
+    if (value === null) delete env[key];
+    else env[key] = value;
+  }
+  return undefined;
+}
+
+const SCHEME = 'lambda-bootstrap-snapshot:';
+const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
+
+export function registryKey(kind: SnapshotModule['kind'], specifier: string): string {
+  return `${kind}:${specifier}`;
+}
+
+/**
+ * The ES module source that re-exports `namespace` (an ES module namespace as esbuild builds it:
+ * named exports as own enumerable properties, `default` among them when there is one). Names that
+ * are not identifiers are exported by string name.
+ */
+export function reexportSource(globalName: string, key: string, namespace: object): string {
+  const lines = [`const ns = globalThis[${JSON.stringify(globalName)}].get(${JSON.stringify(key)});`];
+  for (const name of Object.keys(namespace)) {
+    const binding = IDENTIFIER.test(name) ? name : JSON.stringify(name);
+    if (name === 'default') lines.push('export default ns.default;');
+    else lines.push(`const e${lines.length} = ns[${JSON.stringify(name)}]; export { e${lines.length} as ${binding} };`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/**
+ * Installs the hooks. `taskRoot` is LAMBDA_TASK_ROOT at start (not the build's folder); `globalName`
+ * is where `registry` is reachable from generated modules (a global nobody else uses).
+ */
+export function installSnapshotModules(contents: SnapshotContents, taskRoot: string, globalName: string): void {
+  const byKey = new Map<string, string>();
+  const packageDirs = new Map<string, string>();
+  // Node resolves to real paths: a task root reached through a symbolic link must match too.
+  let root = taskRoot;
+  try {
+    root = realpathSync(taskRoot);
+  } catch {
+    // A missing task root fails the handler's own load, with the runtime's message.
+  }
+  for (const m of contents.modules) {
+    const key = registryKey(m.kind, m.specifier);
+    if (!contents.registry.has(key)) continue;
+    byKey.set(key, join(root, ...m.packageDir.split('/')) + sep);
+    packageDirs.set(m.specifier, m.packageDir);
+  }
+  Object.defineProperty(globalThis, globalName, { value: contents.registry, enumerable: false, configurable: false, writable: false });
+  let checked = false;
+  registerHooks({
+    resolve(specifier, context, nextResolve) {
+      const resolved = nextResolve(specifier, context);
+      if (!packageDirs.has(specifier) || !resolved.url.startsWith('file:')) return resolved;
+      const kind = context.conditions.includes('require') ? 'require' : 'import';
+      const key = registryKey(kind, specifier);
+      const folder = byKey.get(key);
+      if (folder === undefined || !fileURLToPath(resolved.url).startsWith(folder)) return resolved;
+      // At the first import of a snapshotted package: the environment is then what the
+      // dependencies would see if they loaded now (the runtime has set its own variables).
+      if (!checked) {
+        const mismatch = applySnapshotEnvironment(contents.environment, process.env, specifier);
+        if (mismatch !== undefined) throw mismatch;
+        checked = true;
+      }
+      return { url: `${SCHEME}${key}`, format: kind === 'require' ? 'commonjs' : 'module', shortCircuit: true };
+    },
+    load(url, context, nextLoad) {
+      if (!url.startsWith(SCHEME)) return nextLoad(url, context);
+      const key = url.slice(SCHEME.length);
+      const value = contents.registry.get(key) as object;
+      if (key.startsWith('require:')) {
+        return { format: 'commonjs', source: `module.exports = globalThis[${JSON.stringify(globalName)}].get(${JSON.stringify(key)});\n`, shortCircuit: true };
+      }
+      return { format: 'module', source: reexportSource(globalName, key, value), shortCircuit: true };
+    },
+  });
+}
