@@ -4,9 +4,8 @@
 //   POST /2021-11-15/functions/function/response-streaming-invocations (streamed as it arrives)
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { InvocationOutcome, InvokeOptions } from './invocation.ts';
-import { closeServer, drained, hostAndPort, listen } from './listening.ts';
+import { ServedOverHttp, drained, listen } from './listening.ts';
 import { apiError } from './service-errors.ts';
 
 export interface Invoker {
@@ -26,9 +25,9 @@ const INVOKE_PATH = '/2015-03-31/functions/function/invocations';
 const STREAMING_PATH = '/2021-11-15/functions/function/response-streaming-invocations';
 const ERROR_TRAILERS = 'X-Amz-Function-Error, Lambda-Runtime-Function-Error-Type, Lambda-Runtime-Function-Error-Body';
 
-export class InvokeEndpoint {
+export class InvokeEndpoint extends ServedOverHttp {
   private readonly invoker: Invoker;
-  private readonly server: http.Server;
+  protected readonly server: http.Server;
   private readonly listener: http.RequestListener;
   private readonly log: (line: string) => void;
 
@@ -39,6 +38,7 @@ export class InvokeEndpoint {
   }
 
   private constructor(invoker: Invoker, options: InvokeEndpointOptions) {
+    super();
     this.invoker = invoker;
     this.log = options.log ?? ((line) => process.stderr.write(`${line}\n`));
     this.listener = (req, res) => {
@@ -58,17 +58,6 @@ export class InvokeEndpoint {
   /** Its two paths: the buffered and the streaming invoke. */
   static readonly paths: readonly string[] = [INVOKE_PATH, STREAMING_PATH];
 
-  get port(): number {
-    return (this.server.address() as AddressInfo).port;
-  }
-
-  get url(): string {
-    return `http://${hostAndPort(this.server)}`;
-  }
-
-  close(): Promise<void> {
-    return closeServer(this.server);
-  }
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const path = (req.url ?? '').split('?')[0];

@@ -35,6 +35,26 @@ export function hostAndPort(server: http.Server): string {
   return `${host}:${address.port}`;
 }
 
+/**
+ * The address and shutdown of a server an object owns and serves on (the invoke endpoint, the
+ * local server): its port and `http://host:port` once listening, and `close()` (idempotent).
+ */
+export abstract class ServedOverHttp {
+  protected abstract readonly server: http.Server;
+
+  get port(): number {
+    return (this.server.address() as AddressInfo).port;
+  }
+
+  get url(): string {
+    return `http://${hostAndPort(this.server)}`;
+  }
+
+  close(): Promise<void> {
+    return closeServer(this.server);
+  }
+}
+
 /** Stops listening and drops open (kept-alive, long-polling) connections. Idempotent. */
 export async function closeServer(server: http.Server): Promise<void> {
   if (!server.listening) return;

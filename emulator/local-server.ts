@@ -9,12 +9,11 @@
 // request that cannot be mapped is answered with an error status and body; nothing a client
 // sends stops the server.
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { HttpFrontDoor } from './http-front-door.ts';
 import { InvokeEndpoint } from './invoke-endpoint.ts';
 import { LambdaInvokeApi, sendServiceError } from './lambda-invoke-api.ts';
 import type { LocalFunction } from './lambda-invoke-api.ts';
-import { closeServer, hostAndPort, listen } from './listening.ts';
+import { ServedOverHttp, listen } from './listening.ts';
 
 export interface LocalServerOptions {
   /** The function's name for the Invoke API (AWS_LAMBDA_FUNCTION_NAME of the runtime). */
@@ -32,8 +31,8 @@ const SERVICE_PREFIXES = ['/2015-03-31/', '/2021-11-15/'];
 /** Bodies above this are refused before they are read whole (Lambda's limits are 6 MB). */
 const MAX_BODY_BYTES = 16 * 1024 * 1024;
 
-export class LocalServer {
-  private readonly server: http.Server;
+export class LocalServer extends ServedOverHttp {
+  protected readonly server: http.Server;
 
   static async start(fn: LocalFunction, options: LocalServerOptions): Promise<LocalServer> {
     const local = new LocalServer(fn, options);
@@ -42,6 +41,7 @@ export class LocalServer {
   }
 
   private constructor(fn: LocalFunction, options: LocalServerOptions) {
+    super();
     const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
     const rie = InvokeEndpoint.requestListener(fn, { log });
     const invokeApi = new LambdaInvokeApi(fn, { functionName: options.functionName, log });
@@ -72,17 +72,6 @@ export class LocalServer {
     });
   }
 
-  get port(): number {
-    return (this.server.address() as AddressInfo).port;
-  }
-
-  get url(): string {
-    return `http://${hostAndPort(this.server)}`;
-  }
-
-  close(): Promise<void> {
-    return closeServer(this.server);
-  }
 }
 
 /** The whole request body, or undefined when it is over MAX_BODY_BYTES (the rest is read and
