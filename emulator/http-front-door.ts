@@ -138,7 +138,10 @@ export class HttpFrontDoor {
       this.log(`front door: ${answer.message}`);
     }
     if (outcome.kind !== 'response') {
-      this.log(`front door: the function failed (${outcome.recordedErrorType ?? outcome.kind}); answering 502`);
+      // The runtime's own type first (CredentialsProviderError): the recorded one alone
+      // (Runtime.Unknown for any type outside Lambda's naming) hides what went wrong.
+      const recorded = outcome.recordedErrorType !== undefined && outcome.recordedErrorType !== outcome.errorType ? `, recorded by Lambda as ${outcome.recordedErrorType}` : '';
+      this.log(`front door: the function failed (${outcome.errorType ?? outcome.recordedErrorType ?? outcome.kind}${recorded}); answering 502`);
       return sendAnswer(res, errorAnswer(502, 'Internal Server Error'), requestId);
     }
     const answer = bufferedAnswer(outcome);

@@ -79,6 +79,8 @@ describe('HTTP front door: plain HTTP ↔ function URL events', () => {
     const thrown = await fetch(`${url}/throw`);
     expect(thrown.status).toBe(502);
     expect(await thrown.json()).toEqual({ Message: 'Internal Server Error' });
+    // The log names the function's own error type, and what Lambda records when they differ.
+    expect(logs.join('\n')).toContain('front door: the function failed (Error, recorded by Lambda as Runtime.Unknown); answering 502');
     const bad = await fetch(`${url}/bad-status`);
     expect(bad.status).toBe(502);
     expect(logs.join('\n')).toMatch(/statusCode must be an HTTP status/);
