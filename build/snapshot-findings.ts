@@ -76,7 +76,7 @@ export function refusal(report: RecorderReport, bundle: string): string | undefi
   }
   lines.push(
     'A snapshot is evaluated once, on the build machine: those values would be the build\'s, the same in every cold start.',
-    'Ship the function without --snapshot (dist/bootstrap, with `make package` for its code cache), or move that work out of module load time in your own code.',
+    'Ship the function without --snapshot (dist/bootstrap, with `make package` or `lambda-bootstrap package --compile-cache` for its code cache), or move that work out of module load time in your own code.',
   );
   return lines.join('\n');
 }

@@ -15,9 +15,8 @@
 // in the snapshot: its top level (env reads, clients) runs at every start, as on dist/bootstrap.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { findPackageJSON, isBuiltin } from 'node:module';
+import { isBuiltin } from 'node:module';
 import { dirname, join, relative, resolve, sep } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { build, transform } from 'esbuild';
 import type { Plugin } from 'esbuild';
@@ -56,6 +55,17 @@ export interface SnapshotOptions {
   env?: Record<string, string>;
   /** The runtime's bundle (what dist/bootstrap runs); default dist/bootstrap.js. */
   runtimeBundle?: string;
+  /**
+   * The files the installed npm tool ships instead of the repository's (cli/build.ts): the
+   * recorder and the entry as JavaScript (default build/snapshot-recorder.ts and
+   * build/snapshot-entry.ts), the x86_64 node the executable is made from (default the
+   * repository's pinned one), and the node and postject that inject the blob (build/sea.ts's).
+   */
+  recorder?: string;
+  entry?: string;
+  node?: string;
+  hostNode?: string;
+  postjectCli?: string;
   /** Where bootstrap (and the intermediate scripts) are written; default <functionDir>/.lambda-bootstrap/snapshot. */
   outDir?: string;
   log?: (line: string) => void;
@@ -67,6 +77,21 @@ export interface SnapshotReport {
   environment: SnapshotEnvironment;
   /** Bytes of the dependency bundle evaluated into the snapshot. */
   dependencyBytes: number;
+}
+
+/**
+ * The package.json of the package `specifier` names, as Node's resolution finds its folder: the
+ * first node_modules/<name> from `fromDir` upwards (module.findPackageJSON is not in Node 20,
+ * which runs the installed tool). Undefined when it is not installed.
+ */
+export function packageJsonOf(specifier: string, fromDir: string): string | undefined {
+  const parts = specifier.split('/');
+  const name = specifier.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0]!;
+  for (let dir = fromDir; ; dir = dirname(dir)) {
+    const candidate = join(dir, 'node_modules', name, 'package.json');
+    if (existsSync(candidate)) return candidate;
+    if (dirname(dir) === dir) return undefined;
+  }
 }
 
 /** The packages the handler's module graph (its own files) imports: bare, non-built-in specifiers. */
@@ -174,7 +199,7 @@ export async function buildSnapshotExecutable(options: SnapshotOptions): Promise
   const log = options.log ?? (() => {});
   const functionDir = resolve(options.functionDir);
   const outDir = resolve(options.outDir ?? join(functionDir, '.lambda-bootstrap', 'snapshot'));
-  const target = TARGETS.x86_64;
+  const target = options.node === undefined ? TARGETS.x86_64 : { ...TARGETS.x86_64, node: options.node };
   const runtimeBundle = resolve(options.runtimeBundle ?? RUNTIME_BUNDLE);
   if (!existsSync(runtimeBundle)) return new SnapshotError(`snapshot: ${runtimeBundle} is missing: run \`make bundle\` first`);
   const name = parseHandlerName(options.handler);
@@ -184,7 +209,7 @@ export async function buildSnapshotExecutable(options: SnapshotOptions): Promise
 
   const modules: SnapshotModule[] = [];
   for (const imported of await handlerImports(functionDir, handlerFile)) {
-    const packageJson = findPackageJSON(imported.specifier, pathToFileURL(handlerFile).href);
+    const packageJson = packageJsonOf(imported.specifier, dirname(handlerFile));
     if (packageJson === undefined) return new SnapshotError(`snapshot: "${imported.specifier}" (imported by the handler) is not installed in ${functionDir}: run npm ci there first`);
     const packageDir = relative(functionDir, dirname(packageJson));
     // A package from outside the function (a layer, a global folder) is not the function's to freeze.
@@ -208,7 +233,7 @@ export async function buildSnapshotExecutable(options: SnapshotOptions): Promise
   // The dependencies are evaluated (here and in the snapshot builder) with exactly this environment.
   const buildEnv: Record<string, string> = { AWS_EXECUTION_ENV: MANAGED_EXECUTION_ENV, ...options.env };
   const reportFile = join(outDir, 'snapshot-findings.json');
-  const recorded = spawnSync(target.node, [RECORDER, dependencies, reportFile], { encoding: 'utf8', env: buildEnv, cwd: outDir });
+  const recorded = spawnSync(target.node, [options.recorder ?? RECORDER, dependencies, reportFile], { encoding: 'utf8', env: buildEnv, cwd: outDir });
   if (recorded.status !== 0 || !existsSync(reportFile)) return new SnapshotError(`snapshot: evaluating the dependencies failed (exit ${recorded.status ?? recorded.signal}):\n${recorded.stdout}${recorded.stderr}`);
   const report = JSON.parse(readFileSync(reportFile, 'utf8')) as RecorderReport;
   if (report.failure !== undefined) return new SnapshotError(`snapshot: the dependencies threw while evaluating, so they cannot be snapshotted:\n${report.failure}`);
@@ -230,7 +255,7 @@ export async function buildSnapshotExecutable(options: SnapshotOptions): Promise
   if (report.envRead.length > 0) log(`snapshot: environment guard (checked at start): ${report.envRead.join(', ')}`);
   const main = join(outDir, 'snapshot-main.js');
   await build({
-    entryPoints: [ENTRY],
+    entryPoints: [options.entry ?? ENTRY],
     outfile: main,
     bundle: true,
     platform: 'node',
@@ -247,7 +272,7 @@ export async function buildSnapshotExecutable(options: SnapshotOptions): Promise
   });
   const executable = join(outDir, 'bootstrap');
   try {
-    buildSea({ target, bundle: main, output: executable, useCodeCache: false, useSnapshot: true, blobEnv: buildEnv, log });
+    buildSea({ target, bundle: main, output: executable, useCodeCache: false, useSnapshot: true, blobEnv: buildEnv, log, hostNode: options.hostNode, postjectCli: options.postjectCli });
   } catch (error) {
     return new SnapshotError(`snapshot: ${error instanceof Error ? error.message : String(error)}`);
   }

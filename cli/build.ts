@@ -1,10 +1,12 @@
 // Builds the npm package in cli/ (run by `npm pack` as its prepack script, or `make cli`), so that
 // it ships plain JavaScript that Node 20, 22 and 24 run without type stripping:
 //   dist/lambda-bootstrap.js   cli/src + the emulator + the build pipeline, one ESM file (esbuild);
-//                              commander, yazl and postject stay dependencies of the package
+//                              commander, esbuild, yazl and postject stay dependencies of the package
 //   dist/runtime/bootstrap.js  the runtime bundle (build/bundle.ts), which `build` embeds
 //   dist/node/<arch>/          the lock files pinning the official node per architecture
 //   dist/lambda-bootstrap-wrapper  the exec wrapper of the wrapper flavour
+//   dist/snapshot/recorder.js  build/snapshot-recorder.ts, run by the pinned node (`package --snapshot`)
+//   dist/snapshot/entry.js     build/snapshot-entry.ts, bundled again per function with its defines
 // Usage: node cli/build.ts
 import { chmodSync, copyFileSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -78,10 +80,15 @@ async function main(): Promise<void> {
     mkdirSync(to, { recursive: true });
     for (const file of ['package.json', 'package-lock.json']) copyFileSync(join(from, file), join(to, file));
   }
+  // The snapshot's own scripts as JavaScript for the pinned node; the entry's
+  // __LAMBDA_BOOTSTRAP_* identifiers stay free, for build/snapshot.ts's `define` per function.
+  for (const [from, to] of [['snapshot-recorder.ts', 'recorder.js'], ['snapshot-entry.ts', 'entry.js']] as const) {
+    await build({ entryPoints: [join(repoRoot, 'build', from)], outfile: join(dist, 'snapshot', to), bundle: true, format: 'esm', platform: 'node', target: 'node24', logLevel: 'warning' });
+  }
   const wrapper = join(dist, 'lambda-bootstrap-wrapper');
   copyFileSync(join(repoRoot, 'build', 'lambda-bootstrap-wrapper'), wrapper);
   chmodSync(wrapper, 0o755);
-  console.log(`cli/build: ${outfile} (node >= 20), the wrapper, and the pinned node lock files for ${ARCHITECTURES.join(', ')}`);
+  console.log(`cli/build: ${outfile} (node >= 20), the wrapper, the snapshot scripts, and the pinned node lock files for ${ARCHITECTURES.join(', ')}`);
 }
 
 await main();

@@ -13,7 +13,7 @@ import { ToolError, buildBinary, buildLayerZip, buildWrapperLayerZip } from './b
 import { emulatorOptions, envOf } from './local-function.ts';
 import type { FunctionFlags } from './local-function.ts';
 import { FLAVOURS, packageFunction } from './package-function.ts';
-import type { CompileCacheRequest, Flavour } from './package-function.ts';
+import type { CompileCacheRequest, Flavour, SnapshotRequest } from './package-function.ts';
 import { packageVersion } from './resources.ts';
 import { RuntimeWatcher } from './watch.ts';
 
@@ -191,9 +191,10 @@ export function program(): Command {
     .addOption(outDirOption())
     .option('-o, --output <file>', 'the zip to write (default: <out-dir>/function-<arch>.zip, or function-wrapper.zip)')
     .option('--compile-cache', "pre-initialise: run the function's init once with the binary and ship its V8 code cache (docs/pre-initialised.md)")
-    .option('-H, --handler <module.export>', 'the handler, for --compile-cache', 'index.handler')
+    .option('--snapshot', "pre-initialise: bootstrap is this function's own executable, its dependencies evaluated into a V8 startup snapshot (x86_64; docs/pre-initialised.md)")
+    .option('-H, --handler <module.export>', 'the handler, for --compile-cache and --snapshot', 'index.handler')
     .option('--event <json>', 'for --compile-cache: one invocation too, so modules loaded by the first invoke are cached (it really runs)')
-    .option('-e, --env <NAME=VALUE>', 'for --compile-cache: an environment variable init needs (repeatable)', collect, [])
+    .option('-e, --env <NAME=VALUE>', 'for --compile-cache: an environment variable init needs; for --snapshot: one the dependencies read at load, as the function will have it (repeatable)', collect, [])
     .addHelpText(
       'after',
       '\nbinary:  aws lambda create-function --runtime provided.al2023 --architectures <arch> \\\n' +
@@ -201,13 +202,14 @@ export function program(): Command {
         'wrapper: the same with --runtime nodejs24.x (any architecture) and\n' +
         "           --environment 'Variables={AWS_LAMBDA_EXEC_WRAPPER=/var/task/lambda-bootstrap-wrapper}'",
     )
-    .action(async (dir: string, options: { flavour: Flavour; arch: Architecture; outDir: string; output?: string; compileCache?: boolean; handler: string; event?: string; env: string[] }) => {
+    .action(async (dir: string, options: { flavour: Flavour; arch: Architecture; outDir: string; output?: string; compileCache?: boolean; snapshot?: boolean; handler: string; event?: string; env: string[] }) => {
       let cache: CompileCacheRequest | undefined;
       if (options.compileCache === true) {
         cache = { handler: options.handler, env: envOf(options.env) };
         if (options.event !== undefined) cache.event = eventOf({ event: options.event });
       }
-      const result = await packageFunction(dir, options.flavour, options.arch, resolve(options.outDir), options.output, log, cache);
+      const snapshot: SnapshotRequest | undefined = options.snapshot === true ? { handler: options.handler, env: envOf(options.env) } : undefined;
+      const result = await packageFunction(dir, options.flavour, options.arch, resolve(options.outDir), options.output, log, cache, snapshot);
       const what = options.flavour === 'wrapper' ? 'the wrapper and the bundle' : 'bootstrap';
       log(`package: ${result.zipPath}: ${(result.zipBytes / 1024 / 1024).toFixed(1)} MiB, ${what} + ${result.files} files`);
       for (const warning of result.warnings) log(`package: warning: ${warning}`);

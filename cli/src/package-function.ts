@@ -8,12 +8,14 @@
 import { existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs';
 import { TARGETS, isNative } from '../../build/arch.ts';
 import { generateCompileCache } from '../../build/compile-cache.ts';
+import { buildSnapshotExecutable } from '../../build/snapshot.ts';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import type { Architecture } from '../../build/arch.ts';
 import { EXECUTABLE_MODE, FILE_MODE, writeZip } from '../../build/zip.ts';
 import type { ZipEntry } from '../../build/zip.ts';
-import { ToolError, binaryPath, buildBinary } from './build-binary.ts';
+import { ToolError, binaryPath, buildBinary, installPinnedNode } from './build-binary.ts';
 import { devOnlyPackages } from './dev-dependencies.ts';
+import { RUNTIME_BUNDLE, SNAPSHOT_ENTRY, SNAPSHOT_RECORDER, postjectCli } from './resources.ts';
 import { WRAPPER_BUNDLE_DIR, WRAPPER_NAME, wrapperEntries } from './wrapper-flavour.ts';
 
 export type Flavour = 'binary' | 'wrapper';
@@ -72,6 +74,38 @@ export interface CompileCacheRequest {
   env: Record<string, string>;
 }
 
+/** Pre-initialising the function while packaging: a V8 startup snapshot of its dependencies (build/snapshot.ts). */
+export interface SnapshotRequest {
+  handler: string;
+  /** Variables the dependencies read at load, with the sandbox's values (checked at start). */
+  env: Record<string, string>;
+}
+
+/**
+ * The function's own executable (docs/pre-initialised.md §2), built with what the package ships:
+ * its runtime bundle, recorder and entry, the pinned x86_64 node, its postject; returns its path.
+ * Errors: ToolError with build/snapshot.ts's refusal (what the dependencies did, what to do).
+ */
+async function snapshotExecutable(functionDir: string, outDir: string, request: SnapshotRequest, log: (line: string) => void): Promise<string> {
+  const node = installPinnedNode('x86_64', outDir, log);
+  const report = await buildSnapshotExecutable({
+    functionDir,
+    handler: request.handler,
+    env: request.env,
+    outDir: join(outDir, 'snapshot'),
+    runtimeBundle: RUNTIME_BUNDLE,
+    recorder: SNAPSHOT_RECORDER,
+    entry: SNAPSHOT_ENTRY,
+    node,
+    hostNode: process.execPath,
+    postjectCli: postjectCli(),
+    log,
+  });
+  if (report instanceof Error) throw new ToolError(`package: --snapshot: ${report.message}`);
+  log(`package: ${report.executable}: ${report.modules.length} package(s) evaluated into its startup snapshot (${(report.dependencyBytes / 1024 / 1024).toFixed(1)} MB of JavaScript)`);
+  return report.executable;
+}
+
 export async function packageFunction(
   functionDir: string,
   flavour: Flavour,
@@ -80,6 +114,7 @@ export async function packageFunction(
   output: string | undefined,
   log: (line: string) => void,
   compileCache?: CompileCacheRequest,
+  snapshot?: SnapshotRequest,
 ): Promise<PackageResult> {
   const root = resolve(functionDir);
   let isDir = false;
@@ -90,6 +125,14 @@ export async function packageFunction(
   }
   if (!isDir) throw new ToolError(`package: ${root} is not a folder: pass the folder that holds your handler's code`);
   const zipPath = resolve(output ?? join(outDir, flavour === 'wrapper' ? 'function-wrapper.zip' : `function-${arch}.zip`));
+  let snapshotBinary: string | undefined;
+  if (snapshot !== undefined) {
+    if (flavour === 'wrapper') throw new ToolError('package: --snapshot needs the binary flavour: the snapshot executable is its own bootstrap for provided.al2023/al2, not a bundle for the managed runtime');
+    if (arch !== 'x86_64') throw new ToolError(`package: --snapshot is x86_64 only: the snapshot is written by the very node it is injected into, run natively; package for ${arch} without --snapshot`);
+    if (!isNative(TARGETS.x86_64)) throw new ToolError('package: --snapshot must run on an x86_64 machine: the snapshot is written by the node it is injected into');
+    if (compileCache !== undefined) throw new ToolError('package: --snapshot and --compile-cache do not combine: the code cache would be written by the plain binary, which loads the dependencies the snapshot executable takes from its heap; choose one (--snapshot starts faster, docs/pre-initialised.md)');
+    snapshotBinary = await snapshotExecutable(root, outDir, snapshot, log);
+  }
   if (compileCache !== undefined) {
     if (flavour === 'wrapper') throw new ToolError('package: --compile-cache needs the binary flavour: the cache is made by, and only valid for, the Node the binary embeds');
     if (!isNative(TARGETS[arch])) throw new ToolError(`package: --compile-cache must run on the architecture it is for (V8 tags the cache with this CPU's features); this machine is not ${arch}`);
@@ -119,6 +162,8 @@ export async function packageFunction(
   let runtime: ZipEntry[];
   if (flavour === 'wrapper') {
     runtime = wrapperEntries();
+  } else if (snapshotBinary !== undefined) {
+    runtime = [{ name: 'bootstrap', data: readFileSync(snapshotBinary), mode: EXECUTABLE_MODE }];
   } else {
     const binary = binaryPath(outDir, arch);
     try {

@@ -3,6 +3,7 @@
 //   dist/runtime/bootstrap.js  the runtime bundle that `build` embeds in the binary
 //   dist/node/<arch>/          package.json + package-lock.json pinning the official node of <arch>
 //   dist/lambda-bootstrap-wrapper  the exec wrapper of the wrapper flavour (build/lambda-bootstrap-wrapper)
+//   dist/snapshot/             the snapshot executable's recorder and entry (`package --snapshot`)
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,6 +13,9 @@ const here = dirname(fileURLToPath(import.meta.url));
 
 export const RUNTIME_BUNDLE = join(here, 'runtime', 'bootstrap.js');
 export const WRAPPER_SCRIPT = join(here, 'lambda-bootstrap-wrapper');
+/** build/snapshot-recorder.ts and build/snapshot-entry.ts as JavaScript (`package --snapshot`). */
+export const SNAPSHOT_RECORDER = join(here, 'snapshot', 'recorder.js');
+export const SNAPSHOT_ENTRY = join(here, 'snapshot', 'entry.js');
 
 /** The folder with the lock file that pins the official node binary of `arch`. */
 export function pinnedNodeDir(arch: Architecture): string {

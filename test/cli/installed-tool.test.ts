@@ -2,7 +2,7 @@
 // empty project (dependencies from npm's cache, which the repository's own `npm ci` filled), then
 // the installed `lambda-bootstrap` run by this machine's own Node (not the repository's Node 24):
 // build (the one slow step: the binary from the package's pinned node), invoke, bench, package
-// (both flavours), layer, serve, watch, --help and exit codes.
+// (both flavours, and the snapshot executable), layer, serve, watch, --help and exit codes.
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -257,6 +257,68 @@ describe('the installed lambda-bootstrap tool', () => {
     expect(packages).toEqual(['.package-lock.json', 'buffer-crc32', 'yazl']);
     expect(names).toContain('index.mjs');
   }, 120_000);
+
+  it('package --snapshot: bootstrap is the function\'s own executable with its dependency in the snapshot, and the unzipped tree answers with it', async () => {
+    // A real dependency installed from npm's cache, used by the handler on the invocation.
+    const fnSnap = join(project, 'fn-snap');
+    mkdirSync(fnSnap, { recursive: true });
+    const yazl = (JSON.parse(readFileSync(join(CLI_DIR, 'npm-shrinkwrap.json'), 'utf8')) as { packages: Record<string, { version: string }> }).packages['node_modules/yazl']!.version;
+    writeFileSync(join(fnSnap, 'package.json'), JSON.stringify({ name: 'fn-snap', version: '1.0.0', private: true, dependencies: { yazl } }));
+    writeFileSync(
+      join(fnSnap, 'index.mjs'),
+      `import yazl from 'yazl';
+export const handler = async (event) => {
+  const zip = new yazl.ZipFile();
+  zip.addBuffer(Buffer.from(JSON.stringify(event)), 'event.json', { mtime: new Date(0), compress: false });
+  zip.end();
+  const chunks = [];
+  for await (const chunk of zip.outputStream) chunks.push(chunk);
+  const bytes = Buffer.concat(chunks);
+  return { signature: bytes.subarray(0, 4).toString('hex'), stored: bytes.includes(JSON.stringify(event)), fromSnapshot: globalThis.__lambdaBootstrapSnapshotModules?.get('import:yazl')?.default === yazl };
+};
+`,
+    );
+    const install = spawnSync('npm', ['install', '--offline', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: fnSnap, encoding: 'utf8', env: USER_ENV });
+    expect(install.status, install.stdout + install.stderr).toBe(0);
+
+    const zipPath = join(work, 'fn-snap.zip');
+    const r = run(['package', 'fn-snap', '--snapshot', '--output', zipPath]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toContain('snapshot: 1 packages: yazl');
+    const zip = readFileSync(zipPath);
+    const entries = readCentralDirectory(zip).map((e) => [e.name, e.mode.toString(8)]);
+    expect(entries.slice(0, 3)).toEqual([
+      ['bootstrap', '100755'],
+      ['index.mjs', '100644'],
+      ['node_modules/.package-lock.json', '100644'],
+    ]);
+    expect(entries.map(([name]) => name)).toEqual([...entries.map(([name]) => name)].sort());
+    expect(entries.map(([name]) => name)).toContain('node_modules/yazl/package.json');
+    expect(entries.filter(([name]) => name!.startsWith('.lambda-bootstrap'))).toEqual([]);
+
+    // Unzipped as Lambda does to /var/task, its bootstrap started as provided.al2023 starts it.
+    const task = join(work, 'var-task-snapshot');
+    unzipTo(zip, task);
+    const emulator = await Emulator.start({ command: join(task, 'bootstrap'), handler: 'index.handler', taskRoot: task, functionName: 'snap' });
+    try {
+      const outcome = await emulator.invoke('{"via":"snapshot"}');
+      expect(outcome.kind, outcome.body.toString()).toBe('response');
+      expect(outcome.json()).toEqual({ signature: '504b0304', stored: true, fromSnapshot: true });
+    } finally {
+      await emulator.stop();
+    }
+
+    for (const [flags, message] of [
+      [['--flavour', 'wrapper'], 'package: --snapshot needs the binary flavour'],
+      [['--arch', 'arm64'], 'package: --snapshot is x86_64 only'],
+      [['--compile-cache'], 'package: --snapshot and --compile-cache do not combine'],
+    ] as const) {
+      const refused = run(['package', 'fn-snap', '--snapshot', ...flags, '--output', join(work, 'refused.zip')]);
+      expect(refused.status, flags.join(' ')).toBe(1);
+      expect(refused.stderr).toContain(`lambda-bootstrap: ${message}`);
+      expect(existsSync(join(work, 'refused.zip'))).toBe(false);
+    }
+  }, 900_000);
 
   it('serve: one port for the HTTP front door, the Invoke API (AWS SDK) and the RIE endpoint, on 127.0.0.1; SIGINT stops it with 0', async () => {
     const { child, url } = await start(['serve', 'fn', '-H', 'index.web', '--port', '0', '--function-name', 'shop']);
