@@ -24,8 +24,9 @@ node_modules/.package-lock.json: package.json package-lock.json
 
 # The npm package in cli/ pins its dependencies in cli/npm-shrinkwrap.json; installing its tarball
 # offline (test/cli/) needs their registry documents in npm's cache, which `npm ci` does not store.
+# esbuild's optional binaries for other platforms are skipped: npm installs none of them here.
 node_modules/.cli-deps-cached: cli/npm-shrinkwrap.json node_modules/.package-lock.json
-	npm cache add $$($(NODE) -e 'const l = require("./cli/npm-shrinkwrap.json"); for (const [p, m] of Object.entries(l.packages)) if (p) console.log(p.slice(p.lastIndexOf("node_modules/") + 13) + "@" + m.version)') --loglevel=error
+	npm cache add $$($(NODE) -e 'const l = require("./cli/npm-shrinkwrap.json"); const foreign = (m) => m.optional && ((m.cpu && !m.cpu.includes(process.arch)) || (m.os && !m.os.includes(process.platform))); for (const [p, m] of Object.entries(l.packages)) if (p && !foreign(m)) console.log(p.slice(p.lastIndexOf("node_modules/") + 13) + "@" + m.version)') --loglevel=error
 	@touch $@
 
 install: node_modules/.package-lock.json
