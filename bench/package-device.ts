@@ -5,12 +5,14 @@
 // dropping the device's buffers, so the package, its inodes and directories are all cold, while
 // everything outside it (the managed node, AWS's client, the bench) stays as warm as it was.
 // Nothing machine-wide changes: the loop device, its read-ahead and the mount belong to this run
-// and close() (called from `finally`, and on SIGINT/SIGTERM) unmounts and detaches them.
+// and close() (called from `finally`, and on SIGINT/SIGTERM) unmounts and detaches them, and puts
+// back the read-ahead the free device had before it was attached (the kernel sets its own on
+// attach, 2560 KiB here, and an unattached device keeps whatever it was given last).
 //
 // Why hand-written: it is a dozen calls to losetup/mount/blockdev from util-linux (Debian); no
 // npm package manages loop devices.
 import { execFileSync } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
 export interface DeviceStat {
@@ -50,11 +52,14 @@ export class PackageDevice {
   readonly image: string;
   readonly device: string;
   readonly mountDir: string;
+  /** The device's read-ahead (KiB) before this run attached it, restored on close. */
+  private readonly readAheadBeforeKiB: string | undefined;
 
-  private constructor(image: string, device: string, mountDir: string) {
+  private constructor(image: string, device: string, mountDir: string, readAheadBeforeKiB: string | undefined) {
     this.image = image;
     this.device = device;
     this.mountDir = mountDir;
+    this.readAheadBeforeKiB = readAheadBeforeKiB;
     process.once('SIGINT', this.onSignal);
     process.once('SIGTERM', this.onSignal);
   }
@@ -83,16 +88,20 @@ export class PackageDevice {
     // ext4's own structures and 4 KiB rounding: a quarter more, plus 64 MiB.
     const size = Math.ceil((bytes * 1.25 + 64 * 1024 * 1024) / (1024 * 1024));
     let device: string;
+    let readAheadBefore: string | undefined;
     try {
       sh('truncate', ['-s', `${size}M`, image]);
       // No journal: the image is written once here and mounted read-only after.
       sh('mkfs.ext4', ['-q', '-F', '-O', '^has_journal', image]);
-      device = sh('losetup', ['--find', '--show', '--direct-io=on', image]).trim();
+      // The free device first, to note its read-ahead before attaching changes it.
+      device = sh('losetup', ['--find']).trim();
+      readAheadBefore = readAheadKiB(device);
+      sh('losetup', ['--direct-io=on', device, image]);
     } catch (error) {
       rmSync(image, { force: true });
       return new Error(`cannot set up a loop device for the package image: ${errorText(error)}`);
     }
-    const pkg = new PackageDevice(image, device, mountDir);
+    const pkg = new PackageDevice(image, device, mountDir, readAheadBefore);
     try {
       sh('mount', ['-o', 'noatime', device, mountDir]);
       pkg.mounted = true;
@@ -178,9 +187,23 @@ export class PackageDevice {
     } finally {
       try {
         sh('losetup', ['-d', this.device]);
+        if (this.readAheadBeforeKiB !== undefined) writeFileSync(readAheadFile(this.device), this.readAheadBeforeKiB);
       } finally {
         rmSync(this.image, { force: true });
       }
     }
+  }
+}
+
+function readAheadFile(device: string): string {
+  return `/sys/block/${device.replace('/dev/', '')}/queue/read_ahead_kb`;
+}
+
+/** The device's read-ahead in KiB as sysfs has it, or undefined where sysfs does not say. */
+function readAheadKiB(device: string): string | undefined {
+  try {
+    return readFileSync(readAheadFile(device), 'utf8').trim();
+  } catch {
+    return undefined;
   }
 }
