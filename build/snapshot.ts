@@ -237,7 +237,8 @@ export async function buildSnapshotExecutable(options: SnapshotOptions): Promise
   if (recorded.status !== 0 || !existsSync(reportFile)) return new SnapshotError(`snapshot: evaluating the dependencies failed (exit ${recorded.status ?? recorded.signal}):\n${recorded.stdout}${recorded.stderr}`);
   const report = JSON.parse(readFileSync(reportFile, 'utf8')) as RecorderReport;
   if (report.failure !== undefined) return new SnapshotError(`snapshot: the dependencies threw while evaluating, so they cannot be snapshotted:\n${report.failure}`);
-  const refused = refusal(report, readFileSync(dependencies, 'utf8'));
+  const dependencySource = readFileSync(dependencies, 'utf8');
+  const refused = refusal(report, dependencySource);
   if (refused !== undefined) return new SnapshotError(refused);
 
   // What the snapshot holds is the same code without whitespace and comments, and with shorter
@@ -246,7 +247,7 @@ export async function buildSnapshotExecutable(options: SnapshotOptions): Promise
   // recorder read the readable bundle, whose comments name each line's package.
   const snapshotted = join(outDir, 'snapshot-dependencies.min.js');
   try {
-    const minified = await transform(readFileSync(dependencies, 'utf8'), { loader: 'js', minifyWhitespace: true, minifySyntax: true, target: 'node24' });
+    const minified = await transform(dependencySource, { loader: 'js', minifyWhitespace: true, minifySyntax: true, target: 'node24' });
     writeFileSync(snapshotted, minified.code);
   } catch (error) {
     return new SnapshotError(`snapshot: esbuild could not minify the dependency bundle: ${error instanceof Error ? error.message : String(error)}`);
@@ -276,7 +277,7 @@ export async function buildSnapshotExecutable(options: SnapshotOptions): Promise
   } catch (error) {
     return new SnapshotError(`snapshot: ${error instanceof Error ? error.message : String(error)}`);
   }
-  return { executable, modules, environment, dependencyBytes: readFileSync(dependencies).length };
+  return { executable, modules, environment, dependencyBytes: Buffer.byteLength(dependencySource) };
 }
 
 async function main(argv: string[]): Promise<number> {
