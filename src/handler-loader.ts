@@ -12,6 +12,7 @@ import {
   MALFORMED_HANDLER_NAME,
   USER_CODE_SYNTAX_ERROR,
 } from './errors.ts';
+import { withoutLoaderWarning } from './preloads.ts';
 
 export type UserHandler = (...args: unknown[]) => unknown;
 
@@ -119,15 +120,63 @@ function formatOf(file: string): ModuleFormat {
 }
 
 async function loadModule(found: ResolvedModule): Promise<unknown> {
+  const parent = runtimeParent();
+  // On nodejs24.x the process's entry point is AWS's /var/runtime/index.mjs, so the handler sees
+  // `require.main` and `process.mainModule` undefined. Here the entry is the runtime's bundle (the
+  // wrapper flavour, `node dist/bootstrap.js`); the single executable has none.
+  process.mainModule = undefined;
   try {
     // Only a .cjs/.cts file is CommonJS for sure. Any other file Node decides by its syntax
     // (Node 24 syntax detection: a typeless .js, .ts or extensionless file with ES module syntax
     // is an ES module, possibly with top-level await, which require() cannot wait for), so it
     // goes through import() as AWS's client v4 loads every candidate.
-    if (found.format === 'commonjs' && isSurelyCommonJs(found.file)) return createRequire(found.file)(found.file);
-    return await import(pathToFileURL(found.file).href);
+    if (found.format === 'commonjs' && isSurelyCommonJs(found.file)) return createRequire(parent.file)(found.file);
+    return await parent.import(pathToFileURL(found.file).href);
   } catch (error) {
     throw classifyLoadError(error);
+  }
+}
+
+interface RuntimeParent {
+  /** A real file that stands as the module importing the handler. */
+  file: string;
+  import(url: string): Promise<unknown>;
+}
+
+/**
+ * What imports the handler: a module of the runtime, with a real file as its URL, as AWS's
+ * /var/runtime/index.mjs imports it. In a single executable (dist/bootstrap, the snapshot
+ * executable) the embedded script has no URL, and an import() written in it loads the handler
+ * with no parent, as the program's entry point: `import.meta.main` true, `process.mainModule` the
+ * handler, and loader hooks that leave the entry alone (import-in-the-middle, behind OpenTelemetry,
+ * Sentry, dd-trace and New Relic's ESM loaders) never wrap it. So there the import() is compiled
+ * with the executable's path as its file name (node:vm, the main context's default loader: the
+ * same loader and hooks, parentURL file:///…/bootstrap). Elsewhere the bundle is a real file and
+ * its own import() has it as the parent.
+ */
+function runtimeParent(): RuntimeParent {
+  if (!isSingleExecutable()) {
+    return { file: process.argv[1] ?? process.execPath, import: (url) => import(url) };
+  }
+  const file = process.execPath;
+  const vm = process.getBuiltinModule('node:vm');
+  const importFromRuntime = withoutLoaderWarning(
+    () =>
+      vm.runInThisContext('(url) => import(url)', {
+        filename: file,
+        importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
+      }) as (url: string) => Promise<unknown>,
+  );
+  // The warning comes when import() starts (synchronously), so the call is wrapped too.
+  return { file, import: (url) => withoutLoaderWarning(() => importFromRuntime(url)) };
+}
+
+// Asked at the one load, lazily: Bun (the benchmark compiles the runtime with it too) has no node:sea.
+function isSingleExecutable(): boolean {
+  try {
+    return (process.getBuiltinModule('node:sea') as typeof import('node:sea') | undefined)?.isSea() ?? false;
+  } catch {
+    return false;
   }
 }
 
