@@ -2,7 +2,7 @@
 // AWS's Node runtime, plus TypeScript files through Node's built-in type stripping.
 
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { Module, createRequire } from 'node:module';
 import { basename, dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import {
@@ -12,7 +12,6 @@ import {
   MALFORMED_HANDLER_NAME,
   USER_CODE_SYNTAX_ERROR,
 } from './errors.ts';
-import { withoutLoaderWarning } from './preloads.ts';
 
 export type UserHandler = (...args: unknown[]) => unknown;
 
@@ -144,40 +143,24 @@ interface RuntimeParent {
 }
 
 /**
- * What imports the handler: a module of the runtime, with a real file as its URL, as AWS's
- * /var/runtime/index.mjs imports it. In a single executable (dist/bootstrap, the snapshot
- * executable) the embedded script has no URL, and an import() written in it loads the handler
- * with no parent, as the program's entry point: `import.meta.main` true, `process.mainModule` the
- * handler, and loader hooks that leave the entry alone (import-in-the-middle, behind OpenTelemetry,
- * Sentry, dd-trace and New Relic's ESM loaders) never wrap it. So there the import() is compiled
- * with the executable's path as its file name (node:vm, the main context's default loader: the
- * same loader and hooks, parentURL file:///…/bootstrap). Elsewhere the bundle is a real file and
- * its own import() has it as the parent.
+ * What imports the handler: a module of the runtime whose URL is a real file, as AWS's
+ * /var/runtime/index.mjs imports it on nodejs24.x. An import() written in the single
+ * executable's embedded script (dist/bootstrap, the snapshot executable) has no URL, so Node
+ * loads the handler as the program's entry point: `import.meta.main` true, `process.mainModule`
+ * the handler, and loader hooks that leave the entry alone (import-in-the-middle, behind
+ * OpenTelemetry, Sentry, dd-trace and New Relic's ESM loaders) never wrap it. So the import() is
+ * compiled as a CommonJS module whose file is the runtime's own (the executable, or the bundle
+ * under node): Node's CommonJS loader gives its import() that file as the parent URL, with the
+ * same loader and hooks. Module#_compile is how require hooks (pirates, ts-node) compile code;
+ * node:vm would do the same but costs a built-in load and an ExperimentalWarning at every start.
  */
 function runtimeParent(): RuntimeParent {
-  if (!isSingleExecutable()) {
-    return { file: process.argv[1] ?? process.execPath, import: (url) => import(url) };
-  }
-  const file = process.execPath;
-  const vm = process.getBuiltinModule('node:vm');
-  const importFromRuntime = withoutLoaderWarning(
-    () =>
-      vm.runInThisContext('(url) => import(url)', {
-        filename: file,
-        importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
-      }) as (url: string) => Promise<unknown>,
-  );
-  // The warning comes when import() starts (synchronously), so the call is wrapped too.
-  return { file, import: (url) => withoutLoaderWarning(() => importFromRuntime(url)) };
-}
-
-// Asked at the one load, lazily: Bun (the benchmark compiles the runtime with it too) has no node:sea.
-function isSingleExecutable(): boolean {
-  try {
-    return (process.getBuiltinModule('node:sea') as typeof import('node:sea') | undefined)?.isSea() ?? false;
-  } catch {
-    return false;
-  }
+  // A single executable's argv is [binary, binary, ...]; node's is [node, bundle, ...].
+  const file = process.argv[1] ?? process.execPath;
+  const importer = new Module(file) as Module & { _compile(content: string, filename: string, format: 'commonjs'): void };
+  importer.filename = file;
+  importer._compile('module.exports = (url) => import(url);', file, 'commonjs');
+  return { file, import: importer.exports as (url: string) => Promise<unknown> };
 }
 
 function isSurelyCommonJs(file: string): boolean {
