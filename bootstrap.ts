@@ -42,6 +42,12 @@ async function main(): Promise<void> {
   const concurrent = environment.maxConcurrency > 1;
   if (environment.installGlobalAwsLambda) installAwsLambdaGlobal();
   const store = await createInvokeStore(concurrent);
+  // Node runs --import preloads before the entry point, so on nodejs24.x they write to the console
+  // before AWS's client formats it: the same here. A failing preload fails init below.
+  const preloaded = await runNodeOptionsImports().then(
+    () => undefined,
+    (error: unknown) => ({ error }),
+  );
   patchConsole(logConfigFromEnvironment(process.env), scopeReader(store));
 
   const client = createRuntimeApiClient(environment.runtimeApi, environment.transport);
@@ -51,7 +57,7 @@ async function main(): Promise<void> {
   const compileCache = enableFunctionCompileCache(environment.taskRoot, process.env);
   let handler;
   try {
-    await runNodeOptionsImports();
+    if (preloaded) throw preloaded.error;
     handler = await loadHandler(environment.taskRoot, environment.handler);
   } catch (error) {
     return failInit(client, error);
