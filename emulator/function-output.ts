@@ -71,8 +71,13 @@ export class FunctionOutput {
     if (stream === 'stdout') this.stdoutText = keepTail(this.stdoutText + text, this.historyChars);
     else this.stderrText = keepTail(this.stderrText + text, this.historyChars);
     this.outputText = keepTail(this.outputText + text, this.historyChars);
+    if (!text.includes('\n')) {
+      // The middle of a long line: appended without re-reading what came before.
+      this.partial[stream] = keepTail(this.partial[stream] + text, this.historyChars);
+      return;
+    }
     const lines = (this.partial[stream] + text).split('\n');
-    this.partial[stream] = keepTail(lines.pop() ?? '', OUTPUT_HISTORY_CHARS);
+    this.partial[stream] = keepTail(lines.pop() ?? '', this.historyChars);
     for (const line of lines) this.attribute(`${line}\n`);
   }
 

@@ -23,7 +23,8 @@ afterAll(async () => {
 });
 
 async function serve(handler: string, maxConcurrency?: number): Promise<{ emulator: Emulator; server: LocalServer }> {
-  const emulator = await startFunction('local-security', handler, {}, { functionName: 'fn', ...(maxConcurrency === undefined ? {} : { maxConcurrency }) });
+  // The emulator's own default output history (the harness raises it for tests that read it all).
+  const emulator = await startFunction('local-security', handler, {}, { functionName: 'fn', outputHistoryChars: OUTPUT_HISTORY_CHARS, ...(maxConcurrency === undefined ? {} : { maxConcurrency }) });
   const server = await LocalServer.start(emulator, { functionName: 'fn', port: 0, log: () => {} });
   servers.push(server);
   return { emulator, server };
