@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import type { Emulator, InvocationOutcome } from '../../emulator/index.ts';
 import { describeOutcome, errorBody, jsonLines, outputSettles, startFunction, stopAll, tempDir, textLines, waitUntil } from './harness.ts';
+import { stagedFixture } from './staged-fixture.ts';
 
 afterAll(stopAll);
 
@@ -167,6 +168,23 @@ describe('graceful shutdown', () => {
     expect(await emulator.processExit()).toEqual({ code: 0, signal: null });
     const heard = textLines(emulator.output).filter((l) => l.message.startsWith('SIGTERM in thread'));
     expect(heard.map((l) => l.message).sort()).toEqual(['SIGTERM in thread 1', 'SIGTERM in thread 2']);
+  });
+});
+
+describe('NODE_OPTIONS preloads', () => {
+  test('run in every worker before its handler loads, --require first then each --import, as node does for a worker', async () => {
+    const nodeOptions = '--import fake-apm/auto --require fake-apm/auto-cjs --import ./preload-local.cjs';
+    const emulator = await startFunction(stagedFixture('preloads'), 'app.handler', { NODE_OPTIONS: nodeOptions, AWS_LAMBDA_NODEJS_WORKER_COUNT: '2' }, {
+      maxConcurrency: 2,
+      waitForInit: true,
+    });
+    await waitUntil(() => nextPolls(emulator).length >= 2, 10_000, 'two /next polls');
+    const bodies = (await Promise.all([0, 1].map(() => emulator.invoke('{}')))).map((o) => responseOf<{ apm: string[] | null }>(o, emulator));
+    for (const body of bodies) {
+      expect(body.apm?.map((entry) => entry.replace(/pid=\d+/, 'pid=<pid>'))).toEqual(['cjs-preload pid=<pid>', 'esm-preload pid=<pid>', 'relative-preload']);
+    }
+    expect(emulator.output).not.toContain('ExperimentalWarning');
+    expect(emulator.output).not.toContain('(node:');
   });
 });
 
