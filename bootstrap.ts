@@ -66,6 +66,8 @@ async function main(): Promise<void> {
   // No failure: a fatal error stopped the loops, and its handler exits once in-flight work is done.
   if (failure) {
     console.error(`${failure.message}. Exiting so that Lambda replaces this sandbox.`);
+    // Other invocations in flight (Managed Instances) still finish and post first.
+    await inFlight.drain(undefined);
     process.exit(1);
   }
 }

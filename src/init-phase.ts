@@ -53,7 +53,10 @@ export async function startRuntime(
   if (environment.installGlobalAwsLambda) installAwsLambdaGlobal();
   const store = await createInvokeStore(concurrent);
   patchConsole(logConfig, scopeReader(store), patchOptions);
-  const client = createRuntimeApiClient(environment.runtimeApi, environment.transport);
+  // AWS's client retries a failed /next whenever AWS_LAMBDA_MAX_CONCURRENCY is set (isMultiConcurrentMode).
+  const client = createRuntimeApiClient(environment.runtimeApi, environment.transport, {
+    retryNext: process.env.AWS_LAMBDA_MAX_CONCURRENCY !== undefined,
+  });
   const inFlight = new InFlight();
   handleProcessFailures(client, store, inFlight);
   return { client, store, inFlight };

@@ -26,11 +26,15 @@ export type WorkerReport =
   /** Init succeeded; the worker waits for `start`. */
   | { readonly type: 'ready'; readonly sigtermListeners: number }
   /** Init failed; the worker has logged it, the main thread reports it once for the sandbox. */
-  | { readonly type: 'init-error'; readonly body: ErrorBody };
+  | { readonly type: 'init-error'; readonly body: ErrorBody }
+  /** The Runtime API failed in a way a loop cannot survive: the sandbox is to be replaced. */
+  | { readonly type: 'fatal' };
 
 /** Main → worker. */
 export type PoolCommand =
   /** Every worker is initialised (and the shutdown extension registered): take invocations. */
   | { readonly type: 'start' }
   /** The process got this signal: the worker's own listeners run (signals reach only the main thread). */
-  | { readonly type: 'signal'; readonly signal: 'SIGTERM' };
+  | { readonly type: 'signal'; readonly signal: 'SIGTERM' }
+  /** Another worker hit a fatal Runtime API failure: take no new work, finish what runs, end. */
+  | { readonly type: 'drain' };

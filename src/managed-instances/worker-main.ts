@@ -6,7 +6,8 @@
 // unhandled rejection is posted as the error of the invocation it came from, the thread's other
 // invocations finish, and the thread ends (`process.exit` in a worker ends the worker) with 129 /
 // 128. The other workers go on serving, as they do under AWS's client 4.x, where an uncaught error
-// ends only its worker; the process ends with the last worker.
+// ends only its worker; the process ends with the last worker. A Runtime API failure the loop
+// cannot survive is the sandbox's, not the function's: every worker drains and the process exits 1.
 
 import { isMainThread, parentPort, threadId, workerData } from 'node:worker_threads';
 import type { MessagePort } from 'node:worker_threads';
@@ -52,6 +53,7 @@ export async function runPoolWorker(): Promise<void> {
     port.on('message', (command: PoolCommand) => {
       if (command.type === 'start') resolve();
       else if (command.type === 'signal') deliverSignal(command.signal);
+      else if (command.type === 'drain') void inFlight.drain(undefined).then(() => process.exit(0));
     });
   });
   report({ type: 'ready', sigtermListeners: process.listenerCount('SIGTERM') });
@@ -72,8 +74,12 @@ export async function runPoolWorker(): Promise<void> {
   const loops = Array.from({ length: data.loops }, () => runInvokeLoop(options));
   const failure = await Promise.race(loops);
   // No failure: a fatal error stopped the loops, and its handler ends the thread once the others are done.
+  // A Runtime API failure ends the sandbox, as it ends a single process: every worker stops taking
+  // work, and the invocations in flight in all of them still finish and post first.
   if (failure) {
-    console.error(`${failure.message}. Worker thread ${data.index} stops taking invocations.`);
+    console.error(`${failure.message}. Exiting so that Lambda replaces this sandbox.`);
+    report({ type: 'fatal' });
+    await inFlight.drain(undefined);
     process.exit(1);
   }
 }

@@ -62,7 +62,7 @@ export async function runWorkerPool(environment: RuntimeEnvironment, script: Wor
   const logConfig = logConfigFromEnvironment(process.env);
   const lock = createOutputLock();
   patchConsole(logConfig, () => NO_SCOPE, { exclusive: outputLock(lock, 0) });
-  const client = createRuntimeApiClient(environment.runtimeApi, environment.transport);
+  const client = createRuntimeApiClient(environment.runtimeApi, environment.transport, { retryNext: true });
 
   try {
     // Node runs NODE_OPTIONS preloads on the main thread too (and in every worker started from a
@@ -92,7 +92,7 @@ export async function runWorkerPool(environment: RuntimeEnvironment, script: Wor
   for (const report of await Promise.all(members.map((member) => member.init))) {
     if (report.type === 'init-error') return reportInitErrorAndExit(client, report.body);
     if (report.type === 'ended') return initEndedAndExit(client, report.code, report.error);
-    sigtermListeners += report.sigtermListeners;
+    if (report.type === 'ready') sigtermListeners += report.sigtermListeners;
   }
 
   // As for one process (shutdown.ts): registered when any worker listens for SIGTERM at the end
@@ -101,6 +101,15 @@ export async function runWorkerPool(environment: RuntimeEnvironment, script: Wor
     await enableGracefulShutdown(client, environment.runtimeApi, true);
     process.on('SIGTERM', () => {
       for (const member of members) send(member.worker, { type: 'signal', signal: 'SIGTERM' });
+    });
+  }
+  // A fatal Runtime API failure in one worker ends the sandbox: the others finish and end too.
+  let draining = false;
+  for (const member of members) {
+    member.worker.on('message', (report: WorkerReport) => {
+      if (report.type !== 'fatal' || draining) return;
+      draining = true;
+      for (const other of members) if (other !== member) send(other.worker, { type: 'drain' });
     });
   }
   for (const member of members) send(member.worker, { type: 'start' });
