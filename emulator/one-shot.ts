@@ -23,7 +23,8 @@ export interface InvokeInterrupt {
  * when `interrupt` ended it first (what its output was so far, and the shutdown's, is printed).
  */
 export async function invokeOnce(options: EmulatorOptions, event: string, interrupt?: InvokeInterrupt): Promise<number> {
-  const emulator = await Emulator.start(options);
+  // One invocation and its shutdown: all of the output is printed, so all of it is kept.
+  const emulator = await Emulator.start({ ...options, outputHistoryChars: Number.POSITIVE_INFINITY });
   try {
     const pending = emulator.invoke(event);
     const stopped = interrupt === undefined ? undefined : whenAborted(interrupt.signal);
