@@ -141,7 +141,9 @@ export class FunctionOutput {
   private attribute(line: string): void {
     const id = requestIdOf(line);
     if (id !== undefined && (this.open.has(id) || this.finished.has(id))) return this.append(id, line);
-    if (id !== undefined && id !== 'undefined') return; // another (forgotten) invocation's record
+    // Another (forgotten) invocation's record; outside an invocation the runtime writes `undefined`
+    // (AWS's client 4.x: `-`), which counts as no id.
+    if (id !== undefined && id !== 'undefined' && id !== '-') return;
     if (this.open.size === 1) return this.append(this.open.keys().next().value as string, line);
     if (this.open.size === 0 && this.initLines !== undefined) this.initLines = keepInvocationLog(this.initLines + line);
   }
