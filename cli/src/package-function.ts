@@ -5,7 +5,7 @@
 // AWS_LAMBDA_EXEC_WRAPPER=/var/task/lambda-bootstrap-wrapper. Entries are sorted and timestamped at the DOS epoch, so the
 // same inputs give the same bytes; file modes are 0755 for executables and 0644 otherwise,
 // symbolic links stay links (Lambda unpacks them as links).
-import { existsSync, lstatSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { TARGETS, isNative } from '../../build/arch.ts';
 import { generateCompileCache } from '../../build/compile-cache.ts';
 import { buildSnapshotExecutable } from '../../build/snapshot.ts';

@@ -97,7 +97,7 @@ binaryOnly('snapshot executable and environment values', () => {
       functionDir: dir,
       handler: 'index.handler',
       outDir: tempDir('lambda-bootstrap-snapshot-secrets-out-'),
-      env: { THIRD_PARTY_API_KEY: OLD_KEY, STAGE_NAME: 'stage-prod-7731' },
+      env: { THIRD_PARTY_API_KEY: OLD_KEY, STAGE_NAME: 'stage-prod-7731', UNREAD_SETTING: 'unread-value-5521' },
       allowEnvValues: ['THIRD_PARTY_API_KEY'],
       log: (line) => lines.push(line),
     });
@@ -105,6 +105,8 @@ binaryOnly('snapshot executable and environment values', () => {
     allowed = { report: built, dir, lines };
     expect(copies(built.executable, OLD_KEY), 'copies of the key in bootstrap').toBe(0);
     expect(copies(join(built.executable, '..', 'snapshot-main.js'), OLD_KEY), 'copies of the key in the SEA script').toBe(0);
+    // A value passed to the build that no dependency reads is nowhere either.
+    expect(copies(built.executable, 'unread-value-5521')).toBe(0);
     // What the dependency keeps is in the heap, as the build says.
     expect(copies(built.executable, 'stage-prod-7731')).toBeGreaterThan(0);
     expect(Object.keys(built.environment.reads)).toEqual(expect.arrayContaining(['STAGE_NAME', 'THIRD_PARTY_API_KEY']));
