@@ -130,9 +130,20 @@ cli: install
 
 # Then the integration suite once more in the wrapper flavour: the bundle on the managed node,
 # started by the stand-in managed bootstrap with AWS_LAMBDA_EXEC_WRAPPER (test/integration/README.md).
-test: bootstrap layer-wrapper typecheck node_modules/.cli-deps-cached
+# Then Node 26 (issue 21): the integration suite against dist/node26/bootstrap, and the wrapper
+# flavour's own files on nodejs26.x's stand-in (Node 26 as the managed node). `make test-node26`
+# runs the whole integration suite in the wrapper flavour on nodejs26.x as well.
+NODE26_WRAPPER_TESTS := test/integration/wrapper.test.ts test/integration/managed-environment.test.ts test/integration/esm-detection.test.ts test/integration/resolution.test.ts test/integration/results.test.ts
+test: dist/bootstrap dist/node26/bootstrap build/node26/arm64-node/node_modules/.package-lock.json layer-wrapper typecheck node_modules/.cli-deps-cached
 	vitest run
 	BOOTSTRAP_TARGET=wrapper vitest run test/integration
+	BOOTSTRAP_NODE=26 vitest run test/integration
+	BOOTSTRAP_NODE=26 BOOTSTRAP_TARGET=wrapper vitest run $(NODE26_WRAPPER_TESTS)
+
+.PHONY: test-node26
+test-node26: dist/node26/bootstrap layer-wrapper
+	BOOTSTRAP_NODE=26 vitest run test/integration
+	BOOTSTRAP_NODE=26 BOOTSTRAP_TARGET=wrapper vitest run test/integration
 
 # The long soak: 20,000 invocations in one runtime process, RSS and open fds sampled every 1,000
 # (`make test` runs the same test with 2,000). See test/faults/README.md.
@@ -142,8 +153,10 @@ soak: bootstrap
 
 # hello, ESM, error, streaming, logging, the layer zip and the ABI check, with dist/arm64/bootstrap
 # under qemu-user against the emulator on 127.0.0.1. Slower, hence its own target.
-test-arm64: bootstrap-arm64
+# Then dist/node26/arm64/bootstrap under qemu: hello, module kinds, errors, streaming, logging (~80 s).
+test-arm64: dist/arm64/bootstrap dist/node26/arm64/bootstrap
 	BOOTSTRAP_ARCH=arm64 vitest run test/arm64
+	BOOTSTRAP_ARCH=arm64 BOOTSTRAP_NODE=26 vitest run test/arm64/runtime.test.ts
 
 clean:
 	rm -rf dist

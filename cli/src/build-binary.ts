@@ -85,6 +85,6 @@ export async function buildWrapperLayerZip(outDir: string, log: (line: string) =
   mkdirSync(outDir, { recursive: true });
   const zipPath = resolve(outDir, WRAPPER_ZIP);
   writeFileSync(zipPath, zip);
-  log(`layer: ${zipPath}: ${(zip.length / 1024).toFixed(1)} KiB (the exec wrapper and the runtime bundle, for nodejs22.x/nodejs24.x)`);
+  log(`layer: ${zipPath}: ${(zip.length / 1024).toFixed(1)} KiB (the exec wrapper and the runtime bundle, for nodejs22.x/nodejs24.x/nodejs26.x)`);
   return zipPath;
 }
