@@ -46,6 +46,9 @@ export function emulatorOptions(functionDir: string, flags: FunctionFlags, echoO
     memorySizeMb: flags.memory,
     timeoutMs: flags.timeout * 1000,
     echoOutput,
+    // Lambda's memory limit, as the emulator CLI applies it: a runtime whose resident memory passes
+    // --memory is killed and the invocation fails with Runtime.OutOfMemory.
+    enforceMemory: true,
   };
   if (flags.maxConcurrency !== undefined) options.maxConcurrency = flags.maxConcurrency;
   return options;
