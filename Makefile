@@ -43,7 +43,7 @@ install-arm64: build/arm64-node/node_modules/.package-lock.json
 # Built only when a source is newer than the output: `make run` and `make test` after an edit
 # rebuild, without one they start at once. A failed build deletes its half-written output.
 .DELETE_ON_ERROR:
-RUNTIME_SOURCES := bootstrap.ts $(wildcard src/*.ts) build/bundle.ts node_modules/.package-lock.json
+RUNTIME_SOURCES := bootstrap.ts $(wildcard src/*.ts) $(wildcard src/*/*.ts) build/bundle.ts node_modules/.package-lock.json
 BINARY_SOURCES := dist/bootstrap.js $(wildcard build/*.ts) $(wildcard build/abi/amazonlinux2/*)
 
 dist/bootstrap.js: $(RUNTIME_SOURCES)

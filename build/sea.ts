@@ -36,6 +36,12 @@ export type SeaOptions = {
    * (build/snapshot.ts, one executable per function). V8's code cache does not apply then.
    */
   useSnapshot?: boolean;
+  /**
+   * Embed `bundle` a second time, as the asset named EMBEDDED_SCRIPT_NAME that Managed Instances'
+   * worker threads evaluate (src/managed-instances/worker-script.ts WORKER_SCRIPT_ASSET). Default: unless `useSnapshot` (a snapshot's main
+   * script is not the runtime bundle, and its workers would not have the snapshot).
+   */
+  workerScriptAsset?: boolean;
   /** The environment the blob is written with (the snapshot builder evaluates code); default this process's. */
   blobEnv?: Record<string, string>;
   log: (line: string) => void;
@@ -133,6 +139,7 @@ export function buildSea(options: SeaOptions): void {
     useSnapshot: options.useSnapshot ?? false,
     useCodeCache: options.useSnapshot === true ? false : useCodeCache,
     execArgv: HEAP_FLAGS,
+    ...((options.workerScriptAsset ?? options.useSnapshot !== true) ? { assets: { [EMBEDDED_SCRIPT_NAME]: EMBEDDED_SCRIPT_NAME } } : {}),
   };
   writeFileSync(config, `${JSON.stringify(seaConfig, null, 2)}\n`);
   // The blob must come from the very node it is injected into (same version, same V8 flags).

@@ -188,6 +188,9 @@ export function program(): Command {
     .option('-H, --handler <module.export>', 'the handler, for --compile-cache and --snapshot', 'index.handler')
     .option('--event <json>', 'for --compile-cache: one invocation too, so modules loaded by the first invoke are cached (it really runs)')
     .option('-e, --env <NAME=VALUE>', 'for --compile-cache: an environment variable init needs; for --snapshot: one the dependencies read at load, as the function will have it (repeatable)', collect, [])
+    .option('--allow-env-value <NAME>', 'for --snapshot: let the dependencies bake in the value of NAME although its name looks secret (repeatable)', collect, [])
+    .option('--exclude <pattern>', 'leave out files matching a gitignore-style pattern, beside the defaults and .lambdaignore (repeatable; docs/packaging.md)', collect, [])
+    .option('--include <pattern>', 'put back files a default, .lambdaignore or --exclude left out, e.g. --include .env.example (repeatable)', collect, [])
     .addHelpText(
       'after',
       '\nbinary:  aws lambda create-function --runtime provided.al2023 --architectures <arch> \\\n' +
@@ -195,14 +198,14 @@ export function program(): Command {
         'wrapper: the same with --runtime nodejs24.x (any architecture) and\n' +
         "           --environment 'Variables={AWS_LAMBDA_EXEC_WRAPPER=/var/task/lambda-bootstrap-wrapper}'",
     )
-    .action(async (dir: string, options: { flavour: Flavour; arch: Architecture; outDir: string; output?: string; compileCache?: boolean; snapshot?: boolean; handler: string; event?: string; env: string[] }) => {
+    .action(async (dir: string, options: { flavour: Flavour; arch: Architecture; outDir: string; output?: string; compileCache?: boolean; snapshot?: boolean; handler: string; event?: string; env: string[]; allowEnvValue: string[]; exclude: string[]; include: string[] }) => {
       let cache: CompileCacheRequest | undefined;
       if (options.compileCache === true) {
         cache = { handler: options.handler, env: envOf(options.env) };
         if (options.event !== undefined) cache.event = eventOf({ event: options.event });
       }
-      const snapshot: SnapshotRequest | undefined = options.snapshot === true ? { handler: options.handler, env: envOf(options.env) } : undefined;
-      const result = await packageFunction(dir, options.flavour, options.arch, resolve(options.outDir), options.output, log, cache, snapshot);
+      const snapshot: SnapshotRequest | undefined = options.snapshot === true ? { handler: options.handler, env: envOf(options.env), allowEnvValues: options.allowEnvValue } : undefined;
+      const result = await packageFunction(dir, options.flavour, options.arch, resolve(options.outDir), options.output, log, cache, snapshot, { exclude: options.exclude, include: options.include });
       const what = options.flavour === 'wrapper' ? 'the wrapper and the bundle' : 'bootstrap';
       log(`package: ${result.zipPath}: ${(result.zipBytes / 1024 / 1024).toFixed(1)} MiB, ${what} + ${result.files} files`);
       for (const warning of result.warnings) log(`package: warning: ${warning}`);

@@ -177,6 +177,10 @@ export const NOT_OBSERVED: readonly { anchor: string; why: string }[] = [
     why: 'the parity suite runs dist/bootstrap; the per-function snapshot executable has its own tests (test/integration/snapshot.test.ts)',
   },
   {
+    anchor: 'managed-instances-workers',
+    why: 'the suite runs Managed Instances with AWS_LAMBDA_NODEJS_WORKER_COUNT=1 and a concurrency of 4, where none of these differences shows; test/integration/managed-instances.test.ts checks each',
+  },
+  {
     anchor: 'snapstart',
     why: 'the suite runs on-demand initialisation only; AWS offers no SnapStart for the managed Node.js runtimes to compare with',
   },
