@@ -5,7 +5,9 @@
 import http from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { runtimeApiRefusal } from './caller-guard.ts';
 import { FaultPlan, faultBody } from './faults.ts';
+import { newInvocationId } from './managed-instances.ts';
 import type { Fault, FaultRoute } from './faults.ts';
 import type { Invocation, Settlement } from './invocation.ts';
 import { closeServer, hostAndPort, listen } from './listening.ts';
@@ -54,8 +56,9 @@ export interface RuntimeApiBackend {
   runtimeNext(signal: AbortSignal): Promise<NextResult>;
   /** The delivery of `invocation` failed on the wire: offer it again. */
   redeliver(invocation: Invocation): void;
-  /** The request-id guard and the state machine for a result post. */
-  resultGate(requestId: string | undefined, route: 'response' | 'error'): ResultGate;
+  /** The request-id guard and the state machine for a result post; `echoedInvocationId` is its
+   * Lambda-Runtime-Invocation-Id header (undefined when absent). */
+  resultGate(requestId: string | undefined, route: 'response' | 'error', echoedInvocationId: string | undefined): ResultGate;
   /** A (streamed) result body started arriving: InvocationResponse until it ends. */
   resultStarted(invocation: Invocation): void;
   /** The runtime went away mid-body: the invocation is Running again. */
@@ -88,10 +91,20 @@ export class RuntimeApiServer {
   readonly faults = new FaultPlan();
   private readonly backend: RuntimeApiBackend;
   private readonly server: http.Server;
+  private readonly invocationIds: boolean;
 
-  constructor(backend: RuntimeApiBackend) {
+  /** `invocationIds`: give every delivery a Lambda-Runtime-Invocation-Id (the 2026 Runtime API). */
+  constructor(backend: RuntimeApiBackend, invocationIds = true) {
     this.backend = backend;
+    this.invocationIds = invocationIds;
     this.server = http.createServer((req, res) => {
+      // Only the runtime process may call (caller-guard.ts): never a web page in a browser.
+      const refusal = runtimeApiRefusal(req);
+      if (refusal !== undefined) {
+        const body = apiError('AccessDeniedException', refusal);
+        res.writeHead(403, { 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(body)), Connection: 'close' });
+        return void res.end(body);
+      }
       this.handle(req, res).catch((error: unknown) => {
         if (!res.headersSent && !res.destroyed) {
           res.writeHead(500, { 'content-type': 'application/json' });
@@ -211,6 +224,8 @@ export class RuntimeApiServer {
       this.backend.redeliver(invocation);
       return;
     }
+    // Every delivery is a new attempt, with an id of its own.
+    invocation.invocationId = this.invocationIds ? newInvocationId() : undefined;
     const headers = nextHeaders(invocation);
     if (fault?.kind === 'omit-header') {
       const omitted = fault.header.toLowerCase();
@@ -239,7 +254,7 @@ export class RuntimeApiServer {
     requestId: string | undefined,
     route: 'response' | 'error',
   ): Promise<void> {
-    const gate = this.backend.resultGate(requestId, route);
+    const gate = this.backend.resultGate(requestId, route, record.headers['lambda-runtime-invocation-id']);
     if (gate.kind === 'answer') {
       record.body = await readAll(req);
       return answer(res, record, gate.answer);
@@ -475,6 +490,15 @@ function canonicalUuid(text: string): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
+// eslint-disable-next-line no-control-regex
+const NON_ASCII = /[^\x00-\x7f]/;
+
+/** A header value as the service puts it on the wire, UTF-8: node:http writes one byte per
+ * character (Latin-1), so the value goes in as its UTF-8 bytes, one character each. */
+function utf8Wire(value: string): string {
+  return NON_ASCII.test(value) ? Buffer.from(value, 'utf8').toString('latin1') : value;
+}
+
 /** The /next response headers for an invocation (its deadline has been set on delivery). */
 function nextHeaders(invocation: Invocation): Record<string, string> {
   const options = invocation.options;
@@ -488,13 +512,18 @@ function nextHeaders(invocation: Invocation): Record<string, string> {
   if (options.clientContext !== undefined) headers['Lambda-Runtime-Client-Context'] = options.clientContext;
   if (options.cognitoIdentity !== undefined) headers['Lambda-Runtime-Cognito-Identity'] = options.cognitoIdentity;
   if (options.tenantId !== undefined) headers['Lambda-Runtime-Aws-Tenant-Id'] = options.tenantId;
+  if (invocation.invocationId !== undefined) headers['Lambda-Runtime-Invocation-Id'] = invocation.invocationId;
+  for (const name in headers) headers[name] = utf8Wire(headers[name]!);
   return headers;
 }
 
+/** Lower-cased names; values decoded as UTF-8, as the service reads them (node:http decodes Latin-1). */
 export function flattenHeaders(headers: NodeJS.Dict<string | string[]>): Record<string, string> {
   const flat: Record<string, string> = {};
   for (const [name, value] of Object.entries(headers)) {
-    if (value !== undefined) flat[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
+    if (value === undefined) continue;
+    const text = Array.isArray(value) ? value.join(', ') : value;
+    flat[name.toLowerCase()] = NON_ASCII.test(text) ? Buffer.from(text, 'latin1').toString('utf8') : text;
   }
   return flat;
 }

@@ -2,9 +2,10 @@
 // AWS's Node runtime, plus TypeScript files through Node's built-in type stripping.
 
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { Module, createRequire } from 'node:module';
+import { createRequire } from 'node:module';
 import { basename, dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { RUNTIME_FILE, importFile } from './file-import.ts';
 import {
   HANDLER_NOT_FOUND,
   IMPORT_MODULE_ERROR,
@@ -119,7 +120,6 @@ function formatOf(file: string): ModuleFormat {
 }
 
 async function loadModule(found: ResolvedModule): Promise<unknown> {
-  const parent = runtimeParent();
   // On nodejs24.x the process's entry point is AWS's /var/runtime/index.mjs, so the handler sees
   // `require.main` and `process.mainModule` undefined. Here the entry is the runtime's bundle (the
   // wrapper flavour, `node dist/bootstrap.js`); the single executable has none.
@@ -129,38 +129,11 @@ async function loadModule(found: ResolvedModule): Promise<unknown> {
     // (Node 24 syntax detection: a typeless .js, .ts or extensionless file with ES module syntax
     // is an ES module, possibly with top-level await, which require() cannot wait for), so it
     // goes through import() as AWS's client v4 loads every candidate.
-    if (found.format === 'commonjs' && isSurelyCommonJs(found.file)) return createRequire(parent.file)(found.file);
-    return await parent.import(pathToFileURL(found.file).href);
+    if (found.format === 'commonjs' && isSurelyCommonJs(found.file)) return createRequire(RUNTIME_FILE)(found.file);
+    return await importFile(pathToFileURL(found.file).href);
   } catch (error) {
     throw classifyLoadError(error);
   }
-}
-
-interface RuntimeParent {
-  /** A real file that stands as the module importing the handler. */
-  file: string;
-  import(url: string): Promise<unknown>;
-}
-
-/**
- * What imports the handler: a module of the runtime whose URL is a real file, as AWS's
- * /var/runtime/index.mjs imports it on nodejs24.x. An import() written in the single
- * executable's embedded script (dist/bootstrap, the snapshot executable) has no URL, so Node
- * loads the handler as the program's entry point: `import.meta.main` true, `process.mainModule`
- * the handler, and loader hooks that leave the entry alone (import-in-the-middle, behind
- * OpenTelemetry, Sentry, dd-trace and New Relic's ESM loaders) never wrap it. So the import() is
- * compiled as a CommonJS module whose file is the runtime's own (the executable, or the bundle
- * under node): Node's CommonJS loader gives its import() that file as the parent URL, with the
- * same loader and hooks. Module#_compile is how require hooks (pirates, ts-node) compile code;
- * node:vm would do the same but costs a built-in load and an ExperimentalWarning at every start.
- */
-function runtimeParent(): RuntimeParent {
-  // A single executable's argv is [binary, binary, ...]; node's is [node, bundle, ...].
-  const file = process.argv[1] ?? process.execPath;
-  const importer = new Module(file) as Module & { _compile(content: string, filename: string, format: 'commonjs'): void };
-  importer.filename = file;
-  importer._compile('module.exports = (url) => import(url);', file, 'commonjs');
-  return { file, import: importer.exports as (url: string) => Promise<unknown> };
 }
 
 function isSurelyCommonJs(file: string): boolean {

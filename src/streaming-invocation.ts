@@ -44,18 +44,18 @@ export async function runStreamingInvocation(
 ): Promise<RuntimeApiError | undefined> {
   const { requestId } = invocation;
   const context = createContext(invocation, environment, NO_LEGACY_COMPLETION);
-  if (context instanceof LambdaError) return reportError(client, requestId, context);
+  if (context instanceof LambdaError) return reportError(client, invocation, context);
 
   let posted: Promise<PostOutcome> | undefined;
   const stream = new ResponseStream((contentType) => {
-    const opened = client.streamResponse(requestId, contentType);
+    const opened = client.streamResponse(invocation, contentType);
     posted = opened.posted;
     return opened.request;
   }, options.highWaterMark);
 
   const failure = await settle(handler, event, stream, context);
   if (failure !== undefined) {
-    if (!stream.started) return reportError(client, requestId, failure);
+    if (!stream.started) return reportError(client, invocation, failure);
     logRuntimeError('Invoke Error', failure);
     // Once the body has ended (the handler rejected after end()) the POST is complete and the
     // error can only be logged, as in AWS's client (its fail() finds the request ended).

@@ -10,11 +10,15 @@ import type { Architecture } from '../../build/arch.ts';
 import { Emulator, LocalServer, invokeOnce } from '../../emulator/index.ts';
 import { benchFunction, formatBench } from './bench-function.ts';
 import { ToolError, buildBinary, buildLayerZip, buildWrapperLayerZip } from './build-binary.ts';
+import { MEMORY_MB, TIMEOUT_S, lambdaRange } from './lambda-limits.ts';
 import { emulatorOptions, envOf } from './local-function.ts';
 import type { FunctionFlags } from './local-function.ts';
 import { FLAVOURS, packageFunction } from './package-function.ts';
 import type { CompileCacheRequest, Flavour, SnapshotRequest } from './package-function.ts';
 import { packageVersion } from './resources.ts';
+import { serveUntilStopped } from './serve-lifecycle.ts';
+import { stopSignal } from './stop-signals.ts';
+import { renderRecordsOn } from './terminal-logs.ts';
 import { RuntimeWatcher } from './watch.ts';
 
 const DEFAULT_OUT_DIR = '.lambda-bootstrap';
@@ -53,11 +57,15 @@ function functionCommand(command: Command): Command {
     .addOption(outDirOption())
     .option('--bootstrap <file>', 'the runtime binary to run (default: the one `build` made in --out-dir)')
     .option('--function-name <name>', 'AWS_LAMBDA_FUNCTION_NAME and the Invoke API name (default: the folder name)')
-    .option('--memory <mb>', 'AWS_LAMBDA_FUNCTION_MEMORY_SIZE', positiveInt('--memory'), 128)
-    .option('--timeout <seconds>', 'the invocation timeout', positiveInt('--timeout'), 30)
+    .option('--memory <mb>', 'the memory size (128-10240): AWS_LAMBDA_FUNCTION_MEMORY_SIZE, and a runtime above it is killed (Runtime.OutOfMemory)', lambdaRange('--memory', 'memorySize', MEMORY_MB, 'MB'), 128)
+    .option('--timeout <seconds>', 'the invocation timeout (1-900)', lambdaRange('--timeout', 'timeout', TIMEOUT_S, 'seconds'), 30)
     .option('--max-concurrency <n>', 'AWS_LAMBDA_MAX_CONCURRENCY (Lambda Managed Instances)', positiveInt('--max-concurrency'))
-    .option('-e, --env <NAME=VALUE>', 'an environment variable for the function (repeatable)', collect, []);
+    .option('-e, --env <NAME=VALUE>', 'an environment variable for the function (repeatable)', collect, [])
+    .option('--raw-logs', "print the function's log records as written (multi-line records joined with \\r, as CloudWatch gets them) also on a terminal");
 }
+
+/** On a terminal, multi-line log records as lines (cli/src/terminal-logs.ts) unless --raw-logs. */
+const renderLogs = (options: Record<string, unknown>): (() => void) => renderRecordsOn(process.stderr, process.stderr.isTTY === true && options.rawLogs !== true);
 
 function flagsOf(options: Record<string, unknown>): FunctionFlags {
   const flags: FunctionFlags = {
@@ -98,7 +106,7 @@ function eventOf(options: { event?: string; eventFile?: string }): string {
 async function serveFunction(dir: string, options: Record<string, unknown>, watching: boolean): Promise<void> {
   const flags = flagsOf(options);
   // The function's output, like every other line of the tool's, goes to stderr (README, the local loop).
-  const emulatorConfig = emulatorOptions(dir, flags, 'stderr');
+  const emulatorConfig = emulatorOptions(dir, flags, 'stderr', log);
   const emulator = await Emulator.start(emulatorConfig);
   let server: LocalServer;
   try {
@@ -106,6 +114,7 @@ async function serveFunction(dir: string, options: Record<string, unknown>, watc
       functionName: emulatorConfig.functionName ?? 'function',
       host: options.host as string,
       port: options.port as number,
+      allowedHosts: options.allowedHost as string[],
       log,
     });
   } catch (error) {
@@ -123,26 +132,10 @@ async function serveFunction(dir: string, options: Record<string, unknown>, watc
       `  RIE endpoint:                           curl -d '{}' ${server.url}/2015-03-31/functions/function/invocations`,
     ].join('\n'),
   );
-  let watcher: RuntimeWatcher | undefined;
-  if (watching) {
-    watcher = new RuntimeWatcher(emulator, emulatorConfig.taskRoot, { debounceMs: options.debounce as number, ignore: [flags.outDir], log });
-    watcher.start();
-  }
-  try {
-    await emulator.spawn();
-    await emulator.waitForNext();
-    log('lambda-bootstrap: runtime ready');
-  } catch (error) {
-    log(`lambda-bootstrap: the runtime failed its init (${(error as Error).message}); invokes answer with its init error${watching ? '; save a fix to restart it' : ''}`);
-  }
-  await new Promise<void>((resolveStop) => {
-    const stop = (): void => resolveStop();
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-  });
-  await watcher?.close();
-  await server.close();
-  await emulator.stop();
+  const watcher = watching
+    ? new RuntimeWatcher(emulator, emulatorConfig.taskRoot, { debounceMs: options.debounce as number, ignore: [flags.outDir], log })
+    : undefined;
+  await serveUntilStopped({ emulator, server, watcher, log });
 }
 
 export function program(): Command {
@@ -195,6 +188,9 @@ export function program(): Command {
     .option('-H, --handler <module.export>', 'the handler, for --compile-cache and --snapshot', 'index.handler')
     .option('--event <json>', 'for --compile-cache: one invocation too, so modules loaded by the first invoke are cached (it really runs)')
     .option('-e, --env <NAME=VALUE>', 'for --compile-cache: an environment variable init needs; for --snapshot: one the dependencies read at load, as the function will have it (repeatable)', collect, [])
+    .option('--allow-env-value <NAME>', 'for --snapshot: let the dependencies bake in the value of NAME although its name looks secret (repeatable)', collect, [])
+    .option('--exclude <pattern>', 'leave out files matching a gitignore-style pattern, beside the defaults and .lambdaignore (repeatable; docs/packaging.md)', collect, [])
+    .option('--include <pattern>', 'put back files a default, .lambdaignore or --exclude left out, e.g. --include .env.example (repeatable)', collect, [])
     .addHelpText(
       'after',
       '\nbinary:  aws lambda create-function --runtime provided.al2023 --architectures <arch> \\\n' +
@@ -202,14 +198,14 @@ export function program(): Command {
         'wrapper: the same with --runtime nodejs24.x (any architecture) and\n' +
         "           --environment 'Variables={AWS_LAMBDA_EXEC_WRAPPER=/var/task/lambda-bootstrap-wrapper}'",
     )
-    .action(async (dir: string, options: { flavour: Flavour; arch: Architecture; outDir: string; output?: string; compileCache?: boolean; snapshot?: boolean; handler: string; event?: string; env: string[] }) => {
+    .action(async (dir: string, options: { flavour: Flavour; arch: Architecture; outDir: string; output?: string; compileCache?: boolean; snapshot?: boolean; handler: string; event?: string; env: string[]; allowEnvValue: string[]; exclude: string[]; include: string[] }) => {
       let cache: CompileCacheRequest | undefined;
       if (options.compileCache === true) {
         cache = { handler: options.handler, env: envOf(options.env) };
         if (options.event !== undefined) cache.event = eventOf({ event: options.event });
       }
-      const snapshot: SnapshotRequest | undefined = options.snapshot === true ? { handler: options.handler, env: envOf(options.env) } : undefined;
-      const result = await packageFunction(dir, options.flavour, options.arch, resolve(options.outDir), options.output, log, cache, snapshot);
+      const snapshot: SnapshotRequest | undefined = options.snapshot === true ? { handler: options.handler, env: envOf(options.env), allowEnvValues: options.allowEnvValue } : undefined;
+      const result = await packageFunction(dir, options.flavour, options.arch, resolve(options.outDir), options.output, log, cache, snapshot, { exclude: options.exclude, include: options.include });
       const what = options.flavour === 'wrapper' ? 'the wrapper and the bundle' : 'bootstrap';
       log(`package: ${result.zipPath}: ${(result.zipBytes / 1024 / 1024).toFixed(1)} MiB, ${what} + ${result.files} files`);
       for (const warning of result.warnings) log(`package: warning: ${warning}`);
@@ -222,7 +218,15 @@ export function program(): Command {
     .option('--event-file <file>', 'read the event from a file')
     .action(async (dir: string, options: Record<string, unknown>) => {
       const event = eventOf(options as { event?: string; eventFile?: string });
-      process.exitCode = await invokeOnce(emulatorOptions(dir, flagsOf(options), false), event);
+      const config = emulatorOptions(dir, flagsOf(options), false);
+      const stop = stopSignal();
+      const restore = renderLogs(options);
+      try {
+        process.exitCode = await invokeOnce(config, event, { signal: stop.signal, prefix: 'lambda-bootstrap' });
+      } finally {
+        restore();
+        stop.dispose();
+      }
     });
 
   for (const watching of [false, true]) {
@@ -233,8 +237,16 @@ export function program(): Command {
           : 'serve the function on one port: the HTTP front door (function URL events), the Lambda Invoke API (AWS CLI/SDK) and the RIE endpoint',
       )
       .option('-p, --port <port>', 'the port to listen on (0 picks a free one)', port, 8080)
-      .option('--host <host>', 'the address to listen on', '127.0.0.1')
-      .action((dir: string, options: Record<string, unknown>) => serveFunction(dir, options, watching));
+      .option('--host <host>', 'the address to listen on (beyond 127.0.0.1 the function, with your credentials, is reachable from the network)', '127.0.0.1')
+      .option('--allowed-host <name>', 'a Host name clients may use besides localhost and IP addresses (repeatable; .example.com for subdomains too)', collect, [])
+      .action(async (dir: string, options: Record<string, unknown>) => {
+        const restore = renderLogs(options);
+        try {
+          await serveFunction(dir, options, watching);
+        } finally {
+          restore();
+        }
+      });
     if (watching) command.option('--debounce <ms>', 'quiet time after the last change before restarting', positiveInt('--debounce'), 150);
   }
 
