@@ -14,6 +14,7 @@
 // as the parent URL, and loads no built-in module beyond `module` (already loaded); node:vm would
 // cost a built-in load and an ExperimentalWarning at every start.
 import Module from 'node:module';
+import { isAbsolute } from 'node:path';
 
 type Importer = (url: string) => Promise<unknown>;
 type CompilableModule = { filename: string; paths: string[]; exports: unknown; _compile(content: string, filename: string): void };
@@ -22,7 +23,13 @@ type CompilableModule = { filename: string; paths: string[]; exports: unknown; _
  * The runtime's own file, absolute: a single executable's argv is [binary, binary, ...], node's
  * is [node, bundle, ...]. The parent URL of the handler's import and the base of its require.
  */
-export const RUNTIME_FILE: string = process.argv[1] ?? process.execPath;
+export const RUNTIME_FILE: string = runtimeFile(process.argv[1]);
+
+// A Managed Instances worker thread started from code has argv[1] `[worker eval]`: the
+// executable (dist/bootstrap, or node for the bundle) is the runtime's file there.
+function runtimeFile(script: string | undefined): string {
+  return script !== undefined && isAbsolute(script) ? script : process.execPath;
+}
 
 function compileImporter(filename: string): Importer {
   const ModuleClass = Module as unknown as new (id: string) => CompilableModule;
