@@ -19,7 +19,7 @@ import { functionDir, isRawEvent, MAX_CONCURRENCY } from './cases.ts';
 import type { Mode, ParityCase } from './cases.ts';
 import type { FakeAws, RecordedCall } from './fake-aws.ts';
 import { FUNCTIONS_DIR, PARITY_DIR } from './paths.ts';
-import { describeSpans, receivedSpans } from './otel-spans.ts';
+import { coldStarts, describeSpans, receivedSpans } from './otel-spans.ts';
 import { launch, managedNodePath, MEMORY_SIZE_MB, platformEnvironment } from './runtimes.ts';
 import type { RuntimeId } from './runtimes.ts';
 
@@ -138,7 +138,8 @@ export async function observe(parityCase: ParityCase, runtime: RuntimeId, mode: 
     if (fake.otlpExports.length > 0 || spansAtResult.some((n) => n > 0)) {
       const spans = receivedSpans(fake.otlpExports);
       const roots = parityCase.events.map((_, index) => traceRoot(index));
-      observation.set('OpenTelemetry spans', describeSpans(spans, roots, normalise, fake.endpoint.split(':').at(-1) ?? ''));
+      observation.set('OpenTelemetry spans', describeSpans(spans, roots, normalise, fake.endpoint.split(':').at(-1) ?? '', mode === 'concurrent'));
+      observation.set('OpenTelemetry cold starts', String(coldStarts(spans)));
       observation.set('OpenTelemetry span count', String(spans.length));
       if (mode === 'sequential') observation.set('OpenTelemetry spans exported when each result arrived', spansAtResult.join(','));
     }

@@ -59,7 +59,14 @@ const VARYING = new Set(['server.port', 'net.peer.port', 'net.host.port', 'http.
  * One line per span, sorted. `traceRoots[i]` is invocation i's X-Ray root (`1-xxxxxxxx-yyyy…`),
  * whose OpenTelemetry trace id is the two hex parts joined; `normalise` is the run's normaliser.
  */
-export function describeSpans(spans: readonly ReceivedSpan[], traceRoots: readonly string[], normalise: (text: string) => string, fakePort: string): string {
+export function describeSpans(
+  spans: readonly ReceivedSpan[],
+  traceRoots: readonly string[],
+  normalise: (text: string) => string,
+  fakePort: string,
+  /** Concurrent invocations: which one is a worker's first (faas.coldstart) is down to timing. */
+  coldStartByTiming: boolean,
+): string {
   const byId = new Map(spans.map((span) => [span.spanId, span]));
   const traceLabel = (traceId: string): string => {
     const index = traceRoots.findIndex((root) => root.split('-').slice(1).join('') === traceId);
@@ -70,11 +77,16 @@ export function describeSpans(spans: readonly ReceivedSpan[], traceRoots: readon
     const attributes: Record<string, unknown> = {};
     for (const { key, value } of [...(span.attributes ?? [])].sort((a, b) => a.key.localeCompare(b.key))) {
       const v = plain(value);
-      attributes[key] = VARYING.has(key) ? '<varies>' : typeof v === 'string' ? normalise(v).replaceAll(fakePort, '<port>') : v;
+      attributes[key] = (coldStartByTiming && key === 'faas.coldstart') ? '<timing>' : VARYING.has(key) ? '<varies>' : typeof v === 'string' ? normalise(v).replaceAll(fakePort, '<port>') : v;
     }
     const status = span.status?.code === undefined || span.status.code === 0 ? 'unset' : `${span.status.code}${span.status.message ? ` ${normalise(span.status.message)}` : ''}`;
     const events = (span.events ?? []).map((e) => e.name).join(',');
     return `${span.scope} "${span.name}" kind=${span.kind} status=${status} parent=${parent} ${traceLabel(span.traceId)} events=[${events}] attrs=${JSON.stringify(attributes)}`;
   });
   return lines.sort().join('\n');
+}
+
+/** How many spans say faas.coldstart true. */
+export function coldStarts(spans: readonly ReceivedSpan[]): number {
+  return spans.filter((span) => span.attributes?.some((a) => a.key === 'faas.coldstart' && a.value.boolValue === true)).length;
 }
