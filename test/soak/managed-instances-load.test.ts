@@ -16,6 +16,8 @@ import { describeOutcome, startFunction, stopAll, textLines } from '../integrati
 
 const INVOCATIONS = Number(process.env.LMI_LOAD_INVOCATIONS ?? 2_000);
 const CONCURRENCY = 8;
+// Worker threads sharing the 8 (AWS_LAMBDA_NODEJS_WORKER_COUNT; default: 2, as the issue's run).
+const WORKERS = process.env.LMI_LOAD_WORKERS ?? '2';
 // Every PERIOD invocations: one late answer, one failed /next, one failed result post.
 const PERIOD = Math.max(100, Math.floor(INVOCATIONS / 80));
 const TIMEOUT_MS = 1_000;
@@ -88,14 +90,14 @@ function sample(pid: number, invocations: number): Sample {
   return { invocations, rssKb: Number(/^VmRSS:\s+(\d+) kB/m.exec(status)?.[1]), fds: readdirSync(`/proc/${pid}/fd`).length };
 }
 
-test(`Managed Instances under faults: ${INVOCATIONS} invocations at concurrency ${CONCURRENCY}`, async () => {
+test(`Managed Instances under faults: ${INVOCATIONS} invocations at concurrency ${CONCURRENCY}, ${WORKERS} worker threads`, async () => {
   proxy = new Proxy();
   await proxy.listen();
   // The runtime talks to the Runtime API through the proxy.
   const emulator: Emulator = await startFunction(
     'runtime-api-faults',
     'index.load',
-    { AWS_LAMBDA_RUNTIME_API: `127.0.0.1:${proxy.port}` },
+    { AWS_LAMBDA_RUNTIME_API: `127.0.0.1:${proxy.port}`, AWS_LAMBDA_NODEJS_WORKER_COUNT: WORKERS },
     { maxConcurrency: CONCURRENCY, timeoutMs: TIMEOUT_MS },
   );
   proxy.target = Number(emulator.runtimeApi.split(':')[1]);
@@ -184,7 +186,7 @@ test(`Managed Instances under faults: ${INVOCATIONS} invocations at concurrency 
   drainRequests();
   samples.push(sample(pid, INVOCATIONS));
   const elapsedS = (performance.now() - started) / 1000;
-  const report = { invocations: INVOCATIONS, elapsedS: Number(elapsedS.toFixed(1)), ...counts, wrongIdLines, pid: emulator.pid === pid, samples };
+  const report = { invocations: INVOCATIONS, workers: Number(WORKERS), elapsedS: Number(elapsedS.toFixed(1)), ...counts, wrongIdLines, pid: emulator.pid === pid, samples };
   console.log(`managed instances load: ${JSON.stringify(report)}`);
 
   expect(others, 'outcomes other than a response, a late answer or a failed post').toEqual([]);
