@@ -63,7 +63,7 @@ async function main(argv: string[]): Promise<number> {
   }
   console.log(
     `wrapper layer: ${result.zipPath}: ${(result.zipBytes / 1024).toFixed(1)} KiB (${(result.unpackedBytes / 1024).toFixed(1)} KiB unpacked, staged in ${result.stageDir}); ` +
-      `enable with AWS_LAMBDA_EXEC_WRAPPER=${WRAPPER_ON_LAMBDA} on nodejs22.x/nodejs24.x`,
+      `enable with AWS_LAMBDA_EXEC_WRAPPER=${WRAPPER_ON_LAMBDA} on nodejs22.x/nodejs24.x/nodejs26.x`,
   );
   return 0;
 }

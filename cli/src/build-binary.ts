@@ -88,6 +88,6 @@ export async function buildWrapperLayerZip(outDir: string, log: (line: string) =
   } catch (error) {
     throw new ToolError(`layer: ${error instanceof Error ? error.message : String(error)}`);
   }
-  log(`layer: ${zipPath}: ${(zip.bytes / 1024).toFixed(1)} KiB (the exec wrapper and the runtime bundle, for nodejs22.x/nodejs24.x)`);
+  log(`layer: ${zipPath}: ${(zip.bytes / 1024).toFixed(1)} KiB (the exec wrapper and the runtime bundle, for nodejs22.x/nodejs24.x/nodejs26.x)`);
   return zipPath;
 }
