@@ -48,6 +48,10 @@ export interface EmulatorOptions {
   /** Kill the runtime when its resident memory exceeds memorySizeMb, reported as Lambda reports an
    * out-of-memory death (Runtime.OutOfMemory). An RSS watchdog sampled every 50 ms. Default false. */
   enforceMemory?: boolean;
+  /** When the memory limit is also enforced outside the emulator (the npm tool runs the runtime in
+   * a memory cgroup of memorySizeMb, as Lambda's sandbox is): called as a runtime exits; true means
+   * the kernel killed it at that limit, reported as Runtime.OutOfMemory like the watchdog's kill. */
+  killedAtMemoryLimit?: (exit: ProcessExit) => boolean;
   /** The account id in ARNs and in register answers. Default 123456789012. */
   accountId?: string;
   /** Give every delivery a Lambda-Runtime-Invocation-Id and check its echo (the Runtime API since
@@ -402,6 +406,7 @@ export class Emulator {
     this.sandbox = sandbox;
     this.queue.hold(false);
     child.onExit((exit) => {
+      if (!sandbox.outOfMemory && this.options.killedAtMemoryLimit?.(exit) === true) sandbox.outOfMemory = true;
       void this.bury(sandbox, exit).then(markBuried);
     });
     if (this.options.enforceMemory === true) {

@@ -106,7 +106,7 @@ function eventOf(options: { event?: string; eventFile?: string }): string {
 async function serveFunction(dir: string, options: Record<string, unknown>, watching: boolean): Promise<void> {
   const flags = flagsOf(options);
   // The function's output, like every other line of the tool's, goes to stderr (README, the local loop).
-  const emulatorConfig = emulatorOptions(dir, flags, 'stderr');
+  const emulatorConfig = emulatorOptions(dir, flags, 'stderr', log);
   const emulator = await Emulator.start(emulatorConfig);
   let server: LocalServer;
   try {

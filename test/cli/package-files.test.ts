@@ -188,6 +188,8 @@ describe('the walk (cli/src/package-files.ts)', () => {
   });
 });
 
+// Each case starts the tool several times (Node 24 strips the types on every start) and zips the
+// 104 MB binary: minutes on a loaded 2-core machine, hence the timeouts.
 describe('lambda-bootstrap package', () => {
   it('package-ships-secrets: the zip holds bootstrap and index.mjs only, and the command lists what it left out', () => {
     const zip = join(work, 'secrets.zip');
@@ -200,7 +202,7 @@ describe('lambda-bootstrap package', () => {
     expect(r.stderr).toContain('  version control: .git/\n');
     expect(r.stderr).toContain('  editor and OS files: .DS_Store\n');
     expect(r.stderr).toContain('  caches and tool state: node_modules/.cache/\n');
-  });
+  }, 300_000);
 
   it('--include puts a file back, --exclude leaves one out; an owner-only file put back ships 0644 with a warning', () => {
     const dir = fn({ '.env.example': 'KEY=\n', 'notes.md': '#\n', 'keys/ca.pem': 'cert\n' });
@@ -211,7 +213,7 @@ describe('lambda-bootstrap package', () => {
     expect(zipEntries(zip).map(([name, mode]) => `${mode} ${name}`)).toEqual(['100644 .env.example', '100755 bootstrap', '100644 index.mjs', '100644 keys/ca.pem']);
     expect(r.stderr).toContain('  --exclude *.md: notes.md\n');
     expect(r.stderr).toContain('package: warning: keys/ca.pem (0600) is readable only by its owner here; it ships readable by the function (0644)');
-  });
+  }, 300_000);
 
   it('package-file-walk A: a folder bootstrap/ is refused like a file bootstrap, and no zip is written', () => {
     const zip = join(work, 'clash.zip');
@@ -219,7 +221,7 @@ describe('lambda-bootstrap package', () => {
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/^lambda-bootstrap: package: \S+ already has a folder bootstrap\/, where the zip puts the runtime's own bootstrap: rename or remove yours$/m);
     expect(existsSync(zip)).toBe(false);
-  });
+  }, 300_000);
 
   it('package-file-walk B: backslash and Latin-1 names refused by name; a linked folder packaged; a 1 GiB and a 3 GiB file refused by size before they are read', () => {
     const zip = join(work, 'walk.zip');
@@ -256,5 +258,5 @@ describe('lambda-bootstrap package', () => {
       expect(Number(rss), 'peak RSS (kB): the file was not read').toBeLessThan(300 * 1024);
     }
     expect(readdirSync(work).filter((f) => f.endsWith('.partial'))).toEqual([]);
-  });
+  }, 300_000);
 });
