@@ -177,7 +177,7 @@ package: bootstrap-x86_64
 	$(if $(SNAPSHOT),$(NODE) build/snapshot.ts --handler $(HANDLER) $(FN),$(NODE) build/compile-cache.ts --handler $(HANDLER) $(if $(EVENT),--event $(EVENT)) $(FN))
 
 .PHONY: bench bench-smoke
-bench: bootstrap-x86_64 layer-wrapper
+bench: dist/bootstrap dist/node26/bootstrap layer-wrapper
 	$(NODE) bench/run.ts $(if $(BASELINE),--baseline $(BASELINE))
 
 # ~15 s: few rounds, few invokes, only peers already installed; writes bench/.work/smoke/.
