@@ -11,8 +11,7 @@
 // save (sed -i, cp over, an editor's write-then-rename, git checkout) and then misses later in-place
 // writes too; chokidar 4, chokidar 5 and @parcel/watcher saw every save of every style, but on a
 // node_modules of 19,200 files chokidar took 5-8 s and 100-200 MB more to be ready, @parcel/watcher
-// under 300 ms
-// (native, its prebuilt binary an optional dependency per platform: no install script needed).
+// under 300 ms (native, its prebuilt binary an optional dependency per platform: no install script).
 import { relative, resolve, sep } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { AsyncSubscription } from '@parcel/watcher';
