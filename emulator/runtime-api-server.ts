@@ -5,6 +5,7 @@
 import http from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { runtimeApiRefusal } from './caller-guard.ts';
 import { FaultPlan, faultBody } from './faults.ts';
 import { newInvocationId } from './managed-instances.ts';
 import type { Fault, FaultRoute } from './faults.ts';
@@ -97,6 +98,13 @@ export class RuntimeApiServer {
     this.backend = backend;
     this.invocationIds = invocationIds;
     this.server = http.createServer((req, res) => {
+      // Only the runtime process may call (caller-guard.ts): never a web page in a browser.
+      const refusal = runtimeApiRefusal(req);
+      if (refusal !== undefined) {
+        const body = apiError('AccessDeniedException', refusal);
+        res.writeHead(403, { 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(body)), Connection: 'close' });
+        return void res.end(body);
+      }
       this.handle(req, res).catch((error: unknown) => {
         if (!res.headersSent && !res.destroyed) {
           res.writeHead(500, { 'content-type': 'application/json' });
