@@ -2,7 +2,9 @@
 // bytes go to a temporary file in the same folder (same file system, so the rename is atomic),
 // which is synced and then renamed over the output; on any failure the temporary file is removed
 // and the error names the output path (Node's ENOSPC from write(2) names none). build/sea.ts does
-// the same for the binary with its `.partial` file.
+// the same for the binary with its `.partial` file. Hand-written: npm's write-file-atomic takes
+// the whole content in memory, and a zip is streamed (build/zip.ts shares the naming and the
+// output check); these few lines are the whole technique.
 import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, fsyncSync, lstatSync, mkdirSync, openSync, readlinkSync, realpathSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';

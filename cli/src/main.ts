@@ -9,7 +9,7 @@ import { ARCHITECTURES } from '../../build/arch.ts';
 import type { Architecture } from '../../build/arch.ts';
 import { Emulator, LocalServer, invokeOnce } from '../../emulator/index.ts';
 import { benchFunction, formatBench } from './bench-function.ts';
-import { ToolError, buildBinary, buildLayerZip, buildWrapperLayerZip } from './build-binary.ts';
+import { ToolError, buildBinary, buildLayerZip, buildWrapperLayerZip, parseNodeOption } from './build-binary.ts';
 import { MEMORY_MB, TIMEOUT_S, lambdaRange } from './lambda-limits.ts';
 import { emulatorOptions, envOf } from './local-function.ts';
 import type { FunctionFlags } from './local-function.ts';
@@ -150,9 +150,10 @@ export function program(): Command {
     .description("build the bootstrap binary on this machine from the package's pinned runtime, node and postject")
     .addOption(archOption())
     .addOption(outDirOption())
-    .addHelpText('after', '\nNeeds `strip` (apt-get install binutils); --arch arm64 on x86_64 also needs\naarch64-linux-gnu-strip and qemu-user-static (apt-get install binutils-aarch64-linux-gnu qemu-user-static\nlibc6-arm64-cross libstdc++6-arm64-cross). Output: <out-dir>/bootstrap (x86_64), <out-dir>/arm64/bootstrap.')
-    .action((options: { arch: Architecture; outDir: string }) => {
-      const path = buildBinary(options.arch, resolve(options.outDir), log);
+    .option('--node <line>', 'the Node.js line to embed: 24, or 26 (or the exact version the package pins, e.g. 26.12.1)', '24')
+    .addHelpText('after', '\nNeeds `strip` (apt-get install binutils); --arch arm64 on x86_64 also needs\naarch64-linux-gnu-strip and qemu-user-static (apt-get install binutils-aarch64-linux-gnu qemu-user-static\nlibc6-arm64-cross libstdc++6-arm64-cross). Output: <out-dir>/bootstrap (x86_64), <out-dir>/arm64/bootstrap;\nwith --node 26: <out-dir>/node26/bootstrap, <out-dir>/node26/arm64/bootstrap.')
+    .action((options: { arch: Architecture; outDir: string; node: string }) => {
+      const path = buildBinary(options.arch, resolve(options.outDir), log, parseNodeOption(options.node, options.arch));
       process.stdout.write(`${path}\n`);
     });
 
@@ -162,6 +163,7 @@ export function program(): Command {
     .addOption(flavourOption())
     .addOption(archOption())
     .addOption(outDirOption())
+    .option('--node <line>', 'binary flavour: the Node.js line to embed, 24 or 26 (zip: bootstrap-node26-layer-<arch>.zip)', '24')
     .addHelpText(
       'after',
       '\nbinary:  aws lambda publish-layer-version --layer-name lambda-bootstrap-<arch> --zip-file fileb://<zip> \\\n' +
@@ -169,9 +171,10 @@ export function program(): Command {
         'wrapper: aws lambda publish-layer-version --layer-name lambda-bootstrap-wrapper --zip-file fileb://<zip> \\\n' +
         '           --compatible-runtimes nodejs22.x nodejs24.x; then set AWS_LAMBDA_EXEC_WRAPPER=/opt/lambda-bootstrap-wrapper',
     )
-    .action(async (options: { flavour: Flavour; arch: Architecture; outDir: string }) => {
+    .action(async (options: { flavour: Flavour; arch: Architecture; outDir: string; node: string }) => {
       const outDir = resolve(options.outDir);
-      const path = options.flavour === 'wrapper' ? await buildWrapperLayerZip(outDir, log) : await buildLayerZip(options.arch, outDir, log);
+      const path =
+        options.flavour === 'wrapper' ? await buildWrapperLayerZip(outDir, log) : await buildLayerZip(options.arch, outDir, log, parseNodeOption(options.node, options.arch));
       process.stdout.write(`${path}\n`);
     });
 

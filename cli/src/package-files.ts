@@ -219,7 +219,8 @@ export function functionFiles(functionDir: string, options: WalkOptions = {}): F
         const verdictPutBack = verdict.unignored;
         // A file only its owner may read is a key or a token more often than not (ssh-keygen,
         // the AWS CLI and gpg write 0600). Packages from a registry are exempt: umask 077
-        // installs every one of them 0600.
+        // installs every one of them 0600. Put back, it ships 0644: "Lambda requires global read
+        // permissions on code files" (https://docs.aws.amazon.com/lambda/latest/dg/troubleshooting-deployment.html#troubleshooting-deployment-denied).
         if ((entry.mode & 0o077) === 0 && !insideNodeModules) {
           if (!verdictPutBack) {
             leftOut.push({ name, reason: `readable only by its owner (mode 0${(entry.mode & 0o777).toString(8)})` });
