@@ -6,6 +6,7 @@ import { TARGETS, commandFor } from '../../build/arch.ts';
 import type { Architecture } from '../../build/arch.ts';
 import type { EmulatorOptions } from '../../emulator/index.ts';
 import { ToolError, binaryPath } from './build-binary.ts';
+import { envFromFiles } from './env-files.ts';
 import { memorySandbox } from './memory-cgroup.ts';
 
 export interface FunctionFlags {
@@ -17,6 +18,8 @@ export interface FunctionFlags {
   memory: number;
   timeout: number;
   env: string[];
+  /** --env-file dotenv files, in order (cli/src/env-files.ts); --env wins over them. */
+  envFiles?: string[];
   maxConcurrency?: number;
 }
 
@@ -37,7 +40,7 @@ export function emulatorOptions(functionDir: string, flags: FunctionFlags, echoO
   }
   const runtime = commandFor(TARGETS[flags.arch], binary);
   if (runtime instanceof Error) throw new ToolError(runtime.message);
-  const env = { ...forwardedCredentials(process.env), ...envOf(flags.env) };
+  const env = { ...forwardedCredentials(process.env), ...envFromFiles(flags.envFiles ?? []), ...envOf(flags.env) };
   const options: EmulatorOptions = {
     command: runtime.command,
     args: runtime.args,

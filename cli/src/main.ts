@@ -61,6 +61,7 @@ function functionCommand(command: Command): Command {
     .option('--timeout <seconds>', 'the invocation timeout (1-900)', lambdaRange('--timeout', 'timeout', TIMEOUT_S, 'seconds'), 30)
     .option('--max-concurrency <n>', 'AWS_LAMBDA_MAX_CONCURRENCY (Lambda Managed Instances)', positiveInt('--max-concurrency'))
     .option('-e, --env <NAME=VALUE>', 'an environment variable for the function (repeatable)', collect, [])
+    .option('--env-file <file>', "a dotenv file of the function's variables, read with Node's parser (repeatable: later files win; --env wins over all)", collect, [])
     .option('--raw-logs', "print the function's log records as written (multi-line records joined with \\r, as CloudWatch gets them) also on a terminal");
 }
 
@@ -75,6 +76,7 @@ function flagsOf(options: Record<string, unknown>): FunctionFlags {
     memory: options.memory as number,
     timeout: options.timeout as number,
     env: options.env as string[],
+    envFiles: options.envFile as string[],
   };
   if (typeof options.bootstrap === 'string') flags.bootstrap = options.bootstrap;
   if (typeof options.functionName === 'string') flags.functionName = options.functionName;
