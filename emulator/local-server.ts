@@ -75,7 +75,7 @@ export class LocalServer extends ServedOverHttp {
         const read = await readBody(req, MAX_READ_BYTES);
         if (read.kind === 'aborted') return void res.destroy();
         if (read.kind === 'too-large') {
-              if (SERVICE_PREFIXES.some((p) => url.pathname.startsWith(p))) {
+          if (SERVICE_PREFIXES.some((p) => url.pathname.startsWith(p))) {
             return sendServiceError(res, {
               status: 413,
               type: 'RequestTooLargeException',
