@@ -64,16 +64,18 @@ export async function runWorkerPool(environment: RuntimeEnvironment, script: Wor
   // Read (and removed from the environment) before any worker copies it.
   const logConfig = logConfigFromEnvironment(process.env);
   const lock = createOutputLock();
+  // Node runs NODE_OPTIONS preloads on the main thread too (and in every worker started from a
+  // file), before the entry point: what they print is not formatted (as on nodejs24.x). In a single
+  // executable it leaves the --import ones to the runtime.
+  const preloaded = await runNodeOptionsImports(isSea).then(
+    () => undefined,
+    (error: unknown) => ({ error }),
+  );
   patchConsole(logConfig, () => NO_SCOPE, { exclusive: outputLock(lock, 0) });
   const client = createRuntimeApiClient(environment.runtimeApi, environment.transport, { retryNext: true });
-
-  try {
-    // Node runs NODE_OPTIONS preloads on the main thread too (and in every worker started from a
-    // file); in a single executable it leaves the --import ones to the runtime.
-    await runNodeOptionsImports(isSea);
-  } catch (error) {
-    logRuntimeError('Init Error', error);
-    return reportInitErrorAndExit(client, toErrorBody(error));
+  if (preloaded) {
+    logRuntimeError('Init Error', preloaded.error);
+    return reportInitErrorAndExit(client, toErrorBody(preloaded.error));
   }
 
   limitFutureIsolates(workerHeapLimitMb(getHeapStatistics().heap_size_limit, shares.length));
