@@ -18,7 +18,7 @@ import { InvokeEndpoint } from './invoke-endpoint.ts';
 import { InvokeWithResponseStreamApi } from './invoke-with-response-stream.ts';
 import { LambdaInvokeApi, sendServiceError } from './lambda-invoke-api.ts';
 import type { LocalFunction } from './lambda-invoke-api.ts';
-import { MAX_READ_BYTES, closeAfterAnswer, readBody } from './limits.ts';
+import { MAX_READ_BYTES, discardBody, readBody } from './limits.ts';
 import { ServedOverHttp, listen } from './listening.ts';
 
 export interface LocalServerOptions {
@@ -45,7 +45,7 @@ export class LocalServer extends ServedOverHttp {
     const local = new LocalServer(fn, options);
     const host = options.host ?? '127.0.0.1';
     await listen(local.server, options.port ?? 8080, host);
-    const warning = exposureWarning(host, local.port);
+    const warning = exposureWarning(host, local.port, options.allowedHosts);
     if (warning !== undefined) local.log(`local server: ${warning}`);
     return local;
   }
@@ -75,7 +75,6 @@ export class LocalServer extends ServedOverHttp {
         const read = await readBody(req, MAX_READ_BYTES);
         if (read.kind === 'aborted') return void res.destroy();
         if (read.kind === 'too-large') {
-          closeAfterAnswer(res);
           if (SERVICE_PREFIXES.some((p) => url.pathname.startsWith(p))) {
             return sendServiceError(res, {
               status: 413,
