@@ -11,6 +11,7 @@ import { Emulator, LocalServer, invokeOnce } from '../../emulator/index.ts';
 import { benchFunction, formatBench } from './bench-function.ts';
 import { ToolError, buildBinary, buildLayerZip, buildWrapperLayerZip, parseNodeOption } from './build-binary.ts';
 import { MEMORY_MB, TIMEOUT_S, lambdaRange } from './lambda-limits.ts';
+import { mergeLayers } from './layers.ts';
 import { emulatorOptions, envOf } from './local-function.ts';
 import type { FunctionFlags } from './local-function.ts';
 import { FLAVOURS, packageFunction } from './package-function.ts';
@@ -62,6 +63,7 @@ function functionCommand(command: Command): Command {
     .option('--max-concurrency <n>', 'AWS_LAMBDA_MAX_CONCURRENCY (Lambda Managed Instances)', positiveInt('--max-concurrency'))
     .option('-e, --env <NAME=VALUE>', 'an environment variable for the function (repeatable)', collect, [])
     .option('--env-file <file>', "a dotenv file of the function's variables, read with Node's parser (repeatable: later files win; --env wins over all)", collect, [])
+    .option('--layer <dir|zip>', "a layer (its folder or zip), merged with the others in order into a local /opt: nodejs/node_modules on NODE_PATH, a bootstrap used (repeatable; later layers win)", collect, [])
     .option('--raw-logs', "print the function's log records as written (multi-line records joined with \\r, as CloudWatch gets them) also on a terminal");
 }
 
@@ -81,6 +83,14 @@ function flagsOf(options: Record<string, unknown>): FunctionFlags {
   if (typeof options.bootstrap === 'string') flags.bootstrap = options.bootstrap;
   if (typeof options.functionName === 'string') flags.functionName = options.functionName;
   if (typeof options.maxConcurrency === 'number') flags.maxConcurrency = options.maxConcurrency;
+  return flags;
+}
+
+/** flagsOf, with --layer's layers merged into a local /opt (cli/src/layers.ts). */
+async function flagsWithLayers(options: Record<string, unknown>): Promise<FunctionFlags> {
+  const flags = flagsOf(options);
+  const layers = (options.layer as string[] | undefined) ?? [];
+  if (layers.length > 0) flags.opt = await mergeLayers(layers);
   return flags;
 }
 
@@ -106,7 +116,7 @@ function eventOf(options: { event?: string; eventFile?: string }): string {
 
 /** Serves until SIGINT/SIGTERM; `watch` adds the file watcher. */
 async function serveFunction(dir: string, options: Record<string, unknown>, watching: boolean): Promise<void> {
-  const flags = flagsOf(options);
+  const flags = await flagsWithLayers(options);
   // The function's output, like every other line of the tool's, goes to stderr (README, the local loop).
   const emulatorConfig = emulatorOptions(dir, flags, 'stderr', log);
   const emulator = await Emulator.start(emulatorConfig);
@@ -223,7 +233,7 @@ export function program(): Command {
     .option('--event-file <file>', 'read the event from a file')
     .action(async (dir: string, options: Record<string, unknown>) => {
       const event = eventOf(options as { event?: string; eventFile?: string });
-      const config = emulatorOptions(dir, flagsOf(options), false);
+      const config = emulatorOptions(dir, await flagsWithLayers(options), false);
       const stop = stopSignal();
       const restore = renderLogs(options);
       try {
@@ -264,7 +274,7 @@ export function program(): Command {
     .option('--json', 'print the samples as JSON instead of a table')
     .action(async (dir: string, options: Record<string, unknown>) => {
       const bench = { cold: options.cold as number, warm: options.warm as number, event: eventOf(options as { event?: string; eventFile?: string }) };
-      const result = await benchFunction(emulatorOptions(dir, flagsOf(options), false), bench);
+      const result = await benchFunction(emulatorOptions(dir, await flagsWithLayers(options), false), bench);
       process.stdout.write(options.json === true ? `${JSON.stringify(result)}\n` : `${formatBench(result, bench)}\n`);
       if (result.errors > 0) process.exitCode = 1;
     });
