@@ -118,7 +118,7 @@ function eventOf(options: { event?: string; eventFile?: string }): string {
 async function serveFunction(dir: string, options: Record<string, unknown>, watching: boolean): Promise<void> {
   const flags = await flagsWithLayers(options);
   // The function's output, like every other line of the tool's, goes to stderr (README, the local loop).
-  const emulatorConfig = emulatorOptions(dir, flags, 'stderr', log);
+  const emulatorConfig = emulatorOptions(dir, flags, 'stderr', { log });
   const emulator = await Emulator.start(emulatorConfig);
   let server: LocalServer;
   try {
@@ -274,7 +274,7 @@ export function program(): Command {
     .option('--json', 'print the samples as JSON instead of a table')
     .action(async (dir: string, options: Record<string, unknown>) => {
       const bench = { cold: options.cold as number, warm: options.warm as number, event: eventOf(options as { event?: string; eventFile?: string }) };
-      const result = await benchFunction(emulatorOptions(dir, await flagsWithLayers(options), false), bench);
+      const result = await benchFunction(emulatorOptions(dir, await flagsWithLayers(options), false, { memoryCgroup: false }), bench);
       process.stdout.write(options.json === true ? `${JSON.stringify(result)}\n` : `${formatBench(result, bench)}\n`);
       if (result.errors > 0) process.exitCode = 1;
     });
