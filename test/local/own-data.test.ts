@@ -2,13 +2,17 @@
 // beyond small bounded histories (emulator/function-output.ts, emulator/limits.ts). Repro cases
 // ../shared/repros/invoke-api-tail-leak and serve-unbounded-memory, against dist/bootstrap running
 // test/fixtures/local-security.
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { LocalServer } from '../../emulator/index.ts';
 import type { Emulator } from '../../emulator/index.ts';
 import {
   INVOCATION_LOG_BYTES,
   INVOCATION_LOG_HISTORY,
+  MAX_PENDING_EVENTS,
   OUTPUT_HISTORY_CHARS,
   REQUEST_HISTORY_BYTES,
   REQUEST_HISTORY_COUNT,
@@ -87,6 +91,25 @@ describe('Invoke API LogType Tail: only that invocation\'s lines', () => {
 });
 
 describe('bounded memory: nothing of an invocation outlives its answer beyond small histories', () => {
+  it(`at most ${MAX_PENDING_EVENTS} unfinished Event invokes are held (each holds its payload); the next is 429 TooManyRequestsException until they finish`, async () => {
+    const { server } = await serve('index.gated');
+    const gate = join(mkdtempSync(join(tmpdir(), 'lambda-bootstrap-gate-')), 'open');
+    const event = JSON.stringify({ gate });
+    const headers = { 'x-amz-invocation-type': 'Event' };
+    const api = '/2015-03-31/functions/fn/invocations';
+    const accepted = await Promise.all(Array.from({ length: MAX_PENDING_EVENTS }, () => post(server.port, api, event, headers)));
+    expect(accepted.map((r) => r.status)).toEqual(Array(MAX_PENDING_EVENTS).fill(202));
+    const refused = await post(server.port, api, event, headers);
+    expect(refused.status).toBe(429);
+    expect(refused.headers['x-amzn-errortype']).toBe('TooManyRequestsException');
+    expect(JSON.parse(refused.body).Message).toMatch(/^Rate Exceeded\./);
+    writeFileSync(gate, '');
+    // Once they have run, Events are accepted again (a RequestResponse behind them waits its turn).
+    const sync = await post(server.port, api, event);
+    expect(JSON.parse(sync.body)).toEqual({ released: true });
+    expect((await post(server.port, api, event, headers)).status).toBe(202);
+  });
+
   it('repro serve-unbounded-memory: what the emulator retains after 150, 300 and 450 invokes of 100 KB stays within its bounds and does not grow', async () => {
     const { emulator, server } = await serve('index.echo');
     const body = JSON.stringify({ pad: 'p'.repeat(100_000) });
