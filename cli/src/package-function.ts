@@ -16,6 +16,8 @@ import type { ZipEntry } from '../../build/zip.ts';
 import { ToolError, binaryPath, buildBinary, installPinnedNode } from './build-binary.ts';
 import { devOnlyPackages } from './dev-dependencies.ts';
 import { RUNTIME_BUNDLE, SNAPSHOT_ENTRY, SNAPSHOT_RECORDER, postjectCli } from './resources.ts';
+import { selfContainedEntries } from './self-contained.ts';
+import type { SelfContainedOptions } from './self-contained.ts';
 import { WRAPPER_BUNDLE_DIR, WRAPPER_NAME, wrapperEntries } from './wrapper-flavour.ts';
 
 export type Flavour = 'binary' | 'wrapper';
@@ -115,6 +117,7 @@ export async function packageFunction(
   log: (line: string) => void,
   compileCache?: CompileCacheRequest,
   snapshot?: SnapshotRequest,
+  selfContained?: SelfContainedOptions,
 ): Promise<PackageResult> {
   const root = resolve(functionDir);
   let isDir = false;
@@ -153,7 +156,10 @@ export async function packageFunction(
     log(`package: leaving out ${dev.names.length} package(s) only devDependencies need (${dev.lockFile}): ${dev.names.join(', ')}`);
   }
   // The code cache is only valid for the binary's own Node; the managed runtime's would reject it.
-  const files = functionEntries(root, [zipPath, ...(dev?.paths ?? [])], [resolve(outDir)], flavour === 'binary');
+  // Self-contained (self-contained.ts): node_modules is rebuilt from the dependency closure.
+  const own = functionEntries(root, [zipPath, ...(dev?.paths ?? []), ...(selfContained === undefined ? [] : [join(root, 'node_modules')])], [resolve(outDir)], flavour === 'binary');
+  const contained = selfContained === undefined ? undefined : await selfContainedEntries(root, own, arch, outDir, selfContained, log);
+  const files = contained?.entries ?? own;
   const ours = flavour === 'wrapper' ? [WRAPPER_NAME, `${WRAPPER_BUNDLE_DIR}/`] : ['bootstrap'];
   const clash = files.find((f) => ours.some((name) => (name.endsWith('/') ? f.name.startsWith(name) : f.name === name)));
   if (clash !== undefined) {
@@ -176,10 +182,12 @@ export async function packageFunction(
   }
   const entries = [...runtime, ...files].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const zip = await writeZip(entries);
+  // The proof, before the output is touched: the init from the zip unpacked alone.
+  const initWarning = selfContained?.verify === true ? await contained?.verify(zip, flavour) : undefined;
   mkdirSync(dirname(zipPath), { recursive: true });
   writeFileSync(zipPath, zip);
   const unzippedBytes = entries.reduce((n, e) => n + e.data.length, 0);
-  const warnings: string[] = [];
+  const warnings: string[] = initWarning === undefined ? [] : [initWarning];
   if (zip.length > MAX_DIRECT_UPLOAD_BYTES) {
     warnings.push(`the zip is ${zip.length} bytes, over the ${MAX_DIRECT_UPLOAD_BYTES}-byte limit of a direct upload: upload it through S3, or use the layer (lambda-bootstrap layer) and zip only your code`);
   }
