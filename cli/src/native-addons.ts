@@ -85,6 +85,9 @@ export function inspectAddon(name: string, data: Buffer, arch: Architecture, os:
       needs[family] = imp.version.name;
     }
   }
+  // Shown in a fixed order: GLIBC, GLIBCXX, CXXABI.
+  const ordered: AddonReport['needs'] = {};
+  for (const family of ['GLIBC', 'GLIBCXX', 'CXXABI'] as const) if (needs[family] !== undefined) ordered[family] = needs[family];
   const limits = OS_LIMITS[os];
   for (const family of ['GLIBC', 'GLIBCXX', 'CXXABI'] as const) {
     const need = newest[family];
@@ -92,7 +95,7 @@ export function inspectAddon(name: string, data: Buffer, arch: Architecture, os:
       problems.push(`needs ${needs[family]}, ${limits.label} has ${family}_${limits[family].join('.')}`);
     }
   }
-  return { name, abi, machine, needs, problems };
+  return { name, abi, machine, needs: ordered, problems };
 }
 
 /** Every `.node` entry of the zip-to-be, inspected. */
