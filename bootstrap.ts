@@ -44,7 +44,10 @@ async function main(): Promise<void> {
   const store = await createInvokeStore(concurrent);
   patchConsole(logConfigFromEnvironment(process.env), scopeReader(store));
 
-  const client = createRuntimeApiClient(environment.runtimeApi, environment.transport);
+  // AWS's client retries a failed /next whenever AWS_LAMBDA_MAX_CONCURRENCY is set (isMultiConcurrentMode).
+  const client = createRuntimeApiClient(environment.runtimeApi, environment.transport, {
+    retryNext: process.env.AWS_LAMBDA_MAX_CONCURRENCY !== undefined,
+  });
   const inFlight = new InFlight();
   handleProcessFailures(client, store, inFlight);
 
@@ -86,6 +89,8 @@ async function main(): Promise<void> {
   // No failure: a fatal error stopped the loops, and its handler exits once in-flight work is done.
   if (failure) {
     console.error(`${failure.message}. Exiting so that Lambda replaces this sandbox.`);
+    // Other invocations in flight (Managed Instances) still finish and post first.
+    await inFlight.drain(undefined);
     process.exit(1);
   }
 }

@@ -16,6 +16,11 @@ Options:
   --handler <name>        _HANDLER for the runtime (required)
   --task-root <dir>       LAMBDA_TASK_ROOT and working directory (required)
   --port <n>              invoke endpoint port (default 8080); POST /2015-03-31/functions/function/invocations
+  --host <addr>           invoke endpoint address (default 127.0.0.1; beyond loopback, anyone on the
+                          network can invoke the function with the credentials it runs with)
+  --allowed-host <name>   a Host name clients may use besides localhost and IP addresses (repeatable;
+                          .example.com for its subdomains too). Other Hosts, cross-site browser requests
+                          and browsers' text/plain or form POSTs get 403 (see docs/emulator.md)
   --runtime-api-port <n>  Runtime API port (default: any free port)
   --memory <mb>           AWS_LAMBDA_FUNCTION_MEMORY_SIZE (default 128), enforced: a runtime whose
                           resident memory exceeds it is killed (Runtime.OutOfMemory)
@@ -42,6 +47,8 @@ class UsageError extends Error {
 interface CliConfig {
   emulator: EmulatorOptions;
   port: number;
+  host: string;
+  allowedHosts: string[];
   event: string | undefined;
 }
 
@@ -54,6 +61,8 @@ function parse(argv: string[]): CliConfig | 'help' {
       handler: { type: 'string' },
       'task-root': { type: 'string' },
       port: { type: 'string' },
+      host: { type: 'string' },
+      'allowed-host': { type: 'string', multiple: true },
       'runtime-api-port': { type: 'string' },
       memory: { type: 'string' },
       timeout: { type: 'string' },
@@ -105,7 +114,7 @@ function parse(argv: string[]): CliConfig | 'help' {
   if (values['max-concurrency'] !== undefined) options.maxConcurrency = number('--max-concurrency', values['max-concurrency']);
   if (values['runtime-api-port'] !== undefined) options.port = number('--runtime-api-port', values['runtime-api-port'], true);
   const port = values.port === undefined ? 8080 : number('--port', values.port, true);
-  return { emulator: options, port, event };
+  return { emulator: options, port, event, host: values.host ?? '127.0.0.1', allowedHosts: values['allowed-host'] ?? [] };
 }
 
 function number(flag: string, text: string, zeroAllowed = false): number {
@@ -116,9 +125,9 @@ function number(flag: string, text: string, zeroAllowed = false): number {
   return value;
 }
 
-async function serve(options: EmulatorOptions, port: number): Promise<void> {
+async function serve(options: EmulatorOptions, port: number, host: string, allowedHosts: string[]): Promise<void> {
   const emulator = await Emulator.start(options);
-  const endpoint = await InvokeEndpoint.start(emulator, { port });
+  const endpoint = await InvokeEndpoint.start(emulator, { port, host, allowedHosts });
   process.stderr.write(
     `Runtime API on ${emulator.runtimeApi}; invoke with:\n` +
       `  curl -d '{}' ${endpoint.url}/2015-03-31/functions/function/invocations\n`,
@@ -168,7 +177,7 @@ async function main(): Promise<void> {
   }
   try {
     if (config.event !== undefined) process.exitCode = await invokeOnce(config.emulator, config.event);
-    else await serve(config.emulator, config.port);
+    else await serve(config.emulator, config.port, config.host, config.allowedHosts);
   } catch (error) {
     process.stderr.write(`emulator: ${(error as Error).message}\n`);
     process.exitCode = 1;

@@ -7,10 +7,13 @@ import { isAbsolute } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Fault, FaultRoute } from './faults.ts';
+import { FunctionOutput } from './function-output.ts';
+import type { OutputRetention } from './function-output.ts';
 import { FunctionProcess } from './function-process.ts';
 import { Invocation } from './invocation.ts';
 import type { InvocationOutcome, InvokeOptions, ProcessExit, Settlement } from './invocation.ts';
 import { InvocationQueue } from './invocation-queue.ts';
+import { REQUEST_HISTORY_BYTES, REQUEST_HISTORY_COUNT, REQUEST_HISTORY_MIN, SETTLED_ID_HISTORY, VIOLATION_HISTORY, keepNewest } from './limits.ts';
 import { reportLine } from './report.ts';
 import { RuntimeApiServer, row } from './runtime-api-server.ts';
 import type { Answer, NextResult, RecordedRequest, RegisterRequest, ResultGate, RuntimeApiBackend } from './runtime-api-server.ts';
@@ -46,6 +49,22 @@ export interface EmulatorOptions {
   enforceMemory?: boolean;
   /** The account id in ARNs and in register answers. Default 123456789012. */
   accountId?: string;
+  /** How many characters of the runtime's stdout, stderr and output `stdout`/`stderr`/`output`
+   * keep (the newest). Default OUTPUT_HISTORY_CHARS (emulator/limits.ts); a one-shot run passes
+   * Infinity, since it prints all of it. */
+  outputHistoryChars?: number;
+}
+
+/** What the emulator holds of past invocations (all of it bounded: emulator/limits.ts). */
+export interface Retention extends OutputRetention {
+  /** Runtime API requests in `requests`, and the body bytes they hold (request and answer). */
+  requests: number;
+  requestBytes: number;
+  /** Invocations not settled yet, and settled ids remembered. */
+  openInvocations: number;
+  settledIds: number;
+  timers: number;
+  protocolViolations: number;
 }
 
 export interface ShutdownResult {
@@ -124,9 +143,7 @@ export class Emulator {
   private sandbox: Sandbox | undefined;
   private spawning: Promise<void> | undefined;
   private stopping: Promise<void> | undefined;
-  private stdoutText = '';
-  private stderrText = '';
-  private outputText = '';
+  private readonly functionOutput: FunctionOutput;
 
   static async start(options: EmulatorOptions): Promise<Emulator> {
     validateOptions(options);
@@ -147,6 +164,7 @@ export class Emulator {
       maxConcurrency: options.maxConcurrency,
       env: options.env ?? {},
     };
+    this.functionOutput = new FunctionOutput(options.outputHistoryChars);
     this.queue = new InvocationQueue(options.maxConcurrency ?? 1);
     this.server = new RuntimeApiServer(this.backend());
     this.requests = this.server.requests;
@@ -157,16 +175,40 @@ export class Emulator {
     return this.server.address;
   }
 
+  /** The runtime's stdout so far: its last OUTPUT_HISTORY_CHARS (emulator/limits.ts) at least. */
   get stdout(): string {
-    return this.stdoutText;
+    return this.functionOutput.stdout;
   }
 
   get stderr(): string {
-    return this.stderrText;
+    return this.functionOutput.stderr;
   }
 
+  /** Both pipes and the service's own lines (INIT_REPORT, Task timed out), in arrival order, bounded like stdout. */
   get output(): string {
-    return this.outputText;
+    return this.functionOutput.output;
+  }
+
+  /** The log lines of one invocation only (emulator/function-output.ts): complete once its
+   * outcome's logsComplete resolved, kept for the last INVOCATION_LOG_HISTORY invocations, at least
+   * the last INVOCATION_LOG_BYTES of them. undefined for an unknown or forgotten invocation. */
+  invocationLog(requestId: string): string | undefined {
+    return this.functionOutput.logOf(requestId);
+  }
+
+  /** What is held of past invocations right now: each figure stays bounded however many ran. */
+  get retention(): Retention {
+    let requestBytes = 0;
+    for (const r of this.requests) requestBytes += r.body.length + r.responseBody.length;
+    return {
+      ...this.functionOutput.retention(),
+      requests: this.requests.length,
+      requestBytes,
+      openInvocations: this.open.size,
+      settledIds: this.settledIds.size,
+      timers: this.timers.size,
+      protocolViolations: this.protocolViolations.length,
+    };
   }
 
   /** The live runtime process's pid. */
@@ -309,6 +351,7 @@ export class Emulator {
 
   private async startProcess(retryOfTimedOutInit: boolean): Promise<void> {
     const api = this.runtimeApi;
+    this.functionOutput.processStarted();
     const child = await FunctionProcess.spawn({
       command: this.options.command,
       args: this.options.args ?? [],
@@ -461,7 +504,7 @@ export class Emulator {
       allowedMs = Math.max(0, invocation.options.deadlineMs - deliveredAtEpochMs);
     }
     // Lambda's own log line for a timeout, in the function's log, before END/REPORT.
-    this.platformLine(`${new Date().toISOString()} ${invocation.requestId} Task timed out after ${(allowedMs / 1000).toFixed(2)} seconds`);
+    this.platformLine(`${new Date().toISOString()} ${invocation.requestId} Task timed out after ${(allowedMs / 1000).toFixed(2)} seconds`, invocation.requestId);
     this.settle(invocation, {
       kind: 'timeout',
       body: Buffer.from(timeoutBody(invocation.requestId, allowedMs)),
@@ -487,6 +530,7 @@ export class Emulator {
     this.queue.release(invocation);
     this.open.delete(invocation.requestId);
     this.settledIds.add(invocation.requestId);
+    if (this.settledIds.size > SETTLED_ID_HISTORY) this.settledIds.delete(this.settledIds.values().next().value as string);
     const sandbox = this.servedBy.get(invocation) ?? this.sandbox;
     sandbox?.serving.delete(invocation);
     sandbox?.process.sampleMemory();
@@ -512,10 +556,12 @@ export class Emulator {
     });
     // The invocation's output is complete once the runtime asks for more work or exits
     // (Lambda attributes everything up to then to this invocation).
-    const logsComplete =
+    const requestId = invocation.requestId;
+    const logsComplete = (
       sandbox !== undefined && sandbox.process.alive
         ? new Promise<void>((resolve) => sandbox.afterResult.push(() => void this.outputQuiet().then(resolve)))
-        : this.outputQuiet();
+        : this.outputQuiet()
+    ).then(() => this.functionOutput.end(requestId));
     const body = settlement.body;
     invocation.resolve({
       requestId: invocation.requestId,
@@ -541,17 +587,15 @@ export class Emulator {
 
   private captureOutput(text: string, stream: 'stdout' | 'stderr'): void {
     this.lastOutputAtMs = performance.now();
-    if (stream === 'stdout') this.stdoutText += text;
-    else this.stderrText += text;
-    this.outputText += text;
+    this.functionOutput.capture(text, stream);
     const echo = this.options.echoOutput;
     if (echo === 'stderr') process.stderr.write(text);
     else if (echo === true) (stream === 'stdout' ? process.stdout : process.stderr).write(text);
   }
 
   /** A line the service itself writes to the function's log (INIT_REPORT, "Task timed out"). */
-  private platformLine(line: string): void {
-    this.outputText += `${line}\n`;
+  private platformLine(line: string, requestId?: string): void {
+    this.functionOutput.platformLine(line, requestId);
     if (this.options.echoOutput !== undefined && this.options.echoOutput !== false) process.stderr.write(`${line}\n`);
   }
 
@@ -612,7 +656,10 @@ export class Emulator {
   /** The Runtime API server's view of the service. */
   private backend(): RuntimeApiBackend {
     return {
-      onRequest: () => this.sandbox?.process.sampleMemory(),
+      onRequest: () => {
+        this.sandbox?.process.sampleMemory();
+        this.trimHistory();
+      },
       runtimeNext: (signal) => this.runtimeNext(signal),
       redeliver: (invocation) => {
         const timer = this.timers.get(invocation);
@@ -659,6 +706,24 @@ export class Emulator {
       extensionError: (identifier, kind, errorType) => this.extensionError(identifier, kind, errorType),
       faultAnswered: (route, requestId, status) => this.faultAnswered(requestId, status),
     };
+  }
+
+  /** Keeps the request log and the violation list to their bounds (emulator/limits.ts): the
+   * newest REQUEST_HISTORY_COUNT requests, and of those beyond the newest REQUEST_HISTORY_MIN only
+   * as many as fit in REQUEST_HISTORY_BYTES of bodies. Runs as each request arrives. */
+  private trimHistory(): void {
+    const requests = this.requests;
+    keepNewest(requests, REQUEST_HISTORY_COUNT);
+    let bytes = 0;
+    for (let i = requests.length - 1; i >= 0; i--) {
+      const r = requests[i]!;
+      bytes += r.body.length + r.responseBody.length;
+      if (requests.length - i > REQUEST_HISTORY_MIN && bytes > REQUEST_HISTORY_BYTES) {
+        requests.splice(0, i + 1);
+        break;
+      }
+    }
+    keepNewest(this.protocolViolations, VIOLATION_HISTORY);
   }
 
   /** GET /next through the runtime state machine (core/states.go *.Ready). */
@@ -801,6 +866,7 @@ export class Emulator {
     }
     const timer = setTimeout(() => this.onTimeout(invocation), Math.max(0, invocation.deadlineMs - Date.now()));
     this.timers.set(invocation, timer);
+    this.functionOutput.begin(invocation.requestId);
     return invocation;
   }
 

@@ -15,8 +15,14 @@
 //   served as a stream whatever the URL's mode would be (locally there is no function configuration).
 // - errors: a function error, or a result that is not a valid HTTP answer, is a 502 with
 //   `{"Message":"Internal Server Error"}`; a request too large for an invoke is a 413.
+// - framing (http-framing.ts): the function's hop-by-hop and framing headers are dropped, a
+//   204/304 goes without its body, and a result that cannot go on the wire (a 1xx status, a header
+//   Node refuses, a body marked base64 that is not) is that 502, decided before any byte is
+//   written: one well-framed answer per request, and a kept-alive connection stays in step.
 import { randomUUID } from 'node:crypto';
 import type http from 'node:http';
+import { decodeBase64, forbidsBody, frameAnswer, headersFor } from './http-framing.ts';
+import type { HttpAnswer } from './http-framing.ts';
 import type { InvocationOutcome, InvokeOptions } from './invocation.ts';
 import type { Invoker } from './invoke-endpoint.ts';
 import { drained } from './listening.ts';
@@ -56,13 +62,7 @@ export interface FunctionUrlEvent {
   isBase64Encoded: boolean;
 }
 
-/** The HTTP answer made from the function's result. */
-export interface HttpAnswer {
-  statusCode: number;
-  headers: Record<string, string>;
-  cookies: string[];
-  body: Buffer;
-}
+export type { HttpAnswer };
 
 export interface HttpFrontDoorOptions {
   /** Where REPORT lines and mapping problems go; default: standard error. */
@@ -81,6 +81,8 @@ export class HttpFrontDoor {
   /** Turns one HTTP request into an invocation and its outcome into the HTTP answer. */
   async handle(req: http.IncomingMessage, res: http.ServerResponse, url: URL, body: Buffer): Promise<void> {
     const requestId = randomUUID();
+    // A client gone mid-answer is not the server's problem: logged, never an unhandled 'error'.
+    res.on('error', (error) => this.log(`front door: ${req.method} ${url.pathname}: the answer could not be written: ${error.message}`));
     const event = functionUrlEvent(req, url, body, requestId);
     const payload = Buffer.from(JSON.stringify(event));
     if (payload.length > MAX_EVENT_BYTES) {
@@ -88,6 +90,12 @@ export class HttpFrontDoor {
     }
     let streamed = false;
     let prelude: Buffer | undefined;
+    // A streamed 204/304: its body bytes are dropped.
+    let bodyless = false;
+    const fail = (reason: string): void => {
+      this.log(`front door: ${reason}; answering 502`);
+      sendAnswer(res, errorAnswer(502, 'Internal Server Error'), requestId);
+    };
     const options: InvokeOptions = {
       requestId,
       onResponseStart: (headers) => {
@@ -97,7 +105,10 @@ export class HttpFrontDoor {
           prelude = Buffer.alloc(0);
           return;
         }
-        res.writeHead(200, { 'Content-Type': type, 'X-Amzn-RequestId': requestId });
+        if (res.destroyed || res.headersSent) return;
+        const framed = frameAnswer({ statusCode: 200, headers: { 'content-type': type }, cookies: [], body: Buffer.alloc(0) });
+        if (framed instanceof Error) return fail(framed.message);
+        res.writeHead(200, headersFor(framed.answer, requestId, true));
         res.flushHeaders();
       },
       onChunk: (data) => {
@@ -111,15 +122,19 @@ export class HttpFrontDoor {
           const rest = prelude.subarray(end + PRELUDE_DELIMITER.length);
           const answer = preludeAnswer(prelude.subarray(0, end));
           prelude = undefined;
-          if (answer instanceof Error) {
-            this.log(`front door: ${answer.message}`);
-            sendAnswer(res, errorAnswer(502, 'Internal Server Error'));
+          const framed = answer instanceof Error ? answer : frameAnswer(answer);
+          if (framed instanceof Error) {
+            fail(framed.message);
             return undefined;
           }
-          writeHead(res, answer, requestId);
+          if (framed.dropped.length > 0) this.log(`front door: dropped from the function's streamed answer: ${framed.dropped.join(', ')}`);
+          bodyless = forbidsBody(framed.answer.statusCode);
+          res.writeHead(framed.answer.statusCode, headersFor(framed.answer, requestId, true));
           res.flushHeaders();
+          if (bodyless) return undefined;
           return rest.length === 0 || res.write(rest) ? undefined : drained(res);
         }
+        if (bodyless) return undefined;
         return res.write(data) ? undefined : drained(res);
       },
     };
@@ -134,8 +149,8 @@ export class HttpFrontDoor {
     if (streamed && prelude !== undefined && outcome.kind === 'response') {
       // The stream ended inside the prelude: the handler never wrote the delimiter.
       const answer = preludeAnswer(prelude);
-      if (!(answer instanceof Error)) return sendAnswer(res, answer, requestId);
-      this.log(`front door: ${answer.message}`);
+      if (!(answer instanceof Error)) return this.send(res, answer, requestId);
+      return fail(answer.message);
     }
     if (outcome.kind !== 'response') {
       // The runtime's own type first (CredentialsProviderError): the recorded one alone
@@ -145,11 +160,19 @@ export class HttpFrontDoor {
       return sendAnswer(res, errorAnswer(502, 'Internal Server Error'), requestId);
     }
     const answer = bufferedAnswer(outcome);
-    if (answer instanceof Error) {
-      this.log(`front door: ${answer.message}; answering 502`);
+    if (answer instanceof Error) return fail(answer.message);
+    this.send(res, answer, requestId);
+  }
+
+  /** The function's answer, framed (http-framing.ts), or the 502 when it cannot be sent. */
+  private send(res: http.ServerResponse, answer: HttpAnswer, requestId: string): void {
+    const framed = frameAnswer(answer);
+    if (framed instanceof Error) {
+      this.log(`front door: ${framed.message}; answering 502`);
       return sendAnswer(res, errorAnswer(502, 'Internal Server Error'), requestId);
     }
-    sendAnswer(res, answer, requestId);
+    if (framed.dropped.length > 0) this.log(`front door: dropped from the function's answer: ${framed.dropped.join(', ')}`);
+    sendAnswer(res, framed.answer, requestId);
   }
 }
 
@@ -229,10 +252,16 @@ export function bufferedAnswer(outcome: Pick<InvocationOutcome, 'body'>): HttpAn
   if (headers instanceof Error) return headers;
   const cookies = cookiesOf(r.cookies);
   if (cookies instanceof Error) return cookies;
-  let body = Buffer.alloc(0);
+  let body: Buffer = Buffer.alloc(0);
   if (r.body !== undefined && r.body !== null) {
     if (typeof r.body !== 'string') return new Error(`the response's body must be a string, got ${typeof r.body}`);
-    body = r.isBase64Encoded === true ? Buffer.from(r.body, 'base64') : Buffer.from(r.body, 'utf8');
+    if (r.isBase64Encoded === true) {
+      const decoded = decodeBase64(r.body);
+      if (decoded instanceof Error) return decoded;
+      body = decoded;
+    } else {
+      body = Buffer.from(r.body, 'utf8');
+    }
   }
   return { statusCode: status, headers, cookies, body };
 }
@@ -283,22 +312,13 @@ function cookiesOf(value: unknown): string[] | Error {
   return value as string[];
 }
 
-function writeHead(res: http.ServerResponse, answer: HttpAnswer, requestId: string): void {
-  const headers: Record<string, string | string[]> = { ...answer.headers, 'x-amzn-requestid': requestId };
-  if (answer.cookies.length > 0) headers['set-cookie'] = answer.cookies;
-  try {
-    res.writeHead(answer.statusCode, headers);
-  } catch (error) {
-    // A header Node refuses (bad characters): the service would not pass it on either.
-    res.writeHead(502, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ Message: `Internal Server Error: ${(error as Error).message}` }));
-  }
-}
-
+/** Writes an answer that is known to be sendable (framed, or the service's own): its own
+ * Content-Length, never a body on 204/304. Once headers are out, only the end is left to write. */
 function sendAnswer(res: http.ServerResponse, answer: HttpAnswer, requestId: string = randomUUID()): void {
+  if (res.destroyed || res.writableEnded) return;
   if (res.headersSent) return void res.end();
-  writeHead(res, { ...answer, headers: { ...answer.headers, 'content-length': String(answer.body.length) } }, requestId);
-  if (!res.writableEnded) res.end(answer.body);
+  res.writeHead(answer.statusCode, headersFor(answer, requestId, false));
+  res.end(forbidsBody(answer.statusCode) ? undefined : answer.body);
 }
 
 /** The answer a function URL gives when it cannot produce the function's: `{"Message":…}`. */

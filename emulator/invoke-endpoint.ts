@@ -4,7 +4,9 @@
 //   POST /2021-11-15/functions/function/response-streaming-invocations (streamed as it arrives)
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
+import { CallerGuard, exposureWarning, sendRefusal } from './caller-guard.ts';
 import type { InvocationOutcome, InvokeOptions } from './invocation.ts';
+import { MAX_SYNC_REQUEST_BYTES, closeAfterAnswer, readBody } from './limits.ts';
 import { ServedOverHttp, drained, listen } from './listening.ts';
 import { apiError } from './service-errors.ts';
 
@@ -19,6 +21,8 @@ export interface InvokeEndpointOptions {
   port?: number;
   /** Where REPORT lines go; default: standard error. */
   log?: (line: string) => void;
+  /** Host names clients may use besides localhost, IP addresses and `host` (caller-guard.ts). */
+  allowedHosts?: readonly string[];
 }
 
 const INVOKE_PATH = '/2015-03-31/functions/function/invocations';
@@ -32,16 +36,27 @@ export class InvokeEndpoint extends ServedOverHttp {
   private readonly log: (line: string) => void;
 
   static async start(invoker: Invoker, options: InvokeEndpointOptions = {}): Promise<InvokeEndpoint> {
-    const endpoint = new InvokeEndpoint(invoker, options);
-    await listen(endpoint.server, options.port ?? 8080, options.host ?? '127.0.0.1');
+    const endpoint = new InvokeEndpoint(invoker, options, true);
+    const host = options.host ?? '127.0.0.1';
+    await listen(endpoint.server, options.port ?? 8080, host);
+    const warning = exposureWarning(host, endpoint.port);
+    if (warning !== undefined) endpoint.log(`emulator: ${warning}`);
     return endpoint;
   }
 
-  private constructor(invoker: Invoker, options: InvokeEndpointOptions) {
+  /** `guarded`: this endpoint is the whole server, so it checks who calls (caller-guard.ts);
+   * inside local-server.ts that server does. */
+  private constructor(invoker: Invoker, options: InvokeEndpointOptions, guarded = false) {
     super();
     this.invoker = invoker;
     this.log = options.log ?? ((line) => process.stderr.write(`${line}\n`));
+    const guard = guarded ? new CallerGuard({ host: options.host ?? '127.0.0.1', allowedHosts: options.allowedHosts }) : undefined;
     this.listener = (req, res) => {
+      const refusal = guard?.check(req, 'rie');
+      if (refusal !== undefined) {
+        this.log(`emulator: refused ${req.method} ${req.url} from ${req.socket.remoteAddress ?? '?'}: ${refusal}`);
+        return sendRefusal(res, 'rie', refusal);
+      }
       this.handle(req, res).catch((error: unknown) => {
         if (res.headersSent) return void res.destroy();
         sendJson(res, 500, apiError('EmulatorError', String(error)));
@@ -61,12 +76,18 @@ export class InvokeEndpoint extends ServedOverHttp {
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const path = (req.url ?? '').split('?')[0];
-    const chunks: Buffer[] = [];
-    for await (const chunk of req as AsyncIterable<Buffer>) chunks.push(chunk);
-    const payload = Buffer.concat(chunks);
     if (req.method !== 'POST' || (path !== INVOKE_PATH && path !== STREAMING_PATH)) {
+      closeAfterAnswer(res);
       return sendJson(res, 404, apiError('ResourceNotFoundException', `Unknown path: ${req.method} ${req.url}; POST to ${INVOKE_PATH}`));
     }
+    // Lambda's synchronous payload limit; a larger body is not read (limits.ts).
+    const read = await readBody(req, MAX_SYNC_REQUEST_BYTES);
+    if (read.kind === 'aborted') return void res.destroy();
+    if (read.kind === 'too-large') {
+      closeAfterAnswer(res);
+      return sendJson(res, 413, apiError('RequestTooLargeException', `Request must be smaller than ${MAX_SYNC_REQUEST_BYTES} bytes for the InvokeFunction operation`));
+    }
+    const payload = read.body;
     const options = invokeOptions(req);
     if (typeof options === 'string') return sendJson(res, 400, options);
     if (path === STREAMING_PATH) return this.stream(payload, options, res);

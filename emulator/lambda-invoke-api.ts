@@ -10,15 +10,17 @@
 // (`Function not found: arn:aws:lambda:<region>:<account>:function:<name>[:<qualifier>]`).
 import { randomUUID } from 'node:crypto';
 import type http from 'node:http';
-import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { InvocationOutcome, InvokeOptions } from './invocation.ts';
 import type { Invoker } from './invoke-endpoint.ts';
+import { MAX_EVENT_REQUEST_BYTES, MAX_PENDING_EVENTS, MAX_SYNC_REQUEST_BYTES } from './limits.ts';
 import { REGION } from './runtime-environment.ts';
 
-/** A function the Invoke API can call: an Emulator, or anything that invokes and keeps the runtime's output. */
+/** A function the Invoke API can call: an Emulator, or anything that invokes and attributes the
+ * runtime's output to invocations. */
 export interface LocalFunction extends Invoker {
-  /** Everything the runtime wrote to stdout and stderr so far (the log `--log-type Tail` reads). */
-  readonly output: string;
+  /** One invocation's own log lines (complete once its outcome's logsComplete resolved; at least
+   * the last 4 KB), or undefined when it is not known: what `--log-type Tail` returns. */
+  invocationLog(requestId: string): string | undefined;
 }
 
 export interface LambdaInvokeApiOptions {
@@ -28,10 +30,9 @@ export interface LambdaInvokeApiOptions {
   log?: (line: string) => void;
 }
 
-/** Lambda's request payload limit for a synchronous invoke (Invoke API reference, quotas). */
-export const MAX_REQUEST_BYTES = 6_291_456;
-/** Lambda's limit for an asynchronous (Event) invoke payload. */
-export const MAX_EVENT_REQUEST_BYTES = 1_048_576;
+/** Lambda's request payload limits (emulator/limits.ts). */
+export const MAX_REQUEST_BYTES = MAX_SYNC_REQUEST_BYTES;
+export { MAX_EVENT_REQUEST_BYTES };
 /** `--log-type Tail` returns the last 4 KB of the invocation's log. */
 export const LOG_TAIL_BYTES = 4096;
 const ACCOUNT = '123456789012';
@@ -50,6 +51,8 @@ export class LambdaInvokeApi {
   private readonly fn: LocalFunction;
   private readonly functionName: string;
   private readonly log: (line: string) => void;
+  /** Event invokes accepted and not finished (bounded: MAX_PENDING_EVENTS). */
+  private pendingEvents = 0;
 
   constructor(fn: LocalFunction, options: LambdaInvokeApiOptions) {
     this.fn = fn;
@@ -114,16 +117,27 @@ export class LambdaInvokeApi {
       return void res.end();
     }
     if (invocationType === 'Event') {
+      // Lambda queues every accepted event; locally the queue is bounded, as it holds the payloads.
+      if (this.pendingEvents >= MAX_PENDING_EVENTS) {
+        return fail({
+          status: 429,
+          type: 'TooManyRequestsException',
+          message: `Rate Exceeded. The local server holds at most ${MAX_PENDING_EVENTS} Event invokes that have not finished; retry once they have`,
+        });
+      }
       // Accepted now, run later: the caller never sees the outcome, only its log does.
       res.writeHead(202, { 'X-Amzn-RequestId': requestId, 'Content-Length': '0' });
       res.end();
-      this.fn.invoke(event, options).then(
-        (outcome) => this.log(outcome.report),
-        (error: unknown) => this.log(`Event invoke ${requestId} was not run: ${(error as Error).message}`),
-      );
+      this.pendingEvents++;
+      this.fn
+        .invoke(event, options)
+        .then(
+          (outcome) => this.log(outcome.report),
+          (error: unknown) => this.log(`Event invoke ${requestId} was not run: ${(error as Error).message}`),
+        )
+        .finally(() => this.pendingEvents--);
       return;
     }
-    const logStart = this.fn.output.length;
     const outcome = await this.fn.invoke(event, options);
     this.log(outcome.report);
     const headers: Record<string, string> = {
@@ -134,9 +148,10 @@ export class LambdaInvokeApi {
     };
     if (outcome.kind !== 'response') headers['X-Amz-Function-Error'] = 'Unhandled';
     if (logType === 'Tail') {
-      // The runtime's output reaches us through a pipe, possibly a moment after its result POST.
-      await nextTurn();
-      headers['X-Amz-Log-Result'] = logTail(outcome, this.fn.output.slice(logStart));
+      // The runtime's output reaches us through a pipe, possibly a moment after its result POST:
+      // the invocation's lines are complete once the runtime asked for more work (or died).
+      await outcome.logsComplete;
+      headers['X-Amz-Log-Result'] = logTail(outcome, this.fn.invocationLog(outcome.requestId) ?? '');
     }
     res.writeHead(200, headers);
     res.end(outcome.body);

@@ -7,12 +7,16 @@
 //   3. every other path: the HTTP front door, plain HTTP as a function URL event (http-front-door.ts).
 // Other paths under the service's API prefixes get the service's UnknownOperationException. A
 // request that cannot be mapped is answered with an error status and body; nothing a client
-// sends stops the server.
+// sends stops the server. Before any of them, caller-guard.ts decides who may call (Host, Origin,
+// Sec-Fetch-Site), and limits.ts bounds what is read.
 import http from 'node:http';
+import { CallerGuard, exposureWarning, sendRefusal } from './caller-guard.ts';
+import type { Way } from './caller-guard.ts';
 import { HttpFrontDoor } from './http-front-door.ts';
 import { InvokeEndpoint } from './invoke-endpoint.ts';
 import { LambdaInvokeApi, sendServiceError } from './lambda-invoke-api.ts';
 import type { LocalFunction } from './lambda-invoke-api.ts';
+import { MAX_READ_BYTES, closeAfterAnswer, readBody } from './limits.ts';
 import { ServedOverHttp, listen } from './listening.ts';
 
 export interface LocalServerOptions {
@@ -22,43 +26,63 @@ export interface LocalServerOptions {
   host?: string;
   /** Default 8080; 0 picks a free port. */
   port?: number;
+  /** Host names clients may use besides localhost, IP addresses and `host` (caller-guard.ts). */
+  allowedHosts?: readonly string[];
   /** Where REPORT lines and mapping problems go; default: standard error. */
   log?: (line: string) => void;
 }
 
 // The service's own API prefixes; no front-door request is routed to a path under them.
 const SERVICE_PREFIXES = ['/2015-03-31/', '/2021-11-15/'];
-/** Bodies above this are refused before they are read whole (Lambda's limits are 6 MB). */
-const MAX_BODY_BYTES = 16 * 1024 * 1024;
 
 export class LocalServer extends ServedOverHttp {
   protected readonly server: http.Server;
+  private readonly log: (line: string) => void;
 
   static async start(fn: LocalFunction, options: LocalServerOptions): Promise<LocalServer> {
     const local = new LocalServer(fn, options);
-    await listen(local.server, options.port ?? 8080, options.host ?? '127.0.0.1');
+    const host = options.host ?? '127.0.0.1';
+    await listen(local.server, options.port ?? 8080, host);
+    const warning = exposureWarning(host, local.port);
+    if (warning !== undefined) local.log(`local server: ${warning}`);
     return local;
   }
 
   private constructor(fn: LocalFunction, options: LocalServerOptions) {
     super();
     const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+    this.log = log;
+    const guard = new CallerGuard({ host: options.host ?? '127.0.0.1', allowedHosts: options.allowedHosts });
     const rie = InvokeEndpoint.requestListener(fn, { log });
     const invokeApi = new LambdaInvokeApi(fn, { functionName: options.functionName, log });
     const frontDoor = new HttpFrontDoor(fn, { log });
     this.server = http.createServer((req, res) => {
       const answer = async (): Promise<void> => {
         const url = new URL(req.url ?? '/', 'http://localhost');
-        if (InvokeEndpoint.paths.includes(url.pathname)) return void rie(req, res);
-        const body = await readBody(req);
-        if (body === undefined) {
-          if (SERVICE_PREFIXES.some((p) => url.pathname.startsWith(p))) {
-            return sendServiceError(res, { status: 413, type: 'RequestTooLargeException', message: `Request must be smaller than ${MAX_BODY_BYTES} bytes` });
-          }
-          res.writeHead(413, { 'content-type': 'application/json', connection: 'close' });
-          return void res.end(JSON.stringify({ Message: 'Request Entity Too Large' }));
+        const way: Way = InvokeEndpoint.paths.includes(url.pathname) ? 'rie' : LambdaInvokeApi.matches(url.pathname) ? 'invoke-api' : 'front-door';
+        const refusal = guard.check(req, way);
+        if (refusal !== undefined) {
+          log(`local server: refused ${req.method} ${url.pathname} from ${req.socket.remoteAddress ?? '?'}: ${refusal}`);
+          return sendRefusal(res, way, refusal);
         }
-        if (LambdaInvokeApi.matches(url.pathname)) return invokeApi.handle(req, res, url, body);
+        if (way === 'rie') return void rie(req, res);
+        const read = await readBody(req, MAX_READ_BYTES);
+        if (read.kind === 'aborted') return void res.destroy();
+        if (read.kind === 'too-large') {
+          closeAfterAnswer(res);
+          if (SERVICE_PREFIXES.some((p) => url.pathname.startsWith(p))) {
+            return sendServiceError(res, {
+              status: 413,
+              type: 'RequestTooLargeException',
+              message: `Request must be smaller than ${MAX_READ_BYTES} bytes for the InvokeFunction operation`,
+            });
+          }
+          const tooLarge = JSON.stringify({ Message: 'Request Entity Too Large' });
+          res.writeHead(413, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(tooLarge)) });
+          return void res.end(tooLarge);
+        }
+        const body = read.body;
+        if (way === 'invoke-api') return invokeApi.handle(req, res, url, body);
         if (SERVICE_PREFIXES.some((p) => url.pathname.startsWith(p))) {
           return sendServiceError(res, { status: 404, type: 'UnknownOperationException', message: `Unknown operation: ${req.method} ${url.pathname}` });
         }
@@ -72,16 +96,4 @@ export class LocalServer extends ServedOverHttp {
     });
   }
 
-}
-
-/** The whole request body, or undefined when it is over MAX_BODY_BYTES (the rest is read and
- * dropped, so that the client still gets the answer). */
-async function readBody(req: http.IncomingMessage): Promise<Buffer | undefined> {
-  const chunks: Buffer[] = [];
-  let length = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    length += chunk.length;
-    if (length <= MAX_BODY_BYTES) chunks.push(chunk);
-  }
-  return length > MAX_BODY_BYTES ? undefined : Buffer.concat(chunks);
 }

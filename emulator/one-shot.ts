@@ -13,7 +13,8 @@ import type { EmulatorOptions } from './emulator.ts';
  * response, 1 for a function error, an init error or a dead runtime.
  */
 export async function invokeOnce(options: EmulatorOptions, event: string): Promise<number> {
-  const emulator = await Emulator.start(options);
+  // One invocation and its shutdown: all of the output is printed, so all of it is kept.
+  const emulator = await Emulator.start({ ...options, outputHistoryChars: Number.POSITIVE_INFINITY });
   try {
     const outcome = await emulator.invoke(event);
     await outcome.logsComplete;

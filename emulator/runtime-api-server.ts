@@ -475,6 +475,15 @@ function canonicalUuid(text: string): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
+// eslint-disable-next-line no-control-regex
+const NON_ASCII = /[^\x00-\x7f]/;
+
+/** A header value as the service puts it on the wire, UTF-8: node:http writes one byte per
+ * character (Latin-1), so the value goes in as its UTF-8 bytes, one character each. */
+function utf8Wire(value: string): string {
+  return NON_ASCII.test(value) ? Buffer.from(value, 'utf8').toString('latin1') : value;
+}
+
 /** The /next response headers for an invocation (its deadline has been set on delivery). */
 function nextHeaders(invocation: Invocation): Record<string, string> {
   const options = invocation.options;
@@ -488,13 +497,17 @@ function nextHeaders(invocation: Invocation): Record<string, string> {
   if (options.clientContext !== undefined) headers['Lambda-Runtime-Client-Context'] = options.clientContext;
   if (options.cognitoIdentity !== undefined) headers['Lambda-Runtime-Cognito-Identity'] = options.cognitoIdentity;
   if (options.tenantId !== undefined) headers['Lambda-Runtime-Aws-Tenant-Id'] = options.tenantId;
+  for (const name in headers) headers[name] = utf8Wire(headers[name]!);
   return headers;
 }
 
+/** Lower-cased names; values decoded as UTF-8, as the service reads them (node:http decodes Latin-1). */
 export function flattenHeaders(headers: NodeJS.Dict<string | string[]>): Record<string, string> {
   const flat: Record<string, string> = {};
   for (const [name, value] of Object.entries(headers)) {
-    if (value !== undefined) flat[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
+    if (value === undefined) continue;
+    const text = Array.isArray(value) ? value.join(', ') : value;
+    flat[name.toLowerCase()] = NON_ASCII.test(text) ? Buffer.from(text, 'latin1').toString('utf8') : text;
   }
   return flat;
 }

@@ -50,9 +50,11 @@ async function stream(id, ev) {
     req.on('response', (res) => { res.resume(); res.on('end', () => resolve(res.statusCode)); });
     req.on('error', reject);
   });
-  for (const [i, piece] of ev.chunks.entries()) {
+  // { chunkCount, chunkSize, chunkChar }: a large stream from a small event (events are at most 6 MB).
+  const pieces = ev.chunks ?? Array(ev.chunkCount).fill((ev.chunkChar ?? 'z').repeat(ev.chunkSize));
+  for (const [i, piece] of pieces.entries()) {
     if (i > 0 && ev.gapMs) await sleep(ev.gapMs);
-    if (i > 0 && i === ev.chunks.length - 1 && ev.waitForFile) while (!fs.existsSync(ev.waitForFile)) await sleep(10);
+    if (i > 0 && i === pieces.length - 1 && ev.waitForFile) while (!fs.existsSync(ev.waitForFile)) await sleep(10);
     req.write(piece);
   }
   if (ev.errorType) {

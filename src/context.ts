@@ -1,6 +1,8 @@
 // The context object handed to the handler, built from /next headers and the environment.
 
-import { LambdaError, MALFORMED_INVOKE_HEADER } from './errors.ts';
+import { malformedHeader } from './client-context.ts';
+import type { W3CFields } from './client-context.ts';
+import { LambdaError } from './errors.ts';
 import type { RuntimeEnvironment } from './environment.ts';
 import type { Invocation } from './runtime-api.ts';
 
@@ -25,11 +27,15 @@ export interface LambdaContext extends ContextCompletion {
   logGroupName: string | undefined;
   logStreamName: string | undefined;
   identity: CognitoIdentity | undefined;
+  /** The parsed client context without its `w3c` key, undefined when the invoke sent none. */
   clientContext: unknown;
   tenantId: string | undefined;
   xRayTraceId: string | undefined;
   callbackWaitsForEmptyEventLoop: boolean;
   getRemainingTimeInMillis(): number;
+  /** The W3C trace context the invoke's client context carried (traceparent, tracestate, baggage):
+   * frozen, string fields only, `{}` when none (AWS's v4 client, context-builder.ts). */
+  w3c(): W3CFields;
 }
 
 /** Builds the context. Malformed client-context or identity headers are reported as an invocation error. */
@@ -38,8 +44,9 @@ export function createContext(
   environment: RuntimeEnvironment,
   completion: ContextCompletion,
 ): LambdaContext | LambdaError {
-  const clientContext = parseHeaderJson(invocation.clientContext, 'Lambda-Runtime-Client-Context');
+  const clientContext = invocation.clientContext;
   if (clientContext instanceof LambdaError) return clientContext;
+  const w3c = clientContext.w3c;
   const identity = parseHeaderJson(invocation.cognitoIdentity, 'Lambda-Runtime-Cognito-Identity');
   if (identity instanceof LambdaError) return identity;
   const deadlineMs = invocation.deadlineMs;
@@ -52,11 +59,12 @@ export function createContext(
     logGroupName: environment.logGroupName,
     logStreamName: environment.logStreamName,
     identity: identity === undefined ? undefined : toCognitoIdentity(identity),
-    clientContext,
+    clientContext: clientContext.value,
     tenantId: invocation.tenantId,
     xRayTraceId: invocation.traceId,
     callbackWaitsForEmptyEventLoop: true,
     getRemainingTimeInMillis: () => deadlineMs - Date.now(),
+    w3c: () => w3c,
     done: completion.done,
     succeed: completion.succeed,
     fail: completion.fail,
@@ -69,11 +77,7 @@ function parseHeaderJson(value: string | undefined, headerName: string): unknown
     return JSON.parse(value);
   } catch {
     // The parser's message would quote the header, which may carry the caller's secrets.
-    return new LambdaError(
-      MALFORMED_INVOKE_HEADER,
-      `The ${headerName} header of this invocation is not valid JSON (${value.length} characters); ` +
-        'the handler was not called. Check the client context or identity the caller sent.',
-    );
+    return malformedHeader(headerName, value);
   }
 }
 

@@ -1,7 +1,8 @@
 // An incremental HTTP/1.1 response parser for the net transport: fed whatever the socket delivers
 // (one byte or a whole response at a time), it finds the status, the headers and the body, framed
 // by Content-Length, by chunked transfer coding (extensions and trailers ignored) or by the close
-// of the connection.
+// of the connection. Header values are decoded as UTF-8 (the Runtime API's request ids and client
+// context are UTF-8), and a repeated header keeps each value, in order, in an array.
 
 import type { HeaderMap, TransportResponse } from './transport.ts';
 
@@ -136,10 +137,10 @@ export class ResponseParser {
     }
     let head: string;
     if (this.#headParts.length === 0) {
-      head = chunk.toString('latin1', offset, end - 4);
+      head = chunk.toString('utf8', offset, end - 4);
     } else {
       this.#headParts.push(chunk.subarray(offset, end));
-      head = Buffer.concat(this.#headParts).toString('latin1');
+      head = Buffer.concat(this.#headParts).toString('utf8');
       head = head.slice(0, head.length - 4);
       this.#headParts = [];
       this.#headLength = 0;
@@ -280,11 +281,13 @@ export class ResponseParser {
   }
 }
 
+// A repeated header becomes an array rather than a ", "-joined string: a joined request id would
+// name an invocation the service never issued. Readers take the first value, as AWS's client does.
 function addHeader(headers: HeaderMap, name: string, value: string): void {
   const previous = headers[name];
   if (previous === undefined) headers[name] = name === 'set-cookie' ? [value] : value;
   else if (Array.isArray(previous)) previous.push(value);
-  else headers[name] = `${previous}, ${value}`;
+  else headers[name] = [previous, value];
 }
 
 function headerText(headers: HeaderMap, name: string): string {

@@ -63,7 +63,7 @@ async function handleInvocation(
     // The parser's message quotes the payload, and the runtime never logs event content.
     return reportError(
       client,
-      invocation.requestId,
+      invocation,
       new LambdaError(
         MALFORMED_EVENT,
         `The event of request ${invocation.requestId} is not valid JSON (${invocation.body.length} bytes); ` +
@@ -75,5 +75,5 @@ async function handleInvocation(
     return runStreamingInvocation(handler, event, invocation, environment, client, options.streaming);
   }
   const outcome = await runInvocation(handler, event, invocation, environment, options.emptyLoop);
-  return report(client, invocation.requestId, outcome);
+  return report(client, invocation, outcome);
 }

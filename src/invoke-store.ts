@@ -4,11 +4,15 @@
 // logging, `_X_AMZN_TRACE_ID` and process-level failure reporting all read it from here.
 
 import { InvokeStore, InvokeStoreBase } from '@aws/lambda-invoke-store';
-import type { Invocation } from './runtime-api.ts';
+import { LambdaError } from './errors.ts';
+import type { Invocation, ResultTarget } from './runtime-api.ts';
 
 export type { InvokeStoreBase };
 
-const { REQUEST_ID, X_RAY_TRACE_ID, TENANT_ID } = InvokeStoreBase.PROTECTED_KEYS;
+const { REQUEST_ID, X_RAY_TRACE_ID, TENANT_ID, TRACEPARENT, TRACESTATE, BAGGAGE } = InvokeStoreBase.PROTECTED_KEYS;
+// The runtime's own key: the attempt's invocation id, for a failure report made from a process
+// event (no invocation object at hand there). Not Symbol.for: no library can reach it by name.
+const INVOCATION_ID = Symbol('lambda-bootstrap.invocation-id');
 
 /** What a log record and a failure report need from the invocation in progress. */
 export interface InvocationScope {
@@ -31,15 +35,35 @@ export function createInvokeStore(concurrent: boolean): Promise<InvokeStoreBase>
 
 /**
  * Runs `work` as `invocation` under the package's protected keys: request id, X-Ray trace header
- * (`Lambda-Runtime-Trace-Id`) and tenant id. The W3C keys (traceparent, tracestate, baggage) stay
- * unset: the Runtime API hands over no such header (none in AWS's emulator's `/next` answer, none
- * read by AWS's client 4.0.2), so there is nothing to fill them with.
+ * (`Lambda-Runtime-Trace-Id`), tenant id, and the W3C trace context of the invoke's client context
+ * (traceparent, tracestate, baggage; undefined when it has none), which `@aws-sdk/core`'s
+ * recursion-detection middleware copies onto every request the SDK sends. One object per
+ * invocation, whatever the keys hold: the store's "multi" kind keeps it per async context, so
+ * concurrent invocations each see their own.
  */
 export function runInInvocation<T>(store: InvokeStoreBase, invocation: Invocation, work: () => T): T {
+  const clientContext = invocation.clientContext;
+  const w3c = clientContext instanceof LambdaError ? undefined : clientContext.w3c;
   return store.run(
-    { [REQUEST_ID]: invocation.requestId, [X_RAY_TRACE_ID]: invocation.traceId, [TENANT_ID]: invocation.tenantId },
+    {
+      [REQUEST_ID]: invocation.requestId,
+      [X_RAY_TRACE_ID]: invocation.traceId,
+      [TENANT_ID]: invocation.tenantId,
+      [TRACEPARENT]: w3c?.traceparent,
+      [TRACESTATE]: w3c?.tracestate,
+      [BAGGAGE]: w3c?.baggage,
+      [INVOCATION_ID]: invocation.invocationId,
+    },
     work,
   );
+}
+
+/** The invocation attempt running now, as a result post names it; undefined before the first one. */
+export function currentTarget(store: InvokeStoreBase): ResultTarget | undefined {
+  const context = store.getContext();
+  const requestId = context?.[REQUEST_ID] as string | undefined;
+  if (requestId === undefined) return undefined;
+  return { requestId, invocationId: context?.[INVOCATION_ID] as string | undefined };
 }
 
 /** The request id of the invocation running now; undefined before the first one (init). */

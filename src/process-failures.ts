@@ -4,7 +4,7 @@
 
 import { LambdaError, UNHANDLED_PROMISE_REJECTION, toErrorBody } from './errors.ts';
 import type { InFlight } from './in-flight.ts';
-import { currentRequestId } from './invoke-store.ts';
+import { currentTarget } from './invoke-store.ts';
 import type { InvokeStoreBase } from './invoke-store.ts';
 import { logRuntimeError } from './logging.ts';
 import { invocationXRayCause } from './report.ts';
@@ -24,13 +24,13 @@ export function handleProcessFailures(
   const reportAndExit = async (error: unknown, exitCode: number): Promise<void> => {
     if (exiting) return;
     exiting = true;
-    const requestId = currentRequestId(store);
+    const target = currentTarget(store);
     const body = toErrorBody(error);
-    if (requestId === undefined) await client.initError(body);
+    if (target === undefined) await client.initError(body);
     // A failure after the invocation reported its result (a stray timer) is only logged:
     // the service accepts one result per invocation.
-    else if (inFlight.has(requestId)) await client.fail(requestId, body, invocationXRayCause(error));
-    await inFlight.drain(requestId);
+    else if (inFlight.has(target.requestId)) await client.fail(target, body, invocationXRayCause(error));
+    await inFlight.drain(target?.requestId);
     process.exit(exitCode);
   };
 

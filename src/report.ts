@@ -9,24 +9,28 @@ import {
 import type { Outcome } from './invocation.ts';
 import { logRuntimeError } from './logging.ts';
 import { RuntimeApiError } from './runtime-api.ts';
-import type { PostOutcome, RuntimeApiClient } from './runtime-api.ts';
+import type { PostOutcome, ResultTarget, RuntimeApiClient } from './runtime-api.ts';
 import { xrayErrorCause, xrayErrorCauseHeader } from './xray-error-cause.ts';
 
 /** The largest buffered response the Runtime API accepts. */
 export const MAX_RESPONSE_BYTES = 6_291_556;
 
-/** Posts the outcome. Returns an error only when the Runtime API can no longer be used. */
+/**
+ * Posts the outcome for the invocation attempt `target`. A post the Runtime API refuses or never
+ * answers loses that one result, logged with the request id; it never ends the process (see
+ * checkPost), so the result is always undefined: the type stays for the loop's sake.
+ */
 export async function report(
   client: RuntimeApiClient,
-  requestId: string,
+  target: ResultTarget,
   outcome: Outcome,
 ): Promise<RuntimeApiError | undefined> {
   if (outcome.ok) {
     const json = stringifyResult(outcome.result);
     if (typeof json === 'string') {
-      const posted = await client.respond(requestId, json);
+      const posted = await client.respond(target, json);
       if (!(posted instanceof RuntimeApiError) || posted.status !== 413) {
-        return checkPost(posted, requestId, 'response');
+        return checkPost(posted, target.requestId, 'response');
       }
       // The service has already recorded Function.ResponseSizeTooLarge and closed the invocation
       // (lambda/rapi/handler/invocationresponse.go: ErrorResponseTooLarge → SendErrorResponse,
@@ -34,19 +38,20 @@ export async function report(
       console.error(tooLargeMessage(Buffer.byteLength(json)));
       return undefined;
     }
-    return reportError(client, requestId, json);
+    return reportError(client, target, json);
   }
-  return reportError(client, requestId, outcome.error);
+  return reportError(client, target, outcome.error);
 }
 
+/** Logs `error` as the invocation's error and posts it; the result is always undefined (see report). */
 export async function reportError(
   client: RuntimeApiClient,
-  requestId: string,
+  target: ResultTarget,
   error: unknown,
 ): Promise<RuntimeApiError | undefined> {
   logRuntimeError('Invoke Error', error);
-  const posted = await client.fail(requestId, toErrorBody(error), invocationXRayCause(error));
-  return checkPost(posted, requestId, 'error');
+  const posted = await client.fail(target, toErrorBody(error), invocationXRayCause(error));
+  return checkPost(posted, target.requestId, 'error');
 }
 
 /** The X-Ray cause header of an invocation error, if it has one. */
@@ -71,13 +76,16 @@ export function tooLargeMessage(bytes: number): string {
   );
 }
 
-// 4xx on a result post is the service refusing that one result (stale id, second result):
-// the sandbox is still usable. 5xx means the container is going away, and a connection that
-// fails (status 0) means the Runtime API is gone: both end the process.
+/**
+ * Logs a result post the Runtime API did not accept, naming the request id; always returns
+ * undefined. Whatever the answer (400 stale id, 403 second result, 410 `InvokeTimeout` for a late
+ * answer, 5xx, a refused or reset connection), only that one result is lost and the loop goes on
+ * to its next /next, as in AWS's v4 client: its native `done()`/`error()` ignore the HTTP outcome,
+ * and under Managed Instances a thrown post is only logged (rapid-client.ts postInvocationResponse).
+ * If the Runtime API is really gone, the next /next says so, and that is where the process ends.
+ */
 export function checkPost(posted: PostOutcome, requestId: string, what: string): RuntimeApiError | undefined {
   if (!(posted instanceof RuntimeApiError)) return undefined;
-  console.error(
-    `The Runtime API did not accept the ${what} for request ${requestId}: ${posted.message}`,
-  );
-  return posted.status >= 500 || posted.status === 0 ? posted : undefined;
+  console.error(`The Runtime API did not accept the ${what} for request ${requestId}: ${posted.message}`);
+  return undefined;
 }

@@ -48,9 +48,15 @@ export class ResponseStream extends Writable {
     this.#started().end(callback);
   }
 
-  /** Ends the response with the error in trailers: the only way once bytes have been sent. */
+  /**
+   * Ends the response with the error in trailers: the only way once bytes have been sent. Also
+   * after this stream was destroyed (a failed pipeline() destroys its destination): the request
+   * is still open then, and the trailers are what tells the caller. Does nothing once the request
+   * has ended or failed: the body is complete, or the connection is gone.
+   */
   failWithTrailers(error: unknown): void {
     const request = this.#started();
+    if (request.writableEnded || request.destroyed) return;
     const body = toErrorBody(error);
     request.addTrailers({
       'Lambda-Runtime-Function-Error-Type': errorTypeHeader(body),

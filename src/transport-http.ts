@@ -3,7 +3,11 @@
 
 import type { ClientRequest, IncomingMessage } from 'node:http';
 import { TransportError, parseHostAndPort } from './transport.ts';
-import type { StreamingTransport, Transport, TransportResponse } from './transport.ts';
+import type { HeaderMap, StreamingTransport, Transport, TransportResponse } from './transport.ts';
+
+// Any byte outside ASCII: node:http reads and writes header values as Latin-1, one character a byte.
+// eslint-disable-next-line no-control-regex
+const NON_ASCII = /[^\x00-\x7f]/;
 
 export function createHttpTransport(runtimeApi: string): Transport & StreamingTransport {
   const { host, port } = parseHostAndPort(runtimeApi);
@@ -20,13 +24,13 @@ export function createHttpTransport(runtimeApi: string): Transport & StreamingTr
   ): { request: ClientRequest; response: Promise<TransportResponse> } {
     let request!: ClientRequest;
     const response = new Promise<TransportResponse>((resolve, reject) => {
-      request = httpRequest({ agent, host, port, method, path, headers }, (res: IncomingMessage) => {
+      request = httpRequest({ agent, host, port, method, path, headers: headers && utf8Out(headers) }, (res: IncomingMessage) => {
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
         res.on('end', () => {
           resolve({
             status: res.statusCode ?? 0,
-            headers: res.headers,
+            headers: utf8In(res.rawHeaders),
             body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks),
           });
         });
@@ -57,6 +61,38 @@ export function createHttpTransport(runtimeApi: string): Transport & StreamingTr
   }
 
   return { request, openStream };
+}
+
+/**
+ * The response headers as the net transport gives them: lower-cased names, values decoded as UTF-8
+ * (node:http decodes Latin-1), and a repeated header as an array of its values in order (node:http
+ * joins most repeats with ", ").
+ */
+function utf8In(raw: string[]): HeaderMap {
+  const headers: HeaderMap = Object.create(null) as HeaderMap;
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i]!.toLowerCase();
+    let value = raw[i + 1]!;
+    if (NON_ASCII.test(value)) value = Buffer.from(value, 'latin1').toString('utf8');
+    const previous = headers[name];
+    if (previous === undefined) headers[name] = value;
+    else if (Array.isArray(previous)) previous.push(value);
+    else headers[name] = [previous, value];
+  }
+  return headers;
+}
+
+/** Request headers with any non-ASCII value turned into its UTF-8 bytes, one Latin-1 character each,
+ * which is how node:http puts them on the wire unchanged (it refuses characters above U+00FF). */
+function utf8Out(headers: Record<string, string>): Record<string, string> {
+  for (const name in headers) {
+    if (NON_ASCII.test(headers[name]!)) {
+      const copy: Record<string, string> = {};
+      for (const key in headers) copy[key] = Buffer.from(headers[key]!, 'utf8').toString('latin1');
+      return copy;
+    }
+  }
+  return headers;
 }
 
 function connectionFailed(method: string, path: string, error: NodeJS.ErrnoException): TransportError {

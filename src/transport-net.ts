@@ -18,8 +18,10 @@ const MAX_IDLE = 64;
 // we do not write a request into a connection the server is closing (what node:http's Agent does).
 const KEEP_ALIVE_MARGIN_MS = 1000;
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-// Printable ASCII and tab: no CR or LF that could end the header early.
-const HEADER_VALUE = /^[\t\x20-\x7e]*$/;
+// Tab, printable ASCII and any non-ASCII character (sent as UTF-8, the way the Runtime API sends
+// its own values, e.g. an invocation id echoed back): no control character, so no CR or LF that
+// could end the header early.
+const HEADER_VALUE = /^[\t\x20-\x7e\x80-\u{10ffff}]*$/u;
 const REQUEST_TARGET = /^\/[\x21-\x7e]*$/;
 
 /** What one request writes: the head and body as one string, or a head and a Buffer body. */
@@ -47,7 +49,7 @@ export function createNetTransport(runtimeApi: string): Transport {
       for (const [name, value] of Object.entries(headers)) {
         if (!TOKEN.test(name)) return invalid(method, path, `the header name ${JSON.stringify(name)} is not an HTTP token`);
         if (!HEADER_VALUE.test(value)) {
-          return invalid(method, path, `the value of header ${name} holds a character other than printable ASCII or tab`);
+          return invalid(method, path, `the value of header ${name} holds a control character`);
         }
         head += `${name}: ${value}\r\n`;
       }

@@ -109,6 +109,7 @@ async function serveFunction(dir: string, options: Record<string, unknown>, watc
       functionName: emulatorConfig.functionName ?? 'function',
       host: options.host as string,
       port: options.port as number,
+      allowedHosts: options.allowedHost as string[],
       log,
     });
   } catch (error) {
@@ -252,7 +253,8 @@ export function program(): Command {
           : 'serve the function on one port: the HTTP front door (function URL events), the Lambda Invoke API (AWS CLI/SDK) and the RIE endpoint',
       )
       .option('-p, --port <port>', 'the port to listen on (0 picks a free one)', port, 8080)
-      .option('--host <host>', 'the address to listen on', '127.0.0.1')
+      .option('--host <host>', 'the address to listen on (beyond 127.0.0.1 the function, with your credentials, is reachable from the network)', '127.0.0.1')
+      .option('--allowed-host <name>', 'a Host name clients may use besides localhost and IP addresses (repeatable; .example.com for subdomains too)', collect, [])
       .action((dir: string, options: Record<string, unknown>) => serveFunction(dir, options, watching));
     if (watching) command.option('--debounce <ms>', 'quiet time after the last change before restarting', positiveInt('--debounce'), 150);
   }

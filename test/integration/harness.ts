@@ -135,6 +135,9 @@ export async function startFunction(
     };
   }
   const emulator = await Emulator.start({
+    // Tests read the runtime's whole output back (a 10 MiB log line among them); the emulator's
+    // default keeps only its last 1 Mi characters (emulator/limits.ts), which serve and watch need.
+    outputHistoryChars: 64 * 1024 * 1024,
     ...emulatorOptions,
     command: command.command,
     args: command.args,

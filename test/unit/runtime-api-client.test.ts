@@ -3,7 +3,9 @@
 import { http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { RuntimeApiClient, RuntimeApiError } from '../../src/runtime-api.ts';
+import type { ClientContext } from '../../src/client-context.ts';
+import { MalformedInvocationError, RuntimeApiClient, RuntimeApiError } from '../../src/runtime-api.ts';
+import type { Invocation } from '../../src/runtime-api.ts';
 import { createHttpTransport } from '../../src/transport-http.ts';
 import type { StreamingTransport } from '../../src/transport.ts';
 
@@ -57,10 +59,11 @@ describe('next()', () => {
     const invocation = await client.next();
     expect(invocation).toEqual({
       requestId: 'req-1',
+      invocationId: undefined,
       deadlineMs: 1700000000000,
       invokedFunctionArn: 'arn:aws:lambda:us-east-1:1:function:f',
       traceId: 'Root=1-abc',
-      clientContext: '{"custom":{}}',
+      clientContext: { value: { custom: {} }, w3c: {} },
       cognitoIdentity: '{"cognitoIdentityId":"id"}',
       tenantId: 'tenant-7',
       body: Buffer.from('{"a":1}'),
@@ -78,10 +81,52 @@ describe('next()', () => {
   });
 
   it('a response without a request id is an error value', async () => {
-    record('get', `${BASE}/invocation/next`, () => new HttpResponse('{}'));
+    record('get', `${BASE}/invocation/next`, () => new HttpResponse('{}', { headers: { 'Lambda-Runtime-Deadline-Ms': '1' } }));
     const result = await client.next();
-    expect(result).toBeInstanceOf(RuntimeApiError);
+    expect(result).toBeInstanceOf(MalformedInvocationError);
     expect((result as RuntimeApiError).message).toContain('without a Lambda-Runtime-Aws-Request-Id header');
+    expect((result as MalformedInvocationError).platformMessage).toBe('Missing required headers: lambda-runtime-aws-request-id');
+  });
+
+  // AWS's v4 client, src/context/context-builder.ts: validateAndNormalizeHeaders, parseDeadline.
+  it.each([
+    [{ 'Lambda-Runtime-Aws-Request-Id': 'r' }, 'Missing required headers: lambda-runtime-deadline-ms'],
+    [{}, 'Missing required headers: lambda-runtime-aws-request-id, lambda-runtime-deadline-ms'],
+    [{ 'Lambda-Runtime-Aws-Request-Id': 'r', 'Lambda-Runtime-Deadline-Ms': 'soon' }, 'Invalid deadline timestamp'],
+    [{ 'Lambda-Runtime-Aws-Request-Id': 'r', 'Lambda-Runtime-Deadline-Ms': '' }, 'Invalid deadline timestamp'],
+  ])('headers %j: a MalformedInvocationError with AWS\'s message %s', async (headers, platformMessage) => {
+    record('get', `${BASE}/invocation/next`, () => new HttpResponse('{}', { headers }));
+    const result = await client.next();
+    expect(result).toBeInstanceOf(MalformedInvocationError);
+    expect((result as MalformedInvocationError).platformMessage).toBe(platformMessage);
+    expect((result as RuntimeApiError).message).toContain(`Runtime.PlatformError: ${platformMessage}`);
+  });
+
+  it('the deadline is read as AWS reads it, parseInt(value, 10)', async () => {
+    record('get', `${BASE}/invocation/next`, () =>
+      new HttpResponse('{}', { headers: { 'Lambda-Runtime-Aws-Request-Id': 'r', 'Lambda-Runtime-Deadline-Ms': '1700000000000.9ms' } }),
+    );
+    expect(((await client.next()) as Invocation).deadlineMs).toBe(1700000000000);
+  });
+
+  it('Lambda-Runtime-Invocation-Id is kept; the client context loses its w3c, frozen apart', async () => {
+    const w3c = { traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01', tracestate: 'a=1', baggage: 'k=v', other: 'x', n: 1 };
+    record('get', `${BASE}/invocation/next`, () =>
+      new HttpResponse('{}', {
+        headers: {
+          'Lambda-Runtime-Aws-Request-Id': 'r',
+          'Lambda-Runtime-Deadline-Ms': '1',
+          'Lambda-Runtime-Invocation-Id': 'attempt-2',
+          'Lambda-Runtime-Client-Context': JSON.stringify({ custom: { a: 1 }, w3c }),
+        },
+      }),
+    );
+    const invocation = (await client.next()) as Invocation;
+    expect(invocation.invocationId).toBe('attempt-2');
+    const parsed = invocation.clientContext as ClientContext;
+    expect(parsed.value).toEqual({ custom: { a: 1 } });
+    expect(parsed.w3c).toEqual({ traceparent: w3c.traceparent, tracestate: 'a=1', baggage: 'k=v' });
+    expect(Object.isFrozen(parsed.w3c)).toBe(true);
   });
 
   it('a network failure is an error value with status 0', async () => {
@@ -96,16 +141,24 @@ describe('next()', () => {
 describe('results', () => {
   it('respond() posts JSON to the URL-encoded request id', async () => {
     const seen = record('post', `${BASE}/invocation/:id/response`, () => HttpResponse.json({ status: 'OK' }, { status: 202 }));
-    expect(await client.respond('a/b#c%', '{"ok":true}')).toEqual({ ok: true });
+    expect(await client.respond({ requestId: 'a/b#c%', invocationId: undefined }, '{"ok":true}')).toEqual({ ok: true });
     expect(seen[0]!.url).toBe(`${BASE}/invocation/a%2Fb%23c%25/response`);
     expect(seen[0]!.headers.get('content-type')).toBe('application/json');
+    expect(seen[0]!.headers.has('lambda-runtime-invocation-id'), 'no echo when /next gave none').toBe(false);
     expect(seen[0]!.body).toBe('{"ok":true}');
+  });
+
+  it('respond() and fail() echo the attempt\'s invocation id', async () => {
+    const seen = record('post', `${BASE}/invocation/:id/:route`, () => HttpResponse.json({ status: 'OK' }, { status: 202 }));
+    await client.respond({ requestId: 'r', invocationId: 'inv-1' }, '1');
+    await client.fail({ requestId: 'r', invocationId: 'inv-2' }, { errorType: 'E', errorMessage: 'm', trace: [] });
+    expect(seen.map((s) => s.headers.get('lambda-runtime-invocation-id'))).toEqual(['inv-1', 'inv-2']);
   });
 
   it('fail() sends the error type header and the error body', async () => {
     const seen = record('post', `${BASE}/invocation/:id/error`, () => HttpResponse.json({ status: 'OK' }, { status: 202 }));
     const body = { errorType: 'Function.Oops', errorMessage: 'no', trace: ['a', 'b'] };
-    expect(await client.fail('id-1', body)).toEqual({ ok: true });
+    expect(await client.fail({ requestId: 'id-1', invocationId: undefined }, body)).toEqual({ ok: true });
     expect(seen[0]!.headers.get('lambda-runtime-function-error-type')).toBe('Function.Oops');
     expect(JSON.parse(seen[0]!.body)).toEqual(body);
   });
@@ -120,7 +173,7 @@ describe('results', () => {
   it('a 413 comes back as an error value carrying the service body', async () => {
     const service = '{"errorMessage":"Exceeded maximum allowed payload size (6291556 bytes).","errorType":"RequestEntityTooLarge"}';
     record('post', `${BASE}/invocation/:id/response`, () => new HttpResponse(service, { status: 413 }));
-    const result = await client.respond('id', '"x"');
+    const result = await client.respond({ requestId: 'id', invocationId: undefined }, '"x"');
     expect(result).toBeInstanceOf(RuntimeApiError);
     expect((result as RuntimeApiError).status).toBe(413);
     expect((result as RuntimeApiError).responseBody).toBe(service);
