@@ -168,9 +168,10 @@ function packageFiles(dir: string, zipDir: string, entries: ZipEntry[], seen: Se
  * dependencies of the folder's own package.json; with no package.json at or above it, every
  * package in the folder's own node_modules. Never throws for a missing package: it is listed in
  * `missing` (the init check of verify-package.ts then decides). `importsOnly`: `imports` are the
- * only roots (--bundle ships only what the bundle left external). Errors: fs errors reading a package.
+ * only roots (--bundle ships only what the bundle left external). `withFiles` false: the packages
+ * only, no file read (invoke's warning). Errors: fs errors reading a package.
  */
-export function dependencyClosure(functionDir: string, imports: RootImport[] = [], importsOnly = false): DependencyClosure {
+export function dependencyClosure(functionDir: string, imports: RootImport[] = [], importsOnly = false, withFiles = true): DependencyClosure {
   const root = resolve(functionDir);
   const manifestPath = nearestManifest(root);
   const manifest = manifestPath === undefined ? undefined : readManifest(manifestPath);
@@ -226,7 +227,7 @@ export function dependencyClosure(functionDir: string, imports: RootImport[] = [
     if (placed.has(zipDir)) continue; // two roots of one name resolving differently: the first wins
     placed.set(zipDir, source);
     packages.push({ name: item.name, zipDir, source, wantedBy: item.wantedBy, outside: !isInside(found, join(root, 'node_modules')) || !isInside(source, root) });
-    packageFiles(source, zipDir, entries, new Set());
+    if (withFiles) packageFiles(source, zipDir, entries, new Set());
     const own = readManifest(join(source, 'package.json'));
     for (const dep of own === undefined ? [] : runtimeDependencies(own)) {
       queue.push({ name: dep.name, fromDir: source, parentZipDir: zipDir, wantedBy: zipDir, optional: dep.optional });

@@ -16,6 +16,7 @@ import { FLAVOURS, packageFunction } from './package-function.ts';
 import type { CompileCacheRequest, Flavour, SnapshotRequest } from './package-function.ts';
 import { TARGET_OSES } from './native-addons.ts';
 import type { TargetOs } from './native-addons.ts';
+import { outsideDependencies } from './outside-warning.ts';
 import { rebuildAddons } from './rebuild-addons.ts';
 import { packageVersion } from './resources.ts';
 import { RuntimeWatcher } from './watch.ts';
@@ -119,6 +120,8 @@ async function serveFunction(dir: string, options: Record<string, unknown>, watc
     throw error;
   }
   const name = emulatorConfig.functionName ?? 'function';
+  const outside = await outsideDependencies(dir, flags.handler);
+  if (outside !== undefined) log(`lambda-bootstrap: ${outside}`);
   log(
     [
       `lambda-bootstrap: ${watching ? 'watching' : 'serving'} ${name} (${flags.handler} in ${emulatorConfig.taskRoot}) on ${server.url}`,
@@ -242,6 +245,8 @@ export function program(): Command {
     .option('--event-file <file>', 'read the event from a file')
     .action(async (dir: string, options: Record<string, unknown>) => {
       const event = eventOf(options as { event?: string; eventFile?: string });
+      const outside = await outsideDependencies(dir, options.handler as string);
+      if (outside !== undefined) log(`lambda-bootstrap: ${outside}`);
       process.exitCode = await invokeOnce(emulatorOptions(dir, flagsOf(options), false), event);
     });
 
