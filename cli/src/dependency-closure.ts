@@ -173,6 +173,7 @@ function packageFiles(dir: string, zipDir: string, entries: ZipEntry[], seen: Se
  */
 export function dependencyClosure(functionDir: string, imports: RootImport[] = [], importsOnly = false, withFiles = true): DependencyClosure {
   const root = resolve(functionDir);
+  const realRoot = realpathSync(root);
   const manifestPath = nearestManifest(root);
   const manifest = manifestPath === undefined ? undefined : readManifest(manifestPath);
   const packages: ClosurePackage[] = [];
@@ -226,7 +227,7 @@ export function dependencyClosure(functionDir: string, imports: RootImport[] = [
     zipDir = conflict && item.parentZipDir !== '' ? `${item.parentZipDir}/node_modules/${item.name}` : `node_modules/${item.name}`;
     if (placed.has(zipDir)) continue; // two roots of one name resolving differently: the first wins
     placed.set(zipDir, source);
-    packages.push({ name: item.name, zipDir, source, wantedBy: item.wantedBy, outside: !isInside(found, join(root, 'node_modules')) || !isInside(source, root) });
+    packages.push({ name: item.name, zipDir, source, wantedBy: item.wantedBy, outside: !isInside(found, join(root, 'node_modules')) || !isInside(source, realRoot) });
     if (withFiles) packageFiles(source, zipDir, entries, new Set());
     const own = readManifest(join(source, 'package.json'));
     for (const dep of own === undefined ? [] : runtimeDependencies(own)) {

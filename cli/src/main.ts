@@ -220,6 +220,9 @@ export function program(): Command {
         if (options.event !== undefined) cache.event = eventOf({ event: options.event });
       }
       const snapshot: SnapshotRequest | undefined = options.snapshot === true ? { handler: options.handler, env: envOf(options.env) } : undefined;
+      if (options.bundle === true && (options.snapshot === true || options.compileCache === true)) {
+        throw new ToolError(`package: --bundle does not combine with --${options.snapshot === true ? 'snapshot' : 'compile-cache'}: that pre-initialises the function's source files, and the zip ships the bundle instead`);
+      }
       const selfContained = { handler: options.handler, env: envOf(options.env), bundle: options.bundle === true, verify: options.verify, os: options.os, rebuild: options.rebuild === true };
       const result = await packageFunction(dir, options.flavour, options.arch, resolve(options.outDir), options.output, log, cache, snapshot, selfContained);
       const what = options.flavour === 'wrapper' ? 'the wrapper and the bundle' : 'bootstrap';

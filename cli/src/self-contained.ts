@@ -4,6 +4,7 @@
 // (bundle-function.ts), the module type of a package.json above the folder, and the native
 // addon check (native-addons.ts); after — the init run from the unpacked zip (verify-package.ts).
 import { resolve } from 'node:path';
+import { TARGETS, commandFor } from '../../build/arch.ts';
 import type { Architecture } from '../../build/arch.ts';
 import type { ZipEntry } from '../../build/zip.ts';
 import { ToolError, installPinnedNode } from './build-binary.ts';
@@ -105,6 +106,12 @@ async function verifyZip(
   log: (line: string) => void,
   wantedBy: (name: string) => string | undefined,
 ): Promise<string | undefined> {
+  // A foreign architecture runs under qemu-user when it is installed; without it, no check.
+  const runnable = flavour === 'wrapper' ? undefined : commandFor(TARGETS[arch], 'bootstrap');
+  if (runnable instanceof Error) {
+    log(`package: warning: the zip was not run (${runnable.message}); install that to have package check the function's init`);
+    return undefined;
+  }
   const visible = visibleAncestorModules();
   if (visible.length > 0) log(`package: note: ${visible.join(', ')} above the temporary folder can be seen by the unpacked function`);
   const node = flavour === 'wrapper' ? installPinnedNode('x86_64', outDir, log) : undefined;
