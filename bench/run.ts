@@ -19,6 +19,8 @@ import { realisticMarkdown, runRealistic } from './realistic.ts';
 import type { RealisticResults } from './realistic.ts';
 import { writeSvg } from './report-svg.ts';
 import type { BenchResults, MetricKey, RuntimeResult, Settings } from './results.ts';
+import { managedInstancesMarkdown, runManagedInstances } from './managed-instances.ts';
+import type { ManagedInstancesResults } from './managed-instances.ts';
 import { READ_AHEAD_KIB, lambdaLikeVariants, measureLambdaLike, packageListing } from './lambda-like.ts';
 import type { LambdaLikeSample, LambdaLikeVariant } from './lambda-like.ts';
 import { LAMBDA_PERF, fitModel, predictInit, publishedInit } from './lambda-model.ts';
@@ -267,6 +269,7 @@ async function main(argv: string[]): Promise<number> {
   };
   const api = await LeanRuntimeApi.start();
   let realistic: RealisticResults | undefined;
+  let managedInstances: ManagedInstancesResults | undefined;
   const settings: Settings = {
     mode: options.smoke ? 'smoke' : 'full',
     rounds: options.rounds,
@@ -351,6 +354,13 @@ async function main(argv: string[]): Promise<number> {
     if (!options.smoke) {
       realistic = await runRealistic({ rounds: options.rounds, starts: options.starts + 1, install: true, dist: join(WORK_DIR, 'dist'), api, log });
     }
+    // Issue 19: Managed Instances throughput with 1 and 2 worker threads, ours and AWS's client.
+    managedInstances = await runManagedInstances({
+      runtimes: runtimes.filter((r) => r.id === 'binary' || r.id === 'ric'),
+      rounds: options.smoke ? 2 : Math.min(options.rounds, 6),
+      invokes: options.smoke ? 24 : 400,
+      log,
+    });
   } finally {
     await api.close();
     lambda.device?.close();
@@ -376,6 +386,7 @@ async function main(argv: string[]): Promise<number> {
     unavailable,
     lambdaLike: lambdaLikeSection(lambda, lambdaSamples, samples),
     realistic,
+    managedInstances,
     emulatorCheck: options.smoke
       ? undefined
       : {
@@ -399,7 +410,10 @@ async function main(argv: string[]): Promise<number> {
 
   mkdirSync(options.out, { recursive: true });
   writeFileSync(join(options.out, 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
-  const markdown = writeMarkdown(results) + (realistic === undefined ? '' : `\n${realisticMarkdown(realistic).join('\n')}\n`);
+  const markdown =
+    writeMarkdown(results) +
+    (realistic === undefined ? '' : `\n${realisticMarkdown(realistic).join('\n')}\n`) +
+    (managedInstances === undefined ? '' : `\n${managedInstancesMarkdown(managedInstances).join('\n')}\n`);
   writeFileSync(join(options.out, 'latest.md'), markdown);
   writeFileSync(join(options.out, 'latest.svg'), writeSvg(results));
   log('');

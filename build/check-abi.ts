@@ -6,7 +6,8 @@
 // exist for arm64: its imports are checked against the exports of the aarch64 libraries
 // installed here (Debian's libc6-arm64-cross, libstdc++6-arm64-cross), read from the ELF files,
 // with the same ceilings. Then the binary must also load on this machine (under qemu for arm64).
-// Usage: node build/check-abi.ts [--arch=x86_64|arm64] [binary]
+// Every DT_NEEDED library must be one both base images carry (BASE_IMAGE_LIBRARIES).
+// Usage: node build/check-abi.ts [--arch=x86_64|arm64] [--node=24|26] [binary]
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -26,10 +27,30 @@ import {
   readVersym,
 } from './elf.ts';
 import { compareVersions, highestGlibc } from './glibc-compat.ts';
+import { DEFAULT_NODE_LINE, parseNodeLine, targetFor } from './node-lines.ts';
 
 const repoRoot = resolve(import.meta.dirname, '..');
 
 export const CEILINGS: Record<string, string> = { GLIBC: '2.26', GLIBCXX: '3.4.24', CXXABI: '1.3.11' };
+
+/**
+ * The shared libraries the binary may name in DT_NEEDED: glibc's, libstdc++ and libgcc_s, which
+ * provided.al2 and provided.al2023 (built from the AL2023 minimal image) both carry. Not
+ * libatomic.so.1, which Node 25+ links and neither image has (docs/node-versions.md gives the
+ * sources): build/libatomic-compat.ts removes that need. AL2023's glibc 2.34 still defines every
+ * symbol version AL2's 2.26 does, so passing against AL2's lists covers AL2023 too.
+ */
+export const BASE_IMAGE_LIBRARIES: ReadonlySet<string> = new Set([
+  'libc.so.6',
+  'libm.so.6',
+  'libdl.so.2',
+  'libpthread.so.0',
+  'librt.so.1',
+  'libstdc++.so.6',
+  'libgcc_s.so.1',
+  'ld-linux-x86-64.so.2',
+  'ld-linux-aarch64.so.1',
+]);
 
 /** Amazon Linux 2's export lists, part of the repository (build/abi/amazonlinux2/README.md). */
 export function exportListsDir(): string {
@@ -127,6 +148,9 @@ function check(binary: Buffer, lists: string | ExportLists, machine: number | un
     }
   }
   const needed = elf.dynamic.filter((d) => d.tag === DT_NEEDED).map((d) => readCString(elf, d.value));
+  for (const library of needed.filter((l) => !BASE_IMAGE_LIBRARIES.has(l))) {
+    offenders.push(`${library} (DT_NEEDED): not in the provided.al2/provided.al2023 base images`);
+  }
   const inAnyNeeded = (key: string): boolean => needed.some((library) => exportsOf(library)?.has(key) === true);
   const imports = readVersionedImports(elf);
   for (const imp of imports) {
@@ -171,10 +195,15 @@ function main(argv: string[]): number {
     console.error(`check-abi: ${arch.message}`);
     return 2;
   }
-  const target = TARGETS[arch];
+  const line = parseNodeLine(argv.find((a) => a.startsWith('--node='))?.slice('--node='.length) ?? DEFAULT_NODE_LINE);
+  if (line instanceof Error) {
+    console.error(`check-abi: ${line.message}`);
+    return 2;
+  }
+  const target = targetFor(arch, line);
   const binaryPath = resolve(argv.find((a) => !a.startsWith('--')) ?? resolve(DIST, target.binary));
   if (!existsSync(binaryPath)) {
-    console.error(`check-abi: ${binaryPath} does not exist: run make bootstrap${arch === 'x86_64' ? '' : ` ARCH=${arch}`} first`);
+    console.error(`check-abi: ${binaryPath} does not exist: run make bootstrap${arch === 'x86_64' ? '' : ` ARCH=${arch}`}${line === DEFAULT_NODE_LINE ? '' : ` NODE=${line}`} first`);
     return 1;
   }
   let lists: string | ExportLists | ElfError;
@@ -206,7 +235,7 @@ function main(argv: string[]): number {
   const ceilings = Object.entries(CEILINGS).map(([k, v]) => `${k} ${v}`).join(', ');
   const against = typeof lists === 'string' ? 'Amazon Linux 2' : lists.platform;
   const here = isNative(target) ? 'on this machine' : 'on this machine under qemu';
-  console.log(`check-abi: OK: ${target.name}: resolves against ${against} within the Amazon Linux 2 ceilings (${ceilings}) and loads ${here}`);
+  console.log(`check-abi: OK: ${target.name}: resolves against ${against} within the Amazon Linux 2 ceilings (${ceilings}), needs only libraries provided.al2 and provided.al2023 carry, and loads ${here}`);
   return 0;
 }
 

@@ -110,7 +110,10 @@ async function generate(options: CompileCacheOptions): Promise<CompileCacheRepor
   for (const file of files) chmodSync(join(directory, tag, file), 0o644);
   const links: string[] = [];
   const prefix = tag.slice(0, tag.lastIndexOf('-') + 1);
-  for (const uid of options.uids ?? [LAMBDA_SANDBOX_UID]) {
+  // Node 24 ends the name with the uid (v24.21.0-x64-964aae3f-0); Node 26 does not
+  // (v26.12.1-x64-310b2ce3), so every user finds the one folder and no link is needed.
+  const namedForUid = tag.endsWith(`-${process.getuid?.() ?? 0}`);
+  for (const uid of namedForUid ? (options.uids ?? [LAMBDA_SANDBOX_UID]) : []) {
     const name = `${prefix}${uid}`;
     if (name === tag) continue;
     symlinkSync(tag, join(directory, name));

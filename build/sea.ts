@@ -1,17 +1,20 @@
 // Step 2 of the binary: dist/bootstrap.js → one executable per architecture, via Node's
 // single-executable-application (SEA) mechanism and the pinned official node of that
 // architecture (build/arch.ts): dist/bootstrap (x86_64) or dist/arm64/bootstrap (arm64).
-// Usage: node build/sea.ts [--arch=x86_64|arm64] [bundle=dist/bootstrap.js] [output] [--code-cache=on|off]
+// Usage: node build/sea.ts [--arch=x86_64|arm64] [--node=24|26] [bundle=dist/bootstrap.js] [output] [--code-cache=on|off]
+// (--node=26: Node 26's pinned node, into dist/node26/bootstrap or dist/node26/arm64/bootstrap.)
 //
 // Order matters: strip and patch the copied node BEFORE injecting (stripping after injection
 // yields a binary that segfaults), then re-run the patch as a check that injection kept it.
 // A foreign architecture's node runs under qemu-user, both to write the blob and for the smoke
 // test, so every step runs the very binary that ships.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, closeSync, copyFileSync, existsSync, mkdirSync, openSync, readSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, copyFileSync, existsSync, mkdirSync, openSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { DIST, TARGETS, commandFor, parseArchitecture } from './arch.ts';
 import type { ArchitectureTarget, Command } from './arch.ts';
+import { patchLibatomicFile, verifyLibatomicFree } from './libatomic-compat.ts';
+import { DEFAULT_NODE_LINE, parseNodeLine, targetFor } from './node-lines.ts';
 import { patchFile } from './patch-glibc.ts';
 import { trimPhdrPaddingFile } from './trim-phdr-padding.ts';
 
@@ -36,6 +39,12 @@ export type SeaOptions = {
    * (build/snapshot.ts, one executable per function). V8's code cache does not apply then.
    */
   useSnapshot?: boolean;
+  /**
+   * Embed `bundle` a second time, as the asset named EMBEDDED_SCRIPT_NAME that Managed Instances'
+   * worker threads evaluate (src/managed-instances/worker-script.ts WORKER_SCRIPT_ASSET). Default: unless `useSnapshot` (a snapshot's main
+   * script is not the runtime bundle, and its workers would not have the snapshot).
+   */
+  workerScriptAsset?: boolean;
   /** The environment the blob is written with (the snapshot builder evaluates code); default this process's. */
   blobEnv?: Record<string, string>;
   log: (line: string) => void;
@@ -116,7 +125,11 @@ export function buildSea(options: SeaOptions): void {
   chmodSync(partial, 0o755);
   run('strip', { command: target.strip, args: [partial] }, target.stripInstallHint);
   const changes = patchOrThrow(partial, false);
-  log(`sea: ${target.name}: stripped and patched node (${changes.length} glibc compatibility changes)`);
+  // Node 25+ links libatomic.so.1, which the provided.al2/al2023 images lack (build/libatomic-compat.ts).
+  const atomic = patchLibatomicFile(partial);
+  if (atomic instanceof Error) throw new BuildStepError(`libatomic: ${atomic.message}`);
+  const atomicNote = atomic.changes.length === 0 ? '' : `, libatomic replaced by a ${atomic.changes.length}-change shim`;
+  log(`sea: ${target.name}: stripped and patched node (${changes.length} glibc compatibility changes${atomicNote})`);
 
   // The embedded script is named after the path `main` has in the config, and that name is
   // compiled into the code cache: stack traces would show the build machine's checkout and the
@@ -133,6 +146,7 @@ export function buildSea(options: SeaOptions): void {
     useSnapshot: options.useSnapshot ?? false,
     useCodeCache: options.useSnapshot === true ? false : useCodeCache,
     execArgv: HEAP_FLAGS,
+    ...((options.workerScriptAsset ?? options.useSnapshot !== true) ? { assets: { [EMBEDDED_SCRIPT_NAME]: EMBEDDED_SCRIPT_NAME } } : {}),
   };
   writeFileSync(config, `${JSON.stringify(seaConfig, null, 2)}\n`);
   // The blob must come from the very node it is injected into (same version, same V8 flags).
@@ -145,6 +159,8 @@ export function buildSea(options: SeaOptions): void {
   const after = patchOrThrow(partial, true);
   if (after.length > 0) throw new BuildStepError(`sea: injection undid the glibc patch:\n  ${after.join('\n  ')}`);
   log('sea: glibc patch re-check after injection: already compatible (0 changes)');
+  const atomicAfter = verifyLibatomicFree(readFileSync(partial));
+  if (atomicAfter instanceof Error) throw new BuildStepError(`sea: injection undid the libatomic patch: ${atomicAfter.message}`);
 
   smokeTest(on(target, 'sea smoke test', partial), partial);
   renameSync(partial, output);
@@ -175,7 +191,12 @@ function main(argv: string[]): number {
     console.error(`sea: ${arch.message}`);
     return 2;
   }
-  const target = TARGETS[arch];
+  const line = parseNodeLine(flags.find((f) => f.startsWith('--node='))?.slice('--node='.length) ?? DEFAULT_NODE_LINE);
+  if (line instanceof Error) {
+    console.error(`sea: ${line.message}`);
+    return 2;
+  }
+  const target = targetFor(arch, line);
   try {
     buildSea({
       target,

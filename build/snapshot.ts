@@ -27,6 +27,7 @@ import { MANAGED_EXECUTION_ENV } from '../src/execution-environment.ts';
 import { registryKey } from '../src/snapshot-modules.ts';
 import { TARGETS } from './arch.ts';
 import { EMBEDDED_SCRIPT_NAME, buildSea } from './sea.ts';
+import { credentialRefusal, planEnvironment } from './snapshot-env.ts';
 import { refusal } from './snapshot-findings.ts';
 import type { RecorderReport } from './snapshot-findings.ts';
 
@@ -53,6 +54,11 @@ export interface SnapshotOptions {
    * snapshot refuses to load where they differ). AWS_EXECUTION_ENV is the runtime's own.
    */
   env?: Record<string, string>;
+  /**
+   * Variables whose values may be baked in although their names look secret (build/snapshot-env.ts);
+   * AWS credentials never are.
+   */
+  allowEnvValues?: readonly string[];
   /** The runtime's bundle (what dist/bootstrap runs); default dist/bootstrap.js. */
   runtimeBundle?: string;
   /**
@@ -202,6 +208,8 @@ export async function buildSnapshotExecutable(options: SnapshotOptions): Promise
   const target = options.node === undefined ? TARGETS.x86_64 : { ...TARGETS.x86_64, node: options.node };
   const runtimeBundle = resolve(options.runtimeBundle ?? RUNTIME_BUNDLE);
   if (!existsSync(runtimeBundle)) return new SnapshotError(`snapshot: ${runtimeBundle} is missing: run \`make bundle\` first`);
+  const credentials = credentialRefusal(options.env ?? {});
+  if (credentials !== undefined) return new SnapshotError(credentials);
   const name = parseHandlerName(options.handler);
   if (name instanceof LambdaError) return new SnapshotError(`snapshot: ${name.message} (the handler "${options.handler}")`);
   const handlerFile = resolveModuleFile(functionDir, name)?.file;
@@ -252,8 +260,12 @@ export async function buildSnapshotExecutable(options: SnapshotOptions): Promise
   } catch (error) {
     return new SnapshotError(`snapshot: esbuild could not minify the dependency bundle: ${error instanceof Error ? error.message : String(error)}`);
   }
-  const environment: SnapshotEnvironment = { reads: Object.fromEntries(report.envRead.map((key) => [key, buildEnv[key] ?? null])), writes: report.envWritten };
-  if (report.envRead.length > 0) log(`snapshot: environment guard (checked at start): ${report.envRead.join(', ')}`);
+  const plan = planEnvironment(report.envRead, report.envWritten, buildEnv, options.allowEnvValues ?? []);
+  if (typeof plan === 'string') return new SnapshotError(plan);
+  const environment: SnapshotEnvironment = plan.environment;
+  if (report.envRead.length > 0) log(`snapshot: environment guard (checked at start, by SHA-256 digest): ${report.envRead.join(', ')}`);
+  if (plan.bakedIn.length > 0) log(`snapshot: baked in: the dependencies read ${plan.bakedIn.join(', ')} while loading, so what they made of the build's values is in the executable`);
+  for (const name of plan.allowedSecrets) log(`snapshot: warning: ${name} looks secret and its value is baked in (--allow-env-value): anyone who can download the function's code can read it`);
   const main = join(outDir, 'snapshot-main.js');
   await build({
     entryPoints: [options.entry ?? ENTRY],
@@ -281,7 +293,11 @@ export async function buildSnapshotExecutable(options: SnapshotOptions): Promise
 }
 
 async function main(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { handler: { type: 'string', default: 'index.handler' }, out: { type: 'string' }, env: { type: 'string', multiple: true, default: [] } } });
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { handler: { type: 'string', default: 'index.handler' }, out: { type: 'string' }, env: { type: 'string', multiple: true, default: [] }, 'allow-env-value': { type: 'string', multiple: true, default: [] } },
+  });
   const env: Record<string, string> = {};
   for (const pair of values.env) {
     const eq = pair.indexOf('=');
@@ -292,10 +308,10 @@ async function main(argv: string[]): Promise<number> {
     env[pair.slice(0, eq)] = pair.slice(eq + 1);
   }
   if (positionals.length !== 1) {
-    console.error('usage: node build/snapshot.ts --handler index.handler [--out DIR] [--env KEY=VALUE ...] <function dir>');
+    console.error('usage: node build/snapshot.ts --handler index.handler [--out DIR] [--env KEY=VALUE ...] [--allow-env-value KEY ...] <function dir>');
     return 2;
   }
-  const report = await buildSnapshotExecutable({ functionDir: positionals[0]!, handler: values.handler, outDir: values.out, env, log: (line) => console.log(line) });
+  const report = await buildSnapshotExecutable({ functionDir: positionals[0]!, handler: values.handler, outDir: values.out, env, allowEnvValues: values['allow-env-value'], log: (line) => console.log(line) });
   if (report instanceof SnapshotError) {
     console.error(report.message);
     return 1;

@@ -7,10 +7,10 @@
 // staged unzipped in dist/wrapper-layer/ (what tests and the bench start, as Lambda would at /opt).
 // Architecture-independent: the managed runtime brings node.
 // Usage: node build/wrapper-layer.ts [dist-dir=dist]
-import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DIST } from './arch.ts';
-import { writeZip } from './zip.ts';
+import { writeZipFile } from './zip.ts';
 
 const BUILD = import.meta.dirname;
 export const WRAPPER_NAME = 'lambda-bootstrap-wrapper';
@@ -45,10 +45,14 @@ export async function buildWrapperLayer(dist = DIST): Promise<WrapperLayerResult
     chmodSync(target, mode & 0o777);
     unpackedBytes += statSync(target).size;
   }
-  const zip = await writeZip(files.map(([name, source, mode]) => ({ name, data: readFileSync(source), mode })));
   const zipPath = join(dist, WRAPPER_ZIP);
-  writeFileSync(zipPath, zip);
-  return { zipPath, zipBytes: zip.length, stageDir, unpackedBytes };
+  let zipBytes: number;
+  try {
+    zipBytes = (await writeZipFile(files.map(([name, source, mode]) => ({ name, file: source, size: statSync(source).size, mode })), zipPath)).bytes;
+  } catch (error) {
+    return new Error(`wrapper layer: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  return { zipPath, zipBytes, stageDir, unpackedBytes };
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -59,7 +63,7 @@ async function main(argv: string[]): Promise<number> {
   }
   console.log(
     `wrapper layer: ${result.zipPath}: ${(result.zipBytes / 1024).toFixed(1)} KiB (${(result.unpackedBytes / 1024).toFixed(1)} KiB unpacked, staged in ${result.stageDir}); ` +
-      `enable with AWS_LAMBDA_EXEC_WRAPPER=${WRAPPER_ON_LAMBDA} on nodejs22.x/nodejs24.x`,
+      `enable with AWS_LAMBDA_EXEC_WRAPPER=${WRAPPER_ON_LAMBDA} on nodejs22.x/nodejs24.x/nodejs26.x`,
   );
   return 0;
 }

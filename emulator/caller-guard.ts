@@ -121,6 +121,20 @@ export function sendRefusal(res: http.ServerResponse, way: Way, reason: string):
   res.end(body);
 }
 
+const RUNTIME_API_GUARD = new CallerGuard({ host: '127.0.0.1' });
+
+/**
+ * Why a request to the emulated Runtime API must be refused, or undefined. Only the runtime
+ * process calls it (on Lambda, only the sandbox can): a browser's request (Origin, Referer,
+ * Sec-Fetch-Site or Sec-Fetch-Dest) or a Host that is a name other than localhost is a web page
+ * reaching the port (it could take the next event, with its data, or post a result in the
+ * function's place). The runtime sends `Host: <AWS_LAMBDA_RUNTIME_API>`, an address or localhost.
+ */
+export function runtimeApiRefusal(req: http.IncomingMessage): string | undefined {
+  if (fromBrowser(req)) return 'a browser request to the Runtime API: only the runtime process may call it';
+  return RUNTIME_API_GUARD.check(req, 'front-door');
+}
+
 /**
  * A warning for a server bound beyond loopback (`--host 0.0.0.0`, a LAN address), or undefined
  * for a loopback bind. `url` is where it listens.

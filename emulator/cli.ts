@@ -4,9 +4,10 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Emulator } from './emulator.ts';
-import type { EmulatorOptions, ShutdownResult } from './emulator.ts';
+import type { EmulatorOptions } from './emulator.ts';
 import { InvokeEndpoint } from './invoke-endpoint.ts';
 import { invokeOnce } from './one-shot.ts';
+import { shutdownLine } from './shutdown-line.ts';
 
 const USAGE = `Usage: node emulator/cli.ts --handler <module.function> --task-root <dir> [options] -- <bootstrap> [args...]
 
@@ -141,7 +142,7 @@ async function serve(options: EmulatorOptions, port: number, host: string, allow
     void (async () => {
       await endpoint.close();
       const result = await emulator.shutdown();
-      process.stderr.write(`${shutdownLine(signal, result)}\n`);
+      process.stderr.write(`${shutdownLine('emulator', signal, result)}\n`);
       await emulator.stop();
       process.exit(0);
     })();
@@ -149,17 +150,6 @@ async function serve(options: EmulatorOptions, port: number, host: string, allow
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
   await emulator.spawn();
-}
-
-/** One line saying how the runtime ended, with the time from SIGTERM to its exit. */
-function shutdownLine(signal: string, result: ShutdownResult): string {
-  if (!result.sigterm) {
-    return result.killed
-      ? `emulator: ${signal}: no extension registered, so the runtime got SIGKILL (as on Lambda)`
-      : `emulator: ${signal}: no runtime was running`;
-  }
-  if (result.killed) return `emulator: ${signal}: SIGTERM sent; the runtime was still running after 500 ms and got SIGKILL`;
-  return `emulator: ${signal}: SIGTERM sent; the runtime exited ${(result.exitedWithinMs ?? 0).toFixed(1)} ms later`;
 }
 
 async function main(): Promise<void> {

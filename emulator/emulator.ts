@@ -13,6 +13,7 @@ import { FunctionProcess } from './function-process.ts';
 import { Invocation } from './invocation.ts';
 import type { InvocationOutcome, InvokeOptions, ProcessExit, Settlement } from './invocation.ts';
 import { InvocationQueue } from './invocation-queue.ts';
+import { INVALID_REQUEST, TimedOutAttempts, echoMatches, managedInstancesGate } from './managed-instances.ts';
 import { REQUEST_HISTORY_BYTES, REQUEST_HISTORY_COUNT, REQUEST_HISTORY_MIN, SETTLED_ID_HISTORY, VIOLATION_HISTORY, keepNewest } from './limits.ts';
 import { reportLine } from './report.ts';
 import { RuntimeApiServer, row } from './runtime-api-server.ts';
@@ -47,8 +48,15 @@ export interface EmulatorOptions {
   /** Kill the runtime when its resident memory exceeds memorySizeMb, reported as Lambda reports an
    * out-of-memory death (Runtime.OutOfMemory). An RSS watchdog sampled every 50 ms. Default false. */
   enforceMemory?: boolean;
+  /** When the memory limit is also enforced outside the emulator (the npm tool runs the runtime in
+   * a memory cgroup of memorySizeMb, as Lambda's sandbox is): called as a runtime exits; true means
+   * the kernel killed it at that limit, reported as Runtime.OutOfMemory like the watchdog's kill. */
+  killedAtMemoryLimit?: (exit: ProcessExit) => boolean;
   /** The account id in ARNs and in register answers. Default 123456789012. */
   accountId?: string;
+  /** Give every delivery a Lambda-Runtime-Invocation-Id and check its echo (the Runtime API since
+   * July 2026). Default true; false stands for the service before it. */
+  invocationIds?: boolean;
   /** How many characters of the runtime's stdout, stderr and output `stdout`/`stderr`/`output`
    * keep (the newest). Default OUTPUT_HISTORY_CHARS (emulator/limits.ts); a one-shot run passes
    * Infinity, since it prints all of it. */
@@ -140,6 +148,8 @@ export class Emulator {
   private readonly settledIds = new Set<string>();
   private readonly servedBy = new WeakMap<Invocation, Sandbox>();
   private readonly timers = new Map<Invocation, NodeJS.Timeout>();
+  /** Managed Instances: attempts that timed out, whose late result gets 410 InvokeTimeout. */
+  private readonly timedOut = new TimedOutAttempts();
   private sandbox: Sandbox | undefined;
   private spawning: Promise<void> | undefined;
   private stopping: Promise<void> | undefined;
@@ -166,7 +176,7 @@ export class Emulator {
     };
     this.functionOutput = new FunctionOutput(options.outputHistoryChars);
     this.queue = new InvocationQueue(options.maxConcurrency ?? 1);
-    this.server = new RuntimeApiServer(this.backend());
+    this.server = new RuntimeApiServer(this.backend(), options.invocationIds ?? true);
     this.requests = this.server.requests;
   }
 
@@ -396,6 +406,7 @@ export class Emulator {
     this.sandbox = sandbox;
     this.queue.hold(false);
     child.onExit((exit) => {
+      if (!sandbox.outOfMemory && this.options.killedAtMemoryLimit?.(exit) === true) sandbox.outOfMemory = true;
       void this.bury(sandbox, exit).then(markBuried);
     });
     if (this.options.enforceMemory === true) {
@@ -517,6 +528,12 @@ export class Emulator {
     if (invocation.state === 'settled') return;
     invocation.timedOut = true;
     const sandbox = this.servedBy.get(invocation);
+    // Managed Instances: the sandbox serves on; the late answer gets 410 (emulator/managed-instances.ts).
+    if (this.queue.capacity > 1 && sandbox?.process.alive === true) {
+      this.timedOut.register(invocation.requestId, invocation.invocationId);
+      this.settleTimeout(invocation, undefined);
+      return;
+    }
     // Lambda stops the whole sandbox on a timeout; its death settles this invocation as 'timeout'.
     if (sandbox?.process.alive === true) sandbox.process.kill('SIGKILL');
     else this.settleTimeout(invocation, undefined);
@@ -672,7 +689,7 @@ export class Emulator {
         if (sandbox?.current === invocation && sandbox.runtimeState === 'Running') sandbox.runtimeState = 'Ready';
         this.queue.putBack(invocation);
       },
-      resultGate: (requestId, route) => this.resultGate(requestId, route),
+      resultGate: (requestId, route, echoed) => this.resultGate(requestId, route, echoed),
       resultStarted: (invocation) => {
         invocation.resultInProgress = true;
         const sandbox = this.sandbox;
@@ -800,28 +817,22 @@ export class Emulator {
   }
 
   /** The request-id guard (middleware.AwsRequestIDValidator), then the state machine. */
-  private resultGate(requestId: string | undefined, route: 'response' | 'error'): ResultGate {
+  private resultGate(requestId: string | undefined, route: 'response' | 'error', echoed: string | undefined): ResultGate {
     const invalid: ResultGate = { kind: 'answer', answer: row(RUNTIME_GUARDS[0]!) };
     const sandbox = this.sandbox;
     if (this.queue.capacity === 1) {
       const current = sandbox?.current;
       if (sandbox === undefined || current === undefined || requestId !== current.requestId) return invalid;
+      if (!echoMatches(current, echoed)) return { kind: 'answer', answer: INVALID_REQUEST };
       if (sandbox.runtimeState !== 'Running' || current.state !== 'in-flight') {
         const state = sandbox.runtimeState === 'Running' ? 'RuntimeResponseSentState' : sandbox.runtimeState;
         return { kind: 'answer', answer: row(runtimeRow(state, route)) };
       }
       return { kind: 'open', invocation: current };
     }
-    // Managed Instances: one machine per in-flight invocation.
-    const invocation = requestId === undefined ? undefined : this.open.get(requestId);
-    if (invocation !== undefined && invocation.state === 'in-flight') {
-      if (invocation.resultInProgress) return { kind: 'answer', answer: row(runtimeRow('InvocationResponse', route)) };
-      return { kind: 'open', invocation };
-    }
-    if (requestId !== undefined && this.settledIds.has(requestId)) {
-      return { kind: 'answer', answer: row(runtimeRow('RuntimeResponseSentState', route)) };
-    }
-    return invalid;
+    // Managed Instances: one machine per in-flight invocation (emulator/managed-instances.ts).
+    const running = requestId === undefined ? undefined : this.open.get(requestId);
+    return managedInstancesGate(running, requestId, echoed, this.timedOut);
   }
 
   /** A planted 4xx on a result post stands for the service refusing that result: the invocation is

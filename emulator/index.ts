@@ -6,6 +6,8 @@ export type { Fault, FaultRoute } from './faults.ts';
 export type { RecordedRequest } from './runtime-api-server.ts';
 export { InvokeEndpoint } from './invoke-endpoint.ts';
 export { invokeOnce } from './one-shot.ts';
+export type { InvokeInterrupt } from './one-shot.ts';
+export { shutdownLine } from './shutdown-line.ts';
 export type { InvokeEndpointOptions, Invoker } from './invoke-endpoint.ts';
 export { reportLine } from './report.ts';
 export { LocalServer } from './local-server.ts';

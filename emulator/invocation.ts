@@ -91,6 +91,9 @@ export class Invocation {
   deliveredAtMs: number | undefined;
   /** Epoch ms sent as Lambda-Runtime-Deadline-Ms. */
   deadlineMs: number | undefined;
+  /** Lambda-Runtime-Invocation-Id of its current delivery (each delivery is a new attempt);
+   * undefined before delivery, or when the emulator issues none. */
+  invocationId: string | undefined;
   initDurationMs: number | undefined;
   /** A result POST for it is being received (a stream in progress): a second one is refused. */
   resultInProgress = false;

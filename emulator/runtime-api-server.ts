@@ -5,7 +5,9 @@
 import http from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { runtimeApiRefusal } from './caller-guard.ts';
 import { FaultPlan, faultBody } from './faults.ts';
+import { newInvocationId } from './managed-instances.ts';
 import type { Fault, FaultRoute } from './faults.ts';
 import type { Invocation, Settlement } from './invocation.ts';
 import { closeServer, hostAndPort, listen } from './listening.ts';
@@ -54,8 +56,9 @@ export interface RuntimeApiBackend {
   runtimeNext(signal: AbortSignal): Promise<NextResult>;
   /** The delivery of `invocation` failed on the wire: offer it again. */
   redeliver(invocation: Invocation): void;
-  /** The request-id guard and the state machine for a result post. */
-  resultGate(requestId: string | undefined, route: 'response' | 'error'): ResultGate;
+  /** The request-id guard and the state machine for a result post; `echoedInvocationId` is its
+   * Lambda-Runtime-Invocation-Id header (undefined when absent). */
+  resultGate(requestId: string | undefined, route: 'response' | 'error', echoedInvocationId: string | undefined): ResultGate;
   /** A (streamed) result body started arriving: InvocationResponse until it ends. */
   resultStarted(invocation: Invocation): void;
   /** The runtime went away mid-body: the invocation is Running again. */
@@ -88,10 +91,20 @@ export class RuntimeApiServer {
   readonly faults = new FaultPlan();
   private readonly backend: RuntimeApiBackend;
   private readonly server: http.Server;
+  private readonly invocationIds: boolean;
 
-  constructor(backend: RuntimeApiBackend) {
+  /** `invocationIds`: give every delivery a Lambda-Runtime-Invocation-Id (the 2026 Runtime API). */
+  constructor(backend: RuntimeApiBackend, invocationIds = true) {
     this.backend = backend;
+    this.invocationIds = invocationIds;
     this.server = http.createServer((req, res) => {
+      // Only the runtime process may call (caller-guard.ts): never a web page in a browser.
+      const refusal = runtimeApiRefusal(req);
+      if (refusal !== undefined) {
+        const body = apiError('AccessDeniedException', refusal);
+        res.writeHead(403, { 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(body)), Connection: 'close' });
+        return void res.end(body);
+      }
       this.handle(req, res).catch((error: unknown) => {
         if (!res.headersSent && !res.destroyed) {
           res.writeHead(500, { 'content-type': 'application/json' });
@@ -211,6 +224,8 @@ export class RuntimeApiServer {
       this.backend.redeliver(invocation);
       return;
     }
+    // Every delivery is a new attempt, with an id of its own.
+    invocation.invocationId = this.invocationIds ? newInvocationId() : undefined;
     const headers = nextHeaders(invocation);
     if (fault?.kind === 'omit-header') {
       const omitted = fault.header.toLowerCase();
@@ -239,7 +254,7 @@ export class RuntimeApiServer {
     requestId: string | undefined,
     route: 'response' | 'error',
   ): Promise<void> {
-    const gate = this.backend.resultGate(requestId, route);
+    const gate = this.backend.resultGate(requestId, route, record.headers['lambda-runtime-invocation-id']);
     if (gate.kind === 'answer') {
       record.body = await readAll(req);
       return answer(res, record, gate.answer);
@@ -497,6 +512,7 @@ function nextHeaders(invocation: Invocation): Record<string, string> {
   if (options.clientContext !== undefined) headers['Lambda-Runtime-Client-Context'] = options.clientContext;
   if (options.cognitoIdentity !== undefined) headers['Lambda-Runtime-Cognito-Identity'] = options.cognitoIdentity;
   if (options.tenantId !== undefined) headers['Lambda-Runtime-Aws-Tenant-Id'] = options.tenantId;
+  if (invocation.invocationId !== undefined) headers['Lambda-Runtime-Invocation-Id'] = invocation.invocationId;
   for (const name in headers) headers[name] = utf8Wire(headers[name]!);
   return headers;
 }

@@ -29,7 +29,9 @@ export function runtimeEnvironment(config: FunctionConfig, runtimeApi: string): 
     AWS_LAMBDA_LOG_STREAM_NAME: logStreamName(new Date(), config.functionVersion),
     AWS_REGION: REGION,
     AWS_DEFAULT_REGION: REGION,
-    AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
+    // What the service sets on Lambda Managed Instances, where AWS_LAMBDA_MAX_CONCURRENCY comes
+    // with it; agents (New Relic, Datadog) switch their Managed Instances mode on this value.
+    AWS_LAMBDA_INITIALIZATION_TYPE: config.maxConcurrency === undefined ? 'on-demand' : 'lambda-managed-instances',
   };
   if (config.maxConcurrency !== undefined) env.AWS_LAMBDA_MAX_CONCURRENCY = String(config.maxConcurrency);
   Object.assign(env, config.env);

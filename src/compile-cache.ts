@@ -35,11 +35,13 @@ export type CompileCacheState =
  * The subdirectory Node 24 keeps entries in: `v<node>-<arch>-<V8 cached data tag, hex>-<uid>`
  * (GetCacheVersionTag in node's src/compile_cache.cc). The V8 tag covers V8's version, the V8 flags
  * that change code generation and the CPU features V8 detected; the uid is part of the name.
+ * Node 26 leaves the uid out (`v26.12.1-x64-310b2ce3`, seen from the pinned 26.12.1).
  */
 export function compileCacheTag(uid: number = process.getuid?.() ?? 0): string {
   // node:v8 is loaded only when a cache is there to be checked: most starts have none.
   const tag = process.getBuiltinModule('node:v8').cachedDataVersionTag().toString(16).padStart(8, '0');
-  return `${process.version}-${process.arch}-${tag}-${uid}`;
+  const withUid = Number(process.versions.node.slice(0, process.versions.node.indexOf('.'))) < 26;
+  return `${process.version}-${process.arch}-${tag}${withUid ? `-${uid}` : ''}`;
 }
 
 /**

@@ -5,6 +5,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { basename, dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { importFile } from './file-import.ts';
 import {
   HANDLER_NOT_FOUND,
   IMPORT_MODULE_ERROR,
@@ -125,7 +126,7 @@ async function loadModule(found: ResolvedModule): Promise<unknown> {
     // is an ES module, possibly with top-level await, which require() cannot wait for), so it
     // goes through import() as AWS's client v4 loads every candidate.
     if (found.format === 'commonjs' && isSurelyCommonJs(found.file)) return createRequire(found.file)(found.file);
-    return await import(pathToFileURL(found.file).href);
+    return await importFile(pathToFileURL(found.file).href);
   } catch (error) {
     throw classifyLoadError(error);
   }

@@ -44,6 +44,11 @@ export interface PatchOptions {
   readonly clock?: () => number;
   /** Where records go when there is no telemetry fd. Default 1 (stdout). */
   readonly stdoutFd?: number;
+  /**
+   * Runs each record's write; Managed Instances' worker threads pass one that keeps the other
+   * threads out meanwhile (src/managed-instances/output-lock.ts). Default: the write alone.
+   */
+  readonly exclusive?: (write: () => void) => void;
 }
 
 export interface LogLevelInfo {
@@ -322,7 +327,10 @@ let runtimeErrorFormat: LogFormat = 'TEXT';
 export function patchConsole(config: LogConfig, currentScope: () => LogScope, options: PatchOptions = {}): void {
   const clock = options.clock ?? Date.now;
   const build = config.format === 'JSON' ? buildJsonRecord : buildTextRecord;
-  const emit = emitterFor(config, options.stdoutFd ?? 1);
+  const write = emitterFor(config, options.stdoutFd ?? 1);
+  const exclusive = options.exclusive;
+  const emit: EmitRecord =
+    exclusive === undefined ? write : (level, millis, record) => exclusive(() => write(level, millis, record));
   const minPriority = config.minLevel === undefined ? 0 : LOG_LEVELS[config.minLevel].priority;
 
   const methodFor = (level: LogLevelInfo): ConsoleMethod => {

@@ -6,6 +6,7 @@
 // specifier that lands inside the same package folder it was built from (so a nested copy of
 // another version still loads from disk); `load` answers with a generated module that re-exports
 // the snapshotted object. Everything else loads from disk, untouched.
+import { createHash } from 'node:crypto';
 import { realpathSync } from 'node:fs';
 import { registerHooks } from 'node:module';
 import { join, sep } from 'node:path';
@@ -22,13 +23,22 @@ export interface SnapshotModule {
 
 /**
  * The environment the dependencies were evaluated with, as far as they looked at it: `reads` holds
- * every variable they read at load with the build's value (null: unset), `writes` what they set
- * (null: deleted). The snapshot is only what `import` would have produced when the sandbox's
- * environment has the same values at the moment the handler imports them.
+ * every variable they read at load with a digest of the build's value (envDigest; null: unset),
+ * `writes` what they set (null: deleted). The snapshot is only what `import` would have produced
+ * when the sandbox's environment has the same values at the moment the handler imports them.
+ * Digests, not values: the guard ships inside the executable, which anyone who may download the
+ * function's code can read (issue 20); `salt` is drawn per build, so equal values of two builds
+ * or two variables give different digests.
  */
 export interface SnapshotEnvironment {
+  salt: string;
   reads: Readonly<Record<string, string | null>>;
   writes: Readonly<Record<string, string | null>>;
+}
+
+/** SHA-256 (hex) of the build's salt, the variable's name and its value, NUL-separated. */
+export function envDigest(salt: string, name: string, value: string): string {
+  return createHash('sha256').update(`${salt}\0${name}\0${value}`).digest('hex');
 }
 
 /** What the snapshot holds: the manifest and, per `${kind}:${specifier}`, the evaluated module. */
@@ -45,17 +55,25 @@ export class SnapshotEnvironmentError extends Error {
 
 /**
  * Checks the guard against `env`; on success applies the dependencies' writes. Returns the error
- * (naming every variable that differs) when the snapshot does not fit this environment.
+ * naming every variable that differs, and never a value (neither the build's, which the guard
+ * does not know, nor the sandbox's: init errors reach the logs and the invoker).
  */
 export function applySnapshotEnvironment(environment: SnapshotEnvironment, env: NodeJS.ProcessEnv, specifier: string): SnapshotEnvironmentError | undefined {
-  const show = (v: string | null | undefined): string => (v === null || v === undefined ? 'unset' : JSON.stringify(v));
-  const differ = Object.entries(environment.reads).filter(([key, built]) => (env[key] ?? null) !== built);
+  const differ: string[] = [];
+  for (const [key, built] of Object.entries(environment.reads)) {
+    const here = env[key];
+    if (built === null && here === undefined) continue;
+    if (built !== null && here !== undefined && envDigest(environment.salt, key, here) === built) continue;
+    if (built === null) differ.push(`${key} (unset when it was built, set here)`);
+    else if (here === undefined) differ.push(`${key} (set when it was built, unset here)`);
+    else differ.push(`${key} (another value here than when it was built)`);
+  }
   if (differ.length > 0) {
     return new SnapshotEnvironmentError(
       `Cannot import '${specifier}' from this executable's startup snapshot: its dependencies read ` +
-        `${differ.map(([key, built]) => `${key} (${show(built)} when it was built, ${show(env[key])} here)`).join(', ')} while loading, ` +
-        'so the snapshot holds what they computed from the build\'s values. Rebuild it with these values ' +
-        '(build/snapshot.ts --env KEY=VALUE), or deploy dist/bootstrap, which loads them at start.',
+        `${differ.join(', ')} while loading, ` +
+        'so the snapshot holds what they computed from the build\'s values. Rebuild it with the values this function has ' +
+        '(lambda-bootstrap package --snapshot --env NAME=VALUE, or build/snapshot.ts --env), or deploy dist/bootstrap, which loads them at start.',
     );
   }
   for (const [key, value] of Object.entries(environment.writes)) {

@@ -3,14 +3,14 @@
 // package pins: its runtime bundle, the official node of the architecture (installed on demand
 // from the shipped lock file, so it is integrity-checked and never on the user's PATH), postject.
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { TARGETS } from '../../build/arch.ts';
 import type { Architecture, ArchitectureTarget } from '../../build/arch.ts';
 import { buildLayer } from '../../build/layer.ts';
 import { buildSea } from '../../build/sea.ts';
 import { WRAPPER_ZIP } from '../../build/wrapper-layer.ts';
-import { writeZip } from '../../build/zip.ts';
+import { writeZipFile } from '../../build/zip.ts';
 import { wrapperEntries } from './wrapper-flavour.ts';
 import { RUNTIME_BUNDLE, pinnedNodeDir, postjectCli } from './resources.ts';
 
@@ -81,10 +81,13 @@ export async function buildLayerZip(arch: Architecture, outDir: string, log: (li
 
 /** The wrapper flavour's layer (docs/wrapper-layer.md), architecture-independent: `<outDir>/lambda-bootstrap-wrapper-layer.zip`. */
 export async function buildWrapperLayerZip(outDir: string, log: (line: string) => void): Promise<string> {
-  const zip = await writeZip(wrapperEntries());
-  mkdirSync(outDir, { recursive: true });
   const zipPath = resolve(outDir, WRAPPER_ZIP);
-  writeFileSync(zipPath, zip);
-  log(`layer: ${zipPath}: ${(zip.length / 1024).toFixed(1)} KiB (the exec wrapper and the runtime bundle, for nodejs22.x/nodejs24.x)`);
+  let zip;
+  try {
+    zip = await writeZipFile(wrapperEntries(), zipPath);
+  } catch (error) {
+    throw new ToolError(`layer: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  log(`layer: ${zipPath}: ${(zip.bytes / 1024).toFixed(1)} KiB (the exec wrapper and the runtime bundle, for nodejs22.x/nodejs24.x/nodejs26.x)`);
   return zipPath;
 }

@@ -6,6 +6,7 @@ import { TARGETS, commandFor } from '../../build/arch.ts';
 import type { Architecture } from '../../build/arch.ts';
 import type { EmulatorOptions } from '../../emulator/index.ts';
 import { ToolError, binaryPath } from './build-binary.ts';
+import { memorySandbox } from './memory-cgroup.ts';
 
 export interface FunctionFlags {
   handler: string;
@@ -19,8 +20,9 @@ export interface FunctionFlags {
   maxConcurrency?: number;
 }
 
-/** The emulator's options for the function in `functionDir`. Errors: ToolError saying what to do. */
-export function emulatorOptions(functionDir: string, flags: FunctionFlags, echoOutput: EmulatorOptions['echoOutput']): EmulatorOptions {
+/** The emulator's options for the function in `functionDir`; `log`, when given, gets one line on
+ * how --memory is applied (cli/src/memory-cgroup.ts). Errors: ToolError saying what to do. */
+export function emulatorOptions(functionDir: string, flags: FunctionFlags, echoOutput: EmulatorOptions['echoOutput'], log?: (line: string) => void): EmulatorOptions {
   const taskRoot = resolve(functionDir);
   if (!existsSync(taskRoot) || !statSync(taskRoot).isDirectory()) {
     throw new ToolError(`${taskRoot} is not a folder: pass the folder that holds your handler's code (default: the current folder)`);
@@ -46,8 +48,22 @@ export function emulatorOptions(functionDir: string, flags: FunctionFlags, echoO
     memorySizeMb: flags.memory,
     timeoutMs: flags.timeout * 1000,
     echoOutput,
+    // Lambda's memory limit, as the emulator CLI applies it: a runtime whose resident memory passes
+    // --memory is killed and the invocation fails with Runtime.OutOfMemory.
+    enforceMemory: true,
   };
   if (flags.maxConcurrency !== undefined) options.maxConcurrency = flags.maxConcurrency;
+  // As in a Lambda sandbox, where the machine allows it: the runtime in a memory cgroup of --memory,
+  // so the binary sizes V8's heap from it and the kernel's kill at the limit is Runtime.OutOfMemory.
+  // (Not around qemu: an emulated arm64 runtime's memory is qemu's.)
+  const sandbox = runtime.command === binary ? memorySandbox(flags.memory) : { kind: 'unavailable' as const, reason: 'the runtime runs under qemu' };
+  if (sandbox.kind === 'cgroup') {
+    Object.assign(options, sandbox.group.wrap(runtime.command, runtime.args));
+    options.killedAtMemoryLimit = () => sandbox.group.killedAtLimit();
+    log?.(`lambda-bootstrap: the runtime runs in a ${flags.memory} MB memory cgroup (${sandbox.group.dir}), as in a Lambda sandbox: V8's heap is sized from it`);
+  } else {
+    log?.(`lambda-bootstrap: --memory ${flags.memory} is enforced on the runtime's resident memory; ${sandbox.reason}, so V8's heap is sized from this machine's memory`);
+  }
   return options;
 }
 

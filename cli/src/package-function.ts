@@ -5,16 +5,19 @@
 // AWS_LAMBDA_EXEC_WRAPPER=/var/task/lambda-bootstrap-wrapper. Entries are sorted and timestamped at the DOS epoch, so the
 // same inputs give the same bytes; file modes are 0755 for executables and 0644 otherwise,
 // symbolic links stay links (Lambda unpacks them as links).
-import { existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { TARGETS, isNative } from '../../build/arch.ts';
 import { generateCompileCache } from '../../build/compile-cache.ts';
 import { buildSnapshotExecutable } from '../../build/snapshot.ts';
-import { dirname, join, relative, resolve, sep } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Architecture } from '../../build/arch.ts';
-import { EXECUTABLE_MODE, FILE_MODE, writeZip } from '../../build/zip.ts';
+import { EXECUTABLE_MODE, ZipWriteError, writeZipFile } from '../../build/zip.ts';
 import type { ZipEntry } from '../../build/zip.ts';
 import { ToolError, binaryPath, buildBinary, installPinnedNode } from './build-binary.ts';
 import { devOnlyPackages } from './dev-dependencies.ts';
+import { functionFiles, leftOutLines } from './package-files.ts';
+import type { FileRules } from './package-files.ts';
+import { checkUnzippedSize, directUploadWarning } from './package-limits.ts';
 import { RUNTIME_BUNDLE, SNAPSHOT_ENTRY, SNAPSHOT_RECORDER, postjectCli } from './resources.ts';
 import { selfContainedEntries } from './self-contained.ts';
 import type { SelfContainedOptions } from './self-contained.ts';
@@ -23,16 +26,7 @@ import { WRAPPER_BUNDLE_DIR, WRAPPER_NAME, wrapperEntries } from './wrapper-flav
 export type Flavour = 'binary' | 'wrapper';
 export const FLAVOURS: readonly Flavour[] = ['binary', 'wrapper'];
 
-/** Lambda's limits: a zip uploaded directly, and code plus layers unzipped. */
-export const MAX_DIRECT_UPLOAD_BYTES = 50 * 1024 * 1024;
-export const MAX_UNZIPPED_BYTES = 250 * 1024 * 1024;
-const SYMLINK_MODE = 0o120777;
-// Never part of a function: version control.
-const SKIPPED = new Set(['.git']);
-// The tool's folder (the output folder, or a `.lambda-bootstrap` in the function): only its
-// compile-cache/ ships (docs/pre-initialised.md); the binaries, zips and pinned node stay out.
-const TOOL_DIR = '.lambda-bootstrap';
-const SHIPPED_FROM_TOOL_DIR = 'compile-cache';
+export { MAX_DIRECT_UPLOAD_BYTES, MAX_UNZIPPED_BYTES } from './package-limits.ts';
 
 export interface PackageResult {
   zipPath: string;
@@ -42,26 +36,9 @@ export interface PackageResult {
   warnings: string[];
 }
 
-/** The function's files as zip entries, sorted by path; `exclude` (absolute) is left out, and of
- * `toolDirs` (absolute; any `.lambda-bootstrap` folder too) only the compile-cache/ subfolder. */
-export function functionEntries(functionDir: string, exclude: string[] = [], toolDirs: string[] = [], shipCompileCache = true): ZipEntry[] {
-  const root = resolve(functionDir);
-  const entries: ZipEntry[] = [];
-  const walk = (dir: string): void => {
-    const inToolDir = toolDirs.includes(dir) || dir.endsWith(sep + TOOL_DIR);
-    for (const name of readdirSync(dir).sort()) {
-      const path = join(dir, name);
-      if (inToolDir && (name !== SHIPPED_FROM_TOOL_DIR || !shipCompileCache)) continue;
-      if (SKIPPED.has(name) || exclude.some((e) => path === e || path.startsWith(e + sep))) continue;
-      const stat = lstatSync(path);
-      const zipName = relative(root, path).split(sep).join('/');
-      if (stat.isSymbolicLink()) entries.push({ name: zipName, data: Buffer.from(readlinkSync(path)), mode: SYMLINK_MODE });
-      else if (stat.isDirectory()) walk(path);
-      else if (stat.isFile()) entries.push({ name: zipName, data: readFileSync(path), mode: (stat.mode & 0o111) !== 0 ? EXECUTABLE_MODE : FILE_MODE });
-    }
-  };
-  walk(root);
-  return entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+/** The function's files as zip entries, sorted by path (package-files.ts: what is left out and refused). */
+export function functionEntries(functionDir: string, exclude: string[] = [], toolDirs: string[] = [], shipCompileCache = true, rules: FileRules = {}): ZipEntry[] {
+  return functionFiles(functionDir, { ...rules, skip: exclude, toolDirs, shipCompileCache }).entries;
 }
 
 /**
@@ -81,6 +58,8 @@ export interface SnapshotRequest {
   handler: string;
   /** Variables the dependencies read at load, with the sandbox's values (checked at start). */
   env: Record<string, string>;
+  /** Names whose values may be baked in although they look secret (`--allow-env-value`). */
+  allowEnvValues?: string[];
 }
 
 /**
@@ -94,6 +73,7 @@ async function snapshotExecutable(functionDir: string, outDir: string, request: 
     functionDir,
     handler: request.handler,
     env: request.env,
+    allowEnvValues: request.allowEnvValues ?? [],
     outDir: join(outDir, 'snapshot'),
     runtimeBundle: RUNTIME_BUNDLE,
     recorder: SNAPSHOT_RECORDER,
@@ -117,12 +97,14 @@ export async function packageFunction(
   log: (line: string) => void,
   compileCache?: CompileCacheRequest,
   snapshot?: SnapshotRequest,
+  rules: FileRules = {},
   selfContained?: SelfContainedOptions,
 ): Promise<PackageResult> {
   const root = resolve(functionDir);
   let isDir = false;
   try {
-    isDir = lstatSync(root).isDirectory();
+    // A link to the folder is followed, as invoke and serve follow it.
+    isDir = statSync(root).isDirectory();
   } catch {
     // reported below
   }
@@ -156,42 +138,49 @@ export async function packageFunction(
     log(`package: leaving out ${dev.names.length} package(s) only devDependencies need (${dev.lockFile}): ${dev.names.join(', ')}`);
   }
   // The code cache is only valid for the binary's own Node; the managed runtime's would reject it.
+  const walked = functionFiles(root, {
+    ...rules,
+    skip: [zipPath, ...(dev?.paths ?? [])],
+    toolDirs: [resolve(outDir)],
+    shipCompileCache: flavour === 'binary',
+    reserved: flavour === 'wrapper' ? [WRAPPER_NAME, WRAPPER_BUNDLE_DIR] : ['bootstrap'],
+  });
   // Self-contained (self-contained.ts): node_modules is rebuilt from the dependency closure.
-  const own = functionEntries(root, [zipPath, ...(dev?.paths ?? []), ...(selfContained === undefined ? [] : [join(root, 'node_modules')])], [resolve(outDir)], flavour === 'binary');
-  const contained = selfContained === undefined ? undefined : await selfContainedEntries(root, own, arch, outDir, selfContained, log);
-  const files = contained?.entries ?? own;
-  const ours = flavour === 'wrapper' ? [WRAPPER_NAME, `${WRAPPER_BUNDLE_DIR}/`] : ['bootstrap'];
-  const clash = files.find((f) => ours.some((name) => (name.endsWith('/') ? f.name.startsWith(name) : f.name === name)));
-  if (clash !== undefined) {
-    throw new ToolError(`package: ${root} already has ${clash.name}, where the zip puts the runtime's own ${ours.join(' and ')}: rename or remove yours`);
+  const contained = selfContained === undefined ? undefined : await selfContainedEntries(root, walked.entries, arch, outDir, selfContained, log);
+  const files = contained?.entries ?? walked.entries;
+  if (walked.leftOut.length > 0) {
+    log(`package: left out ${walked.leftOut.length} file(s) and folder(s) (docs/packaging.md; --include <pattern> puts one back):`);
+    for (const line of leftOutLines(walked.leftOut)) log(line);
   }
+  for (const name of walked.widened) log(`package: warning: ${name} is readable only by its owner here; it ships readable by the function (0644), as Lambda runs the code as another user`);
   let runtime: ZipEntry[];
   if (flavour === 'wrapper') {
     runtime = wrapperEntries();
-  } else if (snapshotBinary !== undefined) {
-    runtime = [{ name: 'bootstrap', data: readFileSync(snapshotBinary), mode: EXECUTABLE_MODE }];
   } else {
-    const binary = binaryPath(outDir, arch);
-    try {
-      lstatSync(binary);
-    } catch {
+    const binary = snapshotBinary ?? binaryPath(outDir, arch);
+    if (!existsSync(binary)) {
       log(`package: no ${arch} binary in ${outDir} yet: building it first`);
       buildBinary(arch, outDir, log);
     }
-    runtime = [{ name: 'bootstrap', data: readFileSync(binary), mode: EXECUTABLE_MODE }];
+    runtime = [{ name: 'bootstrap', file: binary, size: statSync(binary).size, mode: EXECUTABLE_MODE }];
   }
   const entries = [...runtime, ...files].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  const zip = await writeZip(entries);
-  // The proof, before the output is touched: the init from the zip unpacked alone.
-  const initWarning = selfContained?.verify === true ? await contained?.verify(zip, flavour) : undefined;
-  mkdirSync(dirname(zipPath), { recursive: true });
-  writeFileSync(zipPath, zip);
-  const unzippedBytes = entries.reduce((n, e) => n + e.data.length, 0);
-  const warnings: string[] = initWarning === undefined ? [] : [initWarning];
-  if (zip.length > MAX_DIRECT_UPLOAD_BYTES) {
-    warnings.push(`the zip is ${zip.length} bytes, over the ${MAX_DIRECT_UPLOAD_BYTES}-byte limit of a direct upload: upload it through S3, or use the layer (lambda-bootstrap layer) and zip only your code`);
+  const unzippedBytes = checkUnzippedSize(entries, root);
+  let zip;
+  let initWarning: string | undefined;
+  try {
+    // The proof, on the finished zip before it replaces the output: its init, unpacked alone.
+    const verify = contained !== undefined && selfContained?.verify === true ? contained.verify : undefined;
+    zip = await writeZipFile(entries, zipPath, verify === undefined ? undefined : async (_bytes, temporary) => {
+      initWarning = await verify(temporary, flavour);
+      return undefined;
+    });
+  } catch (error) {
+    if (error instanceof ZipWriteError) throw new ToolError(`package: ${error.message} (${existsSync(zipPath) && statSync(zipPath).isFile() ? `the previous ${zipPath} is untouched` : 'nothing written'})`);
+    throw error;
   }
-  if (unzippedBytes > MAX_UNZIPPED_BYTES) warnings.push(`unzipped it is ${unzippedBytes} bytes, over Lambda's ${MAX_UNZIPPED_BYTES}-byte limit for code and layers`);
-  return { zipPath, zipBytes: zip.length, unzippedBytes, files: files.length, warnings };
+  const warnings: string[] = initWarning === undefined ? [] : [initWarning];
+  const upload = directUploadWarning(zip.bytes);
+  if (upload !== undefined) warnings.push(upload);
+  return { zipPath, zipBytes: zip.bytes, unzippedBytes, files: files.length, warnings };
 }
-

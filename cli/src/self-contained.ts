@@ -34,8 +34,8 @@ export interface SelfContainedOptions {
 
 /**
  * The zip entries for the function in `functionDir` (absolute): `own` (its files as
- * functionEntries lists them, its top-level node_modules left out by the caller) made
- * self-contained, plus the dependencies. Errors: ToolError (a native addon that cannot load, a
+ * package-files.ts walked them) made self-contained, its top-level node_modules replaced by the
+ * dependency closure. Errors: ToolError (a native addon that cannot load, a
  * handler that does not bundle).
  */
 export interface SelfContained {
@@ -51,7 +51,9 @@ export async function selfContainedEntries(functionDir: string, own: ZipEntry[],
     const rebuilt = rebuildAddons(root, arch, outDir, log);
     if (rebuilt.length > 0) log(`package: rebuilt for Node 24 (${arch}): ${rebuilt.map((r) => r.name).join(', ')}`);
   }
-  const links = replaceOutsideLinks(root, own);
+  // The folder's own node_modules is replaced by the closure (its walk still listed what the
+  // default rules leave out there, such as node_modules/.cache/).
+  const links = replaceOutsideLinks(root, own.filter((e) => e.name !== 'node_modules' && !e.name.startsWith('node_modules/')));
   for (const link of links.copied) log(`package: ${link} points outside ${root}: its files are copied into the zip`);
   for (const link of links.dangling) log(`package: warning: left out the dangling link ${link}`);
   let files = links.entries;
@@ -78,7 +80,7 @@ export async function selfContainedEntries(functionDir: string, own: ZipEntry[],
   const type = files.some((e) => e.name === 'package.json') ? undefined : typeManifestEntry(root);
   if (type !== undefined) {
     files.push(type);
-    log(`package: added package.json ${type.data.toString().trim()} (the module type of ${shown(closure.manifest ?? '', root)}, which is outside the zip)`);
+    log(`package: added package.json ${String(type.data).trim()} (the module type of ${shown(closure.manifest ?? '', root)}, which is outside the zip)`);
   }
   const all = [...files, ...closure.entries];
   const addons = inspectAddons(all, arch, options.os);

@@ -19,7 +19,7 @@ import {
   tempDir,
   textLines,
 } from '../integration/harness.ts';
-import { ARM64, QEMU_TEST_TIMEOUT_MS, RUN_ARM64, SKIPPED_BECAUSE, arm64Binary, requireArm64Binary } from './arm64.ts';
+import { ARM64, ARM64_NODE_VERSION, QEMU_TEST_TIMEOUT_MS, RUN_ARM64, SKIPPED_BECAUSE, arm64Binary, requireArm64Binary } from './arm64.ts';
 
 const HELLO = resolve(REPO_ROOT, 'examples/hello');
 const ARCH_FIXTURE = resolve(import.meta.dirname, 'fixtures/arch');
@@ -43,11 +43,11 @@ describe.runIf(RUN_ARM64)('dist/arm64/bootstrap under qemu-user', { timeout: QEM
     expect(args).toEqual(['-L', ARM64.emulator?.libraryRoot, arm64Binary]);
   });
 
-  it('the handler runs on arm64 Linux, Node v24.21.0, in the process of the arm64 binary (or of qemu running it)', async () => {
+  it('the handler runs on arm64 Linux, on the embedded Node (v24.21.0, or v26.12.1 with BOOTSTRAP_NODE=26), in the process of the arm64 binary (or of qemu running it)', async () => {
     const emulator = await startFunction(ARCH_FIXTURE, 'index.handler');
     const outcome = await emulator.invoke('{}');
     expectResponse(outcome, emulator);
-    expect(outcome.json()).toEqual({ arch: 'arm64', platform: 'linux', version: 'v24.21.0' });
+    expect(outcome.json()).toEqual({ arch: 'arm64', platform: 'linux', version: ARM64_NODE_VERSION });
     const pid = emulator.pid;
     if (pid === undefined) throw new Error('the emulator has no runtime process');
     expect(readlinkSync(`/proc/${pid}/exe`)).toMatch(isNative(ARM64) ? /\/bootstrap$/ : /\/qemu-aarch64-static$/);
@@ -59,7 +59,7 @@ describe.runIf(RUN_ARM64)('dist/arm64/bootstrap under qemu-user', { timeout: QEM
       const requestId = `hello-arm64-${transport}`;
       const outcome = await emulator.invoke('{"name":"Graviton"}', { requestId });
       expectResponse(outcome, emulator);
-      expect(outcome.json()).toMatchObject({ message: 'Hello, Graviton!', requestId, node: 'v24.21.0' });
+      expect(outcome.json()).toMatchObject({ message: 'Hello, Graviton!', requestId, node: ARM64_NODE_VERSION });
       await outputSettles(emulator, (o) => o.includes('greeting Graviton'));
       expect(textLines(emulator.stdout).filter((l) => l.requestId === requestId)).toEqual([
         expect.objectContaining({ level: 'INFO', message: 'greeting Graviton' }),

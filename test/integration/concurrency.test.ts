@@ -1,5 +1,5 @@
 // Contract §10: Lambda Managed Instances. With AWS_LAMBDA_MAX_CONCURRENCY = N > 1 the runtime runs
-// N /next loops in one process: invocations overlap, each keeps its own request id, trace id and
+// N /next loops in one process, shared among worker threads (managed-instances.test.ts): invocations overlap, each keeps its own request id, trace id and
 // log attribution, callback handlers are refused, and a fatal error drains the others first.
 // Without it the runtime stays strictly sequential, even where the service would allow more.
 import { afterAll, describe, expect, test } from 'vitest';
@@ -119,7 +119,9 @@ describe.concurrent('Managed Instances', () => {
   });
 
   test('an uncaught exception: posted as its own invocation error, the others finish, no new /next, exit 129', async () => {
-    const emulator = await startFunction(FIXTURE, 'fatal.handler', {}, { maxConcurrency: 4, waitForInit: true });
+    // One worker thread serving all four: the process's rule, within that worker (which is then the
+    // whole pool). With several workers only the crashed one ends (managed-instances.test.ts).
+    const emulator = await startFunction(FIXTURE, 'fatal.handler', { AWS_LAMBDA_NODEJS_WORKER_COUNT: '1' }, { maxConcurrency: 4, waitForInit: true });
     await waitUntil(() => nextPolls(emulator).length >= 4, 5_000, 'four /next polls');
     const slowA = emulator.invoke('{"n":"A","ms":1000}', { requestId: 'fatal-A' });
     const slowB = emulator.invoke('{"n":"B","ms":1000}', { requestId: 'fatal-B' });

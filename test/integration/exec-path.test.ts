@@ -3,7 +3,7 @@
 // script or -e/-p, stdin, cluster) gets node, never a second runtime that would take the pending
 // invocation (Runtime.NoResult) and outlive the sandbox. docs/differences.md#node-command-line.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { ON_MANAGED_NODE, describeOutcome, invokeOnce, stopAll } from './harness.ts';
+import { ON_MANAGED_NODE, SUITE_NODE_VERSION, describeOutcome, invokeOnce, stopAll } from './harness.ts';
 import { stagedFixture } from './staged-fixture.ts';
 
 let task = '';
@@ -27,7 +27,7 @@ describe.concurrent('the binary as node', () => {
 
   test('execFileSync(process.execPath, ["-e", ...]) (repro execNode)', async () => {
     // The embedded node's version, as the repro expects from node 24.21.0.
-    expect(await answer('index.execNode')).toEqual({ out: JSON.stringify({ v: 'v24.21.0' }) });
+    expect(await answer('index.execNode')).toEqual({ out: JSON.stringify({ v: `v${SUITE_NODE_VERSION}` }) });
   });
 
   test('-p prints the value, with require and __filename of [eval]', async () => {
@@ -39,7 +39,7 @@ describe.concurrent('the binary as node', () => {
   });
 
   test('--version', async () => {
-    expect(await answer('more.version')).toEqual({ out: 'v24.21.0' });
+    expect(await answer('more.version')).toEqual({ out: `v${SUITE_NODE_VERSION}` });
   });
 
   test('a script with arguments: argv, require.main', async () => {

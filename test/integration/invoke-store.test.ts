@@ -89,6 +89,70 @@ describe('AWS SDK v3 send()', () => {
   });
 });
 
+// Issue 19 (4): a client context's `w3c` (AWS's v4 client, context-builder.ts extractAndStripW3c)
+// becomes context.w3c() and the store's traceparent/tracestate/baggage, which @aws-sdk/core's
+// recursion-detection middleware copies onto every request send() makes.
+const W3C_A = {
+  traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01',
+  tracestate: 'congo=t61rcWkgMzE',
+  baggage: 'userId=alice,serverNode=DF%2028',
+};
+const W3C_B = { traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00' };
+
+describe('W3C trace context from the client context', () => {
+  test('send() carries the invocation\'s traceparent, tracestate and baggage; none without', async () => {
+    const emulator = await startFunction('invoke-store', 's3.handler', {}, { waitForInit: true });
+    const before = s3Requests.length;
+    const traced = await emulator.invoke(JSON.stringify({ endpoint, prefix: 'traced' }), { clientContext: JSON.stringify({ custom: { a: 1 }, w3c: W3C_A }) });
+    const plain = await emulator.invoke(JSON.stringify({ endpoint, prefix: 'plain' }), { clientContext: JSON.stringify({ custom: { a: 1 } }) });
+    expect(traced.kind, describeOutcome(traced, emulator)).toBe('response');
+    expect(plain.kind, describeOutcome(plain, emulator)).toBe('response');
+    const seen = s3Requests.slice(before);
+    const of = (prefix: string): IncomingHttpHeaders | undefined => seen.find((r) => r.url.includes(`prefix=${prefix}`))?.headers;
+    expect(of('traced')).toMatchObject(W3C_A);
+    expect(of('plain')?.traceparent, 'the next invocation carries none').toBeUndefined();
+    expect(of('plain')?.baggage).toBeUndefined();
+  });
+
+  test('Managed Instances: two concurrent send() calls each carry their own traceparent', async () => {
+    const emulator = await startFunction('invoke-store', 's3.handler', {}, { maxConcurrency: 2, waitForInit: true });
+    const before = s3Requests.length;
+    const [a, b] = await Promise.all([
+      emulator.invoke(JSON.stringify({ endpoint, prefix: 'w3c-a', delayMs: 200 }), { clientContext: JSON.stringify({ w3c: W3C_A }) }),
+      emulator.invoke(JSON.stringify({ endpoint, prefix: 'w3c-b' }), { clientContext: JSON.stringify({ w3c: W3C_B }) }),
+    ]);
+    expect(a.kind, describeOutcome(a, emulator)).toBe('response');
+    expect(b.kind, describeOutcome(b, emulator)).toBe('response');
+    const seen = s3Requests.slice(before);
+    const of = (prefix: string): IncomingHttpHeaders | undefined => seen.find((r) => r.url.includes(`prefix=${prefix}`))?.headers;
+    expect(of('w3c-a')).toMatchObject(W3C_A);
+    expect(of('w3c-b')?.traceparent).toBe(W3C_B.traceparent);
+    expect(of('w3c-b')?.tracestate).toBeUndefined();
+  });
+
+  test('context.w3c() is a frozen copy of the string fields; clientContext has no w3c; the store has the three keys', async () => {
+    const emulator = await startFunction('invoke-store', 'probe.handler', {}, { waitForInit: true });
+    const clientContext = JSON.stringify({ client: { appTitle: 't' }, custom: { k: 'v' }, w3c: { ...W3C_A, extra: 'dropped', baggage: W3C_A.baggage, n: 1 } });
+    const traced = await emulator.invoke('{}', { clientContext });
+    expect(traced.kind, describeOutcome(traced, emulator)).toBe('response');
+    expect(traced.json()).toMatchObject({
+      w3c: W3C_A,
+      w3cFrozen: true,
+      w3cSameEachCall: true,
+      clientContext: { client: { appTitle: 't' }, custom: { k: 'v' } },
+      traceparent: W3C_A.traceparent,
+      tracestate: W3C_A.tracestate,
+      baggage: W3C_A.baggage,
+    });
+    expect((traced.json() as { clientContext: Record<string, unknown> }).clientContext).not.toHaveProperty('w3c');
+    // A w3c that is not an object is dropped all the same; nothing of it reaches the store.
+    const odd = await emulator.invoke('{}', { clientContext: JSON.stringify({ w3c: 'traceparent' }) });
+    expect(odd.json()).toMatchObject({ w3c: {}, w3cFrozen: true, clientContext: {}, traceparent: null, tracestate: null, baggage: null });
+    const none = await emulator.invoke('{}');
+    expect(none.json()).toMatchObject({ w3c: {}, w3cFrozen: true, clientContext: null, traceparent: null });
+  });
+});
+
 describe('the store as a library sees it', () => {
   let emulator: Emulator;
   beforeAll(async () => {

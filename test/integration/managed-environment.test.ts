@@ -6,8 +6,8 @@
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { DEFAULT_NODE_PATH_OVERRIDE, MANAGED_NODE_PATH } from '../../src/node-path.ts';
-import { ON_MANAGED_NODE, describeOutcome, errorBody, invokeOnce, stopAll } from './harness.ts';
+import { DEFAULT_NODE_PATH_OVERRIDE, MANAGED_NODE_PATH, managedNodePath } from '../../src/node-path.ts';
+import { ON_MANAGED_NODE, SUITE_NODE_LINE, describeOutcome, errorBody, invokeOnce, stopAll } from './harness.ts';
 import { stagedFixture } from './staged-fixture.ts';
 
 let nodePathTask = '';
@@ -24,10 +24,12 @@ describe.concurrent('NODE_PATH', () => {
   test.skipIf(ON_MANAGED_NODE)('unset: the managed default, and require searches the /opt and /var/runtime folders (repro layer-node-path)', async () => {
     const { emulator, outcome } = await invokeOnce(nodePathTask, 'index.handler');
     expect(outcome.kind, describeOutcome(outcome, emulator)).toBe('response');
-    // What the same handler answers under AWS's nodejs24.x NODE_PATH (repro README).
+    // What the same handler answers under AWS's nodejs24.x NODE_PATH (repro README); the Node 26
+    // binary stands in for nodejs26.x, whose first folder is /opt/nodejs/node26/node_modules.
+    const line = SUITE_NODE_LINE;
     expect(outcome.body.toString()).toBe(
-      '{"NODE_PATH":"/opt/nodejs/node24/node_modules:/opt/nodejs/node_modules:/var/runtime/node_modules:/var/runtime:/var/task",' +
-        '"lookupPaths":["/opt/nodejs/node24/node_modules","/opt/nodejs/node_modules","/var/runtime/node_modules","/var/runtime"]}',
+      `{"NODE_PATH":"/opt/nodejs/node${line}/node_modules:/opt/nodejs/node_modules:/var/runtime/node_modules:/var/runtime:/var/task",` +
+        `"lookupPaths":["/opt/nodejs/node${line}/node_modules","/opt/nodejs/node_modules","/var/runtime/node_modules","/var/runtime"]}`,
     );
     expect(MANAGED_NODE_PATH).toBe('/opt/nodejs/node24/node_modules:/opt/nodejs/node_modules:/var/runtime/node_modules:/var/runtime:/var/task');
   });
@@ -41,18 +43,18 @@ describe.concurrent('NODE_PATH', () => {
     expect(outcome.json()).toEqual({ direct: 'layer', viaDependency: 'layer', preload: null, NODE_PATH: layerModules });
   });
 
-  test('AWS_EXECUTION_ENV names nodejs24.x when Lambda leaves it unset (provided.*); a value already set is kept', async () => {
+  test('AWS_EXECUTION_ENV names nodejs24.x (nodejs26.x from the Node 26 build) when Lambda leaves it unset (provided.*); a value already set is kept', async () => {
     const unset = await invokeOnce(nodePathTask, 'index.executionEnv', '{}');
-    expect((unset.outcome.json() as { AWS_EXECUTION_ENV: string }).AWS_EXECUTION_ENV).toBe('AWS_Lambda_nodejs24.x');
+    expect((unset.outcome.json() as { AWS_EXECUTION_ENV: string }).AWS_EXECUTION_ENV).toBe(`AWS_Lambda_nodejs${SUITE_NODE_LINE}.x`);
     const own = await invokeOnce(nodePathTask, 'index.executionEnv', '{}', { AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs22.x' });
     // In the wrapper flavour the (stand-in) managed bootstrap script exports its own value first, as on Lambda.
-    const kept = ON_MANAGED_NODE ? 'AWS_Lambda_nodejs24.x' : 'AWS_Lambda_nodejs22.x';
+    const kept = ON_MANAGED_NODE ? `AWS_Lambda_nodejs${SUITE_NODE_LINE}.x` : 'AWS_Lambda_nodejs22.x';
     expect((own.outcome.json() as { AWS_EXECUTION_ENV: string }).AWS_EXECUTION_ENV).toBe(kept);
   });
 
   test.skipIf(ON_MANAGED_NODE)('an empty NODE_PATH counts as unset, as in the managed bootstrap script', async () => {
     const { outcome } = await invokeOnce(nodePathTask, 'index.handler', '{}', { NODE_PATH: '' });
-    expect((outcome.json() as { NODE_PATH: string }).NODE_PATH).toBe(MANAGED_NODE_PATH);
+    expect((outcome.json() as { NODE_PATH: string }).NODE_PATH).toBe(managedNodePath(SUITE_NODE_LINE));
   });
 
   test("the function's own NODE_PATH is kept, and a --require preload from it runs", async () => {

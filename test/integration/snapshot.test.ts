@@ -142,7 +142,7 @@ binaryOnly('snapshot executable', () => {
     expect(outcome.kind, describeOutcome(outcome)).toBe('init-error');
     const body = errorBody(outcome);
     expect(body.errorType).toBe('Runtime.SnapshotEnvironmentMismatch');
-    expect(body.errorMessage).toContain('AWS_LAMBDA_NODEJS_NO_GLOBAL_AWSLAMBDA (unset when it was built, "1" here)');
+    expect(body.errorMessage).toContain('AWS_LAMBDA_NODEJS_NO_GLOBAL_AWSLAMBDA (unset when it was built, set here)');
     expect(body.errorMessage).toContain('deploy dist/bootstrap');
   });
 });

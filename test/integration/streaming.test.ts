@@ -345,7 +345,10 @@ describe('large bodies and back-pressure', () => {
 
 describe('streaming under Managed Instances', () => {
   test('four concurrent streams stay apart: each body holds only its own pieces, in order', async () => {
-    const emulator = await startFunction(FIXTURE, 'index.tagged', {}, { maxConcurrency: 4 });
+    // One worker thread runs all four, so that the streams share one event loop (and the timing
+    // below does not depend on four cold worker threads sharing two cores); streams from several
+    // workers: managed-instances.test.ts.
+    const emulator = await startFunction(FIXTURE, 'index.tagged', { AWS_LAMBDA_NODEJS_WORKER_COUNT: '1' }, { maxConcurrency: 4 });
     const tags = ['north', 'south', 'east', 'west'];
     const outcomes = await Promise.all(tags.map((tag) => emulator.invoke(JSON.stringify({ tag }), { requestId: `stream-${tag}` })));
     tags.forEach((tag, i) => {

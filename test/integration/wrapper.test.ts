@@ -1,6 +1,6 @@
 // The wrapper flavour (issue 12): dist/lambda-bootstrap-wrapper-layer.zip unpacked where Lambda
-// unpacks layers, enabled with AWS_LAMBDA_EXEC_WRAPPER on the managed nodejs24.x runtime, started
-// by build/managed-runtime/bootstrap (the stand-in for /var/runtime/bootstrap). These tests run in
+// unpacks layers, enabled with AWS_LAMBDA_EXEC_WRAPPER on the managed nodejs24.x runtime (nodejs26.x with
+// BOOTSTRAP_NODE=26), started by build/managed-runtime/bootstrap (the stand-in for /var/runtime/bootstrap). These tests run in
 // every BOOTSTRAP_TARGET; `make test` also runs the behaviour suites with BOOTSTRAP_TARGET=wrapper.
 import { spawnSync } from 'node:child_process';
 import { chmodSync, copyFileSync, existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
@@ -11,8 +11,9 @@ import {
   FIXTURES,
   MANAGED_BOOTSTRAP,
   MANAGED_RUNTIME_DIR,
-  NODE24,
   REPO_ROOT,
+  SUITE_NODE,
+  SUITE_NODE_LINE,
   WRAPPER_LAYER_DIR,
   describeOutcome,
   managedRuntimeCommand,
@@ -42,7 +43,7 @@ function files(dir: string): string[] {
 function runManagedBootstrap(env: Record<string, string>): { status: number | null; stdout: string; stderr: string } {
   const r = spawnSync(MANAGED_BOOTSTRAP, [], {
     encoding: 'utf8',
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', LAMBDA_RUNTIME_DIR: MANAGED_RUNTIME_DIR, LAMBDA_TEST_MANAGED_NODE: NODE24, ...env },
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', LAMBDA_RUNTIME_DIR: MANAGED_RUNTIME_DIR, LAMBDA_TEST_MANAGED_NODE: SUITE_NODE, ...env },
   });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
@@ -79,12 +80,12 @@ describe('the layer zip', () => {
     const seen = outcome.json() as Record<string, unknown>;
     // One process from the managed bootstrap to node: exec all the way, so signals and exit status are node's.
     expect(seen.pid).toBe(emulator.pid);
-    expect(seen.execPath).toBe(NODE24);
+    expect(seen.execPath).toBe(SUITE_NODE);
     // The managed bootstrap's flags for 128 MB, untouched; AWS's client replaced by the bundle.
     expect(seen.execArgv).toEqual(['--expose-gc', '--max-http-header-size', '81920', '--max-semi-space-size=2', '--max-old-space-size=123']);
     expect(seen.script).toBe(join(opt, 'lambda-bootstrap', 'bootstrap.js'));
-    expect(seen.nodePath).toBe('/opt/nodejs/node24/node_modules:/opt/nodejs/node_modules:/var/runtime/node_modules:/var/runtime:/var/task');
-    expect(seen.executionEnv).toBe('AWS_Lambda_nodejs24.x');
+    expect(seen.nodePath).toBe(`/opt/nodejs/node${SUITE_NODE_LINE}/node_modules:/opt/nodejs/node_modules:/var/runtime/node_modules:/var/runtime:/var/task`);
+    expect(seen.executionEnv).toBe(`AWS_Lambda_nodejs${SUITE_NODE_LINE}.x`);
     expect(seen.extraCaCerts).toBe(join(MANAGED_RUNTIME_DIR, 'ca-cert.pem'));
     expect(seen.awslambda).toBe('object');
     expect(emulator.output).not.toContain('managed-runtime stand-in');
@@ -121,7 +122,7 @@ describe('the wrapper, misused', () => {
     expect(r.status).toBe(2);
     expect(r.stderr).toBe(
       `lambda-bootstrap wrapper: got 0 argument(s), expected the managed Node.js runtime's command line (/var/lang/bin/node <flags> /var/runtime/index.mjs). ` +
-        `Set AWS_LAMBDA_EXEC_WRAPPER=${wrapper} only on a nodejs22.x or nodejs24.x function; on provided.al2023 use the bootstrap binary instead.\n`,
+        `Set AWS_LAMBDA_EXEC_WRAPPER=${wrapper} only on a nodejs22.x, nodejs24.x or nodejs26.x function; on provided.al2023 use the bootstrap binary instead.\n`,
     );
   });
 
@@ -135,7 +136,7 @@ describe('the wrapper, misused', () => {
     const dir = tempDir('wrapper-incomplete');
     copyFileSync(wrapper, join(dir, 'lambda-bootstrap-wrapper'));
     chmodSync(join(dir, 'lambda-bootstrap-wrapper'), 0o755);
-    const r = spawnSync(join(dir, 'lambda-bootstrap-wrapper'), [NODE24, '--expose-gc', '/var/runtime/index.mjs'], { encoding: 'utf8' });
+    const r = spawnSync(join(dir, 'lambda-bootstrap-wrapper'), [SUITE_NODE, '--expose-gc', '/var/runtime/index.mjs'], { encoding: 'utf8' });
     expect(r.status).toBe(127);
     expect(r.stderr).toContain(`${join(dir, 'lambda-bootstrap', 'bootstrap.js')} does not exist`);
   });

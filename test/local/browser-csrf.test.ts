@@ -32,6 +32,7 @@ beforeAll(async () => {
   emulator = await startFunction('local-security', 'index.whoami', { AWS_ACCESS_KEY_ID: 'AKIAEXAMPLEDEVELOPER' }, { functionName: 'fn' });
   server = await LocalServer.start(emulator, { functionName: 'fn', port: 0, log: (line) => logs.push(line) });
   const victim = `http://127.0.0.1:${server.port}`;
+  const runtimeApi = `http://${emulator.runtimeApi}`;
   // The attacker's page: every way in, by every request a page may send cross-site without a preflight.
   const page = `<!doctype html><meta charset="utf-8"><title>attacker</title>
 <iframe name="sink"></iframe>
@@ -45,6 +46,9 @@ beforeAll(async () => {
     fetch(victim + '/2015-03-31/functions/fn/invocations', { method: 'POST', mode: 'no-cors', body: '{"origin":"attacker-api"}' }),
     fetch(victim + '/steal', { mode: 'no-cors' }),
     new Promise((resolve) => { const img = new Image(); img.onload = img.onerror = resolve; img.src = victim + '/img'; }),
+    // The Runtime API's port: taking the next event, or posting a result in the function's place.
+    fetch(${JSON.stringify(runtimeApi)} + '/2018-06-01/runtime/invocation/next', { mode: 'no-cors' }),
+    fetch(${JSON.stringify(runtimeApi)} + '/2018-06-01/runtime/invocation/x/response', { method: 'POST', mode: 'no-cors', body: '"forged"' }),
   ].map((p) => p.then(() => 'sent', (e) => 'error: ' + e.message));
   document.getElementById('form').submit();
   Promise.all(shots).then((r) => { window.done = r; });
@@ -93,6 +97,9 @@ describe.skipIf(!haveBrowser)(`a headless browser (${CHROMIUM}) against the loca
     expect(refused.some((l) => l.includes('GET /steal'))).toBe(true);
     expect(refused.some((l) => l.includes('GET /img'))).toBe(true);
     expect(emulator.output).not.toContain('invoked by');
+    // The page's /next got 403 at once, so it holds no poll that would take the next event.
+    const rie = await fetch(`http://127.0.0.1:${server.port}/2015-03-31/functions/function/invocations`, { method: 'POST', body: '{"origin":"test"}' });
+    expect(await rie.json()).toMatchObject({ body: 'ran with AWS key present' });
     await page.close();
   });
 
@@ -107,7 +114,8 @@ describe.skipIf(!haveBrowser)(`a headless browser (${CHROMIUM}) against the loca
       return res.status;
     });
     expect(status).toBe(403);
-    expect(emulator.output).not.toContain('invoked by');
+    expect(emulator.output).not.toContain('invoked by attacker');
+    expect(emulator.output).not.toContain('invoked by rebound');
     await page.close();
   });
 

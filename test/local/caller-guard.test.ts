@@ -134,6 +134,30 @@ describe('local server: who may call (Host, Origin, Sec-Fetch-Site)', () => {
     }
   });
 
+  it('the emulated Runtime API answers only the runtime: a browser\'s request or a foreign Host is 403 at once (no event handed out), and invokes still run', async () => {
+    const { emulator, server } = await serve();
+    await send(server.port, 'POST', RIE, { host: `127.0.0.1:${server.port}` }, '{"origin":"warm"}');
+    const [, apiPort] = emulator.runtimeApi.split(':');
+    const next = '/2018-06-01/runtime/invocation/next';
+    const before = emulator.requests.length;
+    const forged: Record<string, string>[] = [
+      { host: emulator.runtimeApi, origin: 'http://attacker.example' },
+      { host: emulator.runtimeApi, 'sec-fetch-site': 'cross-site', 'sec-fetch-dest': 'empty' },
+      { host: `rebind.attacker.example:${apiPort}` },
+    ];
+    for (const headers of forged) {
+      const reply = await send(Number(apiPort), 'GET', next, headers);
+      expect(reply.status).toBe(403);
+      expect(JSON.parse(reply.body).errorType).toBe('AccessDeniedException');
+    }
+    const posted = await send(Number(apiPort), 'POST', '/2018-06-01/runtime/invocation/any/response', { host: emulator.runtimeApi, origin: 'null', 'content-type': 'text/plain' }, '"forged"');
+    expect(posted.status).toBe(403);
+    // None of them reached the service's state machine or its request log.
+    expect(emulator.requests.slice(before).filter((r) => r.headers.origin !== undefined || r.headers.host?.startsWith('rebind'))).toEqual([]);
+    const after = await send(server.port, 'POST', RIE, { host: `127.0.0.1:${server.port}` }, '{"origin":"after"}');
+    expect(JSON.parse(after.body)).toMatchObject({ body: 'ran with AWS key present' });
+  });
+
   it('--host 0.0.0.0 warns that the function runs with your credentials and is reachable from the network; 127.0.0.1 does not', async () => {
     const open = await serve({ host: '0.0.0.0' });
     expect(open.logs.join('\n')).toMatch(/warning: listening on 0\.0\.0\.0:\d+: the function runs with the AWS credentials of this shell and is now reachable from every network this machine is on/);

@@ -12,6 +12,8 @@ export interface ParityCase {
   handler: string;
   /** Invoked in this order one at a time (sequential mode), all at once (concurrent mode). */
   events: unknown[];
+  /** Lambda-Runtime-Client-Context (raw JSON) of each event, by index; none when absent. */
+  clientContexts?: readonly (string | undefined)[];
   /** Extra environment; `{{dir}}` becomes the function's absolute directory. */
   env?: Record<string, string>;
   /** The modes it is compared in (default: every mode), and why any is left out. */
@@ -53,6 +55,9 @@ const httpEvent = (body: string): Record<string, unknown> => ({
   isBase64Encoded: false,
 });
 
+/** The traceparents of the sdk-s3/w3c case's first two invocations (the third has none). */
+export const W3C_TRACEPARENTS = ['00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01', '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00'] as const;
+
 export const CASES: readonly ParityCase[] = [
   {
     name: 'sdk-s3/send',
@@ -63,6 +68,23 @@ export const CASES: readonly ParityCase[] = [
       { op: 'put', key: 'orders/1.txt', body: 'order one' },
       { op: 'get', key: 'missing.txt' },
       { op: 'get', key: 'hello.txt', bucket: 'no-such-bucket' },
+    ],
+  },
+  {
+    // A caller's W3C trace context (client context `w3c`): the SDK sends each invocation's own
+    // traceparent/tracestate/baggage with its request (issue 19; see the allow-list for AWS's 4.0.2).
+    name: 'sdk-s3/w3c',
+    function: 'sdk-s3',
+    handler: 'index.handler',
+    events: [
+      { op: 'get', key: 'hello.txt' },
+      { op: 'put', key: 'orders/2.txt', body: 'order two' },
+      { op: 'get', key: 'hello.txt' },
+    ],
+    clientContexts: [
+      JSON.stringify({ custom: { caller: 'a' }, w3c: { traceparent: W3C_TRACEPARENTS[0], tracestate: 'vendor=a', baggage: 'user=alice' } }),
+      JSON.stringify({ w3c: { traceparent: W3C_TRACEPARENTS[1] } }),
+      undefined,
     ],
   },
   {

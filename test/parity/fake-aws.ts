@@ -22,6 +22,8 @@ export interface RecordedCall {
   traceHeader: string | undefined;
   /** Headers the preload function's instrumentation adds. */
   preloadHeader: string | undefined;
+  /** The W3C trace context the SDK added from the InvokeStore: `traceparent|tracestate|baggage`, or undefined. */
+  w3c: string | undefined;
   body: string;
 }
 
@@ -104,6 +106,7 @@ export class FakeAws {
         target,
         traceHeader: header('x-amzn-trace-id'),
         preloadHeader: header('x-parity-preload'),
+        w3c: header('traceparent') === undefined ? undefined : `${header('traceparent')}|${header('tracestate') ?? ''}|${header('baggage') ?? ''}`,
         body: decodeChunkedPayload(body, header('content-encoding'), header('x-amz-content-sha256')),
       });
       if (url.pathname === '/echo') return send(res, 200, 'application/json', JSON.stringify({ preload: header('x-parity-preload') ?? null }));

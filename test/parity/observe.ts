@@ -100,7 +100,11 @@ export async function observe(parityCase: ParityCase, runtime: RuntimeId, mode: 
   });
   try {
     const invoke = (event: unknown, index: number): Promise<InvocationOutcome> =>
-      emulator.invoke(isRawEvent(event) ? event.raw : JSON.stringify(event), { requestId: requestId(index), traceId: traceHeader(index) });
+      emulator.invoke(isRawEvent(event) ? event.raw : JSON.stringify(event), {
+        requestId: requestId(index),
+        traceId: traceHeader(index),
+        clientContext: parityCase.clientContexts?.[index],
+      });
     let outcomes: InvocationOutcome[];
     if (mode === 'sequential') {
       outcomes = [];
@@ -293,7 +297,9 @@ function logRecords(emulator: Emulator, invocations: number, normalise: Normalis
 
 function describeCall(call: RecordedCall, normalise: Normalise): string {
   const trace = call.traceHeader === undefined ? '-' : normalise(call.traceHeader).replace(/Parent=[0-9a-f]{16}/, 'Parent=<id>');
-  return `${call.method} ${call.path}${call.target === '' ? '' : ` ${call.target}`} trace=${trace} preload=${call.preloadHeader ?? '-'} body=${JSON.stringify(normalise(call.body))}`;
+  // The W3C part only when the request carried one, so the other cases' lines stay as they were.
+  const w3c = call.w3c === undefined ? '' : ` w3c=${call.w3c}`;
+  return `${call.method} ${call.path}${call.target === '' ? '' : ` ${call.target}`} trace=${trace}${w3c} preload=${call.preloadHeader ?? '-'} body=${JSON.stringify(normalise(call.body))}`;
 }
 
 /**

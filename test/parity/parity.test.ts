@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closedPort } from '../integration/harness.ts';
 import { ALLOWED, judge } from './allow-list.ts';
 import type { FacetDifference } from './allow-list.ts';
-import { CASES, comparisonCount, functionNames, MODES, modesOf } from './cases.ts';
+import { CASES, comparisonCount, functionNames, MODES, modesOf, W3C_TRACEPARENTS } from './cases.ts';
 import { FakeAws } from './fake-aws.ts';
 import { createWorkspace, observe } from './observe.ts';
 import type { Workspace } from './observe.ts';
@@ -49,6 +49,13 @@ describe('parity: dist/bootstrap vs aws-lambda-ric 4.0.2 (managed nodejs24.x)', 
     for (const mode of modesOf(parityCase)) {
       it(`${parityCase.name} [${mode}]`, { timeout: CASE_TIMEOUT_MS }, async () => {
         const ours = await observe(parityCase, 'bootstrap', mode, workspace, fake);
+        if (parityCase.name === 'sdk-s3/w3c') {
+          // What the allow-list accepts must hold: each real send() carried its invocation's own W3C context.
+          const requests = (ours.observation.get('requests to AWS') ?? '').split('\n');
+          expect(requests.filter((line) => line.includes(` w3c=${W3C_TRACEPARENTS[0]}|vendor=a|user=alice `)), requests.join('\n')).toHaveLength(1);
+          expect(requests.filter((line) => line.includes(` w3c=${W3C_TRACEPARENTS[1]}|| `)), requests.join('\n')).toHaveLength(1);
+          expect(requests.filter((line) => line.includes(' w3c=')), 'the third invocation has none').toHaveLength(2);
+        }
         const ric = await observe(parityCase, 'ric', mode, workspace, fake);
         const facets = [...new Set([...ours.observation.keys(), ...ric.observation.keys()])].sort();
         const unexplained: string[] = [];

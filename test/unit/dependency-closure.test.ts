@@ -51,13 +51,14 @@ describe('dependencyClosure', () => {
       ['node_modules/used', true],
       ['node_modules/dep', true],
     ]);
-    expect(typeManifestEntry(join(root, 'src'))?.data.toString()).toBe('{"type":"module"}\n');
+    expect(typeManifestEntry(join(root, 'src'))?.data?.toString()).toBe('{"type":"module"}\n');
     expect(typeManifestEntry(root)).toBeUndefined();
   });
 
   it('links (workspaces, file:, pnpm) are followed to their real folders and copied as files', () => {
     const mono = join(work, 'mono');
-    pkg(join(mono, 'packages', 'lib'), { name: 'lib', dependencies: { leaf: '1' } }, { 'index.js': '', 'node_modules/own-dev/x.js': '' });
+    // A linked working folder: its local secrets stay out as the function's own would.
+    pkg(join(mono, 'packages', 'lib'), { name: 'lib', dependencies: { leaf: '1' } }, { 'index.js': '', 'node_modules/own-dev/x.js': '', '.env': 'TOKEN=x', 'id_ed25519': 'key' });
     pkg(join(mono, 'node_modules', 'leaf'), { name: 'leaf' });
     mkdirSync(join(mono, 'packages', 'fn'), { recursive: true });
     symlinkSync('../packages/lib', join(mono, 'node_modules', 'lib'));

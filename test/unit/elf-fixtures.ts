@@ -45,7 +45,8 @@ ${START}`;
 export type Variant =
   | 'node-like' // every rule applies
   | 'no-libm-base' // powf/expf but nothing else from libm: no GLIBC_2.2.5 entry to re-point at
-  | 'unknown-imports' // statx@GLIBC_2.28 and copy_file_range@GLIBC_2.27 have no rule
+  | 'unknown-imports' // renameat2@GLIBC_2.28 and mlock2@GLIBC_2.27 have no rule
+  | 'strong-weak-rule' // statx@GLIBC_2.28 and copy_file_range@GLIBC_2.27 as strong imports: their rule wants them weak (Node 26's are)
   | 'existing-fcntl' // imports fcntl and fcntl64: "fcntl" is already in .dynstr
   | 'shared-tail' // exports ntl64, which the linker stores as a tail of "fcntl64"
   | 'sysv-hash'; // DT_HASH instead of DT_GNU_HASH
@@ -54,6 +55,13 @@ const SOURCES: Record<Variant, { source: string; flags: string[] }> = {
   'node-like': { source: NODE_LIKE, flags: ['-D_FILE_OFFSET_BITS=64'] },
   'no-libm-base': { source: NODE_LIKE.replace('cbrt(cube)', '(double)cube'), flags: ['-D_FILE_OFFSET_BITS=64'] },
   'unknown-imports': {
+    source: NODE_LIKE.replace(
+      'return 0;\n}',
+      'if (argc > 5) { renameat2(0, "a", 0, "b", 0); mlock2(argv, 1, 0); }\n  return 0;\n}',
+    ),
+    flags: ['-D_FILE_OFFSET_BITS=64'],
+  },
+  'strong-weak-rule': {
     source: NODE_LIKE.replace(
       'return 0;\n}',
       'struct statx sx; loff_t a = 0;\n  if (argc > 5) { statx(0, "/", 0, 0, &sx); copy_file_range(0, &a, 1, &a, 1, 0); }\n  return 0;\n}',

@@ -109,9 +109,15 @@ describe.skipIf(!hasCompiler)('glibc compatibility patch on compiled fixtures (n
   it('refuses imports above the target that have no rule, listing each one', () => {
     const error = expectRefusal('unknown-imports');
     expect(error).toBeInstanceOf(CompatError);
-    expect(error.message).toContain('statx@GLIBC_2.28 (libc.so.6)');
-    expect(error.message).toContain('copy_file_range@GLIBC_2.27 (libc.so.6)');
+    expect(error.message).toContain('renameat2@GLIBC_2.28 (libc.so.6)');
+    expect(error.message).toContain('mlock2@GLIBC_2.27 (libc.so.6)');
     expect(error.message).toContain('no compatibility rule');
+  });
+
+  it('refuses statx/copy_file_range imported strongly: their rule (Node 26 imports both weak) only unversions weak imports', () => {
+    const error = expectRefusal('strong-weak-rule');
+    expect(error).toBeInstanceOf(CompatError);
+    expect(error.message).toMatch(/^(statx@GLIBC_2\.28|copy_file_range@GLIBC_2\.27) is expected to be a weak import, but it is not: refusing to make a strong import unversioned$/);
   });
 
   it('refuses to re-point powf/expf when libm has no GLIBC_2.2.5 entry (it adds none)', () => {

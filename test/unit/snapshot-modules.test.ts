@@ -5,29 +5,48 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, test } from 'vitest';
-import { SnapshotEnvironmentError, applySnapshotEnvironment, reexportSource } from '../../src/snapshot-modules.ts';
+import { SnapshotEnvironmentError, applySnapshotEnvironment, envDigest, reexportSource } from '../../src/snapshot-modules.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'lambda-bootstrap-snapshot-modules-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('applySnapshotEnvironment', () => {
-  const environment = { reads: { AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs24.x', AWS_SDK_UA_APP_ID: null }, writes: { AWS_SDK_UA_APP_ID: 'PT/x', GONE: null } };
+  const salt = '00112233445566778899aabbccddeeff';
+  const environment = {
+    salt,
+    reads: { AWS_EXECUTION_ENV: envDigest(salt, 'AWS_EXECUTION_ENV', 'AWS_Lambda_nodejs24.x'), AWS_SDK_UA_APP_ID: null, API_KEY: envDigest(salt, 'API_KEY', 'sk_live_OLD') },
+    writes: { AWS_SDK_UA_APP_ID: 'PT/x', GONE: null },
+  };
 
-  test('same values as at build: the writes are applied', () => {
-    const env: NodeJS.ProcessEnv = { AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs24.x', GONE: 'yes', OTHER: 'kept' };
-    expect(applySnapshotEnvironment(environment, env, '@scope/pkg')).toBeUndefined();
-    expect(env).toEqual({ AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs24.x', AWS_SDK_UA_APP_ID: 'PT/x', OTHER: 'kept' });
+  test('the guard holds salted SHA-256 digests: the same value under another name or salt differs', () => {
+    expect(environment.reads.API_KEY).toMatch(/^[0-9a-f]{64}$/);
+    expect(environment.reads.API_KEY).not.toBe(envDigest(salt, 'OTHER', 'sk_live_OLD'));
+    expect(environment.reads.API_KEY).not.toBe(envDigest('ffeeddccbbaa99887766554433221100', 'API_KEY', 'sk_live_OLD'));
   });
 
-  test('a read variable that differs: an error naming each, and nothing written', () => {
-    const env: NodeJS.ProcessEnv = { AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs22.x', AWS_SDK_UA_APP_ID: 'mine', GONE: 'yes' };
+  test('same values as at build: the writes are applied', () => {
+    const env: NodeJS.ProcessEnv = { AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs24.x', API_KEY: 'sk_live_OLD', GONE: 'yes', OTHER: 'kept' };
+    expect(applySnapshotEnvironment(environment, env, '@scope/pkg')).toBeUndefined();
+    expect(env).toEqual({ AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs24.x', API_KEY: 'sk_live_OLD', AWS_SDK_UA_APP_ID: 'PT/x', OTHER: 'kept' });
+  });
+
+  test('a read variable that differs: an error naming each, never a value, and nothing written', () => {
+    const env: NodeJS.ProcessEnv = { AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs22.x', AWS_SDK_UA_APP_ID: 'mine', API_KEY: 'sk_live_NEW', GONE: 'yes' };
     const error = applySnapshotEnvironment(environment, env, '@scope/pkg');
     expect(error).toBeInstanceOf(SnapshotEnvironmentError);
     expect(error!.name).toBe('Runtime.SnapshotEnvironmentMismatch');
     expect(error!.message).toContain("Cannot import '@scope/pkg'");
-    expect(error!.message).toContain('AWS_EXECUTION_ENV ("AWS_Lambda_nodejs24.x" when it was built, "AWS_Lambda_nodejs22.x" here)');
-    expect(error!.message).toContain('AWS_SDK_UA_APP_ID (unset when it was built, "mine" here)');
-    expect(env).toEqual({ AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs22.x', AWS_SDK_UA_APP_ID: 'mine', GONE: 'yes' });
+    expect(error!.message).toContain('AWS_EXECUTION_ENV (another value here than when it was built)');
+    expect(error!.message).toContain('AWS_SDK_UA_APP_ID (unset when it was built, set here)');
+    expect(error!.message).toContain('API_KEY (another value here than when it was built)');
+    for (const value of ['AWS_Lambda_nodejs2', 'mine', 'sk_live']) expect(error!.message).not.toContain(value);
+    expect(env).toEqual({ AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs22.x', AWS_SDK_UA_APP_ID: 'mine', API_KEY: 'sk_live_NEW', GONE: 'yes' });
+  });
+
+  test('a variable set at build and unset here is named as such', () => {
+    const error = applySnapshotEnvironment(environment, { AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs24.x' }, 'pkg');
+    expect(error!.message).toContain('API_KEY (set when it was built, unset here)');
+    expect(error!.message).not.toContain('AWS_EXECUTION_ENV');
   });
 });
 
