@@ -28,7 +28,6 @@ import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { EXECUTABLE_MODE, FILE_MODE } from '../../build/zip.ts';
 import type { ZipEntry } from '../../build/zip.ts';
 import { isBuildLitter } from './native-addons.ts';
-import { fileRules } from './package-files.ts';
 
 /** Folders never copied out of a package. */
 const SKIPPED_IN_PACKAGES = new Set(['.git', '.hg', '.svn', 'node_modules']);
@@ -140,11 +139,6 @@ function runtimeDependencies(manifest: PackageManifest): { name: string; optiona
 function packageFiles(dir: string, zipDir: string, entries: ZipEntry[], seen: Set<string>): void {
   // A node-gyp package (binding.gyp): of its build/ folder only what is loaded ships.
   const gyp = existsSync(join(dir, 'binding.gyp'));
-  // A package linked from a working folder (file:, a workspace, npm link) is the user's own
-  // tree, not a registry tarball: the same default rules as the function's files keep its local
-  // secrets and litter out (.env, keys, .git; package-files.ts), and its .lambdaignore applies.
-  const linked = !dir.split(sep).includes('node_modules');
-  const rules = linked ? fileRules(dir) : undefined;
   const walk = (at: string, zipAt: string, top: boolean): void => {
     const real = realpathSync(at);
     if (seen.has(real)) return; // a link cycle inside a package
@@ -158,8 +152,6 @@ function packageFiles(dir: string, zipDir: string, entries: ZipEntry[], seen: Se
       } catch {
         continue; // a dangling link inside a package: nothing Node could load either
       }
-      const inPackage = `${zipAt}/${name}`.slice(zipDir.length + 1);
-      if (rules?.ignores(stat.isDirectory() ? `${inPackage}/` : inPackage) === true) continue;
       if (stat.isDirectory()) walk(path, `${zipAt}/${name}`, false);
       else if (stat.isFile() && !(gyp && isBuildLitter(`${zipAt}/${name}`.slice(zipDir.length + 1)))) {
         entries.push({ name: `${zipAt}/${name}`, file: path, size: stat.size, mode: (stat.mode & 0o111) !== 0 ? EXECUTABLE_MODE : FILE_MODE });

@@ -146,7 +146,7 @@ export async function packageFunction(
     reserved: flavour === 'wrapper' ? [WRAPPER_NAME, WRAPPER_BUNDLE_DIR] : ['bootstrap'],
   });
   // Self-contained (self-contained.ts): node_modules is rebuilt from the dependency closure.
-  const contained = selfContained === undefined ? undefined : await selfContainedEntries(root, walked.entries, arch, outDir, selfContained, log);
+  const contained = selfContained === undefined ? undefined : await selfContainedEntries(root, walked.entries, arch, outDir, selfContained, log, rules);
   const files = contained?.entries ?? walked.entries;
   if (walked.leftOut.length > 0) {
     log(`package: left out ${walked.leftOut.length} file(s) and folder(s) (docs/packaging.md; --include <pattern> puts one back):`);

@@ -14,6 +14,8 @@ import { scanImports } from './dependency-imports.ts';
 import { addonRefusal, inspectAddons } from './native-addons.ts';
 import type { TargetOs } from './native-addons.ts';
 import { replaceOutsideLinks } from './outside-links.ts';
+import { fileRules, leftOutLines } from './package-files.ts';
+import type { FileRules, LeftOut } from './package-files.ts';
 import { rebuildAddons } from './rebuild-addons.ts';
 import { runInitFromZip, visibleAncestorModules } from './verify-package.ts';
 
@@ -45,7 +47,15 @@ export interface SelfContained {
   verify(zip: Buffer | string, flavour: 'binary' | 'wrapper'): Promise<string | undefined>;
 }
 
-export async function selfContainedEntries(functionDir: string, own: ZipEntry[], arch: Architecture, outDir: string, options: SelfContainedOptions, log: (line: string) => void): Promise<SelfContained> {
+export async function selfContainedEntries(
+  functionDir: string,
+  own: ZipEntry[],
+  arch: Architecture,
+  outDir: string,
+  options: SelfContainedOptions,
+  log: (line: string) => void,
+  rules: FileRules = {},
+): Promise<SelfContained> {
   const root = resolve(functionDir);
   if (options.rebuild) {
     const rebuilt = rebuildAddons(root, arch, outDir, log);
@@ -82,7 +92,21 @@ export async function selfContainedEntries(functionDir: string, own: ZipEntry[],
     files.push(type);
     log(`package: added package.json ${String(type.data).trim()} (the module type of ${shown(closure.manifest ?? '', root)}, which is outside the zip)`);
   }
-  const all = [...files, ...closure.entries];
+  // The function's file rules (defaults, .lambdaignore, --exclude/--include; package-files.ts)
+  // apply to the dependencies' files under their zip names too, as they did when node_modules was
+  // walked in place: a linked workspace package is private code, and --include puts a file back.
+  const ig = fileRules(root, rules);
+  const leftOut: LeftOut[] = [];
+  const dependencies = closure.entries.filter((entry) => {
+    const verdict = ig.test(entry.name);
+    if (verdict.ignored) leftOut.push({ name: entry.name, reason: verdict.rule?.mark ?? 'excluded' });
+    return !verdict.ignored;
+  });
+  if (leftOut.length > 0) {
+    log(`package: left out ${leftOut.length} file(s) of the dependencies by the same rules (docs/packaging.md; --include <pattern> puts one back):`);
+    for (const line of leftOutLines(leftOut)) log(line);
+  }
+  const all = [...files, ...dependencies];
   const addons = inspectAddons(all, arch, options.os);
   for (const a of addons) log(`package: native addon ${a.name}: ${a.abi === 'napi' ? 'N-API' : a.abi === undefined ? 'no Node registration symbol (a plain shared library, or an addon of unknown ABI)' : `NODE_MODULE_VERSION ${a.abi}`}, ${a.machine}${Object.values(a.needs).length > 0 ? `, needs ${Object.values(a.needs).join(' ')}` : ''}`);
   const refusal = addonRefusal(addons, arch, options.os);

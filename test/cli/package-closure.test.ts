@@ -123,10 +123,14 @@ describe('package ships the dependency closure, proven by the unpacked zip', () 
     writeFileSync(join(dir, 'sharedlib', 'package.json'), '{ "name": "sharedlib", "version": "1.0.0", "main": "index.js" }\n');
     writeFileSync(join(dir, 'app', 'index.js'), 'exports.handler = async () => require("sharedlib").hello()\n');
     writeFileSync(join(dir, 'app', 'package.json'), '{ "name": "app", "private": true, "dependencies": { "sharedlib": "file:../sharedlib" } }\n');
+    // The linked folder is a working tree: its local secrets stay out by the function's rules.
+    writeFileSync(join(dir, 'sharedlib', '.env'), 'TOKEN=not-for-the-zip\n');
     npm(['install'], join(dir, 'app'));
-    const { names, answer } = await packageAndRun('file-dep/app', '{}');
+    const { names, answer, stderr } = await packageAndRun('file-dep/app', '{}');
     expect(answer).toBe('from sharedlib');
     expect(names.filter((n) => n.startsWith('node_modules/'))).toEqual(['node_modules/sharedlib/index.js', 'node_modules/sharedlib/package.json']);
+    expect(stderr).toContain('package: left out 1 file(s) of the dependencies by the same rules');
+    expect(stderr).toContain('  local secrets and credentials: node_modules/sharedlib/.env\n');
   }, 300_000);
 
   it('npm workspaces: the workspace package (a link to ../packages/shared) and its hoisted registry dependencies; devDependencies stay out', async () => {

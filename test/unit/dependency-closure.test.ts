@@ -57,8 +57,7 @@ describe('dependencyClosure', () => {
 
   it('links (workspaces, file:, pnpm) are followed to their real folders and copied as files', () => {
     const mono = join(work, 'mono');
-    // A linked working folder: its local secrets stay out as the function's own would.
-    pkg(join(mono, 'packages', 'lib'), { name: 'lib', dependencies: { leaf: '1' } }, { 'index.js': '', 'node_modules/own-dev/x.js': '', '.env': 'TOKEN=x', 'id_ed25519': 'key' });
+    pkg(join(mono, 'packages', 'lib'), { name: 'lib', dependencies: { leaf: '1' } }, { 'index.js': '', 'node_modules/own-dev/x.js': '' });
     pkg(join(mono, 'node_modules', 'leaf'), { name: 'leaf' });
     mkdirSync(join(mono, 'packages', 'fn'), { recursive: true });
     symlinkSync('../packages/lib', join(mono, 'node_modules', 'lib'));
