@@ -145,11 +145,12 @@ test-node26: dist/node26/bootstrap layer-wrapper
 	BOOTSTRAP_NODE=26 vitest run test/integration
 	BOOTSTRAP_NODE=26 BOOTSTRAP_TARGET=wrapper vitest run test/integration
 
-# The long soak: 20,000 invocations in one runtime process, RSS and open fds sampled every 1,000
+# The long soak: 20,000 invocations in one runtime process, RSS and open fds sampled every 1,000,
+# and the Managed Instances load run with 80,000 (test/soak/lmi-load.ts)
 # (`make test` runs the same test with 2,000). See test/faults/README.md.
 .PHONY: soak
 soak: bootstrap
-	SOAK_INVOCATIONS=20000 vitest run test/soak
+	SOAK_INVOCATIONS=20000 LMI_LOAD_INVOCATIONS=80000 vitest run test/soak
 
 # hello, ESM, error, streaming, logging, the layer zip and the ABI check, with dist/arm64/bootstrap
 # under qemu-user against the emulator on 127.0.0.1. Slower, hence its own target.
@@ -176,7 +177,7 @@ package: bootstrap-x86_64
 	$(if $(SNAPSHOT),$(NODE) build/snapshot.ts --handler $(HANDLER) $(FN),$(NODE) build/compile-cache.ts --handler $(HANDLER) $(if $(EVENT),--event $(EVENT)) $(FN))
 
 .PHONY: bench bench-smoke
-bench: bootstrap-x86_64 layer-wrapper
+bench: dist/bootstrap dist/node26/bootstrap layer-wrapper
 	$(NODE) bench/run.ts $(if $(BASELINE),--baseline $(BASELINE))
 
 # ~15 s: few rounds, few invokes, only peers already installed; writes bench/.work/smoke/.

@@ -36,6 +36,8 @@ async function main(): Promise<void> {
     const script = workerScript();
     if (script !== undefined) return runWorkerPool(environment, script);
   }
+  // Before the console is patched, as node runs them before the entry point; loadFunction reports a failure.
+  await runNodeOptionsImports(isSea).catch(() => undefined);
   const { client, store, inFlight } = await startRuntime(environment, concurrent, logConfigFromEnvironment(process.env));
   const loaded = await loadFunction(environment, concurrent, isSea);
   if ('error' in loaded) return failInit(client, loaded.error);

@@ -18,7 +18,7 @@ import type { Launch, Runtime } from './runtimes.ts';
 
 export type Packaging = 'zip' | 'image';
 /** The warm runtime whose spawn → first /next stands for the variant's CPU work in the model. */
-export type Flavour = 'binary' | 'wrapper' | 'ric' | 'bun' | 'floor';
+export type Flavour = 'binary' | 'binary26' | 'wrapper' | 'ric' | 'bun' | 'floor';
 
 export const READ_AHEAD_KIB: Record<Packaging, number> = { zip: 128, image: 512 };
 export const CHUNK_BYTES = 512 * 1024;
@@ -51,6 +51,8 @@ export interface LambdaLikeSample {
 /** What the Lambda-like section can build variants from; a missing peer leaves its variants out. */
 export interface LambdaLikeSources {
   binary: string;
+  /** dist/node26/bootstrap, if built (make bootstrap NODE=26). */
+  binary26?: string | undefined;
   /** dist/wrapper-layer (the layer's /opt tree), if built. */
   wrapperLayer: string | undefined;
   ricDir: string | undefined;
@@ -104,6 +106,21 @@ export function lambdaLikeVariants(sources: LambdaLikeSources): LambdaLikeVarian
       'binary',
     );
   variants.push(binary('zip'), binary('image'));
+  const node26 = sources.binary26;
+  if (node26 !== undefined) {
+    // The same packages with the Node 26 binary (make bootstrap NODE=26, issue 21).
+    const binary26 = (packaging: Packaging): LambdaLikeVariant =>
+      variant(
+        `binary26-${packaging}`,
+        `dist/node26/bootstrap (${packaging}-like)`,
+        'binary26',
+        packaging,
+        [['opt/bootstrap', node26], ...functionFiles()],
+        (root) => ({ command: join(root, 'opt', 'bootstrap'), args: [] }),
+        'binary26',
+      );
+    variants.push(binary26('zip'), binary26('image'));
+  }
   if (sources.wrapperLayer !== undefined) {
     const layer = sources.wrapperLayer;
     const layerFiles: [string, string][] = [

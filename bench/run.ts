@@ -1,7 +1,8 @@
 // make bench: measures dist/bootstrap against the floor and its peers in ONE run, interleaved
 // (each round runs every runtime in a fresh random order; round 1 is discarded as warm-up), and
 // writes bench/results/latest.{md,json,svg}.
-// Usage: node bench/run.ts [--smoke] [--baseline <old dist/bootstrap>] [--rounds N] [--starts N]
+// Usage: node bench/run.ts [--smoke] [--baseline <old dist/bootstrap>] [--rounds N] [--starts N] [--only id,id]
+// (--only binary,binary-node26: just those rows and the floor, into bench/.work/only/; the Node 26 rows need make bootstrap NODE=26)
 //                          [--warm N] [--invokes N] [--out DIR]
 // BASELINE=<path> works like --baseline: a before/after comparison of two builds in one run.
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -39,6 +40,8 @@ interface Options {
   warmInvokes: number;
   totalInvokes: number;
   out: string;
+  /** --only binary,binary-node26: just these runtimes (and the floor), for checking new rows; no peers installed. */
+  only: string[] | undefined;
 }
 
 function parseOptions(argv: string[]): Options {
@@ -52,6 +55,7 @@ function parseOptions(argv: string[]): Options {
       warm: { type: 'string' },
       invokes: { type: 'string' },
       out: { type: 'string' },
+      only: { type: 'string' },
     },
   });
   const smoke = values.smoke === true;
@@ -69,7 +73,8 @@ function parseOptions(argv: string[]): Options {
     starts: count('starts', values.starts, smoke ? 1 : 3, 0),
     warmInvokes,
     totalInvokes: count('invokes', values.invokes, smoke ? 300 : 20_000, 3 + warmInvokes),
-    out: resolve(values.out ?? (smoke ? join(WORK_DIR, 'smoke') : join(BENCH_DIR, 'results'))),
+    out: resolve(values.out ?? (smoke || values.only !== undefined ? join(WORK_DIR, values.only !== undefined ? 'only' : 'smoke') : join(BENCH_DIR, 'results'))),
+    only: values.only?.split(',').filter(Boolean),
   };
   return options;
 }
@@ -97,6 +102,8 @@ async function collectRuntimes(options: Options, log: (line: string) => void): P
   const notes: string[] = [];
   const dist = snapshotDist();
   found.push(binaryRuntime('binary', 'dist/bootstrap', join(dist, 'bootstrap')));
+  // Node 26 beside Node 24 (issue 21): the same runtime built with make bootstrap NODE=26 (not in the smoke run).
+  if (!options.smoke) found.push(binaryRuntime('binary-node26', 'dist/node26/bootstrap (Node 26)', join(dist, 'node26', 'bootstrap')));
   if (!options.smoke) {
     // The default transport is net; http was the default before it, so it stays in the run as the baseline.
     found.push(binaryRuntime('binary-http', 'dist/bootstrap, http transport', join(dist, 'bootstrap'), { LAMBDA_BOOTSTRAP_TRANSPORT: 'http' }));
@@ -105,7 +112,7 @@ async function collectRuntimes(options: Options, log: (line: string) => void): P
   found.push(bundleRuntime(dist));
   found.push(wrapperRuntime(dist, RIC_DIR));
 
-  const install = !options.smoke;
+  const install = !options.smoke && options.only === undefined;
   const peers = installPeers(install, log);
   if (!peers.ok) {
     found.push({ id: 'ric', label: 'aws-lambda-ric (node 24)', reason: peers.reason }, { id: 'bun', label: 'bun --compile bootstrap.ts', reason: peers.reason });
@@ -116,7 +123,7 @@ async function collectRuntimes(options: Options, log: (line: string) => void): P
     const compiled = bun.ok ? compileWithBun(bun.value) : bun;
     found.push(compiled.ok ? bunRuntime(compiled.value) : { id: 'bun', label: 'bun --compile bootstrap.ts', reason: compiled.reason });
   }
-  const runtimes = found.filter((r): r is Runtime => !isUnavailable(r));
+  const runtimes = found.filter((r): r is Runtime => !isUnavailable(r) && (options.only === undefined || r.id === 'floor' || options.only.includes(r.id)));
   // Deflating a 100 MB executable takes seconds: only the full run sizes the layer zips.
   if (!options.smoke) {
     const zipped = new Map<string, number>();
@@ -140,19 +147,23 @@ interface LambdaLikeSetup {
 }
 
 /** The package device holding every Lambda-like variant's package, or why there is none. */
-function setUpLambdaLike(runtimes: Runtime[], smoke: boolean, log: (line: string) => void): LambdaLikeSetup {
+function setUpLambdaLike(runtimes: Runtime[], smoke: boolean, log: (line: string) => void, only?: string[]): LambdaLikeSetup {
   const byId = new Map(runtimes.map((r) => [r.id, r]));
   const binary = byId.get('binary')?.files.bootstrap;
   if (binary === undefined) return { variants: [], device: undefined, mincore: undefined, unavailable: 'dist/bootstrap is missing' };
   const wrapper = byId.get('wrapper');
   const all = lambdaLikeVariants({
     binary,
+    binary26: byId.get('binary-node26')?.files.bootstrap,
     wrapperLayer: wrapper === undefined ? undefined : join(WORK_DIR, 'dist', 'wrapper-layer'),
     ricDir: byId.has('ric') ? RIC_DIR : undefined,
     bun: byId.get('bun')?.files.bootstrap,
   });
   // The smoke run keeps the section alive with its two cheapest packages.
-  const variants = smoke ? all.filter((v) => v.id === 'binary-zip' || v.id === 'wrapper-zip') : all;
+  // --only keeps the packages of the runtimes it names (binary-node26: the binary26 ones).
+  const flavours = only === undefined ? undefined : new Set(only.map((id) => (id === 'binary-node26' ? 'binary26' : id)));
+  const chosen = flavours === undefined ? all : all.filter((v) => flavours.has(v.flavour));
+  const variants = smoke ? chosen.filter((v) => v.id === 'binary-zip' || v.id === 'wrapper-zip') : chosen;
   const mincore = buildMincore();
   if (!mincore.ok) return { variants: [], device: undefined, mincore: undefined, unavailable: mincore.reason };
   log(`setup: package device for the Lambda-like starts (${variants.length} packages, ext4 on a loop device with direct I/O) ...`);
@@ -184,6 +195,7 @@ function lambdaLikeSection(
   const median = (values: number[] | undefined): number | undefined => (values === undefined ? undefined : summarize(values)?.median);
   const warm: Record<string, number | undefined> = {};
   for (const flavour of ['binary', 'wrapper', 'ric', 'bun']) warm[flavour] = median(samples.get(flavour)?.values.get('firstNextMs'));
+  warm.binary26 = median(samples.get('binary-node26')?.values.get('firstNextMs'));
   const readMiB: Record<string, number> = {};
   const chunks: Record<string, number> = {};
   for (const [id, s] of lambdaSamples) {
@@ -251,7 +263,7 @@ async function main(argv: string[]): Promise<number> {
   const copies = new Map<string, Record<string, string>>();
   if (vmtouch.ok) for (const runtime of runtimes) copies.set(runtime.id, coldCopies(runtime));
 
-  const lambda = setUpLambdaLike(runtimes, options.smoke, log);
+  const lambda = setUpLambdaLike(runtimes, options.smoke, log, options.only);
   const lambdaSamples = new Map<string, { values: Map<LambdaLikeKey, number[]>; failure: string | undefined }>(
     lambda.variants.map((v) => [v.id, { values: new Map(), failure: undefined }]),
   );
@@ -351,16 +363,19 @@ async function main(argv: string[]): Promise<number> {
       log(`round ${round}/${options.rounds}${keep ? '' : ' (warm-up, discarded)'}: first /next ms: ${line} [${seconds} s]`);
     }
     // Issue 14's realistic function: its own interleaved rounds, after the hello-world ones.
-    if (!options.smoke) {
+    // --only checks a few hello-world rows: the realistic and Managed Instances sections are not its.
+    if (!options.smoke && options.only === undefined) {
       realistic = await runRealistic({ rounds: options.rounds, starts: options.starts + 1, install: true, dist: join(WORK_DIR, 'dist'), api, log });
     }
     // Issue 19: Managed Instances throughput with 1 and 2 worker threads, ours and AWS's client.
-    managedInstances = await runManagedInstances({
-      runtimes: runtimes.filter((r) => r.id === 'binary' || r.id === 'ric'),
-      rounds: options.smoke ? 2 : Math.min(options.rounds, 6),
-      invokes: options.smoke ? 24 : 400,
-      log,
-    });
+    if (options.only === undefined) {
+      managedInstances = await runManagedInstances({
+        runtimes: runtimes.filter((r) => r.id === 'binary' || r.id === 'ric'),
+        rounds: options.smoke ? 2 : Math.min(options.rounds, 6),
+        invokes: options.smoke ? 24 : 400,
+        log,
+      });
+    }
   } finally {
     await api.close();
     lambda.device?.close();

@@ -124,7 +124,8 @@ export function findVmtouch(install: boolean, log: (line: string) => void): Read
 export function snapshotDist(): string {
   const target = join(WORK_DIR, 'dist');
   mkdirSync(target, { recursive: true });
-  for (const name of ['bootstrap', 'bootstrap.js', 'package.json']) {
+  mkdirSync(join(target, 'node26'), { recursive: true });
+  for (const name of ['bootstrap', 'bootstrap.js', 'package.json', join('node26', 'bootstrap')]) {
     const source = join(REPO_ROOT, 'dist', name);
     if (existsSync(source)) copyFileSync(source, join(target, name));
     else rmSync(join(target, name), { force: true });

@@ -3,7 +3,8 @@
 //   dist/lambda-bootstrap.js   cli/src + the emulator + the build pipeline, one ESM file (esbuild);
 //                              commander, esbuild, yazl and postject stay dependencies of the package
 //   dist/runtime/bootstrap.js  the runtime bundle (build/bundle.ts), which `build` embeds
-//   dist/node/<arch>/          the lock files pinning the official node per architecture
+//   dist/node/<arch>/          the lock files pinning the official node per architecture (Node 24)
+//   dist/node/node26/<arch>/   the same for Node 26 (`build --node 26`)
 //   dist/lambda-bootstrap-wrapper  the exec wrapper of the wrapper flavour
 //   dist/snapshot/recorder.js  build/snapshot-recorder.ts, run by the pinned node (`package --snapshot`)
 //   dist/snapshot/entry.js     build/snapshot-entry.ts, bundled again per function with its defines
@@ -13,6 +14,7 @@ import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
 import { ARCHITECTURES } from '../build/arch.ts';
 import { bundle } from '../build/bundle.ts';
+import { DEFAULT_NODE_LINE, NODE_LINES, lockDir } from '../build/node-lines.ts';
 
 const cliRoot = import.meta.dirname;
 const repoRoot = resolve(cliRoot, '..');
@@ -74,9 +76,9 @@ async function main(): Promise<void> {
   const stray = Object.keys(result.metafile.inputs).filter((p) => p.includes('node_modules/'));
   if (stray.length > 0) throw new Error(`cli/build: the CLI bundle pulled in packages that are not dependencies: ${stray.join(', ')}`);
   chmodSync(outfile, 0o755);
-  for (const arch of ARCHITECTURES) {
-    const from = join(repoRoot, 'build', `${arch}-node`);
-    const to = join(dist, 'node', arch);
+  for (const [arch, line] of ARCHITECTURES.flatMap((a) => NODE_LINES.map((l) => [a, l] as const))) {
+    const from = lockDir(arch, line, repoRoot);
+    const to = line === DEFAULT_NODE_LINE ? join(dist, 'node', arch) : join(dist, 'node', `node${line}`, arch);
     mkdirSync(to, { recursive: true });
     for (const file of ['package.json', 'package-lock.json']) copyFileSync(join(from, file), join(to, file));
   }
@@ -88,7 +90,7 @@ async function main(): Promise<void> {
   const wrapper = join(dist, 'lambda-bootstrap-wrapper');
   copyFileSync(join(repoRoot, 'build', 'lambda-bootstrap-wrapper'), wrapper);
   chmodSync(wrapper, 0o755);
-  console.log(`cli/build: ${outfile} (node >= 20), the wrapper, the snapshot scripts, and the pinned node lock files for ${ARCHITECTURES.join(', ')}`);
+  console.log(`cli/build: ${outfile} (node >= 20), the wrapper, the snapshot scripts, and the pinned node lock files for ${ARCHITECTURES.join(', ')} (Node ${NODE_LINES.join(', ')})`);
 }
 
 await main();

@@ -20,6 +20,7 @@
 // so does every non-browser client (curl, the AWS CLI and SDKs send no Origin or Sec-Fetch-*).
 import { isIP } from 'node:net';
 import type http from 'node:http';
+import { discardBody } from './limits.ts';
 
 /** Which way in a request takes: the HTTP front door, or one of the invoke paths. */
 export type Way = 'front-door' | 'invoke-api' | 'rie';
@@ -100,11 +101,10 @@ export class CallerGuard {
 /**
  * The 403 for a refused request, in the error shape of the way it took: the Invoke API's REST-JSON
  * error (x-amzn-ErrorType AccessDeniedException), the RIE endpoint's `{errorType, errorMessage}`,
- * the function URL's `{"Message":…}`. The request body is not read: the connection is closed after
- * the answer.
+ * the function URL's `{"Message":…}`. The request body is read and dropped (limits.ts discardBody).
  */
 export function sendRefusal(res: http.ServerResponse, way: Way, reason: string): void {
-  const headers: Record<string, string> = { 'content-type': 'application/json', connection: 'close' };
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
   let body: string;
   if (way === 'invoke-api') {
     body = JSON.stringify({ Type: 'User', Message: `Forbidden: ${reason}` });
@@ -116,9 +116,12 @@ export function sendRefusal(res: http.ServerResponse, way: Way, reason: string):
     headers['x-amzn-errortype'] = 'AccessDeniedException';
   }
   headers['content-length'] = String(Buffer.byteLength(body));
-  res.shouldKeepAlive = false;
-  res.writeHead(403, headers);
-  res.end(body);
+  // The body is not kept: read and dropped first, so that a client still sending gets its 403.
+  void discardBody(res.req).then(() => {
+    if (res.destroyed) return;
+    res.writeHead(403, headers);
+    res.end(body);
+  });
 }
 
 const RUNTIME_API_GUARD = new CallerGuard({ host: '127.0.0.1' });
@@ -139,8 +142,11 @@ export function runtimeApiRefusal(req: http.IncomingMessage): string | undefined
  * A warning for a server bound beyond loopback (`--host 0.0.0.0`, a LAN address), or undefined
  * for a loopback bind. `url` is where it listens.
  */
-export function exposureWarning(host: string, port: number): string | undefined {
+export function exposureWarning(host: string, port: number, allowedHosts: readonly string[] = []): string | undefined {
   const h = host.toLowerCase();
+  if (allowedHosts.some((a) => a.trim().toLowerCase() === 'all')) {
+    return `warning: --allowed-host all: any Host is accepted on ${host}:${port}, so a DNS-rebinding web page can call the function, which runs with the AWS credentials of this shell; name the hosts instead.`;
+  }
   if (h === 'localhost' || h === '::1' || h === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(h)) return undefined;
   const where = WILDCARD_HOSTS.has(h) ? 'every network this machine is on' : `the network of ${host}`;
   return (

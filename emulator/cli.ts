@@ -29,6 +29,8 @@ Options:
   --init-timeout <s>      init timeout (default 10); then init is retried inside the first invoke
   --function-name <name>  AWS_LAMBDA_FUNCTION_NAME (default test-function)
   --max-concurrency <n>   AWS_LAMBDA_MAX_CONCURRENCY: invocations in flight at once
+  --snap-start            SnapStart: AWS_LAMBDA_INITIALIZATION_TYPE=snap-start, serve restore/next
+                          and restore/error, restore as soon as init is done (docs/snapstart.md)
   --env K=V               extra environment variable (repeatable)
   --invoke <json>         one-shot: invoke once with this event, print the response, exit
   --event-file <file>     one-shot: like --invoke, with the event read from a file
@@ -68,6 +70,7 @@ function parse(argv: string[]): CliConfig | 'help' {
       memory: { type: 'string' },
       timeout: { type: 'string' },
       'init-timeout': { type: 'string' },
+      'snap-start': { type: 'boolean' },
       'function-name': { type: 'string' },
       'max-concurrency': { type: 'string' },
       env: { type: 'string', multiple: true },
@@ -108,6 +111,7 @@ function parse(argv: string[]): CliConfig | 'help' {
     echoOutput: event === undefined ? 'stderr' : false,
     enforceMemory: true,
   };
+  if (values['snap-start'] === true) options.snapStart = true;
   if (values.memory !== undefined) options.memorySizeMb = number('--memory', values.memory);
   if (values.timeout !== undefined) options.timeoutMs = number('--timeout', values.timeout) * 1000;
   if (values['init-timeout'] !== undefined) options.initTimeoutMs = number('--init-timeout', values['init-timeout']) * 1000;

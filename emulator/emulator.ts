@@ -43,7 +43,9 @@ export interface EmulatorOptions {
   /** How long init may take before the service resets the sandbox and retries init inside the
    * first invoke (Lambda: 10 s). Default 10_000. */
   initTimeoutMs?: number;
-  /** Serve /runtime/restore/next and /runtime/restore/error (SnapStart, "init caching"). */
+  /** Serve /runtime/restore/next and /runtime/restore/error (SnapStart, "init caching"), and start
+   * the runtime with AWS_LAMBDA_INITIALIZATION_TYPE=snap-start, as the service does when it
+   * publishes a SnapStart version. */
   snapStart?: boolean;
   /** Kill the runtime when its resident memory exceeds memorySizeMb, reported as Lambda reports an
    * out-of-memory death (Runtime.OutOfMemory). An RSS watchdog sampled every 50 ms. Default false. */
@@ -172,6 +174,7 @@ export class Emulator {
       functionVersion: options.functionVersion ?? '$LATEST',
       memorySizeMb: options.memorySizeMb ?? 128,
       maxConcurrency: options.maxConcurrency,
+      snapStart: options.snapStart === true,
       env: options.env ?? {},
     };
     this.functionOutput = new FunctionOutput(options.outputHistoryChars);

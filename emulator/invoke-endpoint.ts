@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import { CallerGuard, exposureWarning, sendRefusal } from './caller-guard.ts';
 import type { InvocationOutcome, InvokeOptions } from './invocation.ts';
-import { MAX_SYNC_REQUEST_BYTES, closeAfterAnswer, readBody } from './limits.ts';
+import { MAX_SYNC_REQUEST_BYTES, discardBody, readBody } from './limits.ts';
 import { ServedOverHttp, drained, listen } from './listening.ts';
 import { apiError } from './service-errors.ts';
 
@@ -39,7 +39,7 @@ export class InvokeEndpoint extends ServedOverHttp {
     const endpoint = new InvokeEndpoint(invoker, options, true);
     const host = options.host ?? '127.0.0.1';
     await listen(endpoint.server, options.port ?? 8080, host);
-    const warning = exposureWarning(host, endpoint.port);
+    const warning = exposureWarning(host, endpoint.port, options.allowedHosts);
     if (warning !== undefined) endpoint.log(`emulator: ${warning}`);
     return endpoint;
   }
@@ -77,14 +77,13 @@ export class InvokeEndpoint extends ServedOverHttp {
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const path = (req.url ?? '').split('?')[0];
     if (req.method !== 'POST' || (path !== INVOKE_PATH && path !== STREAMING_PATH)) {
-      closeAfterAnswer(res);
+      await discardBody(req);
       return sendJson(res, 404, apiError('ResourceNotFoundException', `Unknown path: ${req.method} ${req.url}; POST to ${INVOKE_PATH}`));
     }
     // Lambda's synchronous payload limit; a larger body is not read (limits.ts).
     const read = await readBody(req, MAX_SYNC_REQUEST_BYTES);
     if (read.kind === 'aborted') return void res.destroy();
     if (read.kind === 'too-large') {
-      closeAfterAnswer(res);
       return sendJson(res, 413, apiError('RequestTooLargeException', `Request must be smaller than ${MAX_SYNC_REQUEST_BYTES} bytes for the InvokeFunction operation`));
     }
     const payload = read.body;

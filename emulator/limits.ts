@@ -33,38 +33,79 @@ export const VIOLATION_HISTORY = 100;
 /** Event (asynchronous) invokes accepted and not yet finished; beyond it the Invoke API answers 429. */
 export const MAX_PENDING_EVENTS = 64;
 
+/** The most of an unwanted request body (too large, or refused) read and dropped so that the
+ * client, still sending, gets its answer instead of a broken pipe; past it the connection is cut. */
+export const MAX_DISCARD_BYTES = 64 * 1024 * 1024;
+
 export type BodyRead = { kind: 'body'; body: Buffer } | { kind: 'too-large'; receivedAtLeast: number } | { kind: 'aborted' };
 
 /**
- * Reads a request body of at most `limit` bytes. A larger body is not read to its end: the caller
- * answers 413 with `Connection: close` (closeAfterAnswer), so a 200 MB upload costs nothing beyond
- * `limit`. A declared Content-Length above the limit is refused before any byte is read.
- * Never throws: a client that goes away mid-body is 'aborted'.
+ * Reads a request body of at most `limit` bytes. Past the limit nothing more is kept: the rest of
+ * the upload is read and dropped (discardBody) before this resolves 'too-large', so a 200 MB POST
+ * costs nothing beyond `limit`, and the client, which reads only once it has sent everything, gets
+ * the 413 (Node closes a connection whose request was not read to its end, and a client still
+ * sending would see a broken pipe instead). A declared Content-Length above the limit is refused
+ * before any byte is kept. Never throws: a client that goes away mid-body is 'aborted'.
  */
-export async function readBody(req: http.IncomingMessage, limit: number): Promise<BodyRead> {
-  const declared = Number(req.headers['content-length'] ?? Number.NaN);
-  if (Number.isFinite(declared) && declared > limit) return { kind: 'too-large', receivedAtLeast: declared };
-  const chunks: Buffer[] = [];
-  let length = 0;
-  try {
-    for await (const chunk of req as AsyncIterable<Buffer>) {
-      length += chunk.length;
-      if (length > limit) return { kind: 'too-large', receivedAtLeast: length };
-      chunks.push(chunk);
+export function readBody(req: http.IncomingMessage, limit: number): Promise<BodyRead> {
+  return new Promise((resolve) => {
+    const declared = Number(req.headers['content-length'] ?? Number.NaN);
+    if (Number.isFinite(declared) && declared > limit) {
+      // Beyond what is worth draining: answered at once (Node then closes the connection).
+      if (declared > MAX_DISCARD_BYTES) return resolve({ kind: 'too-large', receivedAtLeast: declared });
+      return void discardBody(req).then(() => resolve({ kind: 'too-large', receivedAtLeast: declared }));
     }
-  } catch {
-    return { kind: 'aborted' };
-  }
-  if (!req.complete) return { kind: 'aborted' };
-  return { kind: 'body', body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, length) };
+    const chunks: Buffer[] = [];
+    let length = 0;
+    const stop = (): void => {
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('close', onClose);
+    };
+    const onData = (chunk: Buffer): void => {
+      length += chunk.length;
+      if (length <= limit) return void chunks.push(chunk);
+      stop();
+      chunks.length = 0;
+      void discardBody(req).then(() => resolve({ kind: 'too-large', receivedAtLeast: length }));
+    };
+    const onEnd = (): void => {
+      stop();
+      resolve({ kind: 'body', body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, length) });
+    };
+    // 'close' before 'end': the client went away mid-body.
+    const onClose = (): void => {
+      stop();
+      resolve({ kind: 'aborted' });
+    };
+    req.on('data', onData);
+    req.once('end', onEnd);
+    req.once('close', onClose);
+    req.on('error', () => {});
+  });
 }
 
-/** After the answer to a request whose body was not read to its end, the connection cannot carry
- * another request: mark the answer `Connection: close` before writing it, and drop the socket once
- * it is sent (the rest of the upload is never read). */
-export function closeAfterAnswer(res: http.ServerResponse): void {
-  res.shouldKeepAlive = false;
-  res.once('finish', () => res.socket?.destroySoon());
+/** Reads and drops the rest of a request body nobody wants (a refused or too large request);
+ * resolves once it has ended, so that the answer written then reaches a client that sends
+ * everything before it reads, and the kept-alive connection stays in step. Past MAX_DISCARD_BYTES
+ * reading stops and this resolves: the answer is written and Node closes the connection after it
+ * (a client that reads while it sends, like curl, gets it); a socket still open 2 s later is cut. */
+export function discardBody(req: http.IncomingMessage): Promise<void> {
+  return new Promise((resolve) => {
+    if (req.complete || req.readableEnded) return resolve();
+    let dropped = 0;
+    req.on('data', (chunk: Buffer) => {
+      dropped += chunk.length;
+      if (dropped <= MAX_DISCARD_BYTES) return;
+      req.pause();
+      setTimeout(() => req.socket.destroy(), 2_000).unref();
+      resolve();
+    });
+    req.once('end', () => resolve());
+    req.once('close', () => resolve());
+    req.on('error', () => {});
+    req.resume();
+  });
 }
 
 /** An array kept to its newest `max` entries (oldest dropped first). */

@@ -3,7 +3,8 @@
 //   1. the Runtime Interface Emulator's invoke endpoint: POST /2015-03-31/functions/function/invocations
 //      (and its streaming twin), as invoke-endpoint.ts serves it;
 //   2. the Lambda Invoke API for the AWS CLI and SDKs: POST /2015-03-31/functions/{name}/invocations
-//      (lambda-invoke-api.ts);
+//      (lambda-invoke-api.ts), and InvokeWithResponseStream: POST
+//      /2021-11-15/functions/{name}/response-streaming-invocations (invoke-with-response-stream.ts);
 //   3. every other path: the HTTP front door, plain HTTP as a function URL event (http-front-door.ts).
 // Other paths under the service's API prefixes get the service's UnknownOperationException. A
 // request that cannot be mapped is answered with an error status and body; nothing a client
@@ -14,9 +15,10 @@ import { CallerGuard, exposureWarning, sendRefusal } from './caller-guard.ts';
 import type { Way } from './caller-guard.ts';
 import { HttpFrontDoor } from './http-front-door.ts';
 import { InvokeEndpoint } from './invoke-endpoint.ts';
+import { InvokeWithResponseStreamApi } from './invoke-with-response-stream.ts';
 import { LambdaInvokeApi, sendServiceError } from './lambda-invoke-api.ts';
 import type { LocalFunction } from './lambda-invoke-api.ts';
-import { MAX_READ_BYTES, closeAfterAnswer, readBody } from './limits.ts';
+import { MAX_READ_BYTES, discardBody, readBody } from './limits.ts';
 import { ServedOverHttp, listen } from './listening.ts';
 
 export interface LocalServerOptions {
@@ -43,7 +45,7 @@ export class LocalServer extends ServedOverHttp {
     const local = new LocalServer(fn, options);
     const host = options.host ?? '127.0.0.1';
     await listen(local.server, options.port ?? 8080, host);
-    const warning = exposureWarning(host, local.port);
+    const warning = exposureWarning(host, local.port, options.allowedHosts);
     if (warning !== undefined) local.log(`local server: ${warning}`);
     return local;
   }
@@ -55,11 +57,15 @@ export class LocalServer extends ServedOverHttp {
     const guard = new CallerGuard({ host: options.host ?? '127.0.0.1', allowedHosts: options.allowedHosts });
     const rie = InvokeEndpoint.requestListener(fn, { log });
     const invokeApi = new LambdaInvokeApi(fn, { functionName: options.functionName, log });
+    const streamApi = new InvokeWithResponseStreamApi(fn, { functionName: options.functionName, log });
     const frontDoor = new HttpFrontDoor(fn, { log });
     this.server = http.createServer((req, res) => {
       const answer = async (): Promise<void> => {
         const url = new URL(req.url ?? '/', 'http://localhost');
-        const way: Way = InvokeEndpoint.paths.includes(url.pathname) ? 'rie' : LambdaInvokeApi.matches(url.pathname) ? 'invoke-api' : 'front-door';
+        // InvokeWithResponseStream shares the RIE's streaming path for a function named `function`:
+        // an SDK's signed request there is the Invoke API's (invoke-with-response-stream.ts).
+        const streamInvoke = InvokeWithResponseStreamApi.matches(url.pathname) && (!InvokeEndpoint.paths.includes(url.pathname) || InvokeWithResponseStreamApi.isSdkRequest(req));
+        const way: Way = streamInvoke ? 'invoke-api' : InvokeEndpoint.paths.includes(url.pathname) ? 'rie' : LambdaInvokeApi.matches(url.pathname) ? 'invoke-api' : 'front-door';
         const refusal = guard.check(req, way);
         if (refusal !== undefined) {
           log(`local server: refused ${req.method} ${url.pathname} from ${req.socket.remoteAddress ?? '?'}: ${refusal}`);
@@ -69,7 +75,6 @@ export class LocalServer extends ServedOverHttp {
         const read = await readBody(req, MAX_READ_BYTES);
         if (read.kind === 'aborted') return void res.destroy();
         if (read.kind === 'too-large') {
-          closeAfterAnswer(res);
           if (SERVICE_PREFIXES.some((p) => url.pathname.startsWith(p))) {
             return sendServiceError(res, {
               status: 413,
@@ -82,6 +87,7 @@ export class LocalServer extends ServedOverHttp {
           return void res.end(tooLarge);
         }
         const body = read.body;
+        if (streamInvoke) return streamApi.handle(req, res, url, body);
         if (way === 'invoke-api') return invokeApi.handle(req, res, url, body);
         if (SERVICE_PREFIXES.some((p) => url.pathname.startsWith(p))) {
           return sendServiceError(res, { status: 404, type: 'UnknownOperationException', message: `Unknown operation: ${req.method} ${url.pathname}` });

@@ -7,6 +7,7 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { runtimeApiRefusal } from './caller-guard.ts';
 import { FaultPlan, faultBody } from './faults.ts';
+import { discardBody } from './limits.ts';
 import { newInvocationId } from './managed-instances.ts';
 import type { Fault, FaultRoute } from './faults.ts';
 import type { Invocation, Settlement } from './invocation.ts';
@@ -102,8 +103,10 @@ export class RuntimeApiServer {
       const refusal = runtimeApiRefusal(req);
       if (refusal !== undefined) {
         const body = apiError('AccessDeniedException', refusal);
-        res.writeHead(403, { 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(body)), Connection: 'close' });
-        return void res.end(body);
+        return void discardBody(req).then(() => {
+          res.writeHead(403, { 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(body)), Connection: 'close' });
+          res.end(body);
+        });
       }
       this.handle(req, res).catch((error: unknown) => {
         if (!res.headersSent && !res.destroyed) {

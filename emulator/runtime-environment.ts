@@ -9,6 +9,8 @@ export interface FunctionConfig {
   functionVersion: string;
   memorySizeMb: number;
   maxConcurrency: number | undefined;
+  /** SnapStart (a version being published): the init the service snapshots. Default false. */
+  snapStart?: boolean;
   env: Record<string, string | undefined>;
 }
 
@@ -31,7 +33,8 @@ export function runtimeEnvironment(config: FunctionConfig, runtimeApi: string): 
     AWS_DEFAULT_REGION: REGION,
     // What the service sets on Lambda Managed Instances, where AWS_LAMBDA_MAX_CONCURRENCY comes
     // with it; agents (New Relic, Datadog) switch their Managed Instances mode on this value.
-    AWS_LAMBDA_INITIALIZATION_TYPE: config.maxConcurrency === undefined ? 'on-demand' : 'lambda-managed-instances',
+    // and 'snap-start' in the init Lambda snapshots, which tells a runtime to run the restore lifecycle.
+    AWS_LAMBDA_INITIALIZATION_TYPE: initializationType(config),
   };
   if (config.maxConcurrency !== undefined) env.AWS_LAMBDA_MAX_CONCURRENCY = String(config.maxConcurrency);
   Object.assign(env, config.env);
@@ -40,6 +43,13 @@ export function runtimeEnvironment(config: FunctionConfig, runtimeApi: string): 
     if (value !== undefined) result[name] = value;
   }
   return result;
+}
+
+/** AWS_LAMBDA_INITIALIZATION_TYPE: one of on-demand, provisioned-concurrency, snap-start,
+ * lambda-managed-instances (AWS docs, "Defined runtime environment variables"). */
+function initializationType(config: FunctionConfig): string {
+  if (config.snapStart === true) return 'snap-start';
+  return config.maxConcurrency === undefined ? 'on-demand' : 'lambda-managed-instances';
 }
 
 /** Lambda's log stream naming: `YYYY/MM/DD/[version]<32 hex>`. */

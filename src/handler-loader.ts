@@ -5,7 +5,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { basename, dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { importFile } from './file-import.ts';
+import { RUNTIME_FILE, importFile } from './file-import.ts';
 import {
   HANDLER_NOT_FOUND,
   IMPORT_MODULE_ERROR,
@@ -120,12 +120,16 @@ function formatOf(file: string): ModuleFormat {
 }
 
 async function loadModule(found: ResolvedModule): Promise<unknown> {
+  // On nodejs24.x the process's entry point is AWS's /var/runtime/index.mjs, so the handler sees
+  // `require.main` and `process.mainModule` undefined. Here the entry is the runtime's bundle (the
+  // wrapper flavour, `node dist/bootstrap.js`); the single executable has none.
+  process.mainModule = undefined;
   try {
     // Only a .cjs/.cts file is CommonJS for sure. Any other file Node decides by its syntax
     // (Node 24 syntax detection: a typeless .js, .ts or extensionless file with ES module syntax
     // is an ES module, possibly with top-level await, which require() cannot wait for), so it
     // goes through import() as AWS's client v4 loads every candidate.
-    if (found.format === 'commonjs' && isSurelyCommonJs(found.file)) return createRequire(found.file)(found.file);
+    if (found.format === 'commonjs' && isSurelyCommonJs(found.file)) return createRequire(RUNTIME_FILE)(found.file);
     return await importFile(pathToFileURL(found.file).href);
   } catch (error) {
     throw classifyLoadError(error);

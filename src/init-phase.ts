@@ -93,7 +93,17 @@ export async function loadFunction(
  * thread is such a one). Run by node itself (the exec-wrapper layer, `node dist/bootstrap.js`),
  * node has run them already.
  */
-export async function runNodeOptionsImports(nodeLeftImports: () => boolean): Promise<void> {
+export function runNodeOptionsImports(nodeLeftImports: () => boolean): Promise<void> {
+  // Once per thread: bootstrap.ts runs them before the console is patched (node runs --import
+  // preloads before the entry point, so on nodejs24.x what they print is not formatted), and
+  // loadFunction awaits the same run, to report its failure as the init error.
+  importsRun ??= importNodeOptionsPreloads(nodeLeftImports);
+  return importsRun;
+}
+
+let importsRun: Promise<void> | undefined;
+
+async function importNodeOptionsPreloads(nodeLeftImports: () => boolean): Promise<void> {
   const specifiers = importPreloads(process.env.NODE_OPTIONS);
   // Asked second: most starts have no --import, and then node:sea need not be loaded at all.
   if (!(specifiers instanceof Error) && specifiers.length === 0) return;

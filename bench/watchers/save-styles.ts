@@ -210,6 +210,28 @@ async function measure(candidate: Candidate, edits: number): Promise<Map<string,
   return tallies;
 }
 
+/** A node_modules as big projects have it: 400 packages x 8 folders x 6 files (19,200 files, 3,601
+ * folders). How long until the watcher is ready (every later save seen), and its process's RSS. */
+async function readyTime(candidate: Candidate): Promise<{ ms: number; rssMb: number }> {
+  const base = mkdtempSync(join(tmpdir(), 'watch-bench-big-'));
+  for (let p = 0; p < 400; p++) {
+    for (let d = 0; d < 8; d++) {
+      mkdirSync(join(base, 'node_modules', `p${p}`, `d${d}`), { recursive: true });
+      for (let f = 0; f < 6; f++) writeFileSync(join(base, 'node_modules', `p${p}`, `d${d}`, `f${f}.js`), 'module.exports = 1;\n');
+    }
+  }
+  try {
+    const started = performance.now();
+    const stop = await candidate.start(base, () => {});
+    const ms = performance.now() - started;
+    const rssMb = process.memoryUsage().rss / 2 ** 20;
+    await stop();
+    return { ms, rssMb };
+  } finally {
+    rmSync(base, { recursive: true, force: true });
+  }
+}
+
 const edits = Number(process.argv[2] ?? 20);
 const wanted = process.argv.slice(3);
 const median = (xs: number[]): string => (xs.length === 0 ? '-' : [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!.toFixed(0));
@@ -228,3 +250,15 @@ for (const style of STYLES) {
   });
   console.log(`| ${style.name} | ${cells.join(' | ')} |`);
 }
+
+// Ready time: each candidate in a fresh process would be cleaner; run one name at a time for RSS
+// figures that are the candidate's own (node bench/watchers/save-styles.ts 0 chokidar).
+console.log(`\n| 19,200 files in 3,601 folders | ${results.map(([name]) => name).join(' | ')} |`);
+console.log(`| --- | ${results.map(() => '---').join(' | ')} |`);
+const ready: string[] = [];
+for (const [name] of results) {
+  const candidate = CANDIDATES.find((c) => c.name === name)!;
+  const { ms, rssMb } = await readyTime(candidate);
+  ready.push(name.startsWith('fs.watch') ? `n/a (no ready event), rss ${rssMb.toFixed(0)} MB` : `${ms.toFixed(0)} ms, rss ${rssMb.toFixed(0)} MB`);
+}
+console.log(`| ready after, process RSS | ${ready.join(' | ')} |`);

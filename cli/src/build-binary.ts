@@ -2,12 +2,15 @@
 // (build/sea.ts: strip, glibc patch, SEA blob, postject) on the user's machine, from what the
 // package pins: its runtime bundle, the official node of the architecture (installed on demand
 // from the shipped lock file, so it is integrity-checked and never on the user's PATH), postject.
+// `--node 26` (or the exact pinned version, `--node 26.12.1`) builds from Node 26 instead of 24,
+// into <out-dir>/node26/ (build/node-lines.ts; each line's version pinned by its own lock file).
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { TARGETS } from '../../build/arch.ts';
 import type { Architecture, ArchitectureTarget } from '../../build/arch.ts';
 import { buildLayer } from '../../build/layer.ts';
+import { DEFAULT_NODE_LINE, NODE_LINES, targetFor } from '../../build/node-lines.ts';
+import type { NodeLine } from '../../build/node-lines.ts';
 import { buildSea } from '../../build/sea.ts';
 import { WRAPPER_ZIP } from '../../build/wrapper-layer.ts';
 import { writeZipFile } from '../../build/zip.ts';
@@ -19,23 +22,44 @@ export class ToolError extends Error {
   override readonly name = 'ToolError';
 }
 
-/** Where `build` puts the binary of `arch` under the output folder (the repository's dist/ layout). */
-export function binaryPath(outDir: string, arch: Architecture): string {
-  return resolve(outDir, TARGETS[arch].binary);
+/** Where `build` puts the binary of `arch` under the output folder (the repository's dist/ layout: node26/ for Node 26). */
+export function binaryPath(outDir: string, arch: Architecture, line: NodeLine = DEFAULT_NODE_LINE): string {
+  return resolve(outDir, targetFor(arch, line).binary);
 }
 
-/**
- * Installs the pinned official node of `arch` under `<outDir>/.node/<arch>` with `npm ci`
- * (`--cpu`/`--os` set, so an arm64 node installs on an x86_64 machine too), once; returns its path.
- * Errors: ToolError when npm is missing or fails (no registry and not in npm's cache).
- */
-export function installPinnedNode(arch: Architecture, outDir: string, log: (line: string) => void): string {
-  const target = TARGETS[arch];
-  const dir = resolve(outDir, '.node', arch);
-  const lock = pinnedNodeDir(arch);
+/** The exact node version the package pins for `line` on `arch`, from its shipped lock folder. */
+function pinnedPackage(arch: Architecture, line: NodeLine): { lock: string; name: string; version: string } {
+  const lock = pinnedNodeDir(arch, line);
   const manifest = JSON.parse(readFileSync(join(lock, 'package.json'), 'utf8')) as { optionalDependencies: Record<string, string> };
   const [name, version] = Object.entries(manifest.optionalDependencies)[0] ?? [];
   if (name === undefined || version === undefined) throw new ToolError(`the package's ${lock}/package.json names no node package: reinstall lambda-bootstrap`);
+  return { lock, name, version };
+}
+
+/**
+ * `--node`: "24" or "26", or the exact version a line pins ("26.12.1"). Returns the line.
+ * Errors: ToolError naming the lines and versions this package pins.
+ */
+export function parseNodeOption(text: string, arch: Architecture): NodeLine {
+  const pinned = NODE_LINES.map((l) => `${l} (${pinnedPackage(arch, l).version})`).join(', ');
+  const line = NODE_LINES.find((l) => text === l || text.startsWith(`${l}.`));
+  if (line === undefined) throw new ToolError(`--node: unknown Node.js line "${text}"; this package builds ${pinned}`);
+  if (text !== line && text !== pinnedPackage(arch, line).version) {
+    throw new ToolError(`--node: Node.js ${text} is not pinned; this package builds each line from the one version its lock file pins by integrity: ${pinned}`);
+  }
+  return line;
+}
+
+/**
+ * Installs the pinned official node of `arch` (Node line `line`) under `<outDir>/.node/<arch>`
+ * (`<outDir>/.node/node26/<arch>` for 26) with `npm ci` (`--cpu`/`--os` set, so an arm64 node
+ * installs on an x86_64 machine too), once; returns its path.
+ * Errors: ToolError when npm is missing or fails (no registry and not in npm's cache).
+ */
+export function installPinnedNode(arch: Architecture, outDir: string, log: (line: string) => void, line: NodeLine = DEFAULT_NODE_LINE): string {
+  const target = targetFor(arch, line);
+  const dir = nodeInstallDir(outDir, arch, line);
+  const { lock, name, version } = pinnedPackage(arch, line);
   const node = join(dir, 'node_modules', name, 'bin', 'node');
   const installed = join(dir, 'node_modules', name, 'package.json');
   if (existsSync(node) && existsSync(installed) && (JSON.parse(readFileSync(installed, 'utf8')) as { version: string }).version === version) return node;
@@ -56,23 +80,27 @@ export function installPinnedNode(arch: Architecture, outDir: string, log: (line
   return node;
 }
 
-/** Builds the binary of `arch` into `outDir`; returns its path. Errors: ToolError, or build/sea.ts's own. */
-export function buildBinary(arch: Architecture, outDir: string, log: (line: string) => void): string {
+function nodeInstallDir(outDir: string, arch: Architecture, line: NodeLine): string {
+  return line === DEFAULT_NODE_LINE ? resolve(outDir, '.node', arch) : resolve(outDir, '.node', `node${line}`, arch);
+}
+
+/** Builds the binary of `arch` on Node line `line` into `outDir`; returns its path. Errors: ToolError, or build/sea.ts's own. */
+export function buildBinary(arch: Architecture, outDir: string, log: (line: string) => void, line: NodeLine = DEFAULT_NODE_LINE): string {
   if (!existsSync(RUNTIME_BUNDLE)) throw new ToolError(`build: the runtime bundle ${RUNTIME_BUNDLE} is missing: reinstall lambda-bootstrap`);
-  const node = installPinnedNode(arch, outDir, log);
-  const target: ArchitectureTarget = { ...TARGETS[arch], node, nodeInstallHint: `delete ${resolve(outDir, '.node', arch)} and run build again` };
-  const output = binaryPath(outDir, arch);
+  const node = installPinnedNode(arch, outDir, log, line);
+  const target: ArchitectureTarget = { ...targetFor(arch, line), node, nodeInstallHint: `delete ${nodeInstallDir(outDir, arch, line)} and run build again` };
+  const output = binaryPath(outDir, arch, line);
   buildSea({ target, bundle: RUNTIME_BUNDLE, output, useCodeCache: target.codeCache, log, hostNode: process.execPath, postjectCli: postjectCli() });
   return output;
 }
 
 /** The layer zip of `arch` (bootstrap at the root, 0755) and SHA256SUMS; builds the binary first if missing. */
-export async function buildLayerZip(arch: Architecture, outDir: string, log: (line: string) => void): Promise<string> {
-  if (!existsSync(binaryPath(outDir, arch))) {
-    log(`layer: no ${arch} binary in ${outDir} yet: building it first`);
-    buildBinary(arch, outDir, log);
+export async function buildLayerZip(arch: Architecture, outDir: string, log: (line: string) => void, line: NodeLine = DEFAULT_NODE_LINE): Promise<string> {
+  if (!existsSync(binaryPath(outDir, arch, line))) {
+    log(`layer: no ${arch} Node ${line} binary in ${outDir} yet: building it first`);
+    buildBinary(arch, outDir, log, line);
   }
-  const result = await buildLayer(TARGETS[arch], resolve(outDir));
+  const result = await buildLayer(targetFor(arch, line), resolve(outDir));
   if (result instanceof Error) throw new ToolError(result.message);
   const mib = (n: number): string => (n / 1024 / 1024).toFixed(1);
   log(`layer: ${result.zipPath}: ${mib(result.zipBytes)} MiB (bootstrap ${mib(result.binaryBytes)} MiB, mode 0755)`);

@@ -6,6 +6,9 @@ import { TARGETS, commandFor } from '../../build/arch.ts';
 import type { Architecture } from '../../build/arch.ts';
 import type { EmulatorOptions } from '../../emulator/index.ts';
 import { ToolError, binaryPath } from './build-binary.ts';
+import { envFromFiles } from './env-files.ts';
+import { optEnvironment } from './layers.ts';
+import type { LocalOpt } from './layers.ts';
 import { memorySandbox } from './memory-cgroup.ts';
 
 export interface FunctionFlags {
@@ -17,6 +20,10 @@ export interface FunctionFlags {
   memory: number;
   timeout: number;
   env: string[];
+  /** --env-file dotenv files, in order (cli/src/env-files.ts); --env wins over them. */
+  envFiles?: string[];
+  /** --layer: the layers merged into a local /opt (cli/src/layers.ts). */
+  opt?: LocalOpt;
   maxConcurrency?: number;
 }
 
@@ -27,7 +34,8 @@ export function emulatorOptions(functionDir: string, flags: FunctionFlags, echoO
   if (!existsSync(taskRoot) || !statSync(taskRoot).isDirectory()) {
     throw new ToolError(`${taskRoot} is not a folder: pass the folder that holds your handler's code (default: the current folder)`);
   }
-  const binary = resolve(flags.bootstrap ?? binaryPath(flags.outDir, flags.arch));
+  // A layer's bootstrap is the function's runtime, as /opt/bootstrap is on Lambda; --bootstrap wins.
+  const binary = resolve(flags.bootstrap ?? flags.opt?.bootstrap ?? binaryPath(flags.outDir, flags.arch));
   if (!existsSync(binary)) {
     throw new ToolError(
       flags.bootstrap === undefined
@@ -37,7 +45,8 @@ export function emulatorOptions(functionDir: string, flags: FunctionFlags, echoO
   }
   const runtime = commandFor(TARGETS[flags.arch], binary);
   if (runtime instanceof Error) throw new ToolError(runtime.message);
-  const env = { ...forwardedCredentials(process.env), ...envOf(flags.env) };
+  const opt = flags.opt === undefined ? {} : optEnvironment(flags.opt.dir, process.env.PATH, undefined);
+  const env = { ...forwardedCredentials(process.env), ...opt, ...envFromFiles(flags.envFiles ?? []), ...envOf(flags.env) };
   const options: EmulatorOptions = {
     command: runtime.command,
     args: runtime.args,

@@ -9,8 +9,9 @@ import { ARCHITECTURES } from '../../build/arch.ts';
 import type { Architecture } from '../../build/arch.ts';
 import { Emulator, LocalServer, invokeOnce } from '../../emulator/index.ts';
 import { benchFunction, formatBench } from './bench-function.ts';
-import { ToolError, buildBinary, buildLayerZip, buildWrapperLayerZip } from './build-binary.ts';
+import { ToolError, buildBinary, buildLayerZip, buildWrapperLayerZip, parseNodeOption } from './build-binary.ts';
 import { MEMORY_MB, TIMEOUT_S, lambdaRange } from './lambda-limits.ts';
+import { mergeLayers } from './layers.ts';
 import { emulatorOptions, envOf } from './local-function.ts';
 import type { FunctionFlags } from './local-function.ts';
 import { FLAVOURS, packageFunction } from './package-function.ts';
@@ -65,6 +66,8 @@ function functionCommand(command: Command): Command {
     .option('--timeout <seconds>', 'the invocation timeout (1-900)', lambdaRange('--timeout', 'timeout', TIMEOUT_S, 'seconds'), 30)
     .option('--max-concurrency <n>', 'AWS_LAMBDA_MAX_CONCURRENCY (Lambda Managed Instances)', positiveInt('--max-concurrency'))
     .option('-e, --env <NAME=VALUE>', 'an environment variable for the function (repeatable)', collect, [])
+    .option('--env-file <file>', "a dotenv file of the function's variables, read with Node's parser (repeatable: later files win; --env wins over all)", collect, [])
+    .option('--layer <dir|zip>', "a layer (its folder or zip), merged with the others in order into a local /opt: nodejs/node_modules on NODE_PATH, a bootstrap used (repeatable; later layers win)", collect, [])
     .option('--raw-logs', "print the function's log records as written (multi-line records joined with \\r, as CloudWatch gets them) also on a terminal");
 }
 
@@ -79,10 +82,19 @@ function flagsOf(options: Record<string, unknown>): FunctionFlags {
     memory: options.memory as number,
     timeout: options.timeout as number,
     env: options.env as string[],
+    envFiles: options.envFile as string[],
   };
   if (typeof options.bootstrap === 'string') flags.bootstrap = options.bootstrap;
   if (typeof options.functionName === 'string') flags.functionName = options.functionName;
   if (typeof options.maxConcurrency === 'number') flags.maxConcurrency = options.maxConcurrency;
+  return flags;
+}
+
+/** flagsOf, with --layer's layers merged into a local /opt (cli/src/layers.ts). */
+async function flagsWithLayers(options: Record<string, unknown>): Promise<FunctionFlags> {
+  const flags = flagsOf(options);
+  const layers = (options.layer as string[] | undefined) ?? [];
+  if (layers.length > 0) flags.opt = await mergeLayers(layers);
   return flags;
 }
 
@@ -108,7 +120,7 @@ function eventOf(options: { event?: string; eventFile?: string }): string {
 
 /** Serves until SIGINT/SIGTERM; `watch` adds the file watcher. */
 async function serveFunction(dir: string, options: Record<string, unknown>, watching: boolean): Promise<void> {
-  const flags = flagsOf(options);
+  const flags = await flagsWithLayers(options);
   // The function's output, like every other line of the tool's, goes to stderr (README, the local loop).
   const emulatorConfig = emulatorOptions(dir, flags, 'stderr', log);
   const emulator = await Emulator.start(emulatorConfig);
@@ -156,9 +168,10 @@ export function program(): Command {
     .description("build the bootstrap binary on this machine from the package's pinned runtime, node and postject")
     .addOption(archOption())
     .addOption(outDirOption())
-    .addHelpText('after', '\nNeeds `strip` (apt-get install binutils); --arch arm64 on x86_64 also needs\naarch64-linux-gnu-strip and qemu-user-static (apt-get install binutils-aarch64-linux-gnu qemu-user-static\nlibc6-arm64-cross libstdc++6-arm64-cross). Output: <out-dir>/bootstrap (x86_64), <out-dir>/arm64/bootstrap.')
-    .action((options: { arch: Architecture; outDir: string }) => {
-      const path = buildBinary(options.arch, resolve(options.outDir), log);
+    .option('--node <line>', 'the Node.js line to embed: 24, or 26 (or the exact version the package pins, e.g. 26.12.1)', '24')
+    .addHelpText('after', '\nNeeds `strip` (apt-get install binutils); --arch arm64 on x86_64 also needs\naarch64-linux-gnu-strip and qemu-user-static (apt-get install binutils-aarch64-linux-gnu qemu-user-static\nlibc6-arm64-cross libstdc++6-arm64-cross). Output: <out-dir>/bootstrap (x86_64), <out-dir>/arm64/bootstrap;\nwith --node 26: <out-dir>/node26/bootstrap, <out-dir>/node26/arm64/bootstrap.')
+    .action((options: { arch: Architecture; outDir: string; node: string }) => {
+      const path = buildBinary(options.arch, resolve(options.outDir), log, parseNodeOption(options.node, options.arch));
       process.stdout.write(`${path}\n`);
     });
 
@@ -168,6 +181,7 @@ export function program(): Command {
     .addOption(flavourOption())
     .addOption(archOption())
     .addOption(outDirOption())
+    .option('--node <line>', 'binary flavour: the Node.js line to embed, 24 or 26 (zip: bootstrap-node26-layer-<arch>.zip)', '24')
     .addHelpText(
       'after',
       '\nbinary:  aws lambda publish-layer-version --layer-name lambda-bootstrap-<arch> --zip-file fileb://<zip> \\\n' +
@@ -175,9 +189,10 @@ export function program(): Command {
         'wrapper: aws lambda publish-layer-version --layer-name lambda-bootstrap-wrapper --zip-file fileb://<zip> \\\n' +
         '           --compatible-runtimes nodejs22.x nodejs24.x; then set AWS_LAMBDA_EXEC_WRAPPER=/opt/lambda-bootstrap-wrapper',
     )
-    .action(async (options: { flavour: Flavour; arch: Architecture; outDir: string }) => {
+    .action(async (options: { flavour: Flavour; arch: Architecture; outDir: string; node: string }) => {
       const outDir = resolve(options.outDir);
-      const path = options.flavour === 'wrapper' ? await buildWrapperLayerZip(outDir, log) : await buildLayerZip(options.arch, outDir, log);
+      const path =
+        options.flavour === 'wrapper' ? await buildWrapperLayerZip(outDir, log) : await buildLayerZip(options.arch, outDir, log, parseNodeOption(options.node, options.arch));
       process.stdout.write(`${path}\n`);
     });
 
@@ -244,7 +259,7 @@ export function program(): Command {
     .option('--event-file <file>', 'read the event from a file')
     .action(async (dir: string, options: Record<string, unknown>) => {
       const event = eventOf(options as { event?: string; eventFile?: string });
-      const config = emulatorOptions(dir, flagsOf(options), false);
+      const config = emulatorOptions(dir, await flagsWithLayers(options), false);
       const outside = await outsideDependencies(dir, options.handler as string);
       if (outside !== undefined) log(`lambda-bootstrap: ${outside}`);
       const stop = stopSignal();
@@ -287,7 +302,7 @@ export function program(): Command {
     .option('--json', 'print the samples as JSON instead of a table')
     .action(async (dir: string, options: Record<string, unknown>) => {
       const bench = { cold: options.cold as number, warm: options.warm as number, event: eventOf(options as { event?: string; eventFile?: string }) };
-      const result = await benchFunction(emulatorOptions(dir, flagsOf(options), false), bench);
+      const result = await benchFunction(emulatorOptions(dir, await flagsWithLayers(options), false), bench);
       process.stdout.write(options.json === true ? `${JSON.stringify(result)}\n` : `${formatBench(result, bench)}\n`);
       if (result.errors > 0) process.exitCode = 1;
     });

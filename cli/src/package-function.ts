@@ -16,7 +16,7 @@ import type { ZipEntry } from '../../build/zip.ts';
 import { ToolError, binaryPath, buildBinary, installPinnedNode } from './build-binary.ts';
 import { devOnlyPackages } from './dev-dependencies.ts';
 import { functionFiles, leftOutLines } from './package-files.ts';
-import type { FileRules } from './package-files.ts';
+import type { FileRules, WalkOptions } from './package-files.ts';
 import { checkUnzippedSize, directUploadWarning } from './package-limits.ts';
 import { RUNTIME_BUNDLE, SNAPSHOT_ENTRY, SNAPSHOT_RECORDER, postjectCli } from './resources.ts';
 import { selfContainedEntries } from './self-contained.ts';
@@ -110,6 +110,20 @@ export async function packageFunction(
   }
   if (!isDir) throw new ToolError(`package: ${root} is not a folder: pass the folder that holds your handler's code`);
   const zipPath = resolve(output ?? join(outDir, flavour === 'wrapper' ? 'function-wrapper.zip' : `function-${arch}.zip`));
+  // devDependencies (this tool among them, when installed in the function's own folder) stay out,
+  // as a production install would leave them out. The code cache is only valid for the binary's
+  // own Node; the managed runtime's would reject it.
+  const dev = devOnlyPackages(root);
+  const walkOptions: WalkOptions = {
+    ...rules,
+    skip: [zipPath, ...(dev?.paths ?? [])],
+    toolDirs: [resolve(outDir)],
+    shipCompileCache: flavour === 'binary',
+    reserved: flavour === 'wrapper' ? [WRAPPER_NAME, WRAPPER_BUNDLE_DIR] : ['bootstrap'],
+  };
+  // A name the zip cannot hold, the runtime's own name or files over Lambda's size are refused
+  // before the slow steps.
+  if (snapshot !== undefined || compileCache !== undefined) checkUnzippedSize(functionFiles(root, walkOptions).entries, root);
   let snapshotBinary: string | undefined;
   if (snapshot !== undefined) {
     if (flavour === 'wrapper') throw new ToolError('package: --snapshot needs the binary flavour: the snapshot executable is its own bootstrap for provided.al2023/al2, not a bundle for the managed runtime');
@@ -131,20 +145,10 @@ export async function packageFunction(
     if (report instanceof Error) throw new ToolError(`package: --compile-cache: ${report.message}`);
     log(`package: ${report.directory}/${report.tag}: ${report.entries} entries, ${(report.bytes / 1024).toFixed(0)} KiB (also under ${report.links.join(', ') || 'no other uid'})`);
   }
-  // devDependencies (this tool among them, when installed in the function's own folder) stay out,
-  // as a production install would leave them out.
-  const dev = devOnlyPackages(root);
   if (dev !== undefined && dev.names.length > 0) {
     log(`package: leaving out ${dev.names.length} package(s) only devDependencies need (${dev.lockFile}): ${dev.names.join(', ')}`);
   }
-  // The code cache is only valid for the binary's own Node; the managed runtime's would reject it.
-  const walked = functionFiles(root, {
-    ...rules,
-    skip: [zipPath, ...(dev?.paths ?? [])],
-    toolDirs: [resolve(outDir)],
-    shipCompileCache: flavour === 'binary',
-    reserved: flavour === 'wrapper' ? [WRAPPER_NAME, WRAPPER_BUNDLE_DIR] : ['bootstrap'],
-  });
+  const walked = functionFiles(root, walkOptions);
   // Self-contained (self-contained.ts): node_modules is rebuilt from the dependency closure.
   const contained = selfContained === undefined ? undefined : await selfContainedEntries(root, walked.entries, arch, outDir, selfContained, log, rules);
   const files = contained?.entries ?? walked.entries;

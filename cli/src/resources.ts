@@ -2,12 +2,15 @@
 //   dist/lambda-bootstrap.js   this program
 //   dist/runtime/bootstrap.js  the runtime bundle that `build` embeds in the binary
 //   dist/node/<arch>/          package.json + package-lock.json pinning the official node of <arch>
+//   dist/node/node26/<arch>/   the same for Node 26 (`build --node 26`)
 //   dist/lambda-bootstrap-wrapper  the exec wrapper of the wrapper flavour (build/lambda-bootstrap-wrapper)
 //   dist/snapshot/             the snapshot executable's recorder and entry (`package --snapshot`)
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Architecture } from '../../build/arch.ts';
+import { DEFAULT_NODE_LINE } from '../../build/node-lines.ts';
+import type { NodeLine } from '../../build/node-lines.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -17,9 +20,9 @@ export const WRAPPER_SCRIPT = join(here, 'lambda-bootstrap-wrapper');
 export const SNAPSHOT_RECORDER = join(here, 'snapshot', 'recorder.js');
 export const SNAPSHOT_ENTRY = join(here, 'snapshot', 'entry.js');
 
-/** The folder with the lock file that pins the official node binary of `arch`. */
-export function pinnedNodeDir(arch: Architecture): string {
-  return join(here, 'node', arch);
+/** The folder with the lock file that pins the official node binary of `arch`: dist/node/<arch> (Node 24), dist/node/node26/<arch>. */
+export function pinnedNodeDir(arch: Architecture, line: NodeLine = DEFAULT_NODE_LINE): string {
+  return line === DEFAULT_NODE_LINE ? join(here, 'node', arch) : join(here, 'node', `node${line}`, arch);
 }
 
 /** postject's command-line script, from the package's own (pinned) dependency. */

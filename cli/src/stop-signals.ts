@@ -4,10 +4,12 @@
 // (Emulator.shutdown(): SIGTERM when an extension is registered, 500 ms, then SIGKILL), as the
 // emulator's own CLI does.
 
-export const STOP_SIGNALS = ['SIGINT', 'SIGTERM'] as const;
+// SIGHUP too: a closed terminal would otherwise end the tool without its exit handlers, and the
+// runtime, in its own process group, would live on with the developer's credentials.
+export const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
 /**
- * An AbortSignal that aborts at the first SIGINT or SIGTERM, its reason the signal's name. While
+ * An AbortSignal that aborts at the first SIGINT, SIGTERM or SIGHUP, its reason the signal's name. While
  * it is listened for, those signals no longer end the process by themselves: the caller shuts down
  * and exits. Later signals are ignored (the shutdown takes at most Lambda's 500 ms grace plus the
  * output's drain). `dispose()` restores the default behaviour.

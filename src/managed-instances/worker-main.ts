@@ -14,7 +14,7 @@ import type { MessagePort } from 'node:worker_threads';
 import { afterInit } from '../compile-cache.ts';
 import { EnvironmentError, readEnvironment } from '../environment.ts';
 import { toErrorBody } from '../errors.ts';
-import { loadFunction, startRuntime } from '../init-phase.ts';
+import { loadFunction, runNodeOptionsImports, startRuntime } from '../init-phase.ts';
 import { runInvokeLoop } from '../invoke-loop.ts';
 import { logRuntimeError } from '../logging.ts';
 import { POOL_WORKER_MARK } from './messages.ts';
@@ -38,6 +38,8 @@ export async function runPoolWorker(): Promise<void> {
     report({ type: 'init-error', body: toErrorBody(environment) });
     return;
   }
+  // Before the console is patched, as node runs them before a worker's script; loadFunction reports a failure.
+  await runNodeOptionsImports(() => data.runsImportPreloads).catch(() => undefined);
   const { client, store, inFlight } = await startRuntime(environment, true, data.logConfig, {
     exclusive: outputLock(data.outputLock, threadId),
   });

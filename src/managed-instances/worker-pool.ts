@@ -30,6 +30,9 @@ import { concurrencyShares, requestedWorkerCount } from './worker-count.ts';
 import { limitFutureIsolates, workerExecArgv, workerHeapLimitMb } from './worker-resources.ts';
 import type { WorkerScript } from './worker-script.ts';
 
+/** A worker without a SIGTERM listener ends with this on SIGTERM (worker-main.ts deliverSignal). */
+const SIGTERM_EXIT_CODE = 128 + 15;
+
 /** The main thread's log lines carry no invocation. */
 const NO_SCOPE = { requestId: undefined, tenantId: undefined } as const;
 
@@ -61,16 +64,18 @@ export async function runWorkerPool(environment: RuntimeEnvironment, script: Wor
   // Read (and removed from the environment) before any worker copies it.
   const logConfig = logConfigFromEnvironment(process.env);
   const lock = createOutputLock();
+  // Node runs NODE_OPTIONS preloads on the main thread too (and in every worker started from a
+  // file), before the entry point: what they print is not formatted (as on nodejs24.x). In a single
+  // executable it leaves the --import ones to the runtime.
+  const preloaded = await runNodeOptionsImports(isSea).then(
+    () => undefined,
+    (error: unknown) => ({ error }),
+  );
   patchConsole(logConfig, () => NO_SCOPE, { exclusive: outputLock(lock, 0) });
   const client = createRuntimeApiClient(environment.runtimeApi, environment.transport, { retryNext: true });
-
-  try {
-    // Node runs NODE_OPTIONS preloads on the main thread too (and in every worker started from a
-    // file); in a single executable it leaves the --import ones to the runtime.
-    await runNodeOptionsImports(isSea);
-  } catch (error) {
-    logRuntimeError('Init Error', error);
-    return reportInitErrorAndExit(client, toErrorBody(error));
+  if (preloaded) {
+    logRuntimeError('Init Error', preloaded.error);
+    return reportInitErrorAndExit(client, toErrorBody(preloaded.error));
   }
 
   limitFutureIsolates(workerHeapLimitMb(getHeapStatistics().heap_size_limit, shares.length));
@@ -97,23 +102,25 @@ export async function runWorkerPool(environment: RuntimeEnvironment, script: Wor
 
   // As for one process (shutdown.ts): registered when any worker listens for SIGTERM at the end
   // of init, before any worker has asked for an invocation, which ends the init phase.
+  // Set once the workers are told to end (SIGTERM, a fatal failure): their exits are then expected.
+  const ending = { now: false };
   if (environment.forceGracefulShutdown || sigtermListeners > 0) {
     await enableGracefulShutdown(client, environment.runtimeApi, true);
     process.on('SIGTERM', () => {
+      ending.now = true;
       for (const member of members) send(member.worker, { type: 'signal', signal: 'SIGTERM' });
     });
   }
   // A fatal Runtime API failure in one worker ends the sandbox: the others finish and end too.
-  let draining = false;
   for (const member of members) {
     member.worker.on('message', (report: WorkerReport) => {
-      if (report.type !== 'fatal' || draining) return;
-      draining = true;
+      if (report.type !== 'fatal' || ending.now) return;
+      ending.now = true;
       for (const other of members) if (other !== member) send(other.worker, { type: 'drain' });
     });
   }
   for (const member of members) send(member.worker, { type: 'start' });
-  return watch(members);
+  return watch(members, ending);
 }
 
 function startMember(
@@ -149,7 +156,7 @@ function send(worker: Worker, command: PoolCommand): void {
   worker.postMessage(command);
 }
 
-async function watch(members: PoolMember[]): Promise<never> {
+async function watch(members: PoolMember[], ending: { readonly now: boolean }): Promise<never> {
   let running = members.length;
   let exitCode = 0;
   await new Promise<void>((resolve) => {
@@ -160,7 +167,9 @@ async function watch(members: PoolMember[]): Promise<never> {
         if (member.error !== undefined) {
           console.error(`Worker thread ${member.index} stopped: ${describe(member.error)}`);
         }
-        if (code !== 0) {
+        // A worker that ends on its own (process.exit in the function) is news even with code 0;
+        // once the workers were told to end, only a failure is (143: ended by SIGTERM, no listener).
+        if (!ending.now || (code !== 0 && code !== SIGTERM_EXIT_CODE)) {
           console.error(
             `Worker thread ${member.index} exited with code ${code}; ${running} of ${members.length} worker threads still take invocations.`,
           );

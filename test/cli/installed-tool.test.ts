@@ -169,6 +169,23 @@ describe('the installed lambda-bootstrap tool', () => {
     expect(samples.initMs.every((ms) => ms > 0)).toBe(true);
   }, 900_000);
 
+  it('build --node 26: the Node 26 binary from the package alone (its pinned node from the cache), which invoke runs; an unpinned version is refused', () => {
+    const build = run(['build', '--node', '26.12.1']);
+    expect(build.status, build.stderr).toBe(0);
+    const binary = join(project, '.lambda-bootstrap', 'node26', 'bootstrap');
+    expect(build.stdout.trim()).toBe(binary);
+    expect(build.stderr).toContain('libatomic replaced by a 5-change shim');
+    const ok = run(['invoke', 'fn', '--bootstrap', binary, '--event', '{"n":26}']);
+    expect(ok.status, ok.stderr).toBe(0);
+    expect(JSON.parse(ok.stdout)).toMatchObject({ event: { n: 26 }, node: 'v26.12.1' });
+    const unpinned = run(['build', '--node', '26.3.0']);
+    expect(unpinned.status).toBe(1);
+    expect(unpinned.stderr).toContain('lambda-bootstrap: --node: Node.js 26.3.0 is not pinned; this package builds each line from the one version its lock file pins by integrity: 24 (24.21.0), 26 (26.12.1)');
+    const unknown = run(['build', '--node', '22']);
+    expect(unknown.status).toBe(1);
+    expect(unknown.stderr).toContain('--node: unknown Node.js line "22"');
+  }, 900_000);
+
   it('package: bootstrap 0755 beside the function files 0644, sorted, the same bytes twice; layer: bootstrap alone', async () => {
     const first = run(['package', 'fn']);
     expect(first.status, first.stderr).toBe(0);

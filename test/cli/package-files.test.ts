@@ -223,6 +223,13 @@ describe('lambda-bootstrap package', () => {
     expect(existsSync(zip)).toBe(false);
   }, 300_000);
 
+  it('with --compile-cache, a refused folder fails before the slow step (the function\'s init) runs', () => {
+    const r = packageDir(fn({ 'bootstrap/setup.js': '' }), join(work, 'early.zip'), '--compile-cache');
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('already has a folder bootstrap/');
+    expect(r.stderr).not.toContain("running the function's init");
+  }, 300_000);
+
   it('package-file-walk B: backslash and Latin-1 names refused by name; a linked folder packaged; a 1 GiB and a 3 GiB file refused by size before they are read', () => {
     const zip = join(work, 'walk.zip');
     const evil = fn({ '..\\..\\evil.txt': 'x\n' });

@@ -262,6 +262,15 @@ describe("Lambda's limits (tool-memory-not-enforced)", () => {
     expect(await exit).toBe(0);
   }, 60_000);
 
+  it('serve --timeout 1: the "Task timed out" line in the log as it happens, and in the answer', async () => {
+    const { child, url, stderr, exit } = await start(['serve', 'fns', '-H', 'fns.slow', '--timeout', '1']);
+    expect(JSON.parse(await rie(url))).toMatchObject({ errorMessage: expect.stringMatching(/ Task timed out after 1\.00 seconds$/) });
+    while (!/Status: timeout/.test(stderr())) await sleep(20);
+    expect(stderr()).toMatch(/^\S+Z \S+ Task timed out after 1\.00 seconds\n(.*\n)*REPORT RequestId: .*Status: timeout/m);
+    child.kill('SIGINT');
+    expect(await exit).toBe(0);
+  }, 60_000);
+
   it("refuses --memory and --timeout outside Lambda's ranges with Lambda's message, exit 2", () => {
     for (const [flag, value, message] of [
       ['--memory', '64', "Value '64' at 'memorySize' failed to satisfy constraint: Member must have value greater than or equal to 128"],
@@ -297,6 +306,27 @@ describe('multi-line records on a terminal (tool-log-cr-in-terminal)', () => {
     expect(out).toMatch(/(^|\n)\S+Z\t\S+\tERROR\tError: boom from a route\r\n {8}at deep \(file:\/\/\S+\/fns\.mjs:5:\d+\)\r\n {8}at \S+ \(/);
     expect(out.replaceAll('\r\n', '\n')).not.toContain('\r');
   });
+
+  it('serve on a terminal: the same for a request\'s record; a closed terminal (SIGHUP) still runs the shutdown sequence', async () => {
+    const command = [userNode, tool, 'serve', 'fns', '-H', 'fns.stack', '--port', '0', '--bootstrap', BOOTSTRAP].map((a) => `'${a}'`).join(' ');
+    const terminal = spawn('script', ['-qec', command, '/dev/null'], { cwd: project, env: USER_ENV, stdio: ['pipe', 'pipe', 'pipe'] });
+    children.push(terminal);
+    let out = '';
+    terminal.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+    const exit = new Promise<void>((resolveExit) => terminal.on('exit', () => resolveExit()));
+    while (!/runtime ready/.test(out)) await sleep(20);
+    const url = /on (http:\/\/127\.0\.0\.1:\d+)\r\n/.exec(out)?.[1];
+    expect(url).toBeDefined();
+    expect(await rie(url!)).toBe('"logged"');
+    while (!/^REPORT RequestId: /m.test(out)) await sleep(20);
+    expect(out).toMatch(/\tERROR\tError: boom from a route\r\n {8}at deep \(/);
+    expect(out.replaceAll('\r\n', '\n')).not.toContain('\r');
+    // The tool is script's child (sh execs it); the terminal going away is a SIGHUP to it.
+    const pid = Number(execFileSync('pgrep', ['-P', String(terminal.pid)], { encoding: 'utf8' }).trim().split('\n')[0]);
+    process.kill(pid, 'SIGHUP');
+    await exit;
+    expect(out).toMatch(/lambda-bootstrap: SIGHUP: SIGTERM sent; the runtime exited [\d.]+ ms later/);
+  }, 60_000);
 
   it('--raw-logs on a terminal, and a pipe: the record as the runtime wrote it (\\r between lines, as CloudWatch gets it)', () => {
     const raw = onTerminal(['invoke', 'fns', '-H', 'fns.stack', '--raw-logs']);

@@ -140,6 +140,21 @@ describe('failures in one worker', () => {
     expect(emulator.protocolViolations).toEqual([]);
   });
 
+  test('process.exit(0) in a handler ends its worker only; the main thread says so and the other worker serves', async () => {
+    const emulator = await startFunction(FIXTURE, 'workers.handler', { AWS_LAMBDA_NODEJS_WORKER_COUNT: '2' }, { maxConcurrency: 2, waitForInit: true, timeoutMs: 2_000 });
+    await waitUntil(() => nextPolls(emulator).length >= 2, 10_000, 'two /next polls');
+    const exiting = await emulator.invoke('{"n":"X","exit":0}', { requestId: 'exit-X' });
+    // Its invocation gets no result: the thread is gone (AWS's client: the same).
+    expect(exiting.kind, describeOutcome(exiting, emulator)).toBe('timeout');
+    const exitedThread = Number(/start X in thread (\d+)/.exec(emulator.output)?.[1]);
+    await outputSettles(emulator, (o) => o.includes('exited with code 0'), 5_000);
+    expect(textLines(emulator.output).find((l) => l.message.startsWith('Worker thread '))?.message, emulator.output).toMatch(
+      /^Worker thread \d exited with code 0; 1 of 2 worker threads still take invocations\.$/,
+    );
+    const later = responseOf<Seen>(await emulator.invoke('{"n":"Y"}'), emulator);
+    expect(later.threadId).not.toBe(exitedThread);
+  });
+
   test('an init error is logged by the workers but reported to the Runtime API once', async () => {
     const emulator = await startFunction(FIXTURE, 'init-throws.handler', { AWS_LAMBDA_NODEJS_WORKER_COUNT: '2' }, { maxConcurrency: 4 });
     const outcome = await emulator.invoke('{}');

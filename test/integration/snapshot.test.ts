@@ -113,7 +113,10 @@ binaryOnly('snapshot executable', () => {
     expect(b.fromSnapshot).toBe(false);
     expect(a.region).toBe('ap-south-2');
     expect(a.custom).toBe('at-start');
-    for (const key of ['region', 'custom', 'awslambdaKeys', 'uaAppId', 'executionEnv']) expect(a[key], key).toEqual(b[key]);
+    for (const key of ['region', 'custom', 'awslambdaKeys', 'uaAppId', 'executionEnv', 'importMetaMain', 'mainModule']) expect(a[key], key).toEqual(b[key]);
+    // As on nodejs24.x, whose entry point is AWS's /var/runtime/index.mjs.
+    expect(a.importMetaMain).toBe(false);
+    expect(a.mainModule).toBe(null);
     expect(a.uaAppId).toMatch(/^PT\/NO-OP\/[\d.]+\/PTEnv\/AWS_Lambda_nodejs24\.x$/);
   });
 

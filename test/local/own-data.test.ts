@@ -2,13 +2,17 @@
 // beyond small bounded histories (emulator/function-output.ts, emulator/limits.ts). Repro cases
 // ../shared/repros/invoke-api-tail-leak and serve-unbounded-memory, against dist/bootstrap running
 // test/fixtures/local-security.
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { LocalServer } from '../../emulator/index.ts';
 import type { Emulator } from '../../emulator/index.ts';
 import {
   INVOCATION_LOG_BYTES,
   INVOCATION_LOG_HISTORY,
+  MAX_PENDING_EVENTS,
   OUTPUT_HISTORY_CHARS,
   REQUEST_HISTORY_BYTES,
   REQUEST_HISTORY_COUNT,
@@ -87,6 +91,25 @@ describe('Invoke API LogType Tail: only that invocation\'s lines', () => {
 });
 
 describe('bounded memory: nothing of an invocation outlives its answer beyond small histories', () => {
+  it(`at most ${MAX_PENDING_EVENTS} unfinished Event invokes are held (each holds its payload); the next is 429 TooManyRequestsException until they finish`, async () => {
+    const { server } = await serve('index.gated');
+    const gate = join(mkdtempSync(join(tmpdir(), 'lambda-bootstrap-gate-')), 'open');
+    const event = JSON.stringify({ gate });
+    const headers = { 'x-amz-invocation-type': 'Event' };
+    const api = '/2015-03-31/functions/fn/invocations';
+    const accepted = await Promise.all(Array.from({ length: MAX_PENDING_EVENTS }, () => post(server.port, api, event, headers)));
+    expect(accepted.map((r) => r.status)).toEqual(Array(MAX_PENDING_EVENTS).fill(202));
+    const refused = await post(server.port, api, event, headers);
+    expect(refused.status).toBe(429);
+    expect(refused.headers['x-amzn-errortype']).toBe('TooManyRequestsException');
+    expect(JSON.parse(refused.body).Message).toMatch(/^Rate Exceeded\./);
+    writeFileSync(gate, '');
+    // Once they have run, Events are accepted again (a RequestResponse behind them waits its turn).
+    const sync = await post(server.port, api, event);
+    expect(JSON.parse(sync.body)).toEqual({ released: true });
+    expect((await post(server.port, api, event, headers)).status).toBe(202);
+  });
+
   it('repro serve-unbounded-memory: what the emulator retains after 150, 300 and 450 invokes of 100 KB stays within its bounds and does not grow', async () => {
     const { emulator, server } = await serve('index.echo');
     const body = JSON.stringify({ pad: 'p'.repeat(100_000) });
@@ -118,13 +141,13 @@ describe('bounded memory: nothing of an invocation outlives its answer beyond sm
   });
 
   it('a body over Lambda\'s 6 MB limit is refused with 413 before it is read whole (RIE path, Invoke API, front door); an Event over 1 MB is 413 too', async () => {
-    const { server } = await serve('index.echo');
+    const { emulator, server } = await serve('index.echo');
     const big = 'x'.repeat(6_291_457);
     const rie = await post(server.port, '/2015-03-31/functions/function/invocations', big);
     expect(rie.status).toBe(413);
     expect(JSON.parse(rie.body)).toEqual({ errorType: 'RequestTooLargeException', errorMessage: 'Request must be smaller than 6291456 bytes for the InvokeFunction operation' });
-    expect(rie.headers.connection).toBe('close');
-    const api = await post(server.port, '/2015-03-31/functions/fn/invocations', big);
+    // Sent whole, with its Content-Length: the client reads its 413 (the rest is read and dropped), no broken pipe.
+    const api = await post(server.port, '/2015-03-31/functions/fn/invocations', 'x'.repeat(7_000_000));
     expect(api.status).toBe(413);
     expect(api.headers['x-amzn-errortype']).toBe('RequestTooLargeException');
     const frontDoor = await post(server.port, '/upload', big);
@@ -132,7 +155,26 @@ describe('bounded memory: nothing of an invocation outlives its answer beyond sm
     const event = await post(server.port, '/2015-03-31/functions/fn/invocations', JSON.stringify({ pad: 'e'.repeat(1_048_576) }), { 'x-amz-invocation-type': 'Event' });
     expect(event.status).toBe(413);
     expect(JSON.parse(event.body).Message).toBe('Request must be smaller than 1048576 bytes for the InvokeFunction operation');
-    // And the server still answers.
+    // A 64 MB chunked upload (no Content-Length): 413, nothing of it kept.
+    const before = emulator.retention;
+    const chunked = await new Promise<number>((resolve, reject) => {
+      const req = http.request({ host: '127.0.0.1', port: server.port, method: 'POST', path: '/2015-03-31/functions/function/invocations', agent: false, headers: { 'transfer-encoding': 'chunked' } }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.on('error', reject);
+      const piece = Buffer.alloc(1024 * 1024, 0x61);
+      let sent = 0;
+      const pump = (): void => {
+        while (sent < 64 && req.write(piece)) sent++;
+        if (sent < 64) req.once('drain', () => ((sent += 1), pump()));
+        else req.end();
+      };
+      pump();
+    });
+    expect(chunked).toBe(413);
+    expect(emulator.retention.requestBytes).toBe(before.requestBytes);
+    // And the server still answers, on the same kept-alive connections.
     expect((await post(server.port, '/2015-03-31/functions/function/invocations', '{"after":1}')).body).toBe('{"after":1}');
   });
 });

@@ -35,6 +35,8 @@ export class FakeAws {
   readonly calls: RecordedCall[] = [];
   /** Raw X-Ray segment documents received by the daemon port, in arrival order. */
   readonly segments: unknown[] = [];
+  /** OTLP/HTTP JSON trace exports received on /v1/traces (the OpenTelemetry collector stub), in arrival order. */
+  readonly otlpExports: unknown[] = [];
   private readonly objects = new Map<string, string>();
   private readonly items = new Map<string, unknown>();
   private readonly server: Server;
@@ -67,6 +69,7 @@ export class FakeAws {
   reset(): void {
     this.calls.length = 0;
     this.segments.length = 0;
+    this.otlpExports.length = 0;
     this.objects.clear();
     for (const [key, value] of Object.entries(SEEDED_OBJECTS)) this.objects.set(key, value);
     this.items.clear();
@@ -100,6 +103,11 @@ export class FakeAws {
         return Array.isArray(value) ? value.join(',') : value;
       };
       const target = header('x-amz-target') ?? '';
+      // The collector stub: exports are observed as spans, not as requests to AWS.
+      if (req.method === 'POST' && url.pathname === '/v1/traces') {
+        this.otlpExports.push(JSON.parse(body));
+        return send(res, 200, 'application/json', '{}');
+      }
       this.calls.push({
         method: req.method ?? '',
         path: url.pathname,

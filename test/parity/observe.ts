@@ -19,6 +19,7 @@ import { functionDir, isRawEvent, MAX_CONCURRENCY } from './cases.ts';
 import type { Mode, ParityCase } from './cases.ts';
 import type { FakeAws, RecordedCall } from './fake-aws.ts';
 import { FUNCTIONS_DIR, PARITY_DIR } from './paths.ts';
+import { coldStarts, describeSpans, receivedSpans } from './otel-spans.ts';
 import { launch, managedNodePath, MEMORY_SIZE_MB, platformEnvironment } from './runtimes.ts';
 import type { RuntimeId } from './runtimes.ts';
 
@@ -82,7 +83,7 @@ export function caseEnvironment(parityCase: ParityCase, mode: Mode, workspace: W
   // "Lambda Managed Instances only support JSON log format": the service sets it (Lambda developer
   // guide, Configuring JSON and plain text log formats).
   if (mode === 'concurrent') env.AWS_LAMBDA_LOG_FORMAT = 'JSON';
-  for (const [name, value] of Object.entries(parityCase.env ?? {})) env[name] = value.replaceAll('{{dir}}', dir);
+  for (const [name, value] of Object.entries(parityCase.env ?? {})) env[name] = value.replaceAll('{{dir}}', dir).replaceAll('{{endpoint}}', fake.endpoint);
   return env;
 }
 
@@ -97,6 +98,7 @@ export async function observe(parityCase: ParityCase, runtime: RuntimeId, mode: 
     env: { ...platformEnvironment(runtime), ...caseEnvironment(parityCase, mode, workspace, fake) },
     memorySizeMb: MEMORY_SIZE_MB,
     maxConcurrency: mode === 'concurrent' ? MAX_CONCURRENCY : undefined,
+    initTimeoutMs: parityCase.initTimeoutMs,
   });
   try {
     const invoke = (event: unknown, index: number): Promise<InvocationOutcome> =>
@@ -106,9 +108,15 @@ export async function observe(parityCase: ParityCase, runtime: RuntimeId, mode: 
         clientContext: parityCase.clientContexts?.[index],
       });
     let outcomes: InvocationOutcome[];
+    // Spans the collector stub held when each invocation's result arrived: an agent must flush
+    // before the invocation ends (Lambda freezes the sandbox then).
+    const spansAtResult: number[] = [];
     if (mode === 'sequential') {
       outcomes = [];
-      for (const [index, event] of parityCase.events.entries()) outcomes.push(await invoke(event, index));
+      for (const [index, event] of parityCase.events.entries()) {
+        outcomes.push(await invoke(event, index));
+        spansAtResult.push(receivedSpans(fake.otlpExports).length);
+      }
     } else {
       outcomes = await Promise.all(parityCase.events.map((event, index) => invoke(event, index)));
     }
@@ -127,6 +135,14 @@ export async function observe(parityCase: ParityCase, runtime: RuntimeId, mode: 
     if (mode === 'concurrent') calls.sort();
     observation.set('requests to AWS', calls.join('\n'));
     observation.set('X-Ray segments', fake.segments.map((s) => describeSegment(s, normalise)).sort().join('\n'));
+    if (fake.otlpExports.length > 0 || spansAtResult.some((n) => n > 0)) {
+      const spans = receivedSpans(fake.otlpExports);
+      const roots = parityCase.events.map((_, index) => traceRoot(index));
+      observation.set('OpenTelemetry spans', describeSpans(spans, roots, normalise, fake.endpoint.split(':').at(-1) ?? '', mode === 'concurrent'));
+      observation.set('OpenTelemetry cold starts', String(coldStarts(spans)));
+      observation.set('OpenTelemetry span count', String(spans.length));
+      if (mode === 'sequential') observation.set('OpenTelemetry spans exported when each result arrived', spansAtResult.join(','));
+    }
     observation.set('protocol violations', emulator.protocolViolations.map(normalise).join('\n'));
     return { observation, output: emulator.output };
   } finally {
@@ -160,6 +176,9 @@ function normaliser(invocations: number, runtimeApi: string): Normalise {
     let out = text;
     for (const [id, label] of ids) out = out.replaceAll(id, label);
     for (const [root, label] of traces) out = out.replaceAll(root, label);
+    // A trace the suite did not start (an agent's own root, when no X-Ray header reached it):
+    // random on every run.
+    out = out.replace(/\b1-[0-9a-f]{8}-[0-9a-f]{24}\b/g, '<unrelated trace>');
     out = out.replaceAll(runtimeApi, '<runtime-api>');
     out = out.replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)/g, '<time>');
     out = out.replace(/"totalRetryDelay":\d+/g, '"totalRetryDelay":"<ms>"');
