@@ -6,8 +6,10 @@ import { TARGETS, commandFor } from '../../build/arch.ts';
 import type { Architecture } from '../../build/arch.ts';
 import type { EmulatorOptions } from '../../emulator/index.ts';
 import { ToolError, binaryPath } from './build-binary.ts';
+import { nodeOptionsWithInspector } from './debugging.ts';
+import type { InspectRequest } from './debugging.ts';
 import { envFromFiles } from './env-files.ts';
-import { optEnvironment } from './layers.ts';
+import { layerExtensions, optEnvironment } from './layers.ts';
 import type { LocalOpt } from './layers.ts';
 import { memorySandbox } from './memory-cgroup.ts';
 
@@ -24,6 +26,10 @@ export interface FunctionFlags {
   envFiles?: string[];
   /** --layer: the layers merged into a local /opt (cli/src/layers.ts). */
   opt?: LocalOpt;
+  /** --extension: external extensions' executables, started besides those in the layers' extensions/. */
+  extensions?: string[];
+  /** --inspect / --inspect-brk (cli/src/debugging.ts). */
+  inspect?: InspectRequest;
   maxConcurrency?: number;
 }
 
@@ -70,6 +76,12 @@ export function emulatorOptions(functionDir: string, flags: FunctionFlags, echoO
     enforceMemory: true,
   };
   if (flags.maxConcurrency !== undefined) options.maxConcurrency = flags.maxConcurrency;
+  if (flags.inspect !== undefined) {
+    env.NODE_OPTIONS = nodeOptionsWithInspector(env.NODE_OPTIONS, flags.inspect);
+    options.debugging = true;
+  }
+  const extensions = [...(flags.opt === undefined ? [] : layerExtensions(flags.opt.dir)), ...(flags.extensions ?? []).map((file) => executableFile(file))];
+  if (extensions.length > 0) options.externalExtensions = extensions.map((path) => ({ path }));
   // As in a Lambda sandbox, where the machine allows it: the runtime in a memory cgroup of --memory,
   // so the binary sizes V8's heap from it and the kernel's kill at the limit is Runtime.OutOfMemory.
   // (Not around qemu: an emulated arm64 runtime's memory is qemu's.)
@@ -87,6 +99,22 @@ export function emulatorOptions(functionDir: string, flags: FunctionFlags, echoO
     log?.(`lambda-bootstrap: --memory ${flags.memory} is enforced on the runtime's resident memory; ${sandbox.reason}, so V8's heap is sized from this machine's memory`);
   }
   return options;
+}
+
+/** --extension's file, absolute. Errors: ToolError when it is missing or not executable. */
+function executableFile(file: string): string {
+  const path = resolve(file);
+  let mode: number;
+  try {
+    const stat = statSync(path);
+    if (!stat.isFile()) throw new ToolError(`--extension ${file} is not a file`);
+    mode = stat.mode;
+  } catch (error) {
+    if (error instanceof ToolError) throw error;
+    throw new ToolError(`--extension ${file}: no such file`);
+  }
+  if ((mode & 0o111) === 0) throw new ToolError(`--extension ${file} is not executable: chmod +x it (Lambda starts extensions as executables)`);
+  return path;
 }
 
 /** A Lambda-valid function name from the folder's name: letters, digits, - and _. */
