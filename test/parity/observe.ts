@@ -90,13 +90,14 @@ export function caseEnvironment(parityCase: ParityCase, mode: Mode, workspace: W
 
 export async function observe(parityCase: ParityCase, runtime: RuntimeId, mode: Mode, workspace: Workspace, fake: FakeAws): Promise<Run> {
   fake.reset();
-  const { command, args } = launch(runtime);
+  // BOOTSTRAP_TARGET=wrapper launches the wrapper layer under the managed bootstrap stand-in.
+  const { command, args, env: launchEnvironment } = launch(runtime);
   const emulator = await Emulator.start({
     command,
     args,
     handler: parityCase.handler,
     taskRoot: functionDir(parityCase),
-    env: { ...platformEnvironment(runtime), ...caseEnvironment(parityCase, mode, workspace, fake) },
+    env: { ...launchEnvironment, ...platformEnvironment(runtime), ...caseEnvironment(parityCase, mode, workspace, fake) },
     memorySizeMb: MEMORY_SIZE_MB,
     maxConcurrency: mode === 'concurrent' ? MAX_CONCURRENCY : undefined,
     initTimeoutMs: parityCase.initTimeoutMs,

@@ -16,6 +16,8 @@ export const MEMORY_SIZE_MB = 128;
 export interface Launch {
   command: string;
   args: string[];
+  /** What the launch itself needs (the wrapper flavour: the managed bootstrap stand-in's paths). */
+  env?: Record<string, string>;
 }
 
 /** The managed nodejs24.x bootstrap's Node flags for a memory size (contract §1). */
