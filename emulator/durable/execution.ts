@@ -150,14 +150,22 @@ export class DurableExecution {
   /** StopDurableExecution: ends the execution as STOPPED with `error`. Throws if it has ended. */
   async stop(error: ErrorObject | undefined): Promise<Date> {
     if (this.terminal) throw new Error(`execution ${this.arn} has already ended (${this.status})`);
-    await this.worker.call('UpdateCheckpointData', {
-      executionId: this.arn,
-      operationId: this.executionOperationId,
-      operationData: { Status: 'STOPPED' },
-      error,
-    });
+    await this.endExecution('STOPPED', undefined, error);
     this.finish('STOPPED', undefined, error);
     return this.endTimestamp ?? new Date();
+  }
+
+  /** Records the execution's end in the checkpoint server (its terminal history event), and keeps
+   * the answer at once: the poll loop stops at the end and may not see it. */
+  private async endExecution(status: ExecutionStatus, result: string | undefined, error: ErrorObject | undefined): Promise<void> {
+    const ended = await this.worker.call<OperationEvents>('UpdateCheckpointData', {
+      executionId: this.arn,
+      operationId: this.executionOperationId,
+      operationData: { Status: status },
+      payload: result,
+      error,
+    });
+    this.record([ended]);
   }
 
   private record(operations: OperationEvents[]): void {
@@ -268,13 +276,7 @@ export class DurableExecution {
     this.log(`durable: ${this.name}: invocation ${this.replays} (${answer.requestId}) returned ${outcome.status}; operations: ${this.summary()}`);
     if (this.terminal) return;
     if (outcome.status === 'SUCCEEDED' || outcome.status === 'FAILED') {
-      await this.worker.call('UpdateCheckpointData', {
-        executionId: this.arn,
-        operationId: this.executionOperationId,
-        operationData: { Status: outcome.status },
-        payload: outcome.result,
-        error: outcome.error,
-      });
+      await this.endExecution(outcome.status, outcome.result, outcome.error);
       this.finish(outcome.status, outcome.result, outcome.error);
       return;
     }
@@ -282,7 +284,7 @@ export class DurableExecution {
       this.invocationErrors++;
       if (this.invocationErrors >= MAX_INVOCATION_ERRORS) {
         const error: ErrorObject = outcome.error ?? { ErrorType: 'Runtime.Unknown', ErrorMessage: 'the function failed' };
-        await this.worker.call('UpdateCheckpointData', { executionId: this.arn, operationId: this.executionOperationId, operationData: { Status: 'FAILED' }, error });
+        await this.endExecution('FAILED', undefined, error);
         this.finish('FAILED', undefined, error);
         return;
       }
