@@ -130,7 +130,7 @@ cli: install
 
 # Then the integration suite once more in the wrapper flavour: the bundle on the managed node,
 # started by the stand-in managed bootstrap with AWS_LAMBDA_EXEC_WRAPPER (test/integration/README.md).
-# Then Node 26 (issue 21): the integration suite against dist/node26/bootstrap, and the wrapper
+# Then Node 26 (issue 21): the integration and parity suites against dist/node26/bootstrap, and the wrapper
 # flavour's own files on nodejs26.x's stand-in (Node 26 as the managed node). `make test-node26`
 # runs the whole integration suite in the wrapper flavour on nodejs26.x as well.
 NODE26_WRAPPER_TESTS := test/integration/wrapper.test.ts test/integration/managed-environment.test.ts test/integration/esm-detection.test.ts test/integration/resolution.test.ts test/integration/results.test.ts
@@ -138,6 +138,7 @@ test: dist/bootstrap dist/node26/bootstrap build/node26/arm64-node/node_modules/
 	vitest run
 	BOOTSTRAP_TARGET=wrapper vitest run test/integration
 	BOOTSTRAP_NODE=26 vitest run test/integration
+	BOOTSTRAP_NODE=26 vitest run --project parity
 	BOOTSTRAP_NODE=26 BOOTSTRAP_TARGET=wrapper vitest run $(NODE26_WRAPPER_TESTS)
 
 .PHONY: test-node26

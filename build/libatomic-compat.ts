@@ -135,9 +135,9 @@ function executableLoadAt(phdrs: ProgramHeader[], vaddr: number): ProgramHeader 
 
 /**
  * Finds the PLT entry of `__atomic_compare_exchange`: the 16-byte-aligned stub in an executable
- * segment whose first instructions load the symbol's GOT slot (or, once patched, jump to the shim).
+ * segment whose first instructions load the symbol's GOT slot.
  */
-function findPltEntry(elf: ElfFile, got: number, phdrs: ProgramHeader[], patchedTo?: number): { offset: number; vaddr: number } | undefined {
+function findPltEntry(elf: ElfFile, got: number, phdrs: ProgramHeader[]): { offset: number; vaddr: number } | undefined {
   // The PLT sits at the start of the first executable segment (.init, then .plt): scan its first 1 MiB.
   for (const load of phdrs.filter((p) => p.type === PT_LOAD && (p.flags & PF_X) !== 0)) {
     const end = Math.min(load.filesz, 1 << 20);
@@ -145,7 +145,6 @@ function findPltEntry(elf: ElfFile, got: number, phdrs: ProgramHeader[], patched
       const target = pltTarget(elf.machine, elf.buffer, load.offset + rel, load.vaddr + rel);
       if (target === undefined) continue;
       if ('got' in target && target.got === got) return { offset: load.offset + rel, vaddr: load.vaddr + rel };
-      if ('direct' in target && patchedTo !== undefined && target.direct === patchedTo) return { offset: load.offset + rel, vaddr: load.vaddr + rel };
     }
   }
   return undefined;

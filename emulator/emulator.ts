@@ -9,6 +9,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Fault, FaultRoute } from './faults.ts';
 import { FunctionOutput } from './function-output.ts';
 import type { OutputRetention } from './function-output.ts';
+import { ExternalExtensions, shutdownWithExternals } from './external-extensions.ts';
+import type { ExternalExtensionSpec } from './external-extensions.ts';
 import { FunctionProcess } from './function-process.ts';
 import { Invocation } from './invocation.ts';
 import type { InvocationOutcome, InvokeOptions, ProcessExit, Settlement } from './invocation.ts';
@@ -63,6 +65,9 @@ export interface EmulatorOptions {
    * keep (the newest). Default OUTPUT_HISTORY_CHARS (emulator/limits.ts); a one-shot run passes
    * Infinity, since it prints all of it. */
   outputHistoryChars?: number;
+  /** External extensions (executables; each registers under its file name), started with every
+   * runtime process as Lambda starts /opt/extensions/* (emulator/external-extensions.ts). */
+  externalExtensions?: ExternalExtensionSpec[];
 }
 
 /** What the emulator holds of past invocations (all of it bounded: emulator/limits.ts). */
@@ -86,6 +91,10 @@ export interface ShutdownResult {
 /** An internal extension the runtime process registered (core/internalagent.go). */
 interface Extension {
   identifier: string;
+  /** An external extension (its own process; may subscribe to SHUTDOWN). */
+  external?: boolean;
+  /** A SHUTDOWN event waiting for its next event/next. */
+  shutdownEvent?: string;
   name: string;
   events: Set<string>;
   state: ExtensionState;
@@ -117,6 +126,10 @@ interface Sandbox {
   firstFatalError: string | undefined;
   outOfMemory: boolean;
   extensions: Map<string, Extension>;
+  /** The external extensions' processes, started with this runtime process. */
+  externals?: ExternalExtensions;
+  /** The shutdown sequence is running: the externals are ended by it, not by the runtime's exit. */
+  shuttingDown?: boolean;
   /** Wakes whoever waits for an init or extension state change. */
   changed: Set<() => void>;
   restoreRelease: (() => void) | undefined;
@@ -313,6 +326,7 @@ export class Emulator {
     const sandbox = this.sandbox;
     if (sandbox === undefined || !sandbox.process.alive) return { sigterm: false, exitedWithinMs: undefined, killed: false };
     const proc = sandbox.process;
+    if (sandbox.externals !== undefined) return shutdownWithExternals(sandbox, goMarshal);
     if (sandbox.extensions.size === 0) {
       proc.kill('SIGKILL');
       await sandbox.buried;
@@ -341,6 +355,7 @@ export class Emulator {
     const sandbox = this.sandbox;
     if (sandbox !== undefined) {
       sandbox.process.kill('SIGKILL');
+      sandbox.externals?.kill('SIGKILL');
       await sandbox.buried;
     }
     for (const invocation of this.queue.takeWaiting()) {
@@ -408,6 +423,22 @@ export class Emulator {
     };
     this.sandbox = sandbox;
     this.queue.hold(false);
+    const externalSpecs = this.options.externalExtensions ?? [];
+    if (externalSpecs.length > 0) {
+      // Lambda starts them with the runtime; the runtime's first /next waits for their registration.
+      try {
+        sandbox.externals = await ExternalExtensions.start(
+          externalSpecs,
+          runtimeEnvironment(this.config, api),
+          this.config.taskRoot,
+          (text, stream) => this.captureOutput(text, stream),
+          () => this.wake(sandbox),
+        );
+      } catch (error) {
+        child.kill('SIGKILL');
+        throw error;
+      }
+    }
     child.onExit((exit) => {
       if (!sandbox.outOfMemory && this.options.killedAtMemoryLimit?.(exit) === true) sandbox.outOfMemory = true;
       void this.bury(sandbox, exit).then(markBuried);
@@ -443,7 +474,10 @@ export class Emulator {
       const reason = sandbox.initError !== undefined ? 'after reporting an init error' : `(${describeExit(exit)})`;
       sandbox.firstNext.reject(new Error(`the runtime process ${sandbox.process.pid} exited ${reason} before asking for its first invocation`));
     }
-    for (const extension of sandbox.extensions.values()) extension.pending?.(undefined);
+    // In the shutdown sequence the external extensions outlive the runtime: their polls stay open
+    // for the SHUTDOWN event (external-extensions.ts).
+    for (const extension of sandbox.extensions.values()) if (sandbox.shuttingDown !== true || extension.external !== true) extension.pending?.(undefined);
+    if (sandbox.shuttingDown !== true) sandbox.externals?.kill('SIGKILL');
     this.wake(sandbox);
     // Detach at once so that an invoke arriving while the output drains gets a fresh process.
     const victims = [...sandbox.serving];
@@ -758,6 +792,15 @@ export class Emulator {
     // The runtime asking for work ends the previous invocation's output.
     for (const resolve of sandbox.afterResult.splice(0)) resolve();
     const sequential = this.queue.capacity === 1;
+    const externals = sandbox.externals;
+    if (sandbox.runtimeState === 'Started' && externals !== undefined) {
+      // Registration closes at the runtime's first /next; Lambda has every external extension
+      // registered by then (it starts them before the runtime), so that /next waits for them.
+      const registered = (): boolean =>
+        externals.names.every((name) => !externals.alive(name) || [...sandbox.extensions.values()].some((e) => e.name === name));
+      if (!(await this.until(sandbox, registered, signal))) return { kind: 'aborted' };
+      if (sandbox.runtimeState !== 'Started') return { kind: 'answer', answer: row(runtimeRow(sandbox.runtimeState, 'next')) };
+    }
     switch (sandbox.runtimeState) {
       case 'Started':
         sandbox.runtimeState = 'Ready';
@@ -940,8 +983,9 @@ export class Emulator {
 
   /** POST /extension/register for an internal extension (handler/agentregister.go registerInternalAgent). */
   private registerExtension(request: RegisterRequest): Answer {
+    const external = this.sandbox?.externals?.has(request.name) === true;
     for (const event of request.events) {
-      if (event === 'INVOKE') continue;
+      if (event === 'INVOKE' || (external && event === 'SHUTDOWN')) continue;
       const id = event === 'SHUTDOWN' ? 'extension.register.internal-shutdown' : 'extension.register.unknown-event';
       return row(extensionRow(id), { event });
     }
@@ -954,6 +998,7 @@ export class Emulator {
     const identifier = randomUUID();
     sandbox.extensions.set(identifier, {
       identifier,
+      external,
       name: request.name,
       events: new Set(request.events),
       state: 'Registered',
@@ -966,6 +1011,7 @@ export class Emulator {
       accountId: this.accountId,
     };
     const verdict = extensionRow(request.wantsAccountId ? 'extension.started.register-account-id' : 'extension.started.register');
+    this.wake(sandbox);
     return { ...row(verdict, params), headers: { 'Lambda-Extension-Identifier': identifier } };
   }
 
@@ -979,6 +1025,11 @@ export class Emulator {
     const verdict = extensionStateRow(extension.state, 'event/next');
     if (verdict.status !== 200) return row(verdict, { extensionId: identifier });
     extension.state = 'Ready';
+    if (extension.shutdownEvent !== undefined) {
+      const body = extension.shutdownEvent;
+      extension.shutdownEvent = undefined;
+      return { status: 200, body, headers: { 'Lambda-Extension-Event-Identifier': randomUUID() } };
+    }
     const answered = new Promise<Answer | undefined>((resolve) => {
       extension.pending = resolve;
       signal.addEventListener(

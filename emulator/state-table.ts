@@ -300,8 +300,8 @@ const HANDLER_FILE: Record<RuntimeRequest, string> = {
   'restore/error': 'restoreerror.go:ServeHTTP',
 };
 
-/** Extension answers. Only internal extensions (registered by a process already running) exist in
- * this emulator; see emulator/README.md for external ones. */
+/** Extension answers. An extension whose name is one of the external extensions the emulator
+ * started (emulator/external-extensions.ts) may subscribe to SHUTDOWN; see emulator/README.md. */
 export const EXTENSION_ROWS: Row[] = [
   {
     id: 'extension.register.no-name',

@@ -66,6 +66,28 @@ export async function mergeLayers(layers: readonly string[]): Promise<LocalOpt> 
   return { dir, bootstrap: executable ? bootstrap : undefined, dispose };
 }
 
+/**
+ * The external extensions of the merged layers: the executable files in extensions/, in name
+ * order (Lambda starts every file of /opt/extensions). Errors: none (no folder, no extensions).
+ */
+export function layerExtensions(opt: string): string[] {
+  const dir = join(opt, 'extensions');
+  let names: string[];
+  try {
+    names = readdirSync(dir).sort();
+  } catch {
+    return [];
+  }
+  return names.map((name) => join(dir, name)).filter((path) => {
+    try {
+      const stat = statSync(path);
+      return stat.isFile() && (stat.mode & 0o111) !== 0;
+    } catch {
+      return false;
+    }
+  });
+}
+
 /** The environment the local /opt adds for the function (its PATH and LD_LIBRARY_PATH as given). */
 export function optEnvironment(opt: string, path: string | undefined, ldLibraryPath: string | undefined): Record<string, string> {
   return {

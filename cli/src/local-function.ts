@@ -7,7 +7,7 @@ import type { Architecture } from '../../build/arch.ts';
 import type { EmulatorOptions } from '../../emulator/index.ts';
 import { ToolError, binaryPath } from './build-binary.ts';
 import { envFromFiles } from './env-files.ts';
-import { optEnvironment } from './layers.ts';
+import { layerExtensions, optEnvironment } from './layers.ts';
 import type { LocalOpt } from './layers.ts';
 import { memorySandbox } from './memory-cgroup.ts';
 
@@ -24,12 +24,22 @@ export interface FunctionFlags {
   envFiles?: string[];
   /** --layer: the layers merged into a local /opt (cli/src/layers.ts). */
   opt?: LocalOpt;
+  /** --extension: external extensions' executables, started besides those in the layers' extensions/. */
+  extensions?: string[];
   maxConcurrency?: number;
 }
 
-/** The emulator's options for the function in `functionDir`; `log`, when given, gets one line on
- * how --memory is applied (cli/src/memory-cgroup.ts). Errors: ToolError saying what to do. */
-export function emulatorOptions(functionDir: string, flags: FunctionFlags, echoOutput: EmulatorOptions['echoOutput'], log?: (line: string) => void): EmulatorOptions {
+export interface RuntimeSetup {
+  /** Gets one line on how --memory is applied (cli/src/memory-cgroup.ts). */
+  log?: (line: string) => void;
+  /** Run the runtime in a memory cgroup where allowed (default true). `bench` says false: it times
+   * the binary's own start, without the shell that joins the group (~1.5 ms). */
+  memoryCgroup?: boolean;
+}
+
+/** The emulator's options for the function in `functionDir`. Errors: ToolError saying what to do. */
+export function emulatorOptions(functionDir: string, flags: FunctionFlags, echoOutput: EmulatorOptions['echoOutput'], setup: RuntimeSetup = {}): EmulatorOptions {
+  const { log, memoryCgroup = true } = setup;
   const taskRoot = resolve(functionDir);
   if (!existsSync(taskRoot) || !statSync(taskRoot).isDirectory()) {
     throw new ToolError(`${taskRoot} is not a folder: pass the folder that holds your handler's code (default: the current folder)`);
@@ -62,10 +72,17 @@ export function emulatorOptions(functionDir: string, flags: FunctionFlags, echoO
     enforceMemory: true,
   };
   if (flags.maxConcurrency !== undefined) options.maxConcurrency = flags.maxConcurrency;
+  const extensions = [...(flags.opt === undefined ? [] : layerExtensions(flags.opt.dir)), ...(flags.extensions ?? []).map((file) => executableFile(file))];
+  if (extensions.length > 0) options.externalExtensions = extensions.map((path) => ({ path }));
   // As in a Lambda sandbox, where the machine allows it: the runtime in a memory cgroup of --memory,
   // so the binary sizes V8's heap from it and the kernel's kill at the limit is Runtime.OutOfMemory.
   // (Not around qemu: an emulated arm64 runtime's memory is qemu's.)
-  const sandbox = runtime.command === binary ? memorySandbox(flags.memory) : { kind: 'unavailable' as const, reason: 'the runtime runs under qemu' };
+  const sandbox =
+    runtime.command !== binary
+      ? { kind: 'unavailable' as const, reason: 'the runtime runs under qemu' }
+      : memoryCgroup
+        ? memorySandbox(flags.memory)
+        : { kind: 'unavailable' as const, reason: 'no memory cgroup was asked for' };
   if (sandbox.kind === 'cgroup') {
     Object.assign(options, sandbox.group.wrap(runtime.command, runtime.args));
     options.killedAtMemoryLimit = () => sandbox.group.killedAtLimit();
@@ -74,6 +91,22 @@ export function emulatorOptions(functionDir: string, flags: FunctionFlags, echoO
     log?.(`lambda-bootstrap: --memory ${flags.memory} is enforced on the runtime's resident memory; ${sandbox.reason}, so V8's heap is sized from this machine's memory`);
   }
   return options;
+}
+
+/** --extension's file, absolute. Errors: ToolError when it is missing or not executable. */
+function executableFile(file: string): string {
+  const path = resolve(file);
+  let mode: number;
+  try {
+    const stat = statSync(path);
+    if (!stat.isFile()) throw new ToolError(`--extension ${file} is not a file`);
+    mode = stat.mode;
+  } catch (error) {
+    if (error instanceof ToolError) throw error;
+    throw new ToolError(`--extension ${file}: no such file`);
+  }
+  if ((mode & 0o111) === 0) throw new ToolError(`--extension ${file} is not executable: chmod +x it (Lambda starts extensions as executables)`);
+  return path;
 }
 
 /** A Lambda-valid function name from the folder's name: letters, digits, - and _. */

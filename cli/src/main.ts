@@ -64,6 +64,7 @@ function functionCommand(command: Command): Command {
     .option('-e, --env <NAME=VALUE>', 'an environment variable for the function (repeatable)', collect, [])
     .option('--env-file <file>', "a dotenv file of the function's variables, read with Node's parser (repeatable: later files win; --env wins over all)", collect, [])
     .option('--layer <dir|zip>', "a layer (its folder or zip), merged with the others in order into a local /opt: nodejs/node_modules on NODE_PATH, a bootstrap used (repeatable; later layers win)", collect, [])
+    .option('--extension <file>', 'an external extension (an executable registering under its file name), started as Lambda starts those of a layer\'s extensions/ (repeatable)', collect, [])
     .option('--raw-logs', "print the function's log records as written (multi-line records joined with \\r, as CloudWatch gets them) also on a terminal");
 }
 
@@ -79,6 +80,7 @@ function flagsOf(options: Record<string, unknown>): FunctionFlags {
     timeout: options.timeout as number,
     env: options.env as string[],
     envFiles: options.envFile as string[],
+    extensions: (options.extension as string[] | undefined) ?? [],
   };
   if (typeof options.bootstrap === 'string') flags.bootstrap = options.bootstrap;
   if (typeof options.functionName === 'string') flags.functionName = options.functionName;
@@ -118,7 +120,7 @@ function eventOf(options: { event?: string; eventFile?: string }): string {
 async function serveFunction(dir: string, options: Record<string, unknown>, watching: boolean): Promise<void> {
   const flags = await flagsWithLayers(options);
   // The function's output, like every other line of the tool's, goes to stderr (README, the local loop).
-  const emulatorConfig = emulatorOptions(dir, flags, 'stderr', log);
+  const emulatorConfig = emulatorOptions(dir, flags, 'stderr', { log });
   const emulator = await Emulator.start(emulatorConfig);
   let server: LocalServer;
   try {
@@ -274,7 +276,7 @@ export function program(): Command {
     .option('--json', 'print the samples as JSON instead of a table')
     .action(async (dir: string, options: Record<string, unknown>) => {
       const bench = { cold: options.cold as number, warm: options.warm as number, event: eventOf(options as { event?: string; eventFile?: string }) };
-      const result = await benchFunction(emulatorOptions(dir, await flagsWithLayers(options), false), bench);
+      const result = await benchFunction(emulatorOptions(dir, await flagsWithLayers(options), false, { memoryCgroup: false }), bench);
       process.stdout.write(options.json === true ? `${JSON.stringify(result)}\n` : `${formatBench(result, bench)}\n`);
       if (result.errors > 0) process.exitCode = 1;
     });

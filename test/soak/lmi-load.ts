@@ -10,12 +10,13 @@
 // whether each was one whose own result post failed on purpose (the runtime logs the request id
 // of every refused post); log records filed under the wrong request id (must be 0); the runtime
 // process's RSS and open fds over the run; whether the process is still serving at the end.
-// Usage: node test/soak/lmi-load.ts [--invocations 80000] [--bootstrap dist/bootstrap]
+// Usage: [BOOTSTRAP_TARGET=wrapper] node test/soak/lmi-load.ts [--invocations 80000] [--bootstrap path/to/bootstrap]
 import { readFileSync, readdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Emulator } from '../../emulator/index.ts';
 import type { InvocationOutcome } from '../../emulator/index.ts';
+import { bootstrapCommand } from '../integration/harness.ts';
 import { RefusableProxy } from './refusable-proxy.ts';
 
 export interface LoadOptions {
@@ -267,8 +268,12 @@ if (import.meta.main) {
     options: { invocations: { type: 'string' }, bootstrap: { type: 'string' } },
   });
   const repo = resolve(import.meta.dirname, '..', '..');
+  // --bootstrap: that binary; else the build BOOTSTRAP_TARGET names (binary, bundle, wrapper), as in the tests.
+  const runtime = values.bootstrap === undefined ? bootstrapCommand() : { command: resolve(values.bootstrap), args: [], env: {} };
   const results = await runLoad({
-    command: resolve(values.bootstrap ?? resolve(repo, 'dist', 'bootstrap')),
+    command: runtime.command,
+    args: runtime.args,
+    env: runtime.env,
     taskRoot: resolve(repo, 'test', 'fixtures', 'soak'),
     invocations: Number(values.invocations ?? 80_000),
     log: (line) => console.error(line),
