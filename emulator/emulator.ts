@@ -68,6 +68,9 @@ export interface EmulatorOptions {
   /** External extensions (executables; each registers under its file name), started with every
    * runtime process as Lambda starts /opt/extensions/* (emulator/external-extensions.ts). */
   externalExtensions?: ExternalExtensionSpec[];
+  /** A debugger may hold the runtime paused (the npm tool's --inspect): the function timeout and
+   * the init timeout are not enforced; the deadline the runtime is given stays timeoutMs. */
+  debugging?: boolean;
 }
 
 /** What the emulator holds of past invocations (all of it bounded: emulator/limits.ts). */
@@ -143,6 +146,8 @@ interface Sandbox {
 }
 
 const SHUTDOWN_GRACE_MS = 500;
+/** The longest delay setTimeout takes (2^31 - 1 ms, about 24.8 days): "never" for a timer. */
+const MAX_TIMER_MS = 2_147_483_647;
 const INIT_ERROR_EXIT_GRACE_MS = 500;
 // Lambda allows 10 s of init, then retries init inside the invoke, under the function timeout.
 const DEFAULT_INIT_TIMEOUT_MS = 10_000;
@@ -453,7 +458,7 @@ export class Emulator {
     }
     // Init has a limit of its own (Lambda: 10 s). A retry inside the invoke runs under the
     // function timeout instead, and what still waits then times out.
-    const limitMs = retryOfTimedOutInit ? this.timeoutMs : (this.options.initTimeoutMs ?? DEFAULT_INIT_TIMEOUT_MS);
+    const limitMs = this.options.debugging === true ? MAX_TIMER_MS : retryOfTimedOutInit ? this.timeoutMs : (this.options.initTimeoutMs ?? DEFAULT_INIT_TIMEOUT_MS);
     const initGuard = setTimeout(() => {
       if (sandbox.initDoneAtMs !== undefined || this.sandbox !== sandbox || !child.alive) return;
       if (retryOfTimedOutInit) {
@@ -921,7 +926,8 @@ export class Emulator {
         invocation.initDurationMs = current.initDoneAtMs - current.process.spawnedAtMs;
       }
     }
-    const timer = setTimeout(() => this.onTimeout(invocation), Math.max(0, invocation.deadlineMs - Date.now()));
+    // Under a debugger the time spent paused at a breakpoint is not the function's: no timeout.
+    const timer = setTimeout(() => this.onTimeout(invocation), this.options.debugging === true ? MAX_TIMER_MS : Math.max(0, invocation.deadlineMs - Date.now()));
     this.timers.set(invocation, timer);
     this.functionOutput.begin(invocation.requestId);
     return invocation;

@@ -6,6 +6,8 @@ import { TARGETS, commandFor } from '../../build/arch.ts';
 import type { Architecture } from '../../build/arch.ts';
 import type { EmulatorOptions } from '../../emulator/index.ts';
 import { ToolError, binaryPath } from './build-binary.ts';
+import { nodeOptionsWithInspector } from './debugging.ts';
+import type { InspectRequest } from './debugging.ts';
 import { envFromFiles } from './env-files.ts';
 import { layerExtensions, optEnvironment } from './layers.ts';
 import type { LocalOpt } from './layers.ts';
@@ -26,6 +28,8 @@ export interface FunctionFlags {
   opt?: LocalOpt;
   /** --extension: external extensions' executables, started besides those in the layers' extensions/. */
   extensions?: string[];
+  /** --inspect / --inspect-brk (cli/src/debugging.ts). */
+  inspect?: InspectRequest;
   maxConcurrency?: number;
 }
 
@@ -72,6 +76,10 @@ export function emulatorOptions(functionDir: string, flags: FunctionFlags, echoO
     enforceMemory: true,
   };
   if (flags.maxConcurrency !== undefined) options.maxConcurrency = flags.maxConcurrency;
+  if (flags.inspect !== undefined) {
+    env.NODE_OPTIONS = nodeOptionsWithInspector(env.NODE_OPTIONS, flags.inspect);
+    options.debugging = true;
+  }
   const extensions = [...(flags.opt === undefined ? [] : layerExtensions(flags.opt.dir)), ...(flags.extensions ?? []).map((file) => executableFile(file))];
   if (extensions.length > 0) options.externalExtensions = extensions.map((path) => ({ path }));
   // As in a Lambda sandbox, where the machine allows it: the runtime in a memory cgroup of --memory,

@@ -11,6 +11,7 @@ import { Emulator, LocalServer, invokeOnce } from '../../emulator/index.ts';
 import { benchFunction, formatBench } from './bench-function.ts';
 import { ToolError, buildBinary, buildLayerZip, buildWrapperLayerZip, parseNodeOption } from './build-binary.ts';
 import { MEMORY_MB, TIMEOUT_S, lambdaRange } from './lambda-limits.ts';
+import { inspectOf } from './debugging.ts';
 import { mergeLayers } from './layers.ts';
 import { emulatorOptions, envOf } from './local-function.ts';
 import type { FunctionFlags } from './local-function.ts';
@@ -68,6 +69,13 @@ function functionCommand(command: Command): Command {
     .option('--raw-logs', "print the function's log records as written (multi-line records joined with \\r, as CloudWatch gets them) also on a terminal");
 }
 
+/** --inspect / --inspect-brk, on the commands a debugger is used with (cli/src/debugging.ts). */
+function debuggable(command: Command): Command {
+  return command
+    .option('--inspect [host:port]', "start the runtime with Node's inspector (default 127.0.0.1:9229); the function timeout is not enforced while debugging")
+    .option('--inspect-brk [host:port]', 'the same, stopped before the runtime runs its first line, until a debugger attaches and resumes');
+}
+
 /** On a terminal, multi-line log records as lines (cli/src/terminal-logs.ts) unless --raw-logs. */
 const renderLogs = (options: Record<string, unknown>): (() => void) => renderRecordsOn(process.stderr, process.stderr.isTTY === true && options.rawLogs !== true);
 
@@ -82,6 +90,8 @@ function flagsOf(options: Record<string, unknown>): FunctionFlags {
     envFiles: options.envFile as string[],
     extensions: (options.extension as string[] | undefined) ?? [],
   };
+  const inspect = inspectOf(options.inspect, options.inspectBrk);
+  if (inspect !== undefined) flags.inspect = inspect;
   if (typeof options.bootstrap === 'string') flags.bootstrap = options.bootstrap;
   if (typeof options.functionName === 'string') flags.functionName = options.functionName;
   if (typeof options.maxConcurrency === 'number') flags.maxConcurrency = options.maxConcurrency;
@@ -229,7 +239,7 @@ export function program(): Command {
       process.stdout.write(`${result.zipPath}\n`);
     });
 
-  functionCommand(cli.command('invoke'))
+  debuggable(functionCommand(cli.command('invoke')))
     .description('invoke the function once: the response on stdout; its logs and the REPORT line on stderr; exit 1 on a function error')
     .option('--event <json>', 'the event (default {})')
     .option('--event-file <file>', 'read the event from a file')
@@ -247,7 +257,7 @@ export function program(): Command {
     });
 
   for (const watching of [false, true]) {
-    const command = functionCommand(cli.command(watching ? 'watch' : 'serve'))
+    const command = debuggable(functionCommand(cli.command(watching ? 'watch' : 'serve')))
       .description(
         watching
           ? 'like serve, and start a new runtime whenever a file in <function-dir> changes'
