@@ -65,6 +65,11 @@ export class LambdaInvokeApi {
     return PATH.test(path);
   }
 
+  /** The FunctionName segment of an Invoke API path, as sent (percent-encoded). */
+  static functionNameIn(path: string): string {
+    return PATH.exec(path)?.[1] ?? '';
+  }
+
   /** Answers one request to the Invoke API path. Never throws for a bad request: those get the
    * service's error status and body. */
   async handle(req: http.IncomingMessage, res: http.ServerResponse, url: URL, payload: Buffer): Promise<void> {

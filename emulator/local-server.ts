@@ -13,6 +13,8 @@
 import http from 'node:http';
 import { CallerGuard, exposureWarning, sendRefusal } from './caller-guard.ts';
 import type { Way } from './caller-guard.ts';
+import { DurableService } from './durable/durable-service.ts';
+import type { DurableClock } from './durable/time-scale.ts';
 import { HttpFrontDoor } from './http-front-door.ts';
 import { InvokeEndpoint } from './invoke-endpoint.ts';
 import { InvokeWithResponseStreamApi } from './invoke-with-response-stream.ts';
@@ -32,14 +34,19 @@ export interface LocalServerOptions {
   allowedHosts?: readonly string[];
   /** Where REPORT lines and mapping problems go; default: standard error. */
   log?: (line: string) => void;
+  /** The function has a durable configuration (`--durable`): an Invoke starts a durable execution,
+   * and the durable-execution API (/2025-12-01/…) is served (emulator/durable/). */
+  durable?: DurableClock;
 }
 
 // The service's own API prefixes; no front-door request is routed to a path under them.
-const SERVICE_PREFIXES = ['/2015-03-31/', '/2021-11-15/'];
+const SERVICE_PREFIXES = ['/2015-03-31/', '/2021-11-15/', '/2025-12-01/'];
 
 export class LocalServer extends ServedOverHttp {
   protected readonly server: http.Server;
   private readonly log: (line: string) => void;
+  /** The durable-execution service, when the function is durable. */
+  readonly durable: DurableService | undefined;
 
   static async start(fn: LocalFunction, options: LocalServerOptions): Promise<LocalServer> {
     const local = new LocalServer(fn, options);
@@ -59,13 +66,17 @@ export class LocalServer extends ServedOverHttp {
     const invokeApi = new LambdaInvokeApi(fn, { functionName: options.functionName, log });
     const streamApi = new InvokeWithResponseStreamApi(fn, { functionName: options.functionName, log });
     const frontDoor = new HttpFrontDoor(fn, { log });
+    const durable = options.durable === undefined ? undefined : new DurableService(fn, { functionName: options.functionName, log, ...options.durable });
+    this.durable = durable;
     this.server = http.createServer((req, res) => {
       const answer = async (): Promise<void> => {
         const url = new URL(req.url ?? '/', 'http://localhost');
         // InvokeWithResponseStream shares the RIE's streaming path for a function named `function`:
         // an SDK's signed request there is the Invoke API's (invoke-with-response-stream.ts).
         const streamInvoke = InvokeWithResponseStreamApi.matches(url.pathname) && (!InvokeEndpoint.paths.includes(url.pathname) || InvokeWithResponseStreamApi.isSdkRequest(req));
-        const way: Way = streamInvoke ? 'invoke-api' : InvokeEndpoint.paths.includes(url.pathname) ? 'rie' : LambdaInvokeApi.matches(url.pathname) ? 'invoke-api' : 'front-door';
+        const durableApi = durable !== undefined && DurableService.matches(url.pathname);
+        const way: Way =
+          streamInvoke || durableApi ? 'invoke-api' : InvokeEndpoint.paths.includes(url.pathname) ? 'rie' : LambdaInvokeApi.matches(url.pathname) ? 'invoke-api' : 'front-door';
         const refusal = guard.check(req, way);
         if (refusal !== undefined) {
           log(`local server: refused ${req.method} ${url.pathname} from ${req.socket.remoteAddress ?? '?'}: ${refusal}`);
@@ -88,6 +99,8 @@ export class LocalServer extends ServedOverHttp {
         }
         const body = read.body;
         if (streamInvoke) return streamApi.handle(req, res, url, body);
+        if (durable !== undefined && durableApi) return durable.handle(req, res, url, body);
+        if (durable !== undefined && way === 'invoke-api') return durable.handleInvoke(req, res, url, body, LambdaInvokeApi.functionNameIn(url.pathname));
         if (way === 'invoke-api') return invokeApi.handle(req, res, url, body);
         if (SERVICE_PREFIXES.some((p) => url.pathname.startsWith(p))) {
           return sendServiceError(res, { status: 404, type: 'UnknownOperationException', message: `Unknown operation: ${req.method} ${url.pathname}` });
@@ -102,4 +115,8 @@ export class LocalServer extends ServedOverHttp {
     });
   }
 
+  override async close(): Promise<void> {
+    await super.close();
+    await this.durable?.close();
+  }
 }

@@ -7,6 +7,13 @@ import type { LogConfig } from '../logging.ts';
 /** Marks a worker started by this runtime's pool (a function's own workers never carry it). */
 export const POOL_WORKER_MARK = 'lambdaBootstrapManagedInstancesWorker';
 
+/**
+ * The same mark as the worker's one argument, readable without loading node:worker_threads: every
+ * start of the runtime looks for it, and a plain start must not pay for that module
+ * (test/integration/startup.test.ts). Removed from process.argv before function code runs.
+ */
+export const POOL_WORKER_ARGUMENT = '--lambda-bootstrap-managed-instances-worker';
+
 export interface PoolWorkerData {
   readonly [POOL_WORKER_MARK]: true;
   /** 0-based position in the pool, for log lines. */

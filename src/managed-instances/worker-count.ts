@@ -7,7 +7,6 @@
 // no quota: the machine's cores), and 1 when cpu.max cannot be read.
 
 import { readFileSync } from 'node:fs';
-import { cpus } from 'node:os';
 import { EnvironmentError } from '../environment.ts';
 
 export const WORKER_COUNT_VARIABLE = 'AWS_LAMBDA_NODEJS_WORKER_COUNT';
@@ -26,7 +25,8 @@ export interface CpuSource {
 
 const SYSTEM_CPUS: CpuSource = {
   readCpuMax: () => readFileSync(CPU_MAX_FILE, 'utf8'),
-  coreCount: () => cpus().length,
+  // node:os only where the count is needed (Managed Instances without the variable).
+  coreCount: () => process.getBuiltinModule('node:os').cpus().length,
 };
 
 /**

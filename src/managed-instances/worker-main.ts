@@ -9,7 +9,6 @@
 // ends only its worker; the process ends with the last worker. A Runtime API failure the loop
 // cannot survive is the sandbox's, not the function's: every worker drains and the process exits 1.
 
-import { isMainThread, parentPort, threadId, workerData } from 'node:worker_threads';
 import type { MessagePort } from 'node:worker_threads';
 import { afterInit } from '../compile-cache.ts';
 import { EnvironmentError, readEnvironment } from '../environment.ts';
@@ -17,17 +16,23 @@ import { toErrorBody } from '../errors.ts';
 import { loadFunction, runNodeOptionsImports, startRuntime } from '../init-phase.ts';
 import { runInvokeLoop } from '../invoke-loop.ts';
 import { logRuntimeError } from '../logging.ts';
-import { POOL_WORKER_MARK } from './messages.ts';
+import { POOL_WORKER_ARGUMENT, POOL_WORKER_MARK } from './messages.ts';
 import type { PoolCommand, PoolWorkerData, WorkerReport } from './messages.ts';
 import { outputLock } from './output-lock.ts';
 
-/** Whether this thread is one of the pool's workers (and not a function's own worker thread). */
+/** Whether this thread is one of the pool's workers (and not a function's own worker thread).
+ * The argument first: node:worker_threads is loaded only in a thread that carries it. */
 export function isPoolWorker(): boolean {
+  if (!process.argv.includes(POOL_WORKER_ARGUMENT)) return false;
+  const { isMainThread, workerData } = process.getBuiltinModule('node:worker_threads');
   return !isMainThread && (workerData as Partial<PoolWorkerData> | null)?.[POOL_WORKER_MARK] === true;
 }
 
 /** The worker's whole life; resolves only if the thread is to end on its own. */
 export async function runPoolWorker(): Promise<void> {
+  const { parentPort, threadId, workerData } = process.getBuiltinModule('node:worker_threads');
+  // The function sees the argv AWS's client's workers have: node and the script.
+  process.argv.splice(process.argv.indexOf(POOL_WORKER_ARGUMENT), 1);
   const data = workerData as PoolWorkerData;
   const port = parentPort as MessagePort;
   const report = (message: WorkerReport): void => port.postMessage(message);

@@ -10,8 +10,7 @@
 // workers than AWS_LAMBDA_MAX_CONCURRENCY, each with its share of the heap, and a worker's exit is
 // logged (AWS's client logs it through a console it never set up on the main thread: nothing).
 
-import { getHeapStatistics } from 'node:v8';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { RuntimeEnvironment } from '../environment.ts';
 import { EnvironmentError } from '../environment.ts';
 import { toErrorBody } from '../errors.ts';
@@ -23,7 +22,7 @@ import { createRuntimeApiClient } from '../runtime-api-client.ts';
 import type { RuntimeApiClient } from '../runtime-api.ts';
 import { RuntimeApiError } from '../runtime-api.ts';
 import { enableGracefulShutdown } from '../shutdown.ts';
-import { POOL_WORKER_MARK } from './messages.ts';
+import { POOL_WORKER_ARGUMENT, POOL_WORKER_MARK } from './messages.ts';
 import type { PoolCommand, PoolWorkerData, WorkerReport } from './messages.ts';
 import { createOutputLock, outputLock, releaseOutputLockOf } from './output-lock.ts';
 import { concurrencyShares, requestedWorkerCount } from './worker-count.ts';
@@ -78,7 +77,8 @@ export async function runWorkerPool(environment: RuntimeEnvironment, script: Wor
     return reportInitErrorAndExit(client, toErrorBody(preloaded.error));
   }
 
-  limitFutureIsolates(workerHeapLimitMb(getHeapStatistics().heap_size_limit, shares.length));
+  // Loaded here, not at start: a plain (one-invocation-at-a-time) start never needs node:v8.
+  limitFutureIsolates(workerHeapLimitMb(process.getBuiltinModule('node:v8').getHeapStatistics().heap_size_limit, shares.length));
   const execArgv = workerExecArgv(process.execArgv);
   const members = shares.map((loops, index) =>
     startMember(script, {
@@ -127,8 +127,10 @@ function startMember(
   script: WorkerScript,
   options: { index: number; loops: number; execArgv: string[]; data: PoolWorkerData },
 ): PoolMember {
+  const { Worker } = process.getBuiltinModule('node:worker_threads');
   const worker = new Worker(script.kind === 'file' ? script.path : script.source, {
     eval: script.kind === 'code',
+    argv: [POOL_WORKER_ARGUMENT],
     workerData: options.data,
     execArgv: options.execArgv,
     // The environment is copied into each worker, as AWS's client passes it (env: process.env).

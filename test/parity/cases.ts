@@ -198,6 +198,22 @@ export const CASES: readonly ParityCase[] = [
     events: [{ key: 'hello.txt' }, { key: 'hello.txt', fail: true }],
   },
   {
+    name: 'sentry/esm',
+    function: 'sentry',
+    handler: 'index.handler',
+    env: { NODE_OPTIONS: '--import @sentry/aws-serverless/awslambda-auto', SENTRY_DSN: 'http://parity@{{endpointHost}}/1' },
+    events: [{ orderId: 's-1' }, { orderId: 's-2', fail: true }, { orderId: 's-3' }],
+    initTimeoutMs: 120_000,
+  },
+  {
+    name: 'sentry/cjs',
+    function: 'sentry',
+    handler: 'cjs.handler',
+    env: { NODE_OPTIONS: '--require @sentry/aws-serverless/awslambda-auto', SENTRY_DSN: 'http://parity@{{endpointHost}}/1' },
+    events: [{ orderId: 's-1' }, { orderId: 's-2', fail: true }],
+    initTimeoutMs: 120_000,
+  },
+  {
     name: 'layer/node-path-require',
     function: 'layer',
     handler: 'index.handler',

@@ -1,0 +1,158 @@
+// The checkpoint logic of AWS's own local durable-execution service, run as it runs for
+// `LocalDurableTestRunner`: the checkpoint server of `@aws/durable-execution-sdk-js-testing`, in a
+// worker thread, spoken to with its message protocol ({type: 'API_REQUEST', data: {requestId, type,
+// params}} in, {type: 'API_RESPONSE', data: {requestId, type, response | error}} out).
+// Why this and not our own: it is the code AWS keeps in step with the SDK (operation validation,
+// status transitions, the history events of every operation type, callback ids and timeouts), so a
+// workflow that passes under AWS's test runner behaves the same here. What we add around it
+// (execution.ts, durable-service.ts) is what the test runner does in-process and the service does
+// on Lambda: ARNs, checkpoint-token order, re-invoking the function, the HTTP API.
+// The worker file is not in the package's `exports`: it is started by path, as the package itself
+// starts it (CheckpointWorkerManager.getWorkerPath). The version is pinned exactly in package.json
+// because the protocol is the package's internal one.
+import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+
+/** The worker's API names (ApiType in the package's tagged-strings.mjs). */
+export type WorkerApi =
+  | 'StartDurableExecution'
+  | 'StartInvocation'
+  | 'CompleteInvocation'
+  | 'UpdateCheckpointData'
+  | 'PollCheckpointData'
+  | 'GetDurableExecutionState'
+  | 'CheckpointDurableExecutionState'
+  | 'SendDurableExecutionCallbackSuccess'
+  | 'SendDurableExecutionCallbackFailure'
+  | 'SendDurableExecutionCallbackHeartbeat';
+
+/** An operation as the checkpoint server holds it (Lambda's Operation shape; timestamps are Dates). */
+export interface Operation {
+  Id: string;
+  ParentId?: string;
+  Name?: string;
+  Type: string;
+  SubType?: string;
+  Status: string;
+  StartTimestamp?: Date;
+  EndTimestamp?: Date;
+  StepDetails?: { Attempt?: number; NextAttemptTimestamp?: Date; Result?: string; Error?: unknown };
+  WaitDetails?: { ScheduledEndTimestamp?: Date };
+  CallbackDetails?: { CallbackId?: string; Result?: string; Error?: unknown };
+  [member: string]: unknown;
+}
+
+/** A history event (Lambda's Event shape); EventId orders them within an execution. */
+export interface HistoryEvent {
+  EventId?: number;
+  EventType?: string;
+  Id?: string;
+  EventTimestamp?: Date;
+  [member: string]: unknown;
+}
+
+/** An operation with every history event recorded for it so far. */
+export interface OperationEvents {
+  operation: Operation;
+  events: HistoryEvent[];
+}
+
+/** An OperationUpdate the SDK checkpointed (undefined for the service's own transitions). */
+export interface OperationUpdate {
+  Id?: string;
+  Type?: string;
+  Action?: string;
+  Payload?: string;
+  Error?: unknown;
+  [member: string]: unknown;
+}
+
+/** What StartDurableExecution and StartInvocation answer: the data of one invocation's event. */
+export interface InvocationStart {
+  checkpointToken: string;
+  executionId: string;
+  invocationId: string;
+  operationEvents: OperationEvents[];
+  updatedOperationIds: string[];
+}
+
+/** A message the worker could not serve (structured-cloned: the class is lost, message and name stay). */
+export class CheckpointWorkerError extends Error {}
+
+interface Pending {
+  resolve: (value: unknown) => void;
+  reject: (error: Error) => void;
+}
+
+/** Where the package keeps its checkpoint server; throws with what to do when it is not installed. */
+export function checkpointWorkerPath(): string {
+  const require = createRequire(import.meta.url);
+  let entry: string;
+  try {
+    entry = require.resolve('@aws/durable-execution-sdk-js-testing');
+  } catch {
+    throw new Error(
+      'durable functions need @aws/durable-execution-sdk-js-testing (its checkpoint server): it is not installed; run `npm ci` in the project',
+    );
+  }
+  // dist-cjs/index.js → dist/checkpoint-server/index.mjs
+  const path = join(dirname(entry), '..', 'dist', 'checkpoint-server', 'index.mjs');
+  if (!existsSync(path)) {
+    throw new Error(`@aws/durable-execution-sdk-js-testing has no checkpoint server at ${path}: install the version package.json pins`);
+  }
+  return path;
+}
+
+/** One checkpoint server (all executions of one local server), in its own worker thread. */
+export class CheckpointWorker {
+  private readonly worker: Worker;
+  private readonly pending = new Map<string, Pending>();
+  private failure: Error | undefined;
+
+  constructor() {
+    this.worker = new Worker(checkpointWorkerPath());
+    this.worker.on('message', (message: { data?: { requestId?: string; response?: unknown; error?: unknown } }) => {
+      const data = message.data;
+      if (data?.requestId === undefined) return;
+      const waiting = this.pending.get(data.requestId);
+      if (waiting === undefined) return;
+      this.pending.delete(data.requestId);
+      if ('error' in data && data.error !== undefined) {
+        const error = data.error as { message?: unknown; name?: unknown };
+        const failure = new CheckpointWorkerError(typeof error.message === 'string' ? error.message : String(data.error));
+        if (typeof error.name === 'string') failure.name = error.name;
+        waiting.reject(failure);
+      } else {
+        waiting.resolve(data.response);
+      }
+    });
+    const fail = (error: Error): void => {
+      this.failure = error;
+      for (const waiting of this.pending.values()) waiting.reject(error);
+      this.pending.clear();
+    };
+    this.worker.on('error', fail);
+    this.worker.on('exit', (code) => fail(new Error(`the checkpoint server's worker thread exited (code ${code})`)));
+    // A local server idle between invokes must still be able to exit on SIGINT: the worker does
+    // not hold the event loop open by itself.
+    this.worker.unref();
+  }
+
+  /** Sends one request; resolves with the worker's answer, rejects with its error. */
+  call<T>(api: WorkerApi, params: object): Promise<T> {
+    if (this.failure !== undefined) return Promise.reject(this.failure);
+    const requestId = randomUUID();
+    return new Promise<T>((resolve, reject) => {
+      this.pending.set(requestId, { resolve: resolve as (value: unknown) => void, reject });
+      this.worker.postMessage({ type: 'API_REQUEST', data: { requestId, type: api, params } });
+    });
+  }
+
+  async close(): Promise<void> {
+    this.worker.removeAllListeners('exit');
+    await this.worker.terminate();
+  }
+}

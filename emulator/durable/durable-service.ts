@@ -1,0 +1,349 @@
+// The durable-execution API of Lambda (API version 2025-12-01) on the local server's port, and the
+// Invoke API's durable side (X-Amz-Durable-Execution-Name in, X-Amz-Durable-Execution-Arn out).
+// Source of the shapes, paths and status codes: the Lambda API reference and the service model
+// @aws-sdk/client-lambda is generated from (CheckpointDurableExecution POST …/checkpoint 200,
+// GetDurableExecutionState GET …/state 200, GetDurableExecution GET /2025-12-01/durable-executions/{Arn}
+// 200, GetDurableExecutionHistory GET …/history 200, ListDurableExecutionsByFunction
+// GET /2025-12-01/functions/{FunctionName}/durable-executions 200, StopDurableExecution POST …/stop
+// 200, SendDurableExecutionCallbackSuccess/Failure/Heartbeat POST
+// /2025-12-01/durable-execution-callbacks/{CallbackId}/succeed|fail|heartbeat 200).
+// The checkpoint logic is AWS's own (checkpoint-worker.ts); each execution's driving is execution.ts.
+import { randomUUID } from 'node:crypto';
+import type http from 'node:http';
+import type { LocalFunction } from '../lambda-invoke-api.ts';
+import { functionNotFound, resolveFunctionName, sendServiceError } from '../lambda-invoke-api.ts';
+import type { ServiceError } from '../lambda-invoke-api.ts';
+import { MAX_EVENT_REQUEST_BYTES, MAX_SYNC_REQUEST_BYTES } from '../limits.ts';
+import { defaultFunctionArn } from '../runtime-environment.ts';
+import { CheckpointWorker } from './checkpoint-worker.ts';
+import type { Operation } from './checkpoint-worker.ts';
+import { DurableExecution } from './execution.ts';
+import type { ErrorObject, ExecutionStatus } from './execution.ts';
+import type { DurableClock } from './time-scale.ts';
+import { parseObject, sendJson, withoutPayloads } from './wire.ts';
+
+export interface DurableServiceOptions extends DurableClock {
+  /** The one function this server knows (its Invoke API name). */
+  functionName: string;
+  log?: (line: string) => void;
+}
+
+const PREFIX = '/2025-12-01/';
+const EXECUTION_PATH = /^\/2025-12-01\/durable-executions\/([^/]+)(?:\/(checkpoint|state|history|stop|pause|resume))?\/?$/;
+const CALLBACK_PATH = /^\/2025-12-01\/durable-execution-callbacks\/([^/]+)\/(succeed|fail|heartbeat)\/?$/;
+const LIST_PATH = /^\/2025-12-01\/functions\/([^/]+)\/durable-executions\/?$/;
+const NAME = /^[a-zA-Z0-9-_]{1,64}$/;
+const STATUSES: readonly ExecutionStatus[] = ['RUNNING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'STOPPED'];
+
+export class DurableService {
+  private readonly fn: LocalFunction;
+  private readonly functionName: string;
+  private readonly clock: DurableClock;
+  private readonly log: (line: string) => void;
+  private worker: CheckpointWorker | undefined;
+  private readonly executions = new Map<string, DurableExecution>();
+  private readonly byName = new Map<string, DurableExecution>();
+
+  constructor(fn: LocalFunction, options: DurableServiceOptions) {
+    this.fn = fn;
+    this.functionName = options.functionName;
+    this.clock = { skipTime: options.skipTime, timeScale: options.timeScale };
+    this.log = options.log ?? ((line) => process.stderr.write(`${line}\n`));
+  }
+
+  /** True for a path of the durable-execution API (the caller routes the request here). */
+  static matches(path: string): boolean {
+    return path.startsWith(PREFIX);
+  }
+
+  /** The function's qualified ARN, as executions name it. */
+  get functionArn(): string {
+    return `${defaultFunctionArn(this.functionName)}:$LATEST`;
+  }
+
+  /** Every execution started here, oldest first. */
+  list(): DurableExecution[] {
+    return [...this.executions.values()];
+  }
+
+  async close(): Promise<void> {
+    await this.worker?.close();
+    this.worker = undefined;
+  }
+
+  /**
+   * Invoke on a durable function: starts an execution (or joins the one of the same
+   * DurableExecutionName and input) and answers as Lambda does: RequestResponse waits for the
+   * execution's end (its result, or its error as a function error), Event answers 202 at once;
+   * both carry X-Amz-Durable-Execution-Arn. A name reused with another input is
+   * DurableExecutionAlreadyStartedException (409).
+   */
+  async handleInvoke(req: http.IncomingMessage, res: http.ServerResponse, url: URL, body: Buffer, rawName: string): Promise<void> {
+    const requestId = randomUUID();
+    const fail = (error: ServiceError): void => sendServiceError(res, error, requestId);
+    if (req.method !== 'POST') return fail({ status: 405, type: 'UnknownOperationException', message: `${req.method} is not an operation of ${url.pathname}: the Invoke API takes POST` });
+    const target = resolveFunctionName(safeDecode(rawName), url.searchParams.get('Qualifier'));
+    if (target.name !== this.functionName || (target.qualifier !== undefined && target.qualifier !== '$LATEST')) return fail(functionNotFound(target.name, target.qualifier));
+    const invocationType = header(req, 'x-amz-invocation-type') ?? 'RequestResponse';
+    if (!['Event', 'RequestResponse', 'DryRun'].includes(invocationType)) {
+      return fail({ status: 400, type: 'ValidationException', message: `1 validation error detected: Value '${invocationType}' at 'invocationType' failed to satisfy constraint: Member must satisfy enum value set: [Event, RequestResponse, DryRun]` });
+    }
+    const limit = invocationType === 'Event' ? MAX_EVENT_REQUEST_BYTES : MAX_SYNC_REQUEST_BYTES;
+    if (body.length > limit) return fail({ status: 413, type: 'RequestTooLargeException', message: `Request must be smaller than ${limit} bytes for the InvokeFunction operation` });
+    const input = body.length === 0 ? '{}' : body.toString('utf8');
+    try {
+      JSON.parse(input);
+    } catch (error) {
+      return fail({ status: 400, type: 'InvalidRequestContentException', message: `Could not parse request body into json: ${(error as Error).message}` });
+    }
+    const name = header(req, 'x-amz-durable-execution-name') ?? randomUUID();
+    if (!NAME.test(name)) {
+      return fail({ status: 400, type: 'InvalidParameterValueException', message: `DurableExecutionName must be 1 to 64 letters, digits, hyphens or underscores, got "${name}"` });
+    }
+    if (invocationType === 'DryRun') {
+      res.writeHead(204, { 'X-Amzn-RequestId': requestId });
+      return void res.end();
+    }
+    let execution = this.byName.get(name);
+    if (execution !== undefined && execution.input !== input) {
+      return fail({ status: 409, type: 'DurableExecutionAlreadyStartedException', message: `A durable execution named ${name} has already been started with a different input: ${execution.arn}` });
+    }
+    if (execution === undefined) {
+      try {
+        execution = await this.startExecution(name, input);
+      } catch (error) {
+        return fail({ status: 500, type: 'ServiceException', message: `The local durable-execution service could not start the execution: ${(error as Error).message}` });
+      }
+    }
+    const arnHeader = { 'X-Amzn-RequestId': requestId, 'X-Amz-Durable-Execution-Arn': execution.arn, 'X-Amz-Executed-Version': '$LATEST' };
+    if (invocationType === 'Event') {
+      res.writeHead(202, { ...arnHeader, 'Content-Length': '0' });
+      return void res.end();
+    }
+    await execution.done;
+    if (execution.status === 'SUCCEEDED') {
+      const result = Buffer.from(execution.result ?? 'null');
+      res.writeHead(200, { ...arnHeader, 'Content-Type': 'application/json', 'Content-Length': String(result.length) });
+      return void res.end(result);
+    }
+    const error = Buffer.from(
+      JSON.stringify({
+        errorType: execution.error?.ErrorType ?? `Execution${execution.status === 'TIMED_OUT' ? 'TimedOut' : execution.status === 'STOPPED' ? 'Stopped' : 'Failed'}`,
+        errorMessage: execution.error?.ErrorMessage ?? `The durable execution ended ${execution.status}`,
+      }),
+    );
+    res.writeHead(200, { ...arnHeader, 'Content-Type': 'application/json', 'Content-Length': String(error.length), 'X-Amz-Function-Error': 'Unhandled' });
+    res.end(error);
+  }
+
+  /** Starts an execution named `name` with `input` (JSON text); returns once its first invocation is under way. */
+  async startExecution(name: string, input: string): Promise<DurableExecution> {
+    this.worker ??= new CheckpointWorker();
+    const arn = `${this.functionArn}/durable-execution/${name}/${randomUUID()}`;
+    const execution = new DurableExecution({
+      arn,
+      name,
+      functionArn: this.functionArn,
+      input,
+      worker: this.worker,
+      clock: this.clock,
+      log: this.log,
+      invoke: async (payload, requestId) => {
+        const outcome = await this.fn.invoke(payload, { requestId });
+        this.log(outcome.report);
+        return { requestId: outcome.requestId, body: outcome.body, functionError: outcome.kind !== 'response' };
+      },
+    });
+    this.executions.set(arn, execution);
+    this.byName.set(name, execution);
+    this.log(`durable: ${name}: started ${arn}`);
+    await execution.start();
+    return execution;
+  }
+
+  /** Answers one request under /2025-12-01/. Never throws for a bad request. */
+  async handle(req: http.IncomingMessage, res: http.ServerResponse, url: URL, body: Buffer): Promise<void> {
+    const requestId = randomUUID();
+    const fail = (error: ServiceError): void => sendServiceError(res, error, requestId);
+    const ok = (value: unknown, status = 200): void => sendJson(res, value, status, { 'X-Amzn-RequestId': requestId });
+    try {
+      const callback = CALLBACK_PATH.exec(url.pathname);
+      if (callback !== null && req.method === 'POST') return await this.callback(safeDecode(callback[1] ?? ''), callback[2] ?? '', body, ok, fail);
+      const list = LIST_PATH.exec(url.pathname);
+      if (list !== null && req.method === 'GET') return this.listExecutions(safeDecode(list[1] ?? ''), url, ok, fail);
+      const match = EXECUTION_PATH.exec(url.pathname);
+      if (match !== null) {
+        const arn = safeDecode(match[1] ?? '');
+        const action = match[2];
+        const execution = this.executions.get(arn);
+        if (execution === undefined) return fail({ status: 404, type: 'ResourceNotFoundException', message: `Durable execution not found: ${arn}` });
+        if (action === 'checkpoint' && req.method === 'POST') return await this.checkpoint(execution, body, ok, fail);
+        if (action === 'state' && req.method === 'GET') return await this.state(execution, url, ok, fail);
+        if (action === 'history' && req.method === 'GET') return this.history(execution, url, ok);
+        if (action === 'stop' && req.method === 'POST') return await this.stop(execution, body, ok, fail);
+        if (action === undefined && req.method === 'GET') return ok(describe(execution, url.searchParams.get('IncludeExecutionData') !== 'false'));
+        if (action === 'pause' || action === 'resume' || (action === undefined && req.method === 'DELETE')) {
+          return fail({ status: 501, type: 'ServiceException', message: `${req.method} ${url.pathname}: pausing, resuming and deleting durable executions are not implemented by the local service yet` });
+        }
+      }
+      return fail({ status: 404, type: 'UnknownOperationException', message: `Unknown operation: ${req.method} ${url.pathname}` });
+    } catch (error) {
+      return fail(workerError(error));
+    }
+  }
+
+  private async checkpoint(execution: DurableExecution, body: Buffer, ok: (value: unknown) => void, fail: (error: ServiceError) => void): Promise<void> {
+    const input = parseObject(body);
+    if (input === undefined) return fail({ status: 400, type: 'InvalidRequestContentException', message: 'Could not parse request body into json: CheckpointDurableExecution takes a JSON object' });
+    const token = input.CheckpointToken;
+    if (typeof token !== 'string' || token === '') return fail({ status: 400, type: 'InvalidParameterValueException', message: 'CheckpointToken is required' });
+    if (!execution.isLiveToken(token)) {
+      return fail({
+        status: 400,
+        type: 'InvalidParameterValueException',
+        message: execution.terminal
+          ? `Invalid Checkpoint Token: the execution has ended (${execution.status})`
+          : 'Invalid Checkpoint Token: it was already used, or belongs to an earlier invocation; each checkpoint must carry the token the last one returned',
+      });
+    }
+    const updates = Array.isArray(input.Updates) ? input.Updates : [];
+    const answer = await this.call<{ CheckpointToken: string; NewExecutionState: { Operations: Operation[]; NextMarker?: string } }>('CheckpointDurableExecutionState', {
+      DurableExecutionArn: execution.arn,
+      CheckpointToken: token,
+      Updates: updates,
+      ClientToken: input.ClientToken,
+    });
+    execution.advanceToken(answer.CheckpointToken);
+    ok({ CheckpointToken: answer.CheckpointToken, NewExecutionState: { Operations: answer.NewExecutionState.Operations } });
+  }
+
+  private async state(execution: DurableExecution, url: URL, ok: (value: unknown) => void, fail: (error: ServiceError) => void): Promise<void> {
+    const token = url.searchParams.get('CheckpointToken');
+    if (token === null || !execution.isIssuedToken(token)) {
+      return fail({ status: 400, type: 'InvalidParameterValueException', message: 'Invalid Checkpoint Token: GetDurableExecutionState takes a token of this execution' });
+    }
+    const answer = await this.call<{ Operations: Operation[] }>('GetDurableExecutionState', { DurableExecutionArn: execution.arn });
+    ok({ Operations: answer.Operations });
+  }
+
+  private history(execution: DurableExecution, url: URL, ok: (value: unknown) => void): void {
+    let events = execution.history();
+    if (url.searchParams.get('ReverseOrder') === 'true') events = events.reverse();
+    ok({ Events: url.searchParams.get('IncludeExecutionData') === 'true' ? events : withoutPayloads(events) });
+  }
+
+  private async stop(execution: DurableExecution, body: Buffer, ok: (value: unknown) => void, fail: (error: ServiceError) => void): Promise<void> {
+    const error = parseObject(body);
+    if (error === undefined) return fail({ status: 400, type: 'InvalidRequestContentException', message: 'Could not parse request body into json: StopDurableExecution takes an ErrorObject' });
+    if (execution.terminal) {
+      return fail({ status: 409, type: 'ConflictException', message: `The durable execution has already ended (${execution.status}): ${execution.arn}` });
+    }
+    const stopped = await execution.stop(Object.keys(error).length === 0 ? undefined : (error as ErrorObject));
+    ok({ StopTimestamp: stopped });
+  }
+
+  private listExecutions(rawName: string, url: URL, ok: (value: unknown) => void, fail: (error: ServiceError) => void): void {
+    const target = resolveFunctionName(rawName, url.searchParams.get('Qualifier'));
+    if (target.name !== this.functionName) return fail(functionNotFound(target.name, target.qualifier));
+    const statuses = url.searchParams.getAll('Statuses').filter((s) => s !== '');
+    const unknown = statuses.find((s) => !(STATUSES as readonly string[]).includes(s));
+    if (unknown !== undefined) return fail({ status: 400, type: 'InvalidParameterValueException', message: `Unknown status ${unknown}: one of ${STATUSES.join(', ')}` });
+    const name = url.searchParams.get('DurableExecutionName');
+    let executions = this.list().filter((e) => (statuses.length === 0 || statuses.includes(e.status)) && (name === null || e.name === name));
+    // Newest first unless ReverseOrder (the service lists by start time, descending).
+    executions = executions.reverse();
+    if (url.searchParams.get('ReverseOrder') === 'true') executions = executions.reverse();
+    ok({
+      DurableExecutions: executions.map((e) => ({
+        DurableExecutionArn: e.arn,
+        DurableExecutionName: e.name,
+        FunctionArn: e.functionArn,
+        Status: e.status,
+        StartTimestamp: e.startTimestamp,
+        EndTimestamp: e.endTimestamp,
+      })),
+    });
+  }
+
+  private async callback(callbackId: string, action: string, body: Buffer, ok: (value: unknown) => void, fail: (error: ServiceError) => void): Promise<void> {
+    const known = this.callbackExecution(callbackId);
+    if (known === undefined) return fail({ status: 400, type: 'InvalidParameterValueException', message: `Unknown callback id: ${callbackId}` });
+    const { execution, operation } = known;
+    if (operation !== undefined && operation.Status === 'TIMED_OUT') {
+      return fail({ status: 400, type: 'CallbackTimeoutException', message: `The callback timed out: ${callbackId}` });
+    }
+    if (execution.terminal || (operation !== undefined && operation.Status !== 'STARTED')) {
+      return fail({ status: 400, type: 'InvalidParameterValueException', message: `The callback has already completed: ${callbackId}` });
+    }
+    if (action === 'succeed') {
+      // The Result is the request body itself (an httpPayload blob), up to 256 KB on Lambda.
+      await this.call('SendDurableExecutionCallbackSuccess', { CallbackId: callbackId, Result: body.length === 0 ? undefined : new Uint8Array(body) });
+    } else if (action === 'fail') {
+      const error = parseObject(body);
+      if (error === undefined) return fail({ status: 400, type: 'InvalidRequestContentException', message: 'Could not parse request body into json: SendDurableExecutionCallbackFailure takes an ErrorObject' });
+      await this.call('SendDurableExecutionCallbackFailure', { CallbackId: callbackId, Error: error });
+    } else {
+      await this.call('SendDurableExecutionCallbackHeartbeat', { CallbackId: callbackId });
+    }
+    ok({});
+  }
+
+  /** The execution (and callback operation, if seen) a callback id belongs to. The checkpoint
+   * server's ids are base64 JSON naming the execution and the operation. */
+  private callbackExecution(callbackId: string): { execution: DurableExecution; operation: Operation | undefined } | undefined {
+    let data: unknown;
+    try {
+      data = JSON.parse(Buffer.from(callbackId, 'base64').toString('utf8'));
+    } catch {
+      return undefined;
+    }
+    if (typeof data !== 'object' || data === null) return undefined;
+    const { executionId, operationId } = data as { executionId?: unknown; operationId?: unknown };
+    if (typeof executionId !== 'string') return undefined;
+    const execution = this.executions.get(executionId);
+    if (execution === undefined) return undefined;
+    const operation = execution.operation(typeof operationId === 'string' ? operationId : '');
+    return { execution, operation };
+  }
+
+  private call<T>(api: Parameters<CheckpointWorker['call']>[0], params: object): Promise<T> {
+    this.worker ??= new CheckpointWorker();
+    return this.worker.call<T>(api, params);
+  }
+}
+
+/** GetDurableExecution's answer. */
+function describe(execution: DurableExecution, includeData: boolean): Record<string, unknown> {
+  return {
+    DurableExecutionArn: execution.arn,
+    DurableExecutionName: execution.name,
+    FunctionArn: execution.functionArn,
+    StartTimestamp: execution.startTimestamp,
+    Status: execution.status,
+    InputPayload: includeData ? execution.input : undefined,
+    Result: includeData ? execution.result : undefined,
+    Error: execution.error,
+    EndTimestamp: execution.endTimestamp,
+    Version: '$LATEST',
+  };
+}
+
+/** A checkpoint-server error as the service's: its validations are InvalidParameterValueException (400). */
+function workerError(error: unknown): ServiceError {
+  const message = error instanceof Error ? error.message : String(error);
+  if (message === 'Execution not found') return { status: 404, type: 'ResourceNotFoundException', message };
+  return { status: 400, type: 'InvalidParameterValueException', message };
+}
+
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
+function header(req: http.IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value.join(', ') : value;
+}

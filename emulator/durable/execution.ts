@@ -1,0 +1,355 @@
+// One durable execution as the service drives it: starts it in the checkpoint server, invokes the
+// function with the execution's state, and re-invokes it to replay when the function returned
+// PENDING and what it waits for has happened (a wait ended, a retry delay passed, a callback
+// arrived), until the function returns SUCCEEDED or FAILED or the execution is stopped.
+// The order of events follows the testing SDK's TestExecutionOrchestrator (the same checkpoint
+// server tells us, through PollCheckpointData, what each checkpoint started); what differs is that
+// the function runs in its own process behind the Runtime API, so its payload is the JSON Lambda
+// sends (DurableExecutionArn, CheckpointToken, InitialExecutionState) and its answer is the
+// SDK's {Status, Result | Error}.
+// Checkpoint tokens: one invocation holds one live token at a time. A checkpoint must carry it; the
+// answer carries the next one. A token from an earlier checkpoint or an earlier invocation is stale
+// and refused (InvalidParameterValueException "Invalid Checkpoint Token", which the SDK treats as
+// the end of that invocation), as the service does.
+import { randomUUID } from 'node:crypto';
+import type { CheckpointWorker, HistoryEvent, InvocationStart, Operation, OperationEvents, OperationUpdate } from './checkpoint-worker.ts';
+import { realDelayMs } from './time-scale.ts';
+import type { DurableClock } from './time-scale.ts';
+
+export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'STOPPED';
+
+/** The function's answer to one invocation: the raw body and whether it was a function error. */
+export interface InvocationAnswer {
+  requestId: string;
+  body: Buffer;
+  functionError: boolean;
+}
+
+/** Invokes the function once with a payload (the local server's emulator). */
+export type InvokeFunction = (payload: Buffer, requestId: string) => Promise<InvocationAnswer>;
+
+/** Lambda's ErrorObject. */
+export interface ErrorObject {
+  ErrorMessage?: string;
+  ErrorType?: string;
+  ErrorData?: string;
+  StackTrace?: string[];
+}
+
+export interface ExecutionOptions {
+  arn: string;
+  name: string;
+  functionArn: string;
+  input: string;
+  worker: CheckpointWorker;
+  invoke: InvokeFunction;
+  clock: DurableClock;
+  /** One line per replay and per outcome (the tool prints them). */
+  log: (line: string) => void;
+}
+
+// A function error (the runtime's own error, not the SDK's FAILED) ends an invocation, not the
+// execution: the service invokes again. After this many in a row the execution fails.
+const MAX_INVOCATION_ERRORS = 3;
+
+export class DurableExecution {
+  readonly arn: string;
+  readonly name: string;
+  readonly functionArn: string;
+  readonly input: string;
+  readonly startTimestamp = new Date();
+  endTimestamp: Date | undefined;
+  status: ExecutionStatus = 'RUNNING';
+  result: string | undefined;
+  error: ErrorObject | undefined;
+
+  private readonly worker: CheckpointWorker;
+  private readonly invoke: InvokeFunction;
+  private readonly clock: DurableClock;
+  private readonly log: (line: string) => void;
+  private readonly operations = new Map<string, OperationEvents>();
+  private readonly invocationEvents: HistoryEvent[] = [];
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private executionOperationId = '';
+  private liveToken: string | undefined;
+  /** Tokens handed out for this execution: GetDurableExecutionState accepts any of them. */
+  private readonly issuedTokens = new Set<string>();
+  private invoking = false;
+  private replayWanted = false;
+  private invocationErrors = 0;
+  private replays = 0;
+  private readonly settled: Promise<void>;
+  private settle: () => void = () => {};
+
+  constructor(options: ExecutionOptions) {
+    this.arn = options.arn;
+    this.name = options.name;
+    this.functionArn = options.functionArn;
+    this.input = options.input;
+    this.worker = options.worker;
+    this.invoke = options.invoke;
+    this.clock = options.clock;
+    this.log = options.log;
+    this.settled = new Promise((resolve) => {
+      this.settle = resolve;
+    });
+  }
+
+  /** Resolves when the execution has ended (any terminal status). */
+  get done(): Promise<void> {
+    return this.settled;
+  }
+
+  get terminal(): boolean {
+    return this.status !== 'RUNNING';
+  }
+
+  /** Starts the execution and its first invocation (not awaited: `done` tells when it ends). */
+  async start(): Promise<void> {
+    const invocationId = randomUUID();
+    const first = await this.worker.call<InvocationStart>('StartDurableExecution', {
+      executionId: this.arn,
+      invocationId,
+      payload: this.input,
+    });
+    this.record(first.operationEvents);
+    this.executionOperationId = first.operationEvents[0]?.operation.Id ?? '';
+    void this.pollUpdates();
+    void this.runInvocation(first);
+  }
+
+  /** True when `token` is the one the next checkpoint must carry. */
+  isLiveToken(token: string): boolean {
+    return !this.terminal && this.liveToken !== undefined && token === this.liveToken;
+  }
+
+  /** True when `token` was handed out for this execution (GetDurableExecutionState's check). */
+  isIssuedToken(token: string): boolean {
+    return this.issuedTokens.has(token);
+  }
+
+  /** Records the token a checkpoint answer carries: the only one the next checkpoint may use. */
+  advanceToken(token: string): void {
+    this.liveToken = token;
+    this.issuedTokens.add(token);
+  }
+
+  /** The operation `id` as last seen, or undefined. */
+  operation(id: string): Operation | undefined {
+    return this.operations.get(id)?.operation;
+  }
+
+  /** Every history event so far, in the order they happened (EventId). */
+  history(): HistoryEvent[] {
+    const events = [...this.invocationEvents];
+    for (const { events: forOperation } of this.operations.values()) events.push(...forOperation);
+    return events.sort((a, b) => (a.EventId ?? 0) - (b.EventId ?? 0));
+  }
+
+  /** StopDurableExecution: ends the execution as STOPPED with `error`. Throws if it has ended. */
+  async stop(error: ErrorObject | undefined): Promise<Date> {
+    if (this.terminal) throw new Error(`execution ${this.arn} has already ended (${this.status})`);
+    await this.worker.call('UpdateCheckpointData', {
+      executionId: this.arn,
+      operationId: this.executionOperationId,
+      operationData: { Status: 'STOPPED' },
+      error,
+    });
+    this.finish('STOPPED', undefined, error);
+    return this.endTimestamp ?? new Date();
+  }
+
+  private record(operations: OperationEvents[]): void {
+    for (const entry of operations) this.operations.set(entry.operation.Id, { operation: entry.operation, events: entry.events });
+  }
+
+  /** Follows what checkpoints (and the service's own transitions) do, and schedules replays. */
+  private async pollUpdates(): Promise<void> {
+    while (!this.terminal) {
+      let updates: Array<OperationEvents & { update?: OperationUpdate }>;
+      try {
+        ({ operations: updates } = await this.worker.call<{ operations: Array<OperationEvents & { update?: OperationUpdate }> }>('PollCheckpointData', {
+          executionId: this.arn,
+        }));
+      } catch (error) {
+        if (!this.terminal) this.log(`durable: ${this.name}: the checkpoint server failed: ${(error as Error).message}`);
+        return;
+      }
+      this.record(updates);
+      for (const { operation, update } of updates) {
+        if (this.terminal) return;
+        if (operation.Type === 'WAIT' && update?.Action === 'START') {
+          this.after(operation.WaitDetails?.ScheduledEndTimestamp, async () => {
+            await this.worker.call('UpdateCheckpointData', { executionId: this.arn, operationId: operation.Id, operationData: { Status: 'SUCCEEDED' } });
+            this.replay(`wait ${label(operation.Name, operation.Id)} ended`);
+          });
+        } else if (operation.Type === 'STEP' && update?.Action === 'RETRY') {
+          this.after(operation.StepDetails?.NextAttemptTimestamp, async () => {
+            await this.worker.call('UpdateCheckpointData', { executionId: this.arn, operationId: operation.Id, operationData: { Status: 'READY' } });
+            this.replay(`retry of step ${label(operation.Name, operation.Id)} is due`);
+          });
+        } else if (operation.Type === 'CALLBACK' && update === undefined && operation.Status !== 'STARTED') {
+          this.replay(`callback ${label(operation.Name, operation.Id)} ${operation.Status.toLowerCase()}`);
+        } else if (operation.Type === 'EXECUTION' && update !== undefined && (update.Action === 'SUCCEED' || update.Action === 'FAIL')) {
+          // The SDK's path for a result too large for the invocation response: the execution
+          // ends through a checkpoint.
+          this.finish(update.Action === 'SUCCEED' ? 'SUCCEEDED' : 'FAILED', update.Payload, update.Error as ErrorObject | undefined);
+        }
+      }
+    }
+  }
+
+  private after(due: Date | undefined, run: () => Promise<void>): void {
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      if (this.terminal) return;
+      run().catch((error: unknown) => this.log(`durable: ${this.name}: ${(error as Error).message}`));
+    }, realDelayMs(due, this.clock));
+    this.timers.add(timer);
+  }
+
+  /** Asks for a replay: now, or once the invocation in flight has ended. */
+  private replay(reason: string): void {
+    if (this.terminal) return;
+    if (this.invoking) {
+      this.replayWanted = true;
+      return;
+    }
+    this.log(`durable: ${this.name}: replay (${reason})`);
+    void this.nextInvocation();
+  }
+
+  private async nextInvocation(): Promise<void> {
+    if (this.terminal || this.invoking) return;
+    this.invoking = true;
+    let start: InvocationStart;
+    try {
+      start = await this.worker.call<InvocationStart>('StartInvocation', { executionId: this.arn, invocationId: randomUUID() });
+    } catch (error) {
+      this.invoking = false;
+      this.log(`durable: ${this.name}: could not start an invocation: ${(error as Error).message}`);
+      return;
+    }
+    await this.runInvocation(start);
+  }
+
+  private async runInvocation(start: InvocationStart): Promise<void> {
+    this.invoking = true;
+    this.replayWanted = false;
+    this.replays++;
+    this.advanceToken(start.checkpointToken);
+    const payload = Buffer.from(
+      JSON.stringify({
+        DurableExecutionArn: this.arn,
+        CheckpointToken: start.checkpointToken,
+        InitialExecutionState: { Operations: start.operationEvents.map((entry) => entry.operation) },
+      }),
+    );
+    let answer: InvocationAnswer;
+    try {
+      answer = await this.invoke(payload, start.invocationId);
+    } catch (error) {
+      answer = { requestId: start.invocationId, functionError: true, body: Buffer.from(JSON.stringify({ errorType: 'Runtime.Unknown', errorMessage: (error as Error).message })) };
+    }
+    // Whatever the invocation did, its token dies with it.
+    this.liveToken = undefined;
+    const outcome = parseOutcome(answer);
+    const completed = await this.worker.call<{ event: HistoryEvent; hasDirtyOperations: boolean }>('CompleteInvocation', {
+      executionId: this.arn,
+      invocationId: start.invocationId,
+      error: outcome.status === 'ERROR' ? outcome.error : undefined,
+    });
+    this.invocationEvents.push(completed.event);
+    this.invoking = false;
+    this.log(`durable: ${this.name}: invocation ${this.replays} (${answer.requestId}) returned ${outcome.status}; operations: ${this.summary()}`);
+    if (this.terminal) return;
+    if (outcome.status === 'SUCCEEDED' || outcome.status === 'FAILED') {
+      await this.worker.call('UpdateCheckpointData', {
+        executionId: this.arn,
+        operationId: this.executionOperationId,
+        operationData: { Status: outcome.status },
+        payload: outcome.result,
+        error: outcome.error,
+      });
+      this.finish(outcome.status, outcome.result, outcome.error);
+      return;
+    }
+    if (outcome.status === 'ERROR') {
+      this.invocationErrors++;
+      if (this.invocationErrors >= MAX_INVOCATION_ERRORS) {
+        const error: ErrorObject = outcome.error ?? { ErrorType: 'Runtime.Unknown', ErrorMessage: 'the function failed' };
+        await this.worker.call('UpdateCheckpointData', { executionId: this.arn, operationId: this.executionOperationId, operationData: { Status: 'FAILED' }, error });
+        this.finish('FAILED', undefined, error);
+        return;
+      }
+      this.replay(`the invocation failed: ${outcome.error?.ErrorType ?? 'error'}; retrying`);
+      return;
+    }
+    this.invocationErrors = 0;
+    if (this.replayWanted || completed.hasDirtyOperations) this.replay('state changed during the invocation');
+  }
+
+  private finish(status: ExecutionStatus, result: string | undefined, error: ErrorObject | undefined): void {
+    if (this.terminal) return;
+    this.status = status;
+    this.result = result;
+    this.error = error;
+    this.endTimestamp = new Date();
+    this.liveToken = undefined;
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
+    // The result and the error's message are the workflow's data: only the status and the error's type are logged.
+    this.log(`durable: ${this.name}: ${status}${error?.ErrorType === undefined ? '' : ` (${error.ErrorType})`}`);
+    this.settle();
+  }
+
+  private summary(): string {
+    const parts: string[] = [];
+    for (const { operation } of this.operations.values()) {
+      if (operation.Type === 'EXECUTION') continue;
+      parts.push(`${operation.Type} ${label(operation.Name, operation.Id)} ${operation.Status}`);
+    }
+    return parts.length === 0 ? 'none' : parts.join(', ');
+  }
+}
+
+interface Outcome {
+  status: 'SUCCEEDED' | 'FAILED' | 'PENDING' | 'ERROR';
+  result?: string;
+  error?: ErrorObject;
+}
+
+/** Reads the SDK's invocation answer ({Status, Result?, Error?}); a function error or anything else is ERROR. */
+function parseOutcome(answer: InvocationAnswer): Outcome {
+  let body: unknown;
+  try {
+    body = JSON.parse(answer.body.toString('utf8'));
+  } catch {
+    body = undefined;
+  }
+  const object = typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {};
+  if (answer.functionError) {
+    return {
+      status: 'ERROR',
+      error: {
+        ErrorType: typeof object.errorType === 'string' ? object.errorType : 'Runtime.Unknown',
+        ErrorMessage: typeof object.errorMessage === 'string' ? object.errorMessage : answer.body.toString('utf8').slice(0, 256),
+      },
+    };
+  }
+  const status = object.Status;
+  if (status === 'SUCCEEDED') return { status, result: typeof object.Result === 'string' ? object.Result : undefined };
+  if (status === 'FAILED') return { status, error: (object.Error as ErrorObject | undefined) ?? { ErrorMessage: 'the execution failed' } };
+  if (status === 'PENDING') return { status };
+  return {
+    status: 'ERROR',
+    error: {
+      ErrorType: 'Runtime.InvalidDurableResponse',
+      ErrorMessage: 'the function did not answer as a durable function ({"Status": "SUCCEEDED" | "FAILED" | "PENDING"}): is its handler wrapped with withDurableExecution?',
+    },
+  };
+}
+
+function label(name: string | undefined, id: string): string {
+  return name === undefined ? id.slice(0, 8) : `"${name}"`;
+}

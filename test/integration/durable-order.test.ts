@@ -1,0 +1,161 @@
+// Durable functions end to end (issue 22): examples/durable-order (AWS's
+// @aws/durable-execution-sdk-js, pinned by the example's own package-lock.json) runs under the
+// suite's runtime build against the local server's durable-execution service, driven only through
+// @aws-sdk/client-lambda as a developer would: Invoke with DurableExecutionName, read the history,
+// answer the callback with SendDurableExecutionCallbackSuccess, read the result.
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  CheckpointDurableExecutionCommand,
+  GetDurableExecutionCommand,
+  GetDurableExecutionHistoryCommand,
+  InvokeCommand,
+  LambdaClient,
+  ListDurableExecutionsByFunctionCommand,
+  SendDurableExecutionCallbackSuccessCommand,
+  StopDurableExecutionCommand,
+} from '@aws-sdk/client-lambda';
+import type { Event } from '@aws-sdk/client-lambda';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LocalServer } from '../../emulator/index.ts';
+import { REPO_ROOT, closedPort, startFunction, stopAll } from './harness.ts';
+
+const EXAMPLE = join(REPO_ROOT, 'examples', 'durable-order');
+const FUNCTION = 'durable-order';
+const lines: string[] = [];
+let server: LocalServer;
+let client: LambdaClient;
+
+/** The example's dependencies, exactly as its lock file pins them (needs the npm registry once). */
+function installExample(): void {
+  if (existsSync(join(EXAMPLE, 'node_modules', '.package-lock.json'))) return;
+  execFileSync('npm', ['ci', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: EXAMPLE, stdio: 'inherit' });
+}
+
+/** Polls `read` until `done` holds on its answer: the execution moves on its own. Bounded so a stuck
+ * execution fails the test with what it last saw rather than hanging it. */
+async function until<T>(read: () => Promise<T>, done: (value: T) => boolean, what: string): Promise<T> {
+  let last: T | undefined;
+  for (let i = 0; i < 1500; i++) {
+    last = await read();
+    if (done(last)) return last;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error(`gave up waiting for ${what}; last answer: ${JSON.stringify(last)}\n${lines.join('\n')}`);
+}
+
+const history = async (arn: string): Promise<Event[]> =>
+  (await client.send(new GetDurableExecutionHistoryCommand({ DurableExecutionArn: arn, IncludeExecutionData: true }))).Events ?? [];
+
+beforeAll(async () => {
+  installExample();
+  const port = await closedPort();
+  const endpoint = `http://127.0.0.1:${port}`;
+  // The SDK's default LambdaClient reads AWS_ENDPOINT_URL_LAMBDA: that is all the function needs.
+  const emulator = await startFunction(
+    EXAMPLE,
+    'index.handler',
+    { AWS_ENDPOINT_URL_LAMBDA: endpoint, AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local' },
+    { functionName: FUNCTION },
+  );
+  server = await LocalServer.start(emulator, { functionName: FUNCTION, port, durable: { skipTime: true }, log: (line) => lines.push(line) });
+  client = new LambdaClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+});
+
+afterAll(async () => {
+  await server?.close();
+  await stopAll();
+});
+
+describe('durable functions against the local service', () => {
+  it('runs the order workflow to its result: a step, a day-long wait, a callback, a retried step', async () => {
+    const invoked = await client.send(
+      new InvokeCommand({
+        FunctionName: FUNCTION,
+        InvocationType: 'Event',
+        DurableExecutionName: 'order-42',
+        Payload: JSON.stringify({ orderId: 'order-42', items: ['book', 'pen'] }),
+      }),
+    );
+    expect(invoked.StatusCode).toBe(202);
+    const arn = invoked.DurableExecutionArn ?? '';
+    expect(arn).toMatch(/^arn:aws:lambda:us-east-1:123456789012:function:durable-order:\$LATEST\/durable-execution\/order-42\/[0-9a-f-]{36}$/);
+
+    // The wait of a day ends at once (--skip-time); then the workflow waits for its approval.
+    const started = await until(() => history(arn), (events) => events.some((e) => e.EventType === 'CallbackStarted'), 'the approval callback');
+    const callbackId = started.find((e) => e.EventType === 'CallbackStarted')?.CallbackStartedDetails?.CallbackId ?? '';
+    expect(callbackId).not.toBe('');
+    const running = await client.send(new GetDurableExecutionCommand({ DurableExecutionArn: arn }));
+    expect(running.Status).toBe('RUNNING');
+
+    await client.send(new SendDurableExecutionCallbackSuccessCommand({ CallbackId: callbackId, Result: Buffer.from(JSON.stringify({ approvedBy: 'alice' })) }));
+
+    const done = await until(
+      () => client.send(new GetDurableExecutionCommand({ DurableExecutionArn: arn })),
+      (e) => e.Status !== 'RUNNING',
+      'the end of the execution',
+    );
+    expect(done.Status, lines.join('\n')).toBe('SUCCEEDED');
+    expect(JSON.parse(done.Result ?? 'null')).toEqual({
+      orderId: 'order-42',
+      reservation: { orderId: 'order-42', reserved: 2 },
+      approval: { approvedBy: 'alice' },
+      charge: { charged: true, attempt: 2 },
+    });
+    expect(done.DurableExecutionName).toBe('order-42');
+    expect(done.EndTimestamp).toBeInstanceOf(Date);
+
+    // Every operation is in the history, in order.
+    const events = await history(arn);
+    const named = events.filter((e) => e.Name !== undefined).map((e) => `${e.EventType} ${e.Name}`);
+    expect(named).toEqual([
+      'StepStarted reserve-stock',
+      'StepSucceeded reserve-stock',
+      'WaitStarted cool-off',
+      'WaitSucceeded cool-off',
+      ...named.filter((n) => n.endsWith(' approval')),
+      'StepStarted charge-card',
+      'StepFailed charge-card',
+      ...named.slice(named.lastIndexOf('StepFailed charge-card') + 1),
+    ]);
+    const types = events.map((e) => e.EventType);
+    expect(types[0]).toBe('ExecutionStarted');
+    expect(types).toContain('CallbackStarted');
+    expect(types).toContain('CallbackSucceeded');
+    expect(named.slice(-1)[0]).toBe('StepSucceeded charge-card');
+    expect(types.filter((t) => t === 'ExecutionSucceeded')).toHaveLength(1);
+    // One InvocationCompleted per invocation: the first, after the wait, after the callback, after the retry (at least).
+    expect(types.filter((t) => t === 'InvocationCompleted').length).toBeGreaterThanOrEqual(3);
+    const wait = events.find((e) => e.EventType === 'WaitStarted');
+    expect(wait?.WaitStartedDetails?.Duration).toBe(86_400);
+    const failed = events.find((e) => e.EventType === 'StepFailed');
+    expect(failed?.StepFailedDetails?.Error?.Payload?.ErrorMessage).toBe('payment provider timed out');
+
+    const listed = await client.send(new ListDurableExecutionsByFunctionCommand({ FunctionName: FUNCTION, Statuses: ['SUCCEEDED'] }));
+    expect(listed.DurableExecutions?.map((e) => e.DurableExecutionArn)).toContain(arn);
+    // Each replay is printed with its operations.
+    expect(lines.some((l) => l.includes('durable: order-42: replay'))).toBe(true);
+  });
+
+  it('refuses a checkpoint with a stale token, as the service does (InvalidParameterValueException)', async () => {
+    const invoked = await client.send(new InvokeCommand({ FunctionName: FUNCTION, InvocationType: 'Event', DurableExecutionName: 'order-stale', Payload: '{}' }));
+    const arn = invoked.DurableExecutionArn ?? '';
+    await until(() => history(arn), (events) => events.some((e) => e.EventType === 'CallbackStarted'), 'the approval callback');
+    const stale = client.send(new CheckpointDurableExecutionCommand({ DurableExecutionArn: arn, CheckpointToken: 'not-a-token-of-this-invocation', Updates: [] }));
+    await expect(stale).rejects.toMatchObject({ name: 'InvalidParameterValueException', $metadata: { httpStatusCode: 400 } });
+    await expect(stale).rejects.toThrow(/^Invalid Checkpoint Token/);
+
+    const stopped = await client.send(new StopDurableExecutionCommand({ DurableExecutionArn: arn, Error: { ErrorType: 'Cancelled', ErrorMessage: 'customer cancelled' } }));
+    expect(stopped.StopTimestamp).toBeInstanceOf(Date);
+    const after = await client.send(new GetDurableExecutionCommand({ DurableExecutionArn: arn }));
+    expect(after.Status).toBe('STOPPED');
+    const types = (await history(arn)).map((e) => e.EventType);
+    expect(types).toContain('ExecutionStopped');
+  });
+
+  it('answers for an unknown execution with ResourceNotFoundException', async () => {
+    const missing = client.send(new GetDurableExecutionCommand({ DurableExecutionArn: `arn:aws:lambda:us-east-1:123456789012:function:${FUNCTION}:$LATEST/durable-execution/nope/x` }));
+    await expect(missing).rejects.toMatchObject({ name: 'ResourceNotFoundException', $metadata: { httpStatusCode: 404 } });
+  });
+});
