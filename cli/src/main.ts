@@ -17,6 +17,10 @@ import { emulatorOptions, envOf } from './local-function.ts';
 import type { FunctionFlags } from './local-function.ts';
 import { FLAVOURS, packageFunction } from './package-function.ts';
 import type { CompileCacheRequest, Flavour, SnapshotRequest } from './package-function.ts';
+import { TARGET_OSES } from './native-addons.ts';
+import type { TargetOs } from './native-addons.ts';
+import { outsideDependencies } from './outside-warning.ts';
+import { rebuildAddons } from './rebuild-addons.ts';
 import { packageVersion } from './resources.ts';
 import { serveUntilStopped } from './serve-lifecycle.ts';
 import { stopSignal } from './stop-signals.ts';
@@ -148,6 +152,8 @@ async function serveFunction(dir: string, options: Record<string, unknown>, watc
     throw error;
   }
   const name = emulatorConfig.functionName ?? 'function';
+  const outside = await outsideDependencies(dir, flags.handler);
+  if (outside !== undefined) log(`lambda-bootstrap: ${outside}`);
   log(
     [
       `lambda-bootstrap: ${watching ? 'watching' : 'serving'} ${name} (${flags.handler} in ${emulatorConfig.taskRoot}) on ${server.url}`,
@@ -212,9 +218,13 @@ export function program(): Command {
     .option('-o, --output <file>', 'the zip to write (default: <out-dir>/function-<arch>.zip, or function-wrapper.zip)')
     .option('--compile-cache', "pre-initialise: run the function's init once with the binary and ship its V8 code cache (docs/pre-initialised.md)")
     .option('--snapshot', "pre-initialise: bootstrap is this function's own executable, its dependencies evaluated into a V8 startup snapshot (x86_64; docs/pre-initialised.md)")
-    .option('-H, --handler <module.export>', 'the handler, for --compile-cache and --snapshot', 'index.handler')
+    .option('-H, --handler <module.export>', 'the handler: checked by loading it from the unpacked zip; for --bundle, --compile-cache and --snapshot', 'index.handler')
+    .option('--bundle', 'build the handler with esbuild into one ES module with a source map (TypeScript beyond type stripping; dependencies inside)')
+    .option('--no-verify', "skip running the function's init from the zip unpacked alone")
+    .option('--rebuild', "first compile the function's node-gyp addons for the runtime's Node 24 (lambda-bootstrap rebuild)")
+    .addOption(new Option('--os <os>', 'the Lambda OS native addons must load on: al2023 (provided.al2023, nodejs24.x) or al2 (provided.al2)').choices([...TARGET_OSES]).default('al2023'))
     .option('--event <json>', 'for --compile-cache: one invocation too, so modules loaded by the first invoke are cached (it really runs)')
-    .option('-e, --env <NAME=VALUE>', 'for --compile-cache: an environment variable init needs; for --snapshot: one the dependencies read at load, as the function will have it (repeatable)', collect, [])
+    .option('-e, --env <NAME=VALUE>', 'an environment variable init needs (the check, --compile-cache); for --snapshot: one the dependencies read at load, as the function will have it (repeatable)', collect, [])
     .option('--allow-env-value <NAME>', 'for --snapshot: let the dependencies bake in the value of NAME although its name looks secret (repeatable)', collect, [])
     .option('--exclude <pattern>', 'leave out files matching a gitignore-style pattern, beside the defaults and .lambdaignore (repeatable; docs/packaging.md)', collect, [])
     .option('--include <pattern>', 'put back files a default, .lambdaignore or --exclude left out, e.g. --include .env.example (repeatable)', collect, [])
@@ -225,18 +235,34 @@ export function program(): Command {
         'wrapper: the same with --runtime nodejs24.x (any architecture) and\n' +
         "           --environment 'Variables={AWS_LAMBDA_EXEC_WRAPPER=/var/task/lambda-bootstrap-wrapper}'",
     )
-    .action(async (dir: string, options: { flavour: Flavour; arch: Architecture; outDir: string; output?: string; compileCache?: boolean; snapshot?: boolean; handler: string; event?: string; env: string[]; allowEnvValue: string[]; exclude: string[]; include: string[] }) => {
+    .action(async (dir: string, options: { flavour: Flavour; arch: Architecture; outDir: string; output?: string; compileCache?: boolean; snapshot?: boolean; handler: string; event?: string; env: string[]; allowEnvValue: string[]; exclude: string[]; include: string[]; bundle?: boolean; verify: boolean; rebuild?: boolean; os: TargetOs }) => {
       let cache: CompileCacheRequest | undefined;
       if (options.compileCache === true) {
         cache = { handler: options.handler, env: envOf(options.env) };
         if (options.event !== undefined) cache.event = eventOf({ event: options.event });
       }
       const snapshot: SnapshotRequest | undefined = options.snapshot === true ? { handler: options.handler, env: envOf(options.env), allowEnvValues: options.allowEnvValue } : undefined;
-      const result = await packageFunction(dir, options.flavour, options.arch, resolve(options.outDir), options.output, log, cache, snapshot, { exclude: options.exclude, include: options.include });
+      if (options.bundle === true && (options.snapshot === true || options.compileCache === true)) {
+        throw new ToolError(`package: --bundle does not combine with --${options.snapshot === true ? 'snapshot' : 'compile-cache'}: that pre-initialises the function's source files, and the zip ships the bundle instead`);
+      }
+      const selfContained = { handler: options.handler, env: envOf(options.env), bundle: options.bundle === true, verify: options.verify, os: options.os, rebuild: options.rebuild === true };
+      const rules = { exclude: options.exclude, include: options.include };
+      const result = await packageFunction(dir, options.flavour, options.arch, resolve(options.outDir), options.output, log, cache, snapshot, rules, selfContained);
       const what = options.flavour === 'wrapper' ? 'the wrapper and the bundle' : 'bootstrap';
       log(`package: ${result.zipPath}: ${(result.zipBytes / 1024 / 1024).toFixed(1)} MiB, ${what} + ${result.files} files`);
       for (const warning of result.warnings) log(`package: warning: ${warning}`);
       process.stdout.write(`${result.zipPath}\n`);
+    });
+
+  cli
+    .command('rebuild')
+    .description("compile the function's node-gyp native addons for the runtime's Node 24 (NODE_MODULE_VERSION 137), in place, with the pinned node's own headers (docs/native-addons.md)")
+    .argument('[function-dir]', 'the folder with the handler code', '.')
+    .addOption(archOption())
+    .addOption(outDirOption())
+    .action((dir: string, options: { arch: Architecture; outDir: string }) => {
+      const rebuilt = rebuildAddons(resolve(dir), options.arch, resolve(options.outDir), log);
+      for (const addon of rebuilt) process.stdout.write(`${addon.name}\t${addon.dir}\n`);
     });
 
   debuggable(functionCommand(cli.command('invoke')))
@@ -246,6 +272,8 @@ export function program(): Command {
     .action(async (dir: string, options: Record<string, unknown>) => {
       const event = eventOf(options as { event?: string; eventFile?: string });
       const config = emulatorOptions(dir, await flagsWithLayers(options), false);
+      const outside = await outsideDependencies(dir, options.handler as string);
+      if (outside !== undefined) log(`lambda-bootstrap: ${outside}`);
       const stop = stopSignal();
       const restore = renderLogs(options);
       try {
