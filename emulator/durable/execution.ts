@@ -75,7 +75,8 @@ export class DurableExecution {
   /** Tokens handed out for this execution: GetDurableExecutionState accepts any of them. */
   private readonly issuedTokens = new Set<string>();
   private invoking = false;
-  private replayWanted = false;
+  /** Why a replay was asked for while an invocation was in flight (it runs once that one ends). */
+  private replayWanted: string | undefined;
   private invocationErrors = 0;
   private replays = 0;
   private readonly settled: Promise<void>;
@@ -188,6 +189,9 @@ export class DurableExecution {
             await this.worker.call('UpdateCheckpointData', { executionId: this.arn, operationId: operation.Id, operationData: { Status: 'READY' } });
             this.replay(`retry of step ${label(operation.Name, operation.Id)} is due`);
           });
+        } else if (operation.Type === 'CALLBACK' && update?.Action === 'START') {
+          // Whoever answers needs the id: SendDurableExecutionCallbackSuccess/Failure/Heartbeat.
+          this.log(`durable: ${this.name}: callback ${label(operation.Name, operation.Id)} waits; its CallbackId is ${operation.CallbackDetails?.CallbackId ?? '?'}`);
         } else if (operation.Type === 'CALLBACK' && update === undefined && operation.Status !== 'STARTED') {
           this.replay(`callback ${label(operation.Name, operation.Id)} ${operation.Status.toLowerCase()}`);
         } else if (operation.Type === 'EXECUTION' && update !== undefined && (update.Action === 'SUCCEED' || update.Action === 'FAIL')) {
@@ -212,7 +216,7 @@ export class DurableExecution {
   private replay(reason: string): void {
     if (this.terminal) return;
     if (this.invoking) {
-      this.replayWanted = true;
+      this.replayWanted ??= reason;
       return;
     }
     this.log(`durable: ${this.name}: replay (${reason})`);
@@ -235,7 +239,7 @@ export class DurableExecution {
 
   private async runInvocation(start: InvocationStart): Promise<void> {
     this.invoking = true;
-    this.replayWanted = false;
+    this.replayWanted = undefined;
     this.replays++;
     this.advanceToken(start.checkpointToken);
     const payload = Buffer.from(
@@ -286,7 +290,7 @@ export class DurableExecution {
       return;
     }
     this.invocationErrors = 0;
-    if (this.replayWanted || completed.hasDirtyOperations) this.replay('state changed during the invocation');
+    if (this.replayWanted !== undefined || completed.hasDirtyOperations) this.replay(this.replayWanted ?? 'state changed during the invocation');
   }
 
   private finish(status: ExecutionStatus, result: string | undefined, error: ErrorObject | undefined): void {
