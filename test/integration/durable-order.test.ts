@@ -13,6 +13,7 @@ import {
   InvokeCommand,
   LambdaClient,
   ListDurableExecutionsByFunctionCommand,
+  SendDurableExecutionCallbackFailureCommand,
   SendDurableExecutionCallbackSuccessCommand,
   StopDurableExecutionCommand,
 } from '@aws-sdk/client-lambda';
@@ -152,6 +153,48 @@ describe('durable functions against the local service', () => {
     expect(after.Status).toBe('STOPPED');
     const types = (await history(arn)).map((e) => e.EventType);
     expect(types).toContain('ExecutionStopped');
+  });
+
+  it('a synchronous invoke waits for the whole execution and answers with its result', async () => {
+    const payload = JSON.stringify({ orderId: 'order-sync', items: ['cup'] });
+    const pending = client.send(new InvokeCommand({ FunctionName: FUNCTION, DurableExecutionName: 'order-sync', Payload: payload }));
+    const arn = await until(
+      async () => (await client.send(new ListDurableExecutionsByFunctionCommand({ FunctionName: FUNCTION, DurableExecutionName: 'order-sync' }))).DurableExecutions ?? [],
+      (list) => list.length === 1,
+      'the execution to be listed',
+    ).then((list) => list[0]?.DurableExecutionArn ?? '');
+    const started = await until(() => history(arn), (events) => events.some((e) => e.EventType === 'CallbackStarted'), 'the approval callback');
+    const callbackId = started.find((e) => e.EventType === 'CallbackStarted')?.CallbackStartedDetails?.CallbackId ?? '';
+    await client.send(new SendDurableExecutionCallbackSuccessCommand({ CallbackId: callbackId, Result: Buffer.from('{"approvedBy":"bob"}') }));
+    const answer = await pending;
+    expect(answer.StatusCode).toBe(200);
+    expect(answer.FunctionError).toBeUndefined();
+    expect(answer.DurableExecutionArn).toBe(arn);
+    const result = JSON.parse(Buffer.from(answer.Payload ?? new Uint8Array()).toString('utf8')) as { approval: unknown; charge: unknown };
+    expect(result.approval).toEqual({ approvedBy: 'bob' });
+    expect(result.charge).toEqual({ charged: true, attempt: 2 });
+
+    // The same name with the same input is the same execution; with another input it is refused.
+    const again = await client.send(new InvokeCommand({ FunctionName: FUNCTION, InvocationType: 'Event', DurableExecutionName: 'order-sync', Payload: payload }));
+    expect(again.DurableExecutionArn).toBe(arn);
+    const other = client.send(new InvokeCommand({ FunctionName: FUNCTION, InvocationType: 'Event', DurableExecutionName: 'order-sync', Payload: '{"orderId":"other"}' }));
+    await expect(other).rejects.toMatchObject({ name: 'DurableExecutionAlreadyStartedException', $metadata: { httpStatusCode: 409 } });
+  });
+
+  it('a failed callback fails the execution with its error; a second answer is refused', async () => {
+    const invoked = await client.send(new InvokeCommand({ FunctionName: FUNCTION, InvocationType: 'Event', DurableExecutionName: 'order-rejected', Payload: '{"orderId":"order-rejected"}' }));
+    const arn = invoked.DurableExecutionArn ?? '';
+    const started = await until(() => history(arn), (events) => events.some((e) => e.EventType === 'CallbackStarted'), 'the approval callback');
+    const callbackId = started.find((e) => e.EventType === 'CallbackStarted')?.CallbackStartedDetails?.CallbackId ?? '';
+    await client.send(new SendDurableExecutionCallbackFailureCommand({ CallbackId: callbackId, Error: { ErrorType: 'Rejected', ErrorMessage: 'the manager said no' } }));
+    const done = await until(() => client.send(new GetDurableExecutionCommand({ DurableExecutionArn: arn })), (e) => e.Status !== 'RUNNING', 'the end of the execution');
+    expect(done.Status).toBe('FAILED');
+    expect(done.Error?.ErrorMessage).toBe('the manager said no');
+    const types = (await history(arn)).map((e) => e.EventType);
+    expect(types).toContain('CallbackFailed');
+    expect(types).toContain('ExecutionFailed');
+    const late = client.send(new SendDurableExecutionCallbackSuccessCommand({ CallbackId: callbackId, Result: Buffer.from('"yes after all"') }));
+    await expect(late).rejects.toMatchObject({ name: 'InvalidParameterValueException', $metadata: { httpStatusCode: 400 } });
   });
 
   it('answers for an unknown execution with ResourceNotFoundException', async () => {
