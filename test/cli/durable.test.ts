@@ -1,6 +1,6 @@
 // `lambda-bootstrap invoke --durable` (issue 22): the tool (cli/src/bin.ts on the pinned Node 24)
 // runs one durable execution of a real workflow (AWS's SDK, from examples/durable-order's
-// installed dependencies) under dist/bootstrap to its end: the result on stdout, each replay and
+// installed dependencies) under dist/bootstrap to its end (and so does the emulator CLI): the result on stdout, each replay and
 // the history on stderr; the durable flags without --durable are refused with what to do.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -73,6 +73,19 @@ describe('invoke --durable', () => {
     const out = JSON.parse(run.stdout) as { status: string; error: { ErrorMessage?: string } };
     expect(out.status).toBe('FAILED');
     expect(out.error.ErrorMessage).toBe('no luck');
+  });
+
+  it('the emulator CLI runs one durable execution too (--invoke --durable)', () => {
+    const run = spawnSync(NODE24, [join(REPO_ROOT, 'emulator', 'cli.ts'), '--handler', 'index.handler', '--task-root', fn, '--durable', '--skip-time', '--invoke', '{"who":"emulator"}', '--', BOOTSTRAP], {
+      cwd: work,
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
+    expect(run.status, run.stderr).toBe(0);
+    expect(JSON.parse(run.stdout)).toEqual({ sum: 3, who: 'emulator' });
+    const bad = spawnSync(NODE24, [join(REPO_ROOT, 'emulator', 'cli.ts'), '--handler', 'index.handler', '--task-root', fn, '--time-scale', '10', '--invoke', '{}', '--', BOOTSTRAP], { encoding: 'utf8' });
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain('--skip-time and --time-scale apply to durable functions: add --durable');
   });
 
   it('--skip-time without --durable is refused with what to do', () => {
