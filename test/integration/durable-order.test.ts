@@ -153,6 +153,15 @@ describe('durable functions against the local service', () => {
     expect(after.Status).toBe('STOPPED');
     const types = (await history(arn)).map((e) => e.EventType);
     expect(types).toContain('ExecutionStopped');
+    const again = client.send(new StopDurableExecutionCommand({ DurableExecutionArn: arn }));
+    await expect(again).rejects.toMatchObject({ name: 'ResourceConflictException', $metadata: { httpStatusCode: 409 } });
+
+    // An ended execution can be deleted; then it is gone.
+    // (DeleteDurableExecution is newer than the pinned @aws-sdk/client-lambda: sent as the SDK would.)
+    const deleted = await fetch(`${server.url}/2025-12-01/durable-executions/${encodeURIComponent(arn)}`, { method: 'DELETE' });
+    expect(deleted.status).toBe(202);
+    expect(typeof ((await deleted.json()) as { DeletionRequestTimestamp?: unknown }).DeletionRequestTimestamp).toBe('number');
+    await expect(client.send(new GetDurableExecutionCommand({ DurableExecutionArn: arn }))).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
   });
 
   it('a synchronous invoke waits for the whole execution and answers with its result', async () => {
