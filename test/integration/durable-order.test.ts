@@ -64,7 +64,23 @@ beforeAll(async () => {
   client = new LambdaClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
 });
 
+/** A second local server for examples/durable-order/fulfilment.mjs (one function per server, as on Lambda). */
+let fulfilmentServer: LocalServer | undefined;
+async function startFulfilment(): Promise<{ client: LambdaClient }> {
+  const port = await closedPort();
+  const endpoint = `http://127.0.0.1:${port}`;
+  const emulator = await startFunction(
+    EXAMPLE,
+    'fulfilment.handler',
+    { AWS_ENDPOINT_URL_LAMBDA: endpoint, AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local' },
+    { functionName: 'fulfilment' },
+  );
+  fulfilmentServer = await LocalServer.start(emulator, { functionName: 'fulfilment', port, durable: { timeScale: 86_400 }, log: (line) => lines.push(line) });
+  return { client: new LambdaClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }) };
+}
+
 afterAll(async () => {
+  await fulfilmentServer?.close();
   await server?.close();
   await stopAll();
 });
@@ -204,6 +220,39 @@ describe('durable functions against the local service', () => {
     expect(types).toContain('ExecutionFailed');
     const late = client.send(new SendDurableExecutionCallbackSuccessCommand({ CallbackId: callbackId, Result: Buffer.from('"yes after all"') }));
     await expect(late).rejects.toMatchObject({ name: 'InvalidParameterValueException', $metadata: { httpStatusCode: 400 } });
+  });
+
+  it('map, parallel and a child context run to their result; a failing step ends the execution with its error', async () => {
+    const fulfil = await startFulfilment();
+    const run = async (name: string, payload: unknown) => {
+      const invoked = await fulfil.client.send(new InvokeCommand({ FunctionName: 'fulfilment', InvocationType: 'Event', DurableExecutionName: name, Payload: JSON.stringify(payload) }));
+      const arn = invoked.DurableExecutionArn ?? '';
+      const done = await until(() => fulfil.client.send(new GetDurableExecutionCommand({ DurableExecutionArn: arn })), (e) => e.Status !== 'RUNNING', `the end of ${name}`);
+      const events = (await fulfil.client.send(new GetDurableExecutionHistoryCommand({ DurableExecutionArn: arn }))).Events ?? [];
+      return { done, events };
+    };
+    const ok = await run('fulfil-1', { items: ['book', 'pen'] });
+    expect(ok.done.Status).toBe('SUCCEEDED');
+    expect(JSON.parse(ok.done.Result ?? 'null')).toEqual({
+      picked: [
+        { item: 'book', shelf: 'S1' },
+        { item: 'pen', shelf: 'S2' },
+      ],
+      paperwork: ['label for 2 items', { lines: 2 }],
+      shipment: { carrier: 'parcel-co', days: 2, booked: true },
+    });
+    const named = ok.events.map((e) => `${e.EventType} ${e.Name ?? ''}`.trim());
+    for (const expected of ['ContextStarted pick', 'StepSucceeded pick-0', 'StepSucceeded pick-1', 'ContextSucceeded pick', 'ContextStarted paperwork', 'ContextSucceeded paperwork', 'ContextStarted shipping', 'WaitSucceeded pickup-window', 'StepSucceeded book', 'ContextSucceeded shipping']) {
+      expect(named, named.join('\n')).toContain(expected);
+    }
+
+    const failed = await run('fulfil-2', { items: ['lamp'], address: 'nowhere' });
+    expect(failed.done.Status).toBe('FAILED');
+    expect(failed.done.Error?.ErrorMessage).toContain('the carrier refuses the address: nowhere');
+    const types = failed.events.map((e) => `${e.EventType} ${e.Name ?? ''}`.trim());
+    expect(types).toContain('StepFailed book');
+    expect(types).toContain('ContextFailed shipping');
+    expect(types.at(-1)).toBe('ExecutionFailed');
   });
 
   it('answers for an unknown execution with ResourceNotFoundException', async () => {
