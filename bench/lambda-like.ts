@@ -67,7 +67,8 @@ function functionFiles(): [string, string][] {
   return [['var/task/index.mjs', join(FUNCTION_DIR, 'index.mjs')]];
 }
 
-function variant(
+/** One variant: its files placed under `<tree>/` on the device; bench/lambda-like-realistic.ts builds its own with it. */
+export function variant(
   id: string,
   label: string,
   flavour: Flavour,
