@@ -3,7 +3,7 @@
 // package.json, node_modules, and for the cached row .lambda-bootstrap/compile-cache) is cold on
 // the package device, as Lambda unpacks a zip; the managed node and AWS's client stay warm. Rows:
 // the wrapper flavour, the wrapper flavour + a compile cache packaged under that flavour
-// (build/compile-cache.ts), and dist/bootstrap. Each first invoke sends PutObject and GetItem to
+// (build/compile-cache.ts), dist/bootstrap, and AWS's client (the yardstick). Each first invoke sends PutObject and GetItem to
 // bench/fake-aws.ts on 127.0.0.1 (started here, closed by close()).
 import { lstatSync, readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -67,6 +67,8 @@ export async function realisticLambdaLikeVariants(options: { binary: string; wra
       ['opt/lambda-bootstrap/package.json', join(layer, 'lambda-bootstrap', 'package.json')],
     ];
     const wrapperLaunch = (root: string) => ({ command: MANAGED_BOOTSTRAP, args: [], env: { ...managedEnv(PINNED_NODE, ric, join(root, 'opt', 'lambda-bootstrap-wrapper')), ...env } });
+    // AWS's client on the managed node, the yardstick of the zip rows: only the function is cold.
+    variants.push(variant('ric-realistic-zip', 'aws-lambda-ric, managed nodejs24.x, realistic function (zip-like)', 'ric', 'zip', taskFiles(plain), () => ({ command: MANAGED_BOOTSTRAP, args: [], env: { ...managedEnv(PINNED_NODE, ric), ...env } })));
     variants.push(variant('wrapper-realistic-zip', 'wrapper layer on managed node, realistic function (zip-like)', 'wrapper', 'zip', [...layerFiles, ...taskFiles(plain)], wrapperLaunch));
     // The cache is made under the very flavour it is used with: the managed bootstrap's V8 flags
     // (--expose-gc) are part of the cache's tag. Node's portable mode keys entries by path
