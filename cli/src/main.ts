@@ -7,11 +7,12 @@ import { resolve } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { ARCHITECTURES } from '../../build/arch.ts';
 import type { Architecture } from '../../build/arch.ts';
-import { Emulator, LocalServer, invokeOnce } from '../../emulator/index.ts';
+import { Emulator, LocalServer, durableFunctionEnv, endpointFor, freePort, invokeDurableOnce, invokeOnce } from '../../emulator/index.ts';
 import { benchFunction, formatBench } from './bench-function.ts';
 import { ToolError, buildBinary, buildLayerZip, buildWrapperLayerZip, parseNodeOption } from './build-binary.ts';
 import { MEMORY_MB, TIMEOUT_S, lambdaRange } from './lambda-limits.ts';
 import { inspectOf } from './debugging.ts';
+import { durableClockOf, durableOptions } from './durable.ts';
 import { mergeLayers } from './layers.ts';
 import { emulatorOptions, envOf } from './local-function.ts';
 import type { FunctionFlags } from './local-function.ts';
@@ -135,15 +136,23 @@ async function serveFunction(dir: string, options: Record<string, unknown>, watc
   const flags = await flagsWithLayers(options);
   // The function's output, like every other line of the tool's, goes to stderr (README, the local loop).
   const emulatorConfig = emulatorOptions(dir, flags, 'stderr', { log });
+  const durable = durableClockOf(options);
+  let listenPort = options.port as number;
+  if (durable !== undefined) {
+    // The runtime must know the service's address before it starts (emulator/durable/function-endpoint.ts).
+    if (listenPort === 0) listenPort = await freePort(options.host as string);
+    emulatorConfig.env = durableFunctionEnv(emulatorConfig.env ?? {}, endpointFor(options.host as string, listenPort));
+  }
   const emulator = await Emulator.start(emulatorConfig);
   let server: LocalServer;
   try {
     server = await LocalServer.start(emulator, {
       functionName: emulatorConfig.functionName ?? 'function',
       host: options.host as string,
-      port: options.port as number,
+      port: listenPort,
       allowedHosts: options.allowedHost as string[],
       log,
+      durable,
     });
   } catch (error) {
     await emulator.stop();
@@ -159,6 +168,9 @@ async function serveFunction(dir: string, options: Record<string, unknown>, watc
       `  HTTP front door (function URL events):  curl ${server.url}/`,
       `  Lambda Invoke API (AWS CLI and SDKs):   aws lambda invoke --endpoint-url ${server.url} --function-name ${name} --log-type Tail out.json`,
       `  RIE endpoint:                           curl -d '{}' ${server.url}/2015-03-31/functions/function/invocations`,
+      ...(durable === undefined
+        ? []
+        : [`  Durable executions (history, callbacks): aws lambda list-durable-executions-by-function --endpoint-url ${server.url} --function-name ${name}`]),
     ].join('\n'),
   );
   const watcher = watching
@@ -264,7 +276,7 @@ export function program(): Command {
       for (const addon of rebuilt) process.stdout.write(`${addon.name}\t${addon.dir}\n`);
     });
 
-  debuggable(functionCommand(cli.command('invoke')))
+  durableOptions(debuggable(functionCommand(cli.command('invoke'))))
     .description('invoke the function once: the response on stdout; its logs and the REPORT line on stderr; exit 1 on a function error')
     .option('--event <json>', 'the event (default {})')
     .option('--event-file <file>', 'read the event from a file')
@@ -272,6 +284,11 @@ export function program(): Command {
       const event = eventOf(options as { event?: string; eventFile?: string });
       const config = emulatorOptions(dir, await flagsWithLayers(options), false);
       for (const note of await localNotes(dir, options.handler as string, options.arch as Architecture)) log(`lambda-bootstrap: ${note}`);
+      const durable = durableClockOf(options);
+      if (durable !== undefined) {
+        process.exitCode = await invokeDurableOnce(config, event, durable);
+        return;
+      }
       const stop = stopSignal();
       const restore = renderLogs(options);
       try {
@@ -283,7 +300,7 @@ export function program(): Command {
     });
 
   for (const watching of [false, true]) {
-    const command = debuggable(functionCommand(cli.command(watching ? 'watch' : 'serve')))
+    const command = durableOptions(debuggable(functionCommand(cli.command(watching ? 'watch' : 'serve'))))
       .description(
         watching
           ? 'like serve, and start a new runtime whenever a file in <function-dir> changes'
