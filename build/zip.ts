@@ -99,12 +99,13 @@ export interface WrittenZip {
 
 /**
  * Writes the zip of `entries` to `path` (mode 0644) through a temporary file in the same folder,
- * renamed over `path` only when complete and synced; `check` sees the finished size first and may
- * refuse it (its Error is thrown, the old `path` untouched). Errors: ZipWriteError naming `path`
+ * renamed over `path` only when complete and synced; `check` sees the finished size and the
+ * complete temporary file first (package's init check unpacks it) and may refuse it (its Error,
+ * returned or thrown, is thrown, the old `path` untouched). Errors: ZipWriteError naming `path`
  * (no space, read-only, a folder in the way) or the input file that failed; the temporary file is
  * removed in every case.
  */
-export async function writeZipFile(entries: ZipEntry[], path: string, check?: (bytes: number) => Error | undefined): Promise<WrittenZip> {
+export async function writeZipFile(entries: ZipEntry[], path: string, check?: (bytes: number, temporary: string) => Error | undefined | Promise<Error | undefined>): Promise<WrittenZip> {
   let target: string;
   try {
     mkdirSync(dirname(path), { recursive: true });
@@ -130,7 +131,7 @@ export async function writeZipFile(entries: ZipEntry[], path: string, check?: (b
       zip.outputStream.on('data', (chunk: Buffer) => (bytes += chunk.length));
       zip.outputStream.pipe(out);
     });
-    const refused = check?.(bytes);
+    const refused = await check?.(bytes, temporary);
     if (refused !== undefined) throw refused;
     try {
       // fsync through a second descriptor flushes the file's data all the same (Linux).

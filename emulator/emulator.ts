@@ -428,22 +428,6 @@ export class Emulator {
     };
     this.sandbox = sandbox;
     this.queue.hold(false);
-    const externalSpecs = this.options.externalExtensions ?? [];
-    if (externalSpecs.length > 0) {
-      // Lambda starts them with the runtime; the runtime's first /next waits for their registration.
-      try {
-        sandbox.externals = await ExternalExtensions.start(
-          externalSpecs,
-          runtimeEnvironment(this.config, api),
-          this.config.taskRoot,
-          (text, stream) => this.captureOutput(text, stream),
-          () => this.wake(sandbox),
-        );
-      } catch (error) {
-        child.kill('SIGKILL');
-        throw error;
-      }
-    }
     child.onExit((exit) => {
       if (!sandbox.outOfMemory && this.options.killedAtMemoryLimit?.(exit) === true) sandbox.outOfMemory = true;
       void this.bury(sandbox, exit).then(markBuried);
@@ -471,6 +455,20 @@ export class Emulator {
     }, limitMs);
     initGuard.unref();
     void child.exited.then(() => clearTimeout(initGuard));
+    const externalSpecs = this.options.externalExtensions ?? [];
+    if (externalSpecs.length > 0) {
+      // Lambda starts them with the runtime (here after its exit is watched, so that a runtime
+      // dying meanwhile is buried); the runtime's first /next waits for their registration. Their
+      // names are known before any starts, so each registers as external.
+      const externals = new ExternalExtensions(externalSpecs);
+      sandbox.externals = externals;
+      try {
+        await externals.start(runtimeEnvironment(this.config, api), this.config.taskRoot, (text, stream) => this.captureOutput(text, stream), () => this.wake(sandbox));
+      } catch (error) {
+        child.kill('SIGKILL');
+        throw error;
+      }
+    }
   }
 
   /** The process died: everything it owed an answer settles (as 'timeout', 'init-error' or 'exited'). */

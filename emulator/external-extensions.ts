@@ -20,21 +20,25 @@ export type ExtensionOutput = (text: string, stream: 'stdout' | 'stderr') => voi
 
 export class ExternalExtensions {
   private readonly processes = new Map<string, FunctionProcess>();
+  private readonly specs: ReadonlyMap<string, ExternalExtensionSpec>;
+  private killed = false;
 
-  private constructor() {}
+  /** The extensions of `specs`, not started yet; a name seen twice is one file of /opt/extensions. */
+  constructor(specs: readonly ExternalExtensionSpec[]) {
+    const byName = new Map<string, ExternalExtensionSpec>();
+    for (const spec of specs) if (!byName.has(basename(spec.path))) byName.set(basename(spec.path), spec);
+    this.specs = byName;
+  }
 
   /**
-   * Starts every executable in `specs` (in order; a name seen twice is started once, as one file
-   * of /opt/extensions). `onOutput` gets their output line by line, each line prefixed with
-   * `[name] `; `onExit` is called when one exits. Errors: SpawnError when one cannot be started
-   * (those already started are killed).
+   * Starts every extension, in order. `onOutput` gets their output line by line, each line
+   * prefixed with `[name] `; `onExit` is called when one exits. Once kill() was called none is
+   * started any more. Errors: SpawnError when one cannot be started (those started are killed).
    */
-  static async start(specs: readonly ExternalExtensionSpec[], env: Record<string, string>, cwd: string, onOutput: ExtensionOutput, onExit: () => void): Promise<ExternalExtensions> {
-    const started = new ExternalExtensions();
+  async start(env: Record<string, string>, cwd: string, onOutput: ExtensionOutput, onExit: () => void): Promise<void> {
     try {
-      for (const spec of specs) {
-        const name = basename(spec.path);
-        if (started.processes.has(name)) continue;
+      for (const [name, spec] of this.specs) {
+        if (this.killed) return;
         const lines = { stdout: new LinePrefixer(name), stderr: new LinePrefixer(name) };
         const child = await FunctionProcess.spawn({
           command: spec.path,
@@ -51,26 +55,28 @@ export class ExternalExtensions {
           }
           onExit();
         });
-        started.processes.set(name, child);
+        this.processes.set(name, child);
+        if (this.killed) child.kill('SIGKILL');
       }
     } catch (error) {
-      started.kill('SIGKILL');
+      this.kill('SIGKILL');
       throw error;
     }
-    return started;
   }
 
   /** The extensions' names (their file names). */
   get names(): string[] {
-    return [...this.processes.keys()];
+    return [...this.specs.keys()];
   }
 
   has(name: string): boolean {
-    return this.processes.has(name);
+    return this.specs.has(name);
   }
 
+  /** True while its process may still register: not started yet, or running. */
   alive(name: string): boolean {
-    return this.processes.get(name)?.alive === true;
+    const child = this.processes.get(name);
+    return child === undefined ? !this.killed && this.specs.has(name) : child.alive;
   }
 
   get anyAlive(): boolean {
@@ -90,6 +96,7 @@ export class ExternalExtensions {
   }
 
   kill(signal: NodeJS.Signals): void {
+    if (signal === 'SIGKILL') this.killed = true;
     for (const child of this.processes.values()) if (child.alive) child.kill(signal);
   }
 

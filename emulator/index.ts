@@ -18,3 +18,7 @@ export { HttpFrontDoor, functionUrlEvent } from './http-front-door.ts';
 export type { FunctionUrlEvent } from './http-front-door.ts';
 export { allRows, runtimeRow, extensionRow } from './state-table.ts';
 export type { Row, RuntimeState, ExtensionState } from './state-table.ts';
+export { invokeDurableOnce } from './durable/one-shot.ts';
+export { durableFunctionEnv, endpointFor, freePort } from './durable/function-endpoint.ts';
+export { parseTimeScale } from './durable/time-scale.ts';
+export type { DurableClock } from './durable/time-scale.ts';

@@ -76,7 +76,10 @@ export async function loadFunction(
   let handler: UserHandler;
   try {
     await runNodeOptionsImports(nodeLeftImports);
-    handler = await loadHandler(environment.taskRoot, environment.handler);
+    // Read after the preloads, as AWS's client reads it (createRuntime, after node ran them): an
+    // agent may redirect the handler to its own shim (Sentry's awslambda-auto sets _HANDLER to
+    // @sentry/aws-serverless/run-lambda-handler and keeps the original in SENTRY_ORIGINAL_HANDLER).
+    handler = await loadHandler(environment.taskRoot, process.env._HANDLER || environment.handler);
   } catch (error) {
     return { error };
   }

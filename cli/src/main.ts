@@ -7,16 +7,21 @@ import { resolve } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { ARCHITECTURES } from '../../build/arch.ts';
 import type { Architecture } from '../../build/arch.ts';
-import { Emulator, LocalServer, invokeOnce } from '../../emulator/index.ts';
+import { Emulator, LocalServer, durableFunctionEnv, endpointFor, freePort, invokeDurableOnce, invokeOnce } from '../../emulator/index.ts';
 import { benchFunction, formatBench } from './bench-function.ts';
 import { ToolError, buildBinary, buildLayerZip, buildWrapperLayerZip, parseNodeOption } from './build-binary.ts';
 import { MEMORY_MB, TIMEOUT_S, lambdaRange } from './lambda-limits.ts';
 import { inspectOf } from './debugging.ts';
+import { durableClockOf, durableOptions } from './durable.ts';
 import { mergeLayers } from './layers.ts';
 import { emulatorOptions, envOf } from './local-function.ts';
 import type { FunctionFlags } from './local-function.ts';
 import { FLAVOURS, packageFunction } from './package-function.ts';
 import type { CompileCacheRequest, Flavour, SnapshotRequest } from './package-function.ts';
+import { TARGET_OSES } from './native-addons.ts';
+import type { TargetOs } from './native-addons.ts';
+import { outsideDependencies } from './outside-warning.ts';
+import { rebuildAddons } from './rebuild-addons.ts';
 import { packageVersion } from './resources.ts';
 import { serveUntilStopped } from './serve-lifecycle.ts';
 import { stopSignal } from './stop-signals.ts';
@@ -131,15 +136,23 @@ async function serveFunction(dir: string, options: Record<string, unknown>, watc
   const flags = await flagsWithLayers(options);
   // The function's output, like every other line of the tool's, goes to stderr (README, the local loop).
   const emulatorConfig = emulatorOptions(dir, flags, 'stderr', { log });
+  const durable = durableClockOf(options);
+  let listenPort = options.port as number;
+  if (durable !== undefined) {
+    // The runtime must know the service's address before it starts (emulator/durable/function-endpoint.ts).
+    if (listenPort === 0) listenPort = await freePort(options.host as string);
+    emulatorConfig.env = durableFunctionEnv(emulatorConfig.env ?? {}, endpointFor(options.host as string, listenPort));
+  }
   const emulator = await Emulator.start(emulatorConfig);
   let server: LocalServer;
   try {
     server = await LocalServer.start(emulator, {
       functionName: emulatorConfig.functionName ?? 'function',
       host: options.host as string,
-      port: options.port as number,
+      port: listenPort,
       allowedHosts: options.allowedHost as string[],
       log,
+      durable,
     });
   } catch (error) {
     await emulator.stop();
@@ -148,12 +161,17 @@ async function serveFunction(dir: string, options: Record<string, unknown>, watc
     throw error;
   }
   const name = emulatorConfig.functionName ?? 'function';
+  const outside = await outsideDependencies(dir, flags.handler);
+  if (outside !== undefined) log(`lambda-bootstrap: ${outside}`);
   log(
     [
       `lambda-bootstrap: ${watching ? 'watching' : 'serving'} ${name} (${flags.handler} in ${emulatorConfig.taskRoot}) on ${server.url}`,
       `  HTTP front door (function URL events):  curl ${server.url}/`,
       `  Lambda Invoke API (AWS CLI and SDKs):   aws lambda invoke --endpoint-url ${server.url} --function-name ${name} --log-type Tail out.json`,
       `  RIE endpoint:                           curl -d '{}' ${server.url}/2015-03-31/functions/function/invocations`,
+      ...(durable === undefined
+        ? []
+        : [`  Durable executions (history, callbacks): aws lambda list-durable-executions-by-function --endpoint-url ${server.url} --function-name ${name}`]),
     ].join('\n'),
   );
   const watcher = watching
@@ -212,9 +230,13 @@ export function program(): Command {
     .option('-o, --output <file>', 'the zip to write (default: <out-dir>/function-<arch>.zip, or function-wrapper.zip)')
     .option('--compile-cache', "pre-initialise: run the function's init once with the binary and ship its V8 code cache (docs/pre-initialised.md)")
     .option('--snapshot', "pre-initialise: bootstrap is this function's own executable, its dependencies evaluated into a V8 startup snapshot (x86_64; docs/pre-initialised.md)")
-    .option('-H, --handler <module.export>', 'the handler, for --compile-cache and --snapshot', 'index.handler')
+    .option('-H, --handler <module.export>', 'the handler: checked by loading it from the unpacked zip; for --bundle, --compile-cache and --snapshot', 'index.handler')
+    .option('--bundle', 'build the handler with esbuild into one ES module with a source map (TypeScript beyond type stripping; dependencies inside)')
+    .option('--no-verify', "skip running the function's init from the zip unpacked alone")
+    .option('--rebuild', "first compile the function's node-gyp addons for the runtime's Node 24 (lambda-bootstrap rebuild)")
+    .addOption(new Option('--os <os>', 'the Lambda OS native addons must load on: al2023 (provided.al2023, nodejs24.x) or al2 (provided.al2)').choices([...TARGET_OSES]).default('al2023'))
     .option('--event <json>', 'for --compile-cache: one invocation too, so modules loaded by the first invoke are cached (it really runs)')
-    .option('-e, --env <NAME=VALUE>', 'for --compile-cache: an environment variable init needs; for --snapshot: one the dependencies read at load, as the function will have it (repeatable)', collect, [])
+    .option('-e, --env <NAME=VALUE>', 'an environment variable init needs (the check, --compile-cache); for --snapshot: one the dependencies read at load, as the function will have it (repeatable)', collect, [])
     .option('--allow-env-value <NAME>', 'for --snapshot: let the dependencies bake in the value of NAME although its name looks secret (repeatable)', collect, [])
     .option('--exclude <pattern>', 'leave out files matching a gitignore-style pattern, beside the defaults and .lambdaignore (repeatable; docs/packaging.md)', collect, [])
     .option('--include <pattern>', 'put back files a default, .lambdaignore or --exclude left out, e.g. --include .env.example (repeatable)', collect, [])
@@ -225,27 +247,50 @@ export function program(): Command {
         'wrapper: the same with --runtime nodejs24.x (any architecture) and\n' +
         "           --environment 'Variables={AWS_LAMBDA_EXEC_WRAPPER=/var/task/lambda-bootstrap-wrapper}'",
     )
-    .action(async (dir: string, options: { flavour: Flavour; arch: Architecture; outDir: string; output?: string; compileCache?: boolean; snapshot?: boolean; handler: string; event?: string; env: string[]; allowEnvValue: string[]; exclude: string[]; include: string[] }) => {
+    .action(async (dir: string, options: { flavour: Flavour; arch: Architecture; outDir: string; output?: string; compileCache?: boolean; snapshot?: boolean; handler: string; event?: string; env: string[]; allowEnvValue: string[]; exclude: string[]; include: string[]; bundle?: boolean; verify: boolean; rebuild?: boolean; os: TargetOs }) => {
       let cache: CompileCacheRequest | undefined;
       if (options.compileCache === true) {
         cache = { handler: options.handler, env: envOf(options.env) };
         if (options.event !== undefined) cache.event = eventOf({ event: options.event });
       }
       const snapshot: SnapshotRequest | undefined = options.snapshot === true ? { handler: options.handler, env: envOf(options.env), allowEnvValues: options.allowEnvValue } : undefined;
-      const result = await packageFunction(dir, options.flavour, options.arch, resolve(options.outDir), options.output, log, cache, snapshot, { exclude: options.exclude, include: options.include });
+      if (options.bundle === true && (options.snapshot === true || options.compileCache === true)) {
+        throw new ToolError(`package: --bundle does not combine with --${options.snapshot === true ? 'snapshot' : 'compile-cache'}: that pre-initialises the function's source files, and the zip ships the bundle instead`);
+      }
+      const selfContained = { handler: options.handler, env: envOf(options.env), bundle: options.bundle === true, verify: options.verify, os: options.os, rebuild: options.rebuild === true };
+      const rules = { exclude: options.exclude, include: options.include };
+      const result = await packageFunction(dir, options.flavour, options.arch, resolve(options.outDir), options.output, log, cache, snapshot, rules, selfContained);
       const what = options.flavour === 'wrapper' ? 'the wrapper and the bundle' : 'bootstrap';
       log(`package: ${result.zipPath}: ${(result.zipBytes / 1024 / 1024).toFixed(1)} MiB, ${what} + ${result.files} files`);
       for (const warning of result.warnings) log(`package: warning: ${warning}`);
       process.stdout.write(`${result.zipPath}\n`);
     });
 
-  debuggable(functionCommand(cli.command('invoke')))
+  cli
+    .command('rebuild')
+    .description("compile the function's node-gyp native addons for the runtime's Node 24 (NODE_MODULE_VERSION 137), in place, with the pinned node's own headers (docs/native-addons.md)")
+    .argument('[function-dir]', 'the folder with the handler code', '.')
+    .addOption(archOption())
+    .addOption(outDirOption())
+    .action((dir: string, options: { arch: Architecture; outDir: string }) => {
+      const rebuilt = rebuildAddons(resolve(dir), options.arch, resolve(options.outDir), log);
+      for (const addon of rebuilt) process.stdout.write(`${addon.name}\t${addon.dir}\n`);
+    });
+
+  durableOptions(debuggable(functionCommand(cli.command('invoke'))))
     .description('invoke the function once: the response on stdout; its logs and the REPORT line on stderr; exit 1 on a function error')
     .option('--event <json>', 'the event (default {})')
     .option('--event-file <file>', 'read the event from a file')
     .action(async (dir: string, options: Record<string, unknown>) => {
       const event = eventOf(options as { event?: string; eventFile?: string });
       const config = emulatorOptions(dir, await flagsWithLayers(options), false);
+      const outside = await outsideDependencies(dir, options.handler as string);
+      if (outside !== undefined) log(`lambda-bootstrap: ${outside}`);
+      const durable = durableClockOf(options);
+      if (durable !== undefined) {
+        process.exitCode = await invokeDurableOnce(config, event, durable);
+        return;
+      }
       const stop = stopSignal();
       const restore = renderLogs(options);
       try {
@@ -257,7 +302,7 @@ export function program(): Command {
     });
 
   for (const watching of [false, true]) {
-    const command = debuggable(functionCommand(cli.command(watching ? 'watch' : 'serve')))
+    const command = durableOptions(debuggable(functionCommand(cli.command(watching ? 'watch' : 'serve'))))
       .description(
         watching
           ? 'like serve, and start a new runtime whenever a file in <function-dir> changes'

@@ -19,6 +19,8 @@ import { functionFiles, leftOutLines } from './package-files.ts';
 import type { FileRules, WalkOptions } from './package-files.ts';
 import { checkUnzippedSize, directUploadWarning } from './package-limits.ts';
 import { RUNTIME_BUNDLE, SNAPSHOT_ENTRY, SNAPSHOT_RECORDER, postjectCli } from './resources.ts';
+import { selfContainedEntries } from './self-contained.ts';
+import type { SelfContainedOptions } from './self-contained.ts';
 import { WRAPPER_BUNDLE_DIR, WRAPPER_NAME, wrapperEntries } from './wrapper-flavour.ts';
 
 export type Flavour = 'binary' | 'wrapper';
@@ -96,6 +98,7 @@ export async function packageFunction(
   compileCache?: CompileCacheRequest,
   snapshot?: SnapshotRequest,
   rules: FileRules = {},
+  selfContained?: SelfContainedOptions,
 ): Promise<PackageResult> {
   const root = resolve(functionDir);
   let isDir = false;
@@ -146,7 +149,9 @@ export async function packageFunction(
     log(`package: leaving out ${dev.names.length} package(s) only devDependencies need (${dev.lockFile}): ${dev.names.join(', ')}`);
   }
   const walked = functionFiles(root, walkOptions);
-  const files = walked.entries;
+  // Self-contained (self-contained.ts): node_modules is rebuilt from the dependency closure.
+  const contained = selfContained === undefined ? undefined : await selfContainedEntries(root, walked.entries, arch, outDir, selfContained, log, rules);
+  const files = contained?.entries ?? walked.entries;
   if (walked.leftOut.length > 0) {
     log(`package: left out ${walked.leftOut.length} file(s) and folder(s) (docs/packaging.md; --include <pattern> puts one back):`);
     for (const line of leftOutLines(walked.leftOut)) log(line);
@@ -166,13 +171,19 @@ export async function packageFunction(
   const entries = [...runtime, ...files].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const unzippedBytes = checkUnzippedSize(entries, root);
   let zip;
+  let initWarning: string | undefined;
   try {
-    zip = await writeZipFile(entries, zipPath);
+    // The proof, on the finished zip before it replaces the output: its init, unpacked alone.
+    const verify = contained !== undefined && selfContained?.verify === true ? contained.verify : undefined;
+    zip = await writeZipFile(entries, zipPath, verify === undefined ? undefined : async (_bytes, temporary) => {
+      initWarning = await verify(temporary, flavour);
+      return undefined;
+    });
   } catch (error) {
     if (error instanceof ZipWriteError) throw new ToolError(`package: ${error.message} (${existsSync(zipPath) && statSync(zipPath).isFile() ? `the previous ${zipPath} is untouched` : 'nothing written'})`);
     throw error;
   }
-  const warnings: string[] = [];
+  const warnings: string[] = initWarning === undefined ? [] : [initWarning];
   const upload = directUploadWarning(zip.bytes);
   if (upload !== undefined) warnings.push(upload);
   return { zipPath, zipBytes: zip.bytes, unzippedBytes, files: files.length, warnings };

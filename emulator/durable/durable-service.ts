@@ -182,8 +182,9 @@ export class DurableService {
         if (action === 'history' && req.method === 'GET') return this.history(execution, url, ok);
         if (action === 'stop' && req.method === 'POST') return await this.stop(execution, body, ok, fail);
         if (action === undefined && req.method === 'GET') return ok(describe(execution, url.searchParams.get('IncludeExecutionData') !== 'false'));
-        if (action === 'pause' || action === 'resume' || (action === undefined && req.method === 'DELETE')) {
-          return fail({ status: 501, type: 'ServiceException', message: `${req.method} ${url.pathname}: pausing, resuming and deleting durable executions are not implemented by the local service yet` });
+        if (action === undefined && req.method === 'DELETE') return this.delete(execution, ok, fail);
+        if (action === 'pause' || action === 'resume') {
+          return fail({ status: 501, type: 'ServiceException', message: `${req.method} ${url.pathname}: pausing and resuming durable executions are not implemented by the local service yet` });
         }
       }
       return fail({ status: 404, type: 'UnknownOperationException', message: `Unknown operation: ${req.method} ${url.pathname}` });
@@ -236,10 +237,21 @@ export class DurableService {
     const error = parseObject(body);
     if (error === undefined) return fail({ status: 400, type: 'InvalidRequestContentException', message: 'Could not parse request body into json: StopDurableExecution takes an ErrorObject' });
     if (execution.terminal) {
-      return fail({ status: 409, type: 'ConflictException', message: `The durable execution has already ended (${execution.status}): ${execution.arn}` });
+      return fail({ status: 409, type: 'ResourceConflictException', message: `The durable execution has already ended (${execution.status}): ${execution.arn}` });
     }
     const stopped = await execution.stop(Object.keys(error).length === 0 ? undefined : (error as ErrorObject));
     ok({ StopTimestamp: stopped });
+  }
+
+  /** DeleteDurableExecution: only an ended execution (SUCCEEDED, FAILED, STOPPED, TIMED_OUT) may be
+   * deleted, else ResourceConflictException (409); 202 with DeletionRequestTimestamp. */
+  private delete(execution: DurableExecution, ok: (value: unknown, status?: number) => void, fail: (error: ServiceError) => void): void {
+    if (!execution.terminal) {
+      return fail({ status: 409, type: 'ResourceConflictException', message: `The durable execution is still ${execution.status}: stop it or let it end before deleting it: ${execution.arn}` });
+    }
+    this.executions.delete(execution.arn);
+    if (this.byName.get(execution.name) === execution) this.byName.delete(execution.name);
+    ok({ DeletionRequestTimestamp: new Date() }, 202);
   }
 
   private listExecutions(rawName: string, url: URL, ok: (value: unknown) => void, fail: (error: ServiceError) => void): void {

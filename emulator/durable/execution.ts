@@ -75,7 +75,8 @@ export class DurableExecution {
   /** Tokens handed out for this execution: GetDurableExecutionState accepts any of them. */
   private readonly issuedTokens = new Set<string>();
   private invoking = false;
-  private replayWanted = false;
+  /** Why a replay was asked for while an invocation was in flight (it runs once that one ends). */
+  private replayWanted: string | undefined;
   private invocationErrors = 0;
   private replays = 0;
   private readonly settled: Promise<void>;
@@ -149,14 +150,22 @@ export class DurableExecution {
   /** StopDurableExecution: ends the execution as STOPPED with `error`. Throws if it has ended. */
   async stop(error: ErrorObject | undefined): Promise<Date> {
     if (this.terminal) throw new Error(`execution ${this.arn} has already ended (${this.status})`);
-    await this.worker.call('UpdateCheckpointData', {
-      executionId: this.arn,
-      operationId: this.executionOperationId,
-      operationData: { Status: 'STOPPED' },
-      error,
-    });
+    await this.endExecution('STOPPED', undefined, error);
     this.finish('STOPPED', undefined, error);
     return this.endTimestamp ?? new Date();
+  }
+
+  /** Records the execution's end in the checkpoint server (its terminal history event), and keeps
+   * the answer at once: the poll loop stops at the end and may not see it. */
+  private async endExecution(status: ExecutionStatus, result: string | undefined, error: ErrorObject | undefined): Promise<void> {
+    const ended = await this.worker.call<OperationEvents>('UpdateCheckpointData', {
+      executionId: this.arn,
+      operationId: this.executionOperationId,
+      operationData: { Status: status },
+      payload: result,
+      error,
+    });
+    this.record([ended]);
   }
 
   private record(operations: OperationEvents[]): void {
@@ -188,6 +197,9 @@ export class DurableExecution {
             await this.worker.call('UpdateCheckpointData', { executionId: this.arn, operationId: operation.Id, operationData: { Status: 'READY' } });
             this.replay(`retry of step ${label(operation.Name, operation.Id)} is due`);
           });
+        } else if (operation.Type === 'CALLBACK' && update?.Action === 'START') {
+          // Whoever answers needs the id: SendDurableExecutionCallbackSuccess/Failure/Heartbeat.
+          this.log(`durable: ${this.name}: callback ${label(operation.Name, operation.Id)} waits; its CallbackId is ${operation.CallbackDetails?.CallbackId ?? '?'}`);
         } else if (operation.Type === 'CALLBACK' && update === undefined && operation.Status !== 'STARTED') {
           this.replay(`callback ${label(operation.Name, operation.Id)} ${operation.Status.toLowerCase()}`);
         } else if (operation.Type === 'EXECUTION' && update !== undefined && (update.Action === 'SUCCEED' || update.Action === 'FAIL')) {
@@ -212,7 +224,7 @@ export class DurableExecution {
   private replay(reason: string): void {
     if (this.terminal) return;
     if (this.invoking) {
-      this.replayWanted = true;
+      this.replayWanted ??= reason;
       return;
     }
     this.log(`durable: ${this.name}: replay (${reason})`);
@@ -235,7 +247,7 @@ export class DurableExecution {
 
   private async runInvocation(start: InvocationStart): Promise<void> {
     this.invoking = true;
-    this.replayWanted = false;
+    this.replayWanted = undefined;
     this.replays++;
     this.advanceToken(start.checkpointToken);
     const payload = Buffer.from(
@@ -264,13 +276,7 @@ export class DurableExecution {
     this.log(`durable: ${this.name}: invocation ${this.replays} (${answer.requestId}) returned ${outcome.status}; operations: ${this.summary()}`);
     if (this.terminal) return;
     if (outcome.status === 'SUCCEEDED' || outcome.status === 'FAILED') {
-      await this.worker.call('UpdateCheckpointData', {
-        executionId: this.arn,
-        operationId: this.executionOperationId,
-        operationData: { Status: outcome.status },
-        payload: outcome.result,
-        error: outcome.error,
-      });
+      await this.endExecution(outcome.status, outcome.result, outcome.error);
       this.finish(outcome.status, outcome.result, outcome.error);
       return;
     }
@@ -278,7 +284,7 @@ export class DurableExecution {
       this.invocationErrors++;
       if (this.invocationErrors >= MAX_INVOCATION_ERRORS) {
         const error: ErrorObject = outcome.error ?? { ErrorType: 'Runtime.Unknown', ErrorMessage: 'the function failed' };
-        await this.worker.call('UpdateCheckpointData', { executionId: this.arn, operationId: this.executionOperationId, operationData: { Status: 'FAILED' }, error });
+        await this.endExecution('FAILED', undefined, error);
         this.finish('FAILED', undefined, error);
         return;
       }
@@ -286,7 +292,7 @@ export class DurableExecution {
       return;
     }
     this.invocationErrors = 0;
-    if (this.replayWanted || completed.hasDirtyOperations) this.replay('state changed during the invocation');
+    if (this.replayWanted !== undefined || completed.hasDirtyOperations) this.replay(this.replayWanted ?? 'state changed during the invocation');
   }
 
   private finish(status: ExecutionStatus, result: string | undefined, error: ErrorObject | undefined): void {

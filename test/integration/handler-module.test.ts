@@ -89,3 +89,10 @@ describe.concurrent('loader hooks from preloads see and wrap the handler, import
     expectRealRuntimeParent(url.searchParams.get('parentURL'));
   });
 });
+
+describe('a preload that redirects _HANDLER (as Sentry\'s awslambda-auto does)', () => {
+  test('the handler named by _HANDLER after the preloads ran is loaded, as AWS\'s client reads it', async () => {
+    const { result } = await invoke('redirect', { NODE_OPTIONS: `--require ${join(ROOT, 'redirect', 'redirect.cjs')}` });
+    expect(result).toEqual({ shim: true, original: { original: true } });
+  });
+});

@@ -64,6 +64,28 @@ const httpEvent = (body: string): Record<string, unknown> => ({
 /** The traceparents of the sdk-s3/w3c case's first two invocations (the third has none). */
 export const W3C_TRACEPARENTS = ['00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01', '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00'] as const;
 
+/** A Lambda function URL (payload 2.0) GET event for `path`. */
+const functionUrlEvent = (path: string): Record<string, unknown> => ({
+  version: '2.0',
+  routeKey: '$default',
+  rawPath: path,
+  rawQueryString: '',
+  headers: { host: 'abc.lambda-url.us-east-1.on.aws', 'user-agent': 'parity' },
+  requestContext: {
+    accountId: '123456789012',
+    apiId: 'abc',
+    domainName: 'abc.lambda-url.us-east-1.on.aws',
+    domainPrefix: 'abc',
+    http: { method: 'GET', path, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'parity' },
+    requestId: 'url-request',
+    routeKey: '$default',
+    stage: '$default',
+    time: '01/Jan/2025:00:00:00 +0000',
+    timeEpoch: 1735689600000,
+  },
+  isBase64Encoded: false,
+});
+
 export const CASES: readonly ParityCase[] = [
   {
     name: 'sdk-s3/send',
@@ -196,6 +218,40 @@ export const CASES: readonly ParityCase[] = [
     env: { NODE_OPTIONS: '--import {{dir}}/otel.mjs', OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: '{{endpoint}}/v1/traces' },
     initTimeoutMs: 120_000,
     events: [{ key: 'hello.txt' }, { key: 'hello.txt', fail: true }],
+  },
+  {
+    name: 'sentry/esm',
+    function: 'sentry',
+    handler: 'index.handler',
+    env: { NODE_OPTIONS: '--import @sentry/aws-serverless/awslambda-auto', SENTRY_DSN: 'http://parity@{{endpointHost}}/1' },
+    events: [{ orderId: 's-1' }, { orderId: 's-2', fail: true }, { orderId: 's-3' }],
+    initTimeoutMs: 120_000,
+  },
+  {
+    name: 'sentry/cjs',
+    function: 'sentry',
+    handler: 'cjs.handler',
+    env: { NODE_OPTIONS: '--require @sentry/aws-serverless/awslambda-auto', SENTRY_DSN: 'http://parity@{{endpointHost}}/1' },
+    events: [{ orderId: 's-1' }, { orderId: 's-2', fail: true }],
+    initTimeoutMs: 120_000,
+  },
+  {
+    name: 'streamlibs/lambda-stream',
+    function: 'streamlibs',
+    handler: 'lambdastream.handler',
+    events: [{ name: 'Ada' }, { name: 'Grace' }],
+  },
+  {
+    name: 'streamlibs/hono-stream-handle',
+    function: 'streamlibs',
+    handler: 'hono.handler',
+    events: [functionUrlEvent('/stream'), functionUrlEvent('/fail'), functionUrlEvent('/missing')],
+  },
+  {
+    name: 'streamlibs/s3-pipeline',
+    function: 'streamlibs',
+    handler: 's3pipe.handler',
+    events: [{ key: 'hello.txt' }, { key: 'hello.txt', awaited: false }, { key: 'missing.txt' }],
   },
   {
     name: 'layer/node-path-require',

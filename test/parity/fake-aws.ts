@@ -37,6 +37,8 @@ export class FakeAws {
   readonly segments: unknown[] = [];
   /** OTLP/HTTP JSON trace exports received on /v1/traces (the OpenTelemetry collector stub), in arrival order. */
   readonly otlpExports: unknown[] = [];
+  /** Sentry envelopes received on /api/<project>/envelope/ (the Sentry stub), raw, in arrival order. */
+  readonly sentryEnvelopes: string[] = [];
   private readonly objects = new Map<string, string>();
   private readonly items = new Map<string, unknown>();
   private readonly server: Server;
@@ -70,6 +72,7 @@ export class FakeAws {
     this.calls.length = 0;
     this.segments.length = 0;
     this.otlpExports.length = 0;
+    this.sentryEnvelopes.length = 0;
     this.objects.clear();
     for (const [key, value] of Object.entries(SEEDED_OBJECTS)) this.objects.set(key, value);
     this.items.clear();
@@ -106,6 +109,10 @@ export class FakeAws {
       // The collector stub: exports are observed as spans, not as requests to AWS.
       if (req.method === 'POST' && url.pathname === '/v1/traces') {
         this.otlpExports.push(JSON.parse(body));
+        return send(res, 200, 'application/json', '{}');
+      }
+      if (req.method === 'POST' && /^\/api\/\d+\/envelope\/?$/.test(url.pathname)) {
+        this.sentryEnvelopes.push(body);
         return send(res, 200, 'application/json', '{}');
       }
       this.calls.push({

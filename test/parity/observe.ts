@@ -20,6 +20,7 @@ import type { Mode, ParityCase } from './cases.ts';
 import type { FakeAws, RecordedCall } from './fake-aws.ts';
 import { FUNCTIONS_DIR, PARITY_DIR } from './paths.ts';
 import { coldStarts, describeSpans, receivedSpans } from './otel-spans.ts';
+import { describeSentryEnvelopes } from './sentry-events.ts';
 import { launch, managedNodePath, MEMORY_SIZE_MB, platformEnvironment } from './runtimes.ts';
 import type { RuntimeId } from './runtimes.ts';
 
@@ -83,7 +84,7 @@ export function caseEnvironment(parityCase: ParityCase, mode: Mode, workspace: W
   // "Lambda Managed Instances only support JSON log format": the service sets it (Lambda developer
   // guide, Configuring JSON and plain text log formats).
   if (mode === 'concurrent') env.AWS_LAMBDA_LOG_FORMAT = 'JSON';
-  for (const [name, value] of Object.entries(parityCase.env ?? {})) env[name] = value.replaceAll('{{dir}}', dir).replaceAll('{{endpoint}}', fake.endpoint);
+  for (const [name, value] of Object.entries(parityCase.env ?? {})) env[name] = value.replaceAll('{{dir}}', dir).replaceAll('{{endpoint}}', fake.endpoint).replaceAll('{{endpointHost}}', fake.endpoint.replace(/^http:\/\//, ''));
   return env;
 }
 
@@ -111,11 +112,13 @@ export async function observe(parityCase: ParityCase, runtime: RuntimeId, mode: 
     // Spans the collector stub held when each invocation's result arrived: an agent must flush
     // before the invocation ends (Lambda freezes the sandbox then).
     const spansAtResult: number[] = [];
+    const envelopesAtResult: number[] = [];
     if (mode === 'sequential') {
       outcomes = [];
       for (const [index, event] of parityCase.events.entries()) {
         outcomes.push(await invoke(event, index));
         spansAtResult.push(receivedSpans(fake.otlpExports).length);
+        envelopesAtResult.push(fake.sentryEnvelopes.length);
       }
     } else {
       outcomes = await Promise.all(parityCase.events.map((event, index) => invoke(event, index)));
@@ -139,9 +142,16 @@ export async function observe(parityCase: ParityCase, runtime: RuntimeId, mode: 
       const spans = receivedSpans(fake.otlpExports);
       const roots = parityCase.events.map((_, index) => traceRoot(index));
       observation.set('OpenTelemetry spans', describeSpans(spans, roots, normalise, fake.endpoint.split(':').at(-1) ?? '', mode === 'concurrent'));
-      observation.set('OpenTelemetry cold starts', String(coldStarts(spans)));
+      // Under concurrency which invocation is cold, and whether any is (the instrumentation calls a
+      // first request more than 10 s after the process started a proactive initialisation), is timing.
+      if (mode === 'sequential') observation.set('OpenTelemetry cold starts', String(coldStarts(spans)));
       observation.set('OpenTelemetry span count', String(spans.length));
       if (mode === 'sequential') observation.set('OpenTelemetry spans exported when each result arrived', spansAtResult.join(','));
+    }
+    if (fake.sentryEnvelopes.length > 0 || envelopesAtResult.some((n) => n > 0)) {
+      observation.set('Sentry envelope items', describeSentryEnvelopes(fake.sentryEnvelopes, normalise, FUNCTIONS_DIR));
+      // Sentry flushes before the invocation ends (its wrapper awaits flush before returning).
+      if (mode === 'sequential') observation.set('Sentry envelopes received when each result arrived', envelopesAtResult.join(','));
     }
     observation.set('protocol violations', emulator.protocolViolations.map(normalise).join('\n'));
     return { observation, output: emulator.output };
