@@ -35,6 +35,14 @@ export const handler = withDurableExecution(async (event, context) => {
     { retryStrategy: (e, n) => ({ shouldRetry: n < 3, delay: { seconds: 5 } }) });
   return { sum: a + b, who: event.who };
 });
+export const timesOut = withDurableExecution(async (event, context) => {
+  try {
+    await context.waitForCallback('nobody-answers', async () => {}, { timeout: { seconds: 1 } });
+    return { timedOut: false };
+  } catch (error) {
+    return { timedOut: true, message: error.message };
+  }
+});
 export const fails = withDurableExecution(async (event, context) => {
   await context.step('doomed', async () => { throw new Error('no luck'); }, { retryStrategy: () => ({ shouldRetry: false }) });
 });\n`,
@@ -86,6 +94,15 @@ describe('invoke --durable', () => {
     const bad = spawnSync(NODE24, [join(REPO_ROOT, 'emulator', 'cli.ts'), '--handler', 'index.handler', '--task-root', fn, '--time-scale', '10', '--invoke', '{}', '--', BOOTSTRAP], { encoding: 'utf8' });
     expect(bad.status).toBe(2);
     expect(bad.stderr).toContain('--skip-time and --time-scale apply to durable functions: add --durable');
+  });
+
+  it("a callback nobody answers times out (the checkpoint server's timer, in real time) and the workflow sees it", () => {
+    const run = tool(['invoke', fn, '--handler', 'index.timesOut', '--durable', '--skip-time', '--bootstrap', BOOTSTRAP]);
+    expect(run.status, run.stderr).toBe(0);
+    const out = JSON.parse(run.stdout) as { timedOut: boolean; message?: string };
+    expect(out.timedOut).toBe(true);
+    expect(run.stderr).toMatch(/durable: history: CallbackTimedOut/);
+    expect(run.stderr).toMatch(/durable: invoke-\d+: callback \S+ waits; its CallbackId is \S+/);
   });
 
   it('--skip-time without --durable is refused with what to do', () => {

@@ -255,6 +255,37 @@ describe('durable functions against the local service', () => {
     expect(types.at(-1)).toBe('ExecutionFailed');
   });
 
+  it('a paused execution is not replayed until it is resumed; then it runs to its end', async () => {
+    const invoked = await client.send(new InvokeCommand({ FunctionName: FUNCTION, InvocationType: 'Event', DurableExecutionName: 'order-paused', Payload: '{"orderId":"order-paused"}' }));
+    const arn = invoked.DurableExecutionArn ?? '';
+    const started = await until(() => history(arn), (events) => events.some((e) => e.EventType === 'CallbackStarted'), 'the approval callback');
+    const callbackId = started.find((e) => e.EventType === 'CallbackStarted')?.CallbackStartedDetails?.CallbackId ?? '';
+    // (Pause/ResumeDurableExecution are newer than the pinned @aws-sdk/client-lambda: sent as the SDK would.)
+    const path = `${server.url}/2025-12-01/durable-executions/${encodeURIComponent(arn)}`;
+    const post = (action: string, body: unknown) => fetch(`${path}/${action}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    expect((await post('pause', { Reason: 'investigating' })).status).toBe(202);
+    // PAUSING while the invocation that started the callback is still in flight, then PAUSED.
+    const first = await client.send(new GetDurableExecutionCommand({ DurableExecutionArn: arn }));
+    expect(['PAUSING', 'PAUSED'], lines.join('\n')).toContain(first.Status);
+    await until(() => client.send(new GetDurableExecutionCommand({ DurableExecutionArn: arn })), (e) => (e.Status as string | undefined) === 'PAUSED', 'PAUSED');
+    const invocations = (await history(arn)).filter((e) => e.EventType === 'InvocationCompleted').length;
+    // The callback completes while paused (the service records it), but the function is not invoked.
+    await client.send(new SendDurableExecutionCallbackSuccessCommand({ CallbackId: callbackId, Result: Buffer.from('{"approvedBy":"dave"}') }));
+    const meanwhile = await history(arn);
+    expect(meanwhile.map((e) => e.EventType), lines.join('\n')).toContain('CallbackSucceeded');
+    expect(meanwhile.filter((e) => e.EventType === 'InvocationCompleted'), lines.join('\n')).toHaveLength(invocations);
+    expect((await client.send(new GetDurableExecutionCommand({ DurableExecutionArn: arn }))).Status).toBe('PAUSED');
+
+    expect((await post('resume', {})).status).toBe(202);
+    const done = await until(() => client.send(new GetDurableExecutionCommand({ DurableExecutionArn: arn })), (e) => e.Status === 'SUCCEEDED' || e.Status === 'FAILED', 'the end after resume');
+    expect(done.Status).toBe('SUCCEEDED');
+    expect((JSON.parse(done.Result ?? 'null') as { approval: unknown }).approval).toEqual({ approvedBy: 'dave' });
+    // Resuming what is not paused is refused.
+    const again = await post('resume', {});
+    expect(again.status).toBe(409);
+    expect(again.headers.get('x-amzn-errortype')).toBe('ResourceConflictException');
+  });
+
   it('answers for an unknown execution with ResourceNotFoundException', async () => {
     const missing = client.send(new GetDurableExecutionCommand({ DurableExecutionArn: `arn:aws:lambda:us-east-1:123456789012:function:${FUNCTION}:$LATEST/durable-execution/nope/x` }));
     await expect(missing).rejects.toMatchObject({ name: 'ResourceNotFoundException', $metadata: { httpStatusCode: 404 } });
