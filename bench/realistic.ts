@@ -26,7 +26,7 @@ const WORK = join(WORK_DIR, 'realistic');
 const HANDLER = 'index.handler';
 const BUN_GLOBAL = '__lambdaBootstrapBenchHandler';
 /** Lambda sets these from the execution role; the SDK signs with them. */
-const CREDENTIALS = {
+export const CREDENTIALS = {
   AWS_ACCESS_KEY_ID: 'AKIDBENCHREALISTIC00',
   AWS_SECRET_ACCESS_KEY: 'bench/secret/key/not/real/0000000000000',
   AWS_SESSION_TOKEN: 'bench-session-token',
@@ -70,7 +70,7 @@ function run(command: string, args: string[], cwd: string): { ok: boolean; outpu
 }
 
 /** `npm ci` of bench/realistic from its lock file (npm 11 runs no install scripts; none are needed). */
-function installFunction(install: boolean, log: (line: string) => void): Ready<string> {
+export function installFunction(install: boolean, log: (line: string) => void): Ready<string> {
   if (existsSync(join(SOURCE_DIR, 'node_modules', '.package-lock.json'))) return { ok: true, value: SOURCE_DIR };
   if (!install) return { ok: false, reason: 'bench/realistic is not installed (smoke mode installs nothing; `make bench` does)' };
   log('realistic: npm ci --prefix bench/realistic (AWS SDK v3, middy, Powertools) ...');
@@ -79,7 +79,7 @@ function installFunction(install: boolean, log: (line: string) => void): Ready<s
   return { ok: true, value: SOURCE_DIR };
 }
 
-function copyFunction(target: string): void {
+export function copyFunction(target: string): void {
   rmSync(target, { recursive: true, force: true });
   mkdirSync(target, { recursive: true });
   for (const name of ['index.mjs', 'package.json', 'node_modules']) cpSync(join(SOURCE_DIR, name), join(target, name), { recursive: true });
