@@ -67,7 +67,8 @@ function functionFiles(): [string, string][] {
   return [['var/task/index.mjs', join(FUNCTION_DIR, 'index.mjs')]];
 }
 
-function variant(
+/** One variant: its files placed under `<tree>/` on the device; bench/lambda-like-realistic.ts builds its own with it. */
+export function variant(
   id: string,
   label: string,
   flavour: Flavour,
@@ -282,5 +283,17 @@ export async function measureLambdaLike(
 
 /** For the report: which files a variant's package holds, by name. */
 export function packageListing(v: LambdaLikeVariant): string {
-  return v.files.map((f) => f.target.slice(v.tree.length + 1) || basename(f.source)).join(', ');
+  const names = v.files.map((f) => f.target.slice(v.tree.length + 1) || basename(f.source));
+  // A function's node_modules (or packaged cache) is thousands of files: one entry with its count.
+  const folded = new Map<string, number>();
+  const out: string[] = [];
+  for (const name of names) {
+    const folder = /^(.*?(?:node_modules|\.lambda-bootstrap))\//.exec(name)?.[1];
+    if (folder === undefined) out.push(name);
+    else {
+      if (!folded.has(folder)) out.push(folder);
+      folded.set(folder, (folded.get(folder) ?? 0) + 1);
+    }
+  }
+  return out.map((name) => (folded.has(name) ? `${name}/ (${folded.get(name)} files)` : name)).join(', ');
 }

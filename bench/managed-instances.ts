@@ -4,13 +4,14 @@
 // sandbox, warms every worker, then keeps 8 invocations in flight until `invokes` have been
 // answered: invocations/s is those over the wall time. Rounds interleave the configurations in a
 // new random order; the first round is discarded; cells are median (min–max).
-// Usage: node bench/managed-instances.ts [--rounds N] [--invokes N] [--bootstrap path] (prints the table)
+// Usage: node bench/managed-instances.ts [--rounds N] [--invokes N] [--bootstrap path] [--ric] (prints the table)
+import { existsSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Emulator } from '../emulator/index.ts';
 import { cpuTimeMs } from './proc.ts';
-import { binaryRuntime, BENCH_DIR, REPO_ROOT } from './runtimes.ts';
+import { binaryRuntime, BENCH_DIR, REPO_ROOT, ricRuntime } from './runtimes.ts';
 import type { Runtime } from './runtimes.ts';
 import { shuffle, summarize } from './stats.ts';
 import type { Summary } from './stats.ts';
@@ -161,12 +162,15 @@ export function managedInstancesMarkdown(results: ManagedInstancesResults): stri
 
 if (import.meta.main) {
   const { values } = parseArgs({
-    options: { rounds: { type: 'string' }, invokes: { type: 'string' }, bootstrap: { type: 'string' } },
+    options: { rounds: { type: 'string' }, invokes: { type: 'string' }, bootstrap: { type: 'string' }, ric: { type: 'boolean' } },
   });
   const runtime = binaryRuntime('binary', 'dist/bootstrap', resolve(values.bootstrap ?? join(REPO_ROOT, 'dist', 'bootstrap')));
   if (!('launch' in runtime)) throw new Error(runtime.reason);
+  // --ric: AWS's client too, as bench/run.ts builds it into bench/peers (make bench).
+  const ric = join(BENCH_DIR, 'peers', 'node_modules', 'aws-lambda-ric');
+  const runtimes = values.ric === true && existsSync(join(ric, 'rapid-client.node')) ? [runtime, ricRuntime(ric)] : [runtime];
   const results = await runManagedInstances({
-    runtimes: [runtime],
+    runtimes,
     rounds: Number(values.rounds ?? 4),
     invokes: Number(values.invokes ?? 200),
     log: (line) => console.log(line),

@@ -14,7 +14,7 @@ import { SnapshotError, buildSnapshotExecutable } from '../build/snapshot.ts';
 import type { LeanRuntimeApi } from './driver.ts';
 import { FakeAws } from './fake-aws.ts';
 import { measureStart } from './measure.ts';
-import { BENCH_DIR, FUNCTION_DIR, REPO_ROOT, WORK_DIR, binaryRuntime, bunRuntime, isUnavailable, ricRuntime } from './runtimes.ts';
+import { BENCH_DIR, FUNCTION_DIR, MANAGED_BOOTSTRAP, REPO_ROOT, WORK_DIR, binaryRuntime, bunRuntime, isUnavailable, ricRuntime, wrapperRuntime } from './runtimes.ts';
 import type { Runtime, Unavailable } from './runtimes.ts';
 import { buildRic, findBun, installPeers } from './setup.ts';
 import type { Ready } from './setup.ts';
@@ -26,7 +26,7 @@ const WORK = join(WORK_DIR, 'realistic');
 const HANDLER = 'index.handler';
 const BUN_GLOBAL = '__lambdaBootstrapBenchHandler';
 /** Lambda sets these from the execution role; the SDK signs with them. */
-const CREDENTIALS = {
+export const CREDENTIALS = {
   AWS_ACCESS_KEY_ID: 'AKIDBENCHREALISTIC00',
   AWS_SECRET_ACCESS_KEY: 'bench/secret/key/not/real/0000000000000',
   AWS_SESSION_TOKEN: 'bench-session-token',
@@ -60,6 +60,8 @@ export interface RealisticOptions {
   dist: string;
   api: LeanRuntimeApi;
   log: (line: string) => void;
+  /** Just these rows (and the hello-world floor), e.g. ['wrapper', 'wrapper-cache']: for checking new rows. */
+  only?: string[] | undefined;
 }
 
 function run(command: string, args: string[], cwd: string): { ok: boolean; output: string } {
@@ -68,7 +70,7 @@ function run(command: string, args: string[], cwd: string): { ok: boolean; outpu
 }
 
 /** `npm ci` of bench/realistic from its lock file (npm 11 runs no install scripts; none are needed). */
-function installFunction(install: boolean, log: (line: string) => void): Ready<string> {
+export function installFunction(install: boolean, log: (line: string) => void): Ready<string> {
   if (existsSync(join(SOURCE_DIR, 'node_modules', '.package-lock.json'))) return { ok: true, value: SOURCE_DIR };
   if (!install) return { ok: false, reason: 'bench/realistic is not installed (smoke mode installs nothing; `make bench` does)' };
   log('realistic: npm ci --prefix bench/realistic (AWS SDK v3, middy, Powertools) ...');
@@ -77,7 +79,7 @@ function installFunction(install: boolean, log: (line: string) => void): Ready<s
   return { ok: true, value: SOURCE_DIR };
 }
 
-function copyFunction(target: string): void {
+export function copyFunction(target: string): void {
   rmSync(target, { recursive: true, force: true });
   mkdirSync(target, { recursive: true });
   for (const name of ['index.mjs', 'package.json', 'node_modules']) cpSync(join(SOURCE_DIR, name), join(target, name), { recursive: true });
@@ -163,18 +165,28 @@ async function prepare(options: RealisticOptions, fake: FakeAws): Promise<{ runt
   const ours = binaryRuntime('rl-plain', '', bootstrap);
   if (isUnavailable(ours)) return { runtimes, unavailable: [ours], caches };
 
-  const dirs = { plain: join(WORK, 'unbundled'), cached: join(WORK, 'unbundled-cache'), bundled: join(WORK, 'bundled'), bundledCached: join(WORK, 'bundled-cache'), snapshot: join(WORK, 'unbundled-snapshot') };
+  const want = (id: string): boolean => options.only === undefined || options.only.includes(id);
+  const dirs = {
+    plain: join(WORK, 'unbundled'),
+    cached: join(WORK, 'unbundled-cache'),
+    bundled: join(WORK, 'bundled'),
+    bundledCached: join(WORK, 'bundled-cache'),
+    snapshot: join(WORK, 'unbundled-snapshot'),
+    wrapperCached: join(WORK, 'unbundled-wrapper-cache'),
+  };
   log('realistic: copying, bundling (esbuild) and packaging (code cache) the function ...');
   copyFunction(dirs.plain);
   copyFunction(dirs.cached);
   copyFunction(dirs.snapshot);
+  copyFunction(dirs.wrapperCached);
   await bundleFunction(dirs.plain, dirs.bundled);
   await bundleFunction(dirs.plain, dirs.bundledCached);
 
   runtimes.push(withFunction(ours, 'hello', 'dist/bootstrap, hello world (the floor)', FUNCTION_DIR, {}));
   runtimes[0]!.handler = 'index.handler';
-  runtimes.push(withFunction(ours, 'plain', 'dist/bootstrap', dirs.plain, env));
+  if (want('plain')) runtimes.push(withFunction(ours, 'plain', 'dist/bootstrap', dirs.plain, env));
   for (const [id, label, dir] of [['cache', 'dist/bootstrap + code cache', dirs.cached], ['bundled-cache', 'dist/bootstrap, bundled + code cache', dirs.bundledCached]] as const) {
+    if (!want(id)) continue;
     const report = await generateCompileCache({ functionDir: dir, handler: HANDLER, bootstrap, env, event: '{"packaging":true}' });
     if (report instanceof CompileCacheError) {
       unavailable.push({ id, label, reason: report.message });
@@ -183,27 +195,55 @@ async function prepare(options: RealisticOptions, fake: FakeAws): Promise<{ runt
     caches.push({ id, entries: report.entries, kib: Math.round(report.bytes / 1024) });
     runtimes.push(withFunction(ours, id, label, dir, env));
   }
-  runtimes.push(withFunction(ours, 'bundled', 'dist/bootstrap, bundled', dirs.bundled, env));
+  if (want('bundled')) runtimes.push(withFunction(ours, 'bundled', 'dist/bootstrap, bundled', dirs.bundled, env));
   // Lever 2: this run's runtime bundle + the function's dependencies evaluated into a V8 startup
-  // snapshot, one executable for this function (build/snapshot.ts); the handler itself loads from disk.
-  log('realistic: building the snapshot executable (build/snapshot.ts) ...');
-  const snapshot = await buildSnapshotExecutable({ functionDir: dirs.snapshot, handler: HANDLER, runtimeBundle: join(options.dist, 'bootstrap.js'), outDir: join(WORK, 'snapshot-out') });
-  if (snapshot instanceof SnapshotError) unavailable.push({ id: 'snapshot', label: 'snapshot executable', reason: snapshot.message });
-  else {
-    const snapshotRuntime = binaryRuntime('snapshot', '', snapshot.executable);
-    if (isUnavailable(snapshotRuntime)) unavailable.push(snapshotRuntime);
-    else runtimes.push(withFunction(snapshotRuntime, 'snapshot', 'snapshot executable (dependencies evaluated at build)', dirs.snapshot, env));
+  // snapshot, one executable for this function (build/snapshot.ts); the handler itself loads from
+  // disk. Built with its training run (the default) and without, to measure what training gains.
+  for (const [id, label, training] of [
+    ['snapshot', 'snapshot executable (dependencies evaluated and trained at build)', true],
+    ['snapshot-untrained', 'snapshot executable, no training run', false],
+  ] as const) {
+    if (!want(id)) continue;
+    log(`realistic: building the ${label} (build/snapshot.ts) ...`);
+    const snapshot = await buildSnapshotExecutable({ functionDir: dirs.snapshot, handler: HANDLER, runtimeBundle: join(options.dist, 'bootstrap.js'), outDir: join(WORK, `${id}-out`), training });
+    if (snapshot instanceof SnapshotError) unavailable.push({ id, label, reason: snapshot.message });
+    else {
+      const snapshotRuntime = binaryRuntime(id, '', snapshot.executable);
+      if (isUnavailable(snapshotRuntime)) unavailable.push(snapshotRuntime);
+      else runtimes.push(withFunction(snapshotRuntime, id, label, dirs.snapshot, env));
+    }
   }
 
   const peers = installPeers(options.install, log);
   const ric = peers.ok ? buildRic(options.install, log) : peers;
   if (ric.ok) {
-    runtimes.push(withFunction(ricRuntime(ric.value), 'ric', 'aws-lambda-ric 4.0.2', dirs.plain, env));
-    runtimes.push(withFunction(ricRuntime(ric.value), 'ric-bundled', 'aws-lambda-ric 4.0.2, bundled', dirs.bundled, env));
+    if (want('ric')) runtimes.push(withFunction(ricRuntime(ric.value), 'ric', 'aws-lambda-ric 4.0.2', dirs.plain, env));
+    if (want('ric-bundled')) runtimes.push(withFunction(ricRuntime(ric.value), 'ric-bundled', 'aws-lambda-ric 4.0.2, bundled', dirs.bundled, env));
   } else {
     unavailable.push({ id: 'ric', label: 'aws-lambda-ric 4.0.2', reason: ric.reason });
   }
-  const bun = peers.ok ? findBun() : peers;
+  // The zip path (issue 25 part 3): the wrapper flavour on the managed node (the stand-in managed
+  // bootstrap with AWS's client as its runtime directory), the function unbundled as a zip ships
+  // it, without and with a packaged compile cache made under the same flavour (its V8 flags, e.g.
+  // --expose-gc, are part of the cache's tag, so a cache made under dist/bootstrap would miss).
+  if (ric.ok && (want('wrapper') || want('wrapper-cache'))) {
+    const wrapper = wrapperRuntime(options.dist, ric.value);
+    if (isUnavailable(wrapper)) unavailable.push(wrapper);
+    else {
+      const wrapperEnv = wrapper.launch({}).env ?? {};
+      if (want('wrapper')) runtimes.push(withFunction(wrapper, 'wrapper', 'wrapper layer on managed node 24', dirs.plain, env));
+      if (want('wrapper-cache')) {
+        const label = 'wrapper layer on managed node 24 + packaged code cache';
+        const report = await generateCompileCache({ functionDir: dirs.wrapperCached, handler: HANDLER, bootstrap: MANAGED_BOOTSTRAP, env: { ...env, ...wrapperEnv }, event: '{"packaging":true}' });
+        if (report instanceof CompileCacheError) unavailable.push({ id: 'wrapper-cache', label, reason: report.message });
+        else {
+          caches.push({ id: 'wrapper-cache', entries: report.entries, kib: Math.round(report.bytes / 1024) });
+          runtimes.push(withFunction(wrapper, 'wrapper-cache', label, dirs.wrapperCached, env));
+        }
+      }
+    }
+  }
+  const bun = peers.ok && want('bun-bytecode') ? findBun() : peers.ok ? ({ ok: false, reason: 'not asked for (--only)' } as const) : peers;
   const compiled = bun.ok ? await compileBun(bun.value, dirs.plain) : bun;
   if (compiled.ok) {
     runtimes.push(withFunction(bunRuntime(compiled.value.binary), 'bun-bytecode', 'bun build --compile --bytecode (runtime + function)', compiled.value.shim, env));
@@ -258,7 +298,8 @@ export async function runRealistic(options: RealisticOptions): Promise<Realistic
         `Load average (1 min) ${loadAtStart.toFixed(2)} at the start of this section, ${loadavg()[0]!.toFixed(2)} at its end, on ${cpus().length} cores.`,
         `The function: bench/realistic/index.mjs, dependencies from bench/realistic/package-lock.json (npm ci). Bundled = esbuild, one CommonJS file. Every start's first invoke sent one PutObject and one GetItem to ${'`bench/fake-aws.ts`'} (checked).`,
         'Code cache: `make package` (build/compile-cache.ts) ran init + one invocation under dist/bootstrap and wrote .lambda-bootstrap/compile-cache into the function dir.',
-        'Snapshot: `make package SNAPSHOT=1` (build/snapshot.ts): one executable for this function whose V8 startup snapshot holds its five packages evaluated; the handler module and its init (clients) run at start.',
+        'Snapshot: `make package SNAPSHOT=1` (build/snapshot.ts): one executable for this function whose V8 startup snapshot holds its five packages evaluated, and (unless "no training run") the bytecode compiled by the build\'s training run (clients built, one request each through the SDK\'s middleware to an in-memory stub, the logger, middy); the handler module and its init (clients) run at start.',
+        'Wrapper rows: the wrapper layer (make layer-wrapper) started by the stand-in managed bootstrap on the pinned node 24, the function unbundled; "+ packaged code cache" is build/compile-cache.ts run under that same flavour.',
         'Warm page cache: every file was read moments before; Lambda fetches code lazily on a real cold start.',
         'CPU to first response: utime + stime of the process (all threads, /proc/<pid>/stat, 10 ms ticks) when its first response arrived. On a loaded machine wall times stretch with the load; CPU time much less, so its ratios are the steadier ones.',
       ],
@@ -301,12 +342,13 @@ export function realisticMarkdown(results: RealisticResults): string[] {
   return out;
 }
 
-// `node bench/realistic.ts [--rounds N] [--starts N] [--out DIR]`: this section alone (make bench runs it too).
+// `node bench/realistic.ts [--rounds N] [--starts N] [--out DIR] [--only wrapper,wrapper-cache]`: this section alone (make bench runs it too);
+// --only checks a few rows (and the hello-world floor), written to bench/.work/realistic-only.
 async function main(argv: string[]): Promise<number> {
   const { parseArgs } = await import('node:util');
   const { LeanRuntimeApi } = await import('./driver.ts');
   const { snapshotDist } = await import('./setup.ts');
-  const { values } = parseArgs({ args: argv, options: { rounds: { type: 'string', default: '6' }, starts: { type: 'string', default: '3' }, out: { type: 'string' } } });
+  const { values } = parseArgs({ args: argv, options: { rounds: { type: 'string', default: '6' }, starts: { type: 'string', default: '3' }, out: { type: 'string' }, only: { type: 'string' } } });
   const rounds = Number(values.rounds);
   const starts = Number(values.starts);
   if (!Number.isInteger(rounds) || rounds < 2 || !Number.isInteger(starts) || starts < 1) {
@@ -315,8 +357,9 @@ async function main(argv: string[]): Promise<number> {
   }
   const api = await LeanRuntimeApi.start();
   try {
-    const results = await runRealistic({ rounds, starts, install: true, dist: snapshotDist(), api, log: (line) => console.log(line) });
-    const out = values.out ?? join(BENCH_DIR, 'results');
+    const only = values.only?.split(',').filter(Boolean);
+    const results = await runRealistic({ rounds, starts, install: true, dist: snapshotDist(), api, log: (line) => console.log(line), only });
+    const out = values.out ?? (only === undefined ? join(BENCH_DIR, 'results') : join(WORK_DIR, 'realistic-only'));
     mkdirSync(out, { recursive: true });
     const markdown = realisticMarkdown(results).join('\n');
     writeFileSync(join(out, 'realistic.md'), `${markdown}\n`);

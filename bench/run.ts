@@ -23,6 +23,7 @@ import type { BenchResults, MetricKey, RuntimeResult, Settings } from './results
 import { managedInstancesMarkdown, runManagedInstances } from './managed-instances.ts';
 import type { ManagedInstancesResults } from './managed-instances.ts';
 import { READ_AHEAD_KIB, lambdaLikeVariants, measureLambdaLike, packageListing } from './lambda-like.ts';
+import { realisticLambdaLikeVariants } from './lambda-like-realistic.ts';
 import type { LambdaLikeSample, LambdaLikeVariant } from './lambda-like.ts';
 import { LAMBDA_PERF, fitModel, predictInit, publishedInit } from './lambda-model.ts';
 import { PackageDevice } from './package-device.ts';
@@ -147,7 +148,7 @@ interface LambdaLikeSetup {
 }
 
 /** The package device holding every Lambda-like variant's package, or why there is none. */
-function setUpLambdaLike(runtimes: Runtime[], smoke: boolean, log: (line: string) => void, only?: string[]): LambdaLikeSetup {
+function setUpLambdaLike(runtimes: Runtime[], smoke: boolean, log: (line: string) => void, only?: string[], extra: LambdaLikeVariant[] = []): LambdaLikeSetup {
   const byId = new Map(runtimes.map((r) => [r.id, r]));
   const binary = byId.get('binary')?.files.bootstrap;
   if (binary === undefined) return { variants: [], device: undefined, mincore: undefined, unavailable: 'dist/bootstrap is missing' };
@@ -158,7 +159,7 @@ function setUpLambdaLike(runtimes: Runtime[], smoke: boolean, log: (line: string
     wrapperLayer: wrapper === undefined ? undefined : join(WORK_DIR, 'dist', 'wrapper-layer'),
     ricDir: byId.has('ric') ? RIC_DIR : undefined,
     bun: byId.get('bun')?.files.bootstrap,
-  });
+  }).concat(extra);
   // The smoke run keeps the section alive with its two cheapest packages.
   // --only keeps the packages of the runtimes it names (binary-node26: the binary26 ones).
   const flavours = only === undefined ? undefined : new Set(only.map((id) => (id === 'binary-node26' ? 'binary26' : id)));
@@ -263,7 +264,18 @@ async function main(argv: string[]): Promise<number> {
   const copies = new Map<string, Record<string, string>>();
   if (vmtouch.ok) for (const runtime of runtimes) copies.set(runtime.id, coldCopies(runtime));
 
-  const lambda = setUpLambdaLike(runtimes, options.smoke, log, options.only);
+  // The realistic function's zip-like rows (bench/lambda-like-realistic.ts, issue 25): not in the smoke run.
+  const realisticLike = options.smoke
+    ? undefined
+    : await realisticLambdaLikeVariants({
+        binary: reference.files.bootstrap!,
+        wrapperLayer: runtimes.some((r) => r.id === 'wrapper') ? join(WORK_DIR, 'dist', 'wrapper-layer') : undefined,
+        ricDir: runtimes.some((r) => r.id === 'ric') ? RIC_DIR : undefined,
+        install: true,
+        log,
+      });
+  for (const reason of realisticLike?.unavailable ?? []) notes.push(`Lambda-like, not measured: ${reason}`);
+  const lambda = setUpLambdaLike(runtimes, options.smoke, log, options.only, realisticLike?.variants);
   const lambdaSamples = new Map<string, { values: Map<LambdaLikeKey, number[]>; failure: string | undefined }>(
     lambda.variants.map((v) => [v.id, { values: new Map(), failure: undefined }]),
   );
@@ -379,6 +391,7 @@ async function main(argv: string[]): Promise<number> {
   } finally {
     await api.close();
     lambda.device?.close();
+    await realisticLike?.close();
   }
 
   machine.loadAverage.end = loadavg()[0];

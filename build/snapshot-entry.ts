@@ -10,13 +10,14 @@
 // compiled by the snapshot builder itself has no dynamic-import callback after deserialisation
 // (`import()` throws ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING), and the runtime loads ES module
 // handlers with import().
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { startupSnapshot } from 'node:v8';
 import { Script, constants as vmConstants } from 'node:vm';
 import { restoreUniqueness } from '../src/restore-uniqueness.ts';
 import { installSnapshotModules } from '../src/snapshot-modules.ts';
 import type { SnapshotEnvironment, SnapshotModule } from '../src/snapshot-modules.ts';
 import { withoutLoaderWarning } from '../src/preloads.ts';
+import { trainDependencies } from './snapshot-training.ts';
 
 // Files on the build machine, read while the snapshot is built: as string literals in this script
 // they would sit in the heap twice more (the script's source and the literal), and every start
@@ -26,6 +27,8 @@ declare const __LAMBDA_BOOTSTRAP_RUNTIME_FILE: string;
 declare const __LAMBDA_BOOTSTRAP_MODULES: SnapshotModule[];
 declare const __LAMBDA_BOOTSTRAP_ENVIRONMENT: SnapshotEnvironment;
 declare const __LAMBDA_BOOTSTRAP_RUNTIME_NAME: string;
+/** Where the training run's report goes on the build machine, or null when the build has no training. */
+declare const __LAMBDA_BOOTSTRAP_TRAINING_REPORT: string | null;
 declare const require: NodeJS.Require;
 
 const REGISTRY_GLOBAL = '__lambdaBootstrapSnapshotModules';
@@ -66,6 +69,18 @@ const evaluateDependencies = new Script(`(function (require, __lambdaBootstrapRe
   filename: 'lambda-bootstrap/snapshot-dependencies.js',
 }).runInThisContext() as (require: NodeJS.Require, registry: Map<string, unknown>) => void;
 evaluateDependencies(recordingRequire, registry);
+// The training run (build/snapshot-training.ts): the snapshot builder runs the event loop until it
+// is empty before it serialises the heap, so its requests settle at build; what it made is garbage
+// by then, and only the bytecode V8 compiled for it stays with the functions.
+if (__LAMBDA_BOOTSTRAP_TRAINING_REPORT !== null) {
+  const reportFile = __LAMBDA_BOOTSTRAP_TRAINING_REPORT;
+  // The deferred built-ins' stand-ins are registered too (builtin:http, ...): reading them would load the real module.
+  const dependencyModules = [...registry].filter(([key]) => !key.startsWith('builtin:')).map(([, module]) => module);
+  void trainDependencies(dependencyModules).then(
+    (report) => writeFileSync(reportFile, `${JSON.stringify(report)}\n`),
+    (error: unknown) => writeFileSync(reportFile, `${JSON.stringify({ trained: [], skipped: [`training: ${String(error)}`] })}\n`),
+  );
+}
 
 type CommonJsWrapper = (exports: object, require: NodeJS.Require, module: { exports: object }, filename: string, dirname: string) => void;
 const runtime = new Script(`(function (exports, require, module, __filename, __dirname) {${readFileSync(__LAMBDA_BOOTSTRAP_RUNTIME_FILE, 'utf8')}\n})`, {

@@ -30,6 +30,7 @@ import { EMBEDDED_SCRIPT_NAME, buildSea } from './sea.ts';
 import { credentialRefusal, planEnvironment } from './snapshot-env.ts';
 import { refusal } from './snapshot-findings.ts';
 import type { RecorderReport } from './snapshot-findings.ts';
+import type { TrainingReport } from './snapshot-training.ts';
 
 const REPO_ROOT = resolve(import.meta.dirname, '..');
 const RUNTIME_BUNDLE = join(REPO_ROOT, 'dist', 'bootstrap.js');
@@ -74,6 +75,11 @@ export interface SnapshotOptions {
   postjectCli?: string;
   /** Where bootstrap (and the intermediate scripts) are written; default <functionDir>/.lambda-bootstrap/snapshot. */
   outDir?: string;
+  /**
+   * The training run (build/snapshot-training.ts): exercise the dependencies as a first invocation
+   * does, at build, so that the snapshot holds their compiled bytecode. Default true.
+   */
+  training?: boolean;
   log?: (line: string) => void;
 }
 
@@ -83,6 +89,8 @@ export interface SnapshotReport {
   environment: SnapshotEnvironment;
   /** Bytes of the dependency bundle evaluated into the snapshot. */
   dependencyBytes: number;
+  /** What the training run exercised and what it skipped (undefined without training). */
+  training: TrainingReport | undefined;
 }
 
 /**
@@ -267,6 +275,7 @@ export async function buildSnapshotExecutable(options: SnapshotOptions): Promise
   if (plan.bakedIn.length > 0) log(`snapshot: baked in: the dependencies read ${plan.bakedIn.join(', ')} while loading, so what they made of the build's values is in the executable`);
   for (const name of plan.allowedSecrets) log(`snapshot: warning: ${name} looks secret and its value is baked in (--allow-env-value): anyone who can download the function's code can read it`);
   const main = join(outDir, 'snapshot-main.js');
+  const trainingFile = options.training === false ? null : join(outDir, 'snapshot-training.json');
   await build({
     entryPoints: [options.entry ?? ENTRY],
     outfile: main,
@@ -281,6 +290,7 @@ export async function buildSnapshotExecutable(options: SnapshotOptions): Promise
       __LAMBDA_BOOTSTRAP_MODULES: JSON.stringify(modules),
       __LAMBDA_BOOTSTRAP_ENVIRONMENT: JSON.stringify(environment),
       __LAMBDA_BOOTSTRAP_RUNTIME_NAME: JSON.stringify(EMBEDDED_SCRIPT_NAME),
+      __LAMBDA_BOOTSTRAP_TRAINING_REPORT: JSON.stringify(trainingFile),
     },
   });
   const executable = join(outDir, 'bootstrap');
@@ -289,14 +299,21 @@ export async function buildSnapshotExecutable(options: SnapshotOptions): Promise
   } catch (error) {
     return new SnapshotError(`snapshot: ${error instanceof Error ? error.message : String(error)}`);
   }
-  return { executable, modules, environment, dependencyBytes: Buffer.byteLength(dependencySource) };
+  let training: TrainingReport | undefined;
+  if (trainingFile !== null) {
+    if (!existsSync(trainingFile)) return new SnapshotError(`snapshot: the training run did not finish while the snapshot was built (no ${trainingFile}); build with --no-training to skip it`);
+    training = JSON.parse(readFileSync(trainingFile, 'utf8')) as TrainingReport;
+    log(`snapshot: training run: ${training.trained.join('; ') || 'nothing to train'}`);
+    for (const skipped of training.skipped) log(`snapshot: training step skipped: ${skipped}`);
+  }
+  return { executable, modules, environment, dependencyBytes: Buffer.byteLength(dependencySource), training };
 }
 
 async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { handler: { type: 'string', default: 'index.handler' }, out: { type: 'string' }, env: { type: 'string', multiple: true, default: [] }, 'allow-env-value': { type: 'string', multiple: true, default: [] } },
+    options: { handler: { type: 'string', default: 'index.handler' }, out: { type: 'string' }, env: { type: 'string', multiple: true, default: [] }, 'allow-env-value': { type: 'string', multiple: true, default: [] }, 'no-training': { type: 'boolean', default: false } },
   });
   const env: Record<string, string> = {};
   for (const pair of values.env) {
@@ -308,10 +325,10 @@ async function main(argv: string[]): Promise<number> {
     env[pair.slice(0, eq)] = pair.slice(eq + 1);
   }
   if (positionals.length !== 1) {
-    console.error('usage: node build/snapshot.ts --handler index.handler [--out DIR] [--env KEY=VALUE ...] [--allow-env-value KEY ...] <function dir>');
+    console.error('usage: node build/snapshot.ts --handler index.handler [--out DIR] [--env KEY=VALUE ...] [--allow-env-value KEY ...] [--no-training] <function dir>');
     return 2;
   }
-  const report = await buildSnapshotExecutable({ functionDir: positionals[0]!, handler: values.handler, outDir: values.out, env, allowEnvValues: values['allow-env-value'], log: (line) => console.log(line) });
+  const report = await buildSnapshotExecutable({ functionDir: positionals[0]!, handler: values.handler, outDir: values.out, env, allowEnvValues: values['allow-env-value'], training: !values['no-training'], log: (line) => console.log(line) });
   if (report instanceof SnapshotError) {
     console.error(report.message);
     return 1;

@@ -5,7 +5,12 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Emulator } from './emulator.ts';
 import type { EmulatorOptions } from './emulator.ts';
+import { invokeDurableOnce } from './durable/one-shot.ts';
+import { durableFunctionEnv, endpointFor, freePort } from './durable/function-endpoint.ts';
+import { parseTimeScale } from './durable/time-scale.ts';
+import type { DurableClock } from './durable/time-scale.ts';
 import { InvokeEndpoint } from './invoke-endpoint.ts';
+import { LocalServer } from './local-server.ts';
 import { invokeOnce } from './one-shot.ts';
 import { shutdownLine } from './shutdown-line.ts';
 
@@ -34,6 +39,10 @@ Options:
   --env K=V               extra environment variable (repeatable)
   --invoke <json>         one-shot: invoke once with this event, print the response, exit
   --event-file <file>     one-shot: like --invoke, with the event read from a file
+  --durable               the function is durable: an invoke starts a durable execution, replayed by
+                          the local durable-execution service on --port (docs/durable-functions.md)
+  --skip-time             with --durable: waits and retry delays end at once
+  --time-scale <n>        with --durable: waits and retry delays run n times faster
   -h, --help              show this help
 
 One-shot mode prints the response body on stdout, and on stderr everything the runtime wrote for the
@@ -53,6 +62,7 @@ interface CliConfig {
   host: string;
   allowedHosts: string[];
   event: string | undefined;
+  durable: DurableClock | undefined;
 }
 
 function parse(argv: string[]): CliConfig | 'help' {
@@ -76,6 +86,9 @@ function parse(argv: string[]): CliConfig | 'help' {
       env: { type: 'string', multiple: true },
       invoke: { type: 'string' },
       'event-file': { type: 'string' },
+      durable: { type: 'boolean' },
+      'skip-time': { type: 'boolean' },
+      'time-scale': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -119,7 +132,20 @@ function parse(argv: string[]): CliConfig | 'help' {
   if (values['max-concurrency'] !== undefined) options.maxConcurrency = number('--max-concurrency', values['max-concurrency']);
   if (values['runtime-api-port'] !== undefined) options.port = number('--runtime-api-port', values['runtime-api-port'], true);
   const port = values.port === undefined ? 8080 : number('--port', values.port, true);
-  return { emulator: options, port, event, host: values.host ?? '127.0.0.1', allowedHosts: values['allowed-host'] ?? [] };
+  let durable: DurableClock | undefined;
+  if (values.durable === true) {
+    durable = { skipTime: values['skip-time'] === true };
+    if (values['time-scale'] !== undefined) {
+      try {
+        durable.timeScale = parseTimeScale(values['time-scale']);
+      } catch (error) {
+        throw new UsageError((error as Error).message);
+      }
+    }
+  } else if (values['skip-time'] === true || values['time-scale'] !== undefined) {
+    throw new UsageError('--skip-time and --time-scale apply to durable functions: add --durable');
+  }
+  return { emulator: options, port, event, host: values.host ?? '127.0.0.1', allowedHosts: values['allowed-host'] ?? [], durable };
 }
 
 function number(flag: string, text: string, zeroAllowed = false): number {
@@ -130,9 +156,18 @@ function number(flag: string, text: string, zeroAllowed = false): number {
   return value;
 }
 
-async function serve(options: EmulatorOptions, port: number, host: string, allowedHosts: string[]): Promise<void> {
-  const emulator = await Emulator.start(options);
-  const endpoint = await InvokeEndpoint.start(emulator, { port, host, allowedHosts });
+async function serve(options: EmulatorOptions, port: number, host: string, allowedHosts: string[], durable: DurableClock | undefined): Promise<void> {
+  let endpoint: { url: string; close(): Promise<void> };
+  let emulator: Emulator;
+  if (durable === undefined) {
+    emulator = await Emulator.start(options);
+    endpoint = await InvokeEndpoint.start(emulator, { port, host, allowedHosts });
+  } else {
+    // A durable function needs the Lambda API beside the invoke endpoint: the local server serves both.
+    const listenPort = port === 0 ? await freePort(host) : port;
+    emulator = await Emulator.start({ ...options, env: durableFunctionEnv(options.env ?? {}, endpointFor(host, listenPort)) });
+    endpoint = await LocalServer.start(emulator, { functionName: options.functionName ?? 'test-function', port: listenPort, host, allowedHosts, durable });
+  }
   process.stderr.write(
     `Runtime API on ${emulator.runtimeApi}; invoke with:\n` +
       `  curl -d '{}' ${endpoint.url}/2015-03-31/functions/function/invocations\n`,
@@ -170,8 +205,9 @@ async function main(): Promise<void> {
     return;
   }
   try {
-    if (config.event !== undefined) process.exitCode = await invokeOnce(config.emulator, config.event);
-    else await serve(config.emulator, config.port, config.host, config.allowedHosts);
+    if (config.event !== undefined && config.durable !== undefined) process.exitCode = await invokeDurableOnce(config.emulator, config.event, config.durable);
+    else if (config.event !== undefined) process.exitCode = await invokeOnce(config.emulator, config.event);
+    else await serve(config.emulator, config.port, config.host, config.allowedHosts, config.durable);
   } catch (error) {
     process.stderr.write(`emulator: ${(error as Error).message}\n`);
     process.exitCode = 1;

@@ -20,7 +20,7 @@ import { FLAVOURS, packageFunction } from './package-function.ts';
 import type { CompileCacheRequest, Flavour, SnapshotRequest } from './package-function.ts';
 import { TARGET_OSES } from './native-addons.ts';
 import type { TargetOs } from './native-addons.ts';
-import { outsideDependencies } from './outside-warning.ts';
+import { localNotes } from './outside-warning.ts';
 import { rebuildAddons } from './rebuild-addons.ts';
 import { packageVersion } from './resources.ts';
 import { serveUntilStopped } from './serve-lifecycle.ts';
@@ -161,8 +161,7 @@ async function serveFunction(dir: string, options: Record<string, unknown>, watc
     throw error;
   }
   const name = emulatorConfig.functionName ?? 'function';
-  const outside = await outsideDependencies(dir, flags.handler);
-  if (outside !== undefined) log(`lambda-bootstrap: ${outside}`);
+  for (const note of await localNotes(dir, flags.handler, flags.arch)) log(`lambda-bootstrap: ${note}`);
   log(
     [
       `lambda-bootstrap: ${watching ? 'watching' : 'serving'} ${name} (${flags.handler} in ${emulatorConfig.taskRoot}) on ${server.url}`,
@@ -284,8 +283,7 @@ export function program(): Command {
     .action(async (dir: string, options: Record<string, unknown>) => {
       const event = eventOf(options as { event?: string; eventFile?: string });
       const config = emulatorOptions(dir, await flagsWithLayers(options), false);
-      const outside = await outsideDependencies(dir, options.handler as string);
-      if (outside !== undefined) log(`lambda-bootstrap: ${outside}`);
+      for (const note of await localNotes(dir, options.handler as string, options.arch as Architecture)) log(`lambda-bootstrap: ${note}`);
       const durable = durableClockOf(options);
       if (durable !== undefined) {
         process.exitCode = await invokeDurableOnce(config, event, durable);

@@ -10,6 +10,7 @@ import type { ZipEntry } from '../../build/zip.ts';
 import { ToolError, installPinnedNode } from './build-binary.ts';
 import { CODE_FILE, bundleHandler, handlerFile } from './bundle-function.ts';
 import { dependencyClosure, shown, typeManifestEntry } from './dependency-closure.ts';
+import { devOnlyPackages } from './dev-dependencies.ts';
 import { scanImports } from './dependency-imports.ts';
 import { addonRefusal, inspectAddons } from './native-addons.ts';
 import type { TargetOs } from './native-addons.ts';
@@ -85,7 +86,10 @@ export async function selfContainedEntries(
   for (const p of closure.packages.filter((pkg) => pkg.outside)) {
     log(`package: ${p.name}: resolved from ${shown(p.source, root)} (outside ${root}): copied into the zip as ${p.zipDir}`);
   }
-  if (closure.leftOut.length > 0) log(`package: left out of node_modules (not a production dependency of ${closure.manifest === undefined ? 'the handler' : shown(closure.manifest, root)}): ${closure.leftOut.join(', ')}`);
+  // devDependencies are already named by package-function.ts's line; the rest are extraneous.
+  const dev = new Set(devOnlyPackages(root)?.names ?? []);
+  const extraneous = closure.leftOut.filter((name) => !dev.has(name));
+  if (extraneous.length > 0) log(`package: left out of node_modules (not a production dependency of ${closure.manifest === undefined ? 'the handler' : shown(closure.manifest, root)}): ${extraneous.join(', ')}`);
   for (const m of closure.missing.filter((x) => !x.optional)) log(`package: warning: '${m.name}', wanted by ${shown(m.wantedBy, root)}, is not installed`);
   const type = files.some((e) => e.name === 'package.json') ? undefined : typeManifestEntry(root);
   if (type !== undefined) {

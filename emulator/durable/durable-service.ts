@@ -33,7 +33,7 @@ const EXECUTION_PATH = /^\/2025-12-01\/durable-executions\/([^/]+)(?:\/(checkpoi
 const CALLBACK_PATH = /^\/2025-12-01\/durable-execution-callbacks\/([^/]+)\/(succeed|fail|heartbeat)\/?$/;
 const LIST_PATH = /^\/2025-12-01\/functions\/([^/]+)\/durable-executions\/?$/;
 const NAME = /^[a-zA-Z0-9-_]{1,64}$/;
-const STATUSES: readonly ExecutionStatus[] = ['RUNNING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'STOPPED'];
+const STATUSES: readonly ExecutionStatus[] = ['RUNNING', 'PAUSING', 'PAUSED', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'STOPPED'];
 
 export class DurableService {
   private readonly fn: LocalFunction;
@@ -182,9 +182,8 @@ export class DurableService {
         if (action === 'history' && req.method === 'GET') return this.history(execution, url, ok);
         if (action === 'stop' && req.method === 'POST') return await this.stop(execution, body, ok, fail);
         if (action === undefined && req.method === 'GET') return ok(describe(execution, url.searchParams.get('IncludeExecutionData') !== 'false'));
-        if (action === 'pause' || action === 'resume' || (action === undefined && req.method === 'DELETE')) {
-          return fail({ status: 501, type: 'ServiceException', message: `${req.method} ${url.pathname}: pausing, resuming and deleting durable executions are not implemented by the local service yet` });
-        }
+        if (action === undefined && req.method === 'DELETE') return this.delete(execution, ok, fail);
+        if ((action === 'pause' || action === 'resume') && req.method === 'POST') return this.pauseOrResume(execution, action, body, ok, fail);
       }
       return fail({ status: 404, type: 'UnknownOperationException', message: `Unknown operation: ${req.method} ${url.pathname}` });
     } catch (error) {
@@ -236,10 +235,41 @@ export class DurableService {
     const error = parseObject(body);
     if (error === undefined) return fail({ status: 400, type: 'InvalidRequestContentException', message: 'Could not parse request body into json: StopDurableExecution takes an ErrorObject' });
     if (execution.terminal) {
-      return fail({ status: 409, type: 'ConflictException', message: `The durable execution has already ended (${execution.status}): ${execution.arn}` });
+      return fail({ status: 409, type: 'ResourceConflictException', message: `The durable execution has already ended (${execution.status}): ${execution.arn}` });
     }
     const stopped = await execution.stop(Object.keys(error).length === 0 ? undefined : (error as ErrorObject));
     ok({ StopTimestamp: stopped });
+  }
+
+  /** PauseDurableExecution / ResumeDurableExecution: 202 with an empty body; an ended execution
+   * (pause) or one not paused (resume) is ResourceConflictException (409). */
+  private pauseOrResume(execution: DurableExecution, action: 'pause' | 'resume', body: Buffer, ok: (value: unknown, status?: number) => void, fail: (error: ServiceError) => void): void {
+    const input = parseObject(body);
+    if (input === undefined) return fail({ status: 400, type: 'InvalidRequestContentException', message: `Could not parse request body into json: ${action === 'pause' ? 'Pause' : 'Resume'}DurableExecution takes a JSON object` });
+    try {
+      if (action === 'pause') {
+        execution.pause({
+          ExecutionTimeoutPaused: typeof input.ExecutionTimeoutPaused === 'boolean' ? input.ExecutionTimeoutPaused : undefined,
+          Reason: typeof input.Reason === 'string' ? input.Reason : undefined,
+        });
+      } else {
+        execution.resume();
+      }
+    } catch (error) {
+      return fail({ status: 409, type: 'ResourceConflictException', message: (error as Error).message });
+    }
+    ok({}, 202);
+  }
+
+  /** DeleteDurableExecution: only an ended execution (SUCCEEDED, FAILED, STOPPED, TIMED_OUT) may be
+   * deleted, else ResourceConflictException (409); 202 with DeletionRequestTimestamp. */
+  private delete(execution: DurableExecution, ok: (value: unknown, status?: number) => void, fail: (error: ServiceError) => void): void {
+    if (!execution.terminal) {
+      return fail({ status: 409, type: 'ResourceConflictException', message: `The durable execution is still ${execution.status}: stop it or let it end before deleting it: ${execution.arn}` });
+    }
+    this.executions.delete(execution.arn);
+    if (this.byName.get(execution.name) === execution) this.byName.delete(execution.name);
+    ok({ DeletionRequestTimestamp: new Date() }, 202);
   }
 
   private listExecutions(rawName: string, url: URL, ok: (value: unknown) => void, fail: (error: ServiceError) => void): void {
@@ -285,6 +315,9 @@ export class DurableService {
     } else {
       await this.call('SendDurableExecutionCallbackHeartbeat', { CallbackId: callbackId });
     }
+    // Answer once the execution has recorded the callback's end, so that a history read after
+    // this answer shows it (the checkpoint server tells the execution a moment later).
+    if (action !== 'heartbeat' && operation !== undefined) await execution.operationSettled(operation.Id);
     ok({});
   }
 
@@ -325,6 +358,7 @@ function describe(execution: DurableExecution, includeData: boolean): Record<str
     Error: execution.error,
     EndTimestamp: execution.endTimestamp,
     Version: '$LATEST',
+    PauseDetails: execution.pauseDetails,
   };
 }
 

@@ -16,7 +16,15 @@ import type { CheckpointWorker, HistoryEvent, InvocationStart, Operation, Operat
 import { realDelayMs } from './time-scale.ts';
 import type { DurableClock } from './time-scale.ts';
 
-export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'STOPPED';
+export type ExecutionStatus = 'RUNNING' | 'PAUSING' | 'PAUSED' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'STOPPED';
+const ENDED: ReadonlySet<ExecutionStatus> = new Set(['SUCCEEDED', 'FAILED', 'TIMED_OUT', 'STOPPED']);
+
+/** GetDurableExecution's PauseDetails. */
+export interface PauseDetails {
+  PauseRequestTimestamp: Date;
+  ExecutionTimeoutPaused?: boolean;
+  Reason?: string;
+}
 
 /** The function's answer to one invocation: the raw body and whether it was a function error. */
 export interface InvocationAnswer {
@@ -102,7 +110,37 @@ export class DurableExecution {
   }
 
   get terminal(): boolean {
-    return this.status !== 'RUNNING';
+    return ENDED.has(this.status);
+  }
+
+  /** Set while the execution is paused (PauseDurableExecution) or pausing. */
+  pauseDetails: PauseDetails | undefined;
+  /** Why a replay is due once the execution is resumed. */
+  private replayOnResume: string | undefined;
+
+  /**
+   * PauseDurableExecution: no invocation starts until resume(); waits and callbacks still
+   * complete. With an invocation in flight the status is PAUSING until it ends, then PAUSED
+   * (Lambda: until its next checkpoint). Throws when the execution has ended.
+   */
+  pause(details: Omit<PauseDetails, 'PauseRequestTimestamp'>): void {
+    if (this.terminal) throw new Error(`the durable execution has already ended (${this.status}): ${this.arn}`);
+    if (this.pauseDetails !== undefined) return;
+    this.pauseDetails = { PauseRequestTimestamp: new Date(), ...details };
+    this.status = this.invoking ? 'PAUSING' : 'PAUSED';
+    this.log(`durable: ${this.name}: ${this.status}`);
+  }
+
+  /** ResumeDurableExecution: invokes the function when something completed meanwhile. Throws
+   * unless the execution is paused or pausing. */
+  resume(): void {
+    if (this.pauseDetails === undefined) throw new Error(`the durable execution is not paused (${this.status}): ${this.arn}`);
+    this.pauseDetails = undefined;
+    this.status = 'RUNNING';
+    this.log(`durable: ${this.name}: resumed`);
+    const reason = this.replayOnResume;
+    this.replayOnResume = undefined;
+    if (reason !== undefined) this.replay(reason);
   }
 
   /** Starts the execution and its first invocation (not awaited: `done` tells when it ends). */
@@ -150,18 +188,43 @@ export class DurableExecution {
   /** StopDurableExecution: ends the execution as STOPPED with `error`. Throws if it has ended. */
   async stop(error: ErrorObject | undefined): Promise<Date> {
     if (this.terminal) throw new Error(`execution ${this.arn} has already ended (${this.status})`);
-    await this.worker.call('UpdateCheckpointData', {
-      executionId: this.arn,
-      operationId: this.executionOperationId,
-      operationData: { Status: 'STOPPED' },
-      error,
-    });
+    await this.endExecution('STOPPED', undefined, error);
     this.finish('STOPPED', undefined, error);
     return this.endTimestamp ?? new Date();
   }
 
+  /** Records the execution's end in the checkpoint server (its terminal history event), and keeps
+   * the answer at once: the poll loop stops at the end and may not see it. */
+  private async endExecution(status: ExecutionStatus, result: string | undefined, error: ErrorObject | undefined): Promise<void> {
+    const ended = await this.worker.call<OperationEvents>('UpdateCheckpointData', {
+      executionId: this.arn,
+      operationId: this.executionOperationId,
+      operationData: { Status: status },
+      payload: result,
+      error,
+    });
+    this.record([ended]);
+  }
+
   private record(operations: OperationEvents[]): void {
     for (const entry of operations) this.operations.set(entry.operation.Id, { operation: entry.operation, events: entry.events });
+    for (const waiter of [...this.waiters]) {
+      if (waiter.done()) {
+        this.waiters.delete(waiter);
+        waiter.resolve();
+      }
+    }
+  }
+
+  private readonly waiters = new Set<{ done: () => boolean; resolve: () => void }>();
+
+  /** Resolves once operation `id` has left STARTED in what this execution has recorded (the
+   * checkpoint server tells it through the poll, a moment after an API call changed it), so an
+   * answer to SendDurableExecutionCallback* is followed by a history that shows it. */
+  operationSettled(id: string): Promise<void> {
+    const done = (): boolean => this.terminal || (this.operations.get(id)?.operation.Status ?? 'STARTED') !== 'STARTED';
+    if (done()) return Promise.resolve();
+    return new Promise((resolve) => this.waiters.add({ done, resolve }));
   }
 
   /** Follows what checkpoints (and the service's own transitions) do, and schedules replays. */
@@ -181,12 +244,12 @@ export class DurableExecution {
         if (this.terminal) return;
         if (operation.Type === 'WAIT' && update?.Action === 'START') {
           this.after(operation.WaitDetails?.ScheduledEndTimestamp, async () => {
-            await this.worker.call('UpdateCheckpointData', { executionId: this.arn, operationId: operation.Id, operationData: { Status: 'SUCCEEDED' } });
+            this.record([await this.worker.call<OperationEvents>('UpdateCheckpointData', { executionId: this.arn, operationId: operation.Id, operationData: { Status: 'SUCCEEDED' } })]);
             this.replay(`wait ${label(operation.Name, operation.Id)} ended`);
           });
         } else if (operation.Type === 'STEP' && update?.Action === 'RETRY') {
           this.after(operation.StepDetails?.NextAttemptTimestamp, async () => {
-            await this.worker.call('UpdateCheckpointData', { executionId: this.arn, operationId: operation.Id, operationData: { Status: 'READY' } });
+            this.record([await this.worker.call<OperationEvents>('UpdateCheckpointData', { executionId: this.arn, operationId: operation.Id, operationData: { Status: 'READY' } })]);
             this.replay(`retry of step ${label(operation.Name, operation.Id)} is due`);
           });
         } else if (operation.Type === 'CALLBACK' && update?.Action === 'START') {
@@ -215,6 +278,10 @@ export class DurableExecution {
   /** Asks for a replay: now, or once the invocation in flight has ended. */
   private replay(reason: string): void {
     if (this.terminal) return;
+    if (this.pauseDetails !== undefined && !this.invoking) {
+      this.replayOnResume ??= reason;
+      return;
+    }
     if (this.invoking) {
       this.replayWanted ??= reason;
       return;
@@ -265,16 +332,11 @@ export class DurableExecution {
     });
     this.invocationEvents.push(completed.event);
     this.invoking = false;
+    if (this.status === 'PAUSING') this.status = 'PAUSED';
     this.log(`durable: ${this.name}: invocation ${this.replays} (${answer.requestId}) returned ${outcome.status}; operations: ${this.summary()}`);
     if (this.terminal) return;
     if (outcome.status === 'SUCCEEDED' || outcome.status === 'FAILED') {
-      await this.worker.call('UpdateCheckpointData', {
-        executionId: this.arn,
-        operationId: this.executionOperationId,
-        operationData: { Status: outcome.status },
-        payload: outcome.result,
-        error: outcome.error,
-      });
+      await this.endExecution(outcome.status, outcome.result, outcome.error);
       this.finish(outcome.status, outcome.result, outcome.error);
       return;
     }
@@ -282,7 +344,7 @@ export class DurableExecution {
       this.invocationErrors++;
       if (this.invocationErrors >= MAX_INVOCATION_ERRORS) {
         const error: ErrorObject = outcome.error ?? { ErrorType: 'Runtime.Unknown', ErrorMessage: 'the function failed' };
-        await this.worker.call('UpdateCheckpointData', { executionId: this.arn, operationId: this.executionOperationId, operationData: { Status: 'FAILED' }, error });
+        await this.endExecution('FAILED', undefined, error);
         this.finish('FAILED', undefined, error);
         return;
       }
@@ -296,12 +358,15 @@ export class DurableExecution {
   private finish(status: ExecutionStatus, result: string | undefined, error: ErrorObject | undefined): void {
     if (this.terminal) return;
     this.status = status;
+    this.pauseDetails = undefined;
     this.result = result;
     this.error = error;
     this.endTimestamp = new Date();
     this.liveToken = undefined;
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
+    for (const waiter of this.waiters) waiter.resolve();
+    this.waiters.clear();
     // The result and the error's message are the workflow's data: only the status and the error's type are logged.
     this.log(`durable: ${this.name}: ${status}${error?.ErrorType === undefined ? '' : ` (${error.ErrorType})`}`);
     this.settle();

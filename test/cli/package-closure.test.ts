@@ -237,6 +237,13 @@ describe('native addons', () => {
     const abi = Number(spawnSync(userNode, ['-p', 'process.versions.modules'], { encoding: 'utf8' }).stdout.trim());
     expect(abi).not.toBe(137);
 
+    // invoke runs it in place: Node's own error, and the tool's note before it with the fix.
+    const invoked = run(['invoke', 'sqlite-fn', '--event', '{"name":"a"}']);
+    expect(invoked.status).toBe(1);
+    expect(invoked.stderr).toContain(`lambda-bootstrap: warning: better-sqlite3's better_sqlite3.node is built for NODE_MODULE_VERSION ${abi} (Node `);
+    expect(invoked.stderr).toContain('run `lambda-bootstrap rebuild sqlite-fn` to compile it for Node 24 (docs/native-addons.md)');
+    expect(invoked.stdout).toContain('NODE_MODULE_VERSION 137');
+
     const refused = run(['package', 'sqlite-fn', '--output', join(work, 'sqlite.zip')]);
     expect(refused.status).toBe(1);
     expect(refused.stderr).toContain('1 native addon(s) cannot load on Lambda');

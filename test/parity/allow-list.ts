@@ -223,6 +223,46 @@ export const NOT_OBSERVED: readonly { anchor: string; why: string }[] = [
     anchor: 'node-26',
     why: 'the suite compares dist/bootstrap (Node 24) with AWS\'s client on Node 24; the Node 26 build\'s own differences are checked by BOOTSTRAP_NODE=26 runs of test/integration (managed-environment, wrapper, compile-cache, exec-path) and test/build/libatomic-compat.test.ts',
   },
+  {
+    anchor: 'snapshot-environment-values',
+    why: "the parity suite runs dist/bootstrap and the wrapper, never a per-function snapshot executable; test/integration/snapshot-secrets.test.ts checks the digests and refusals",
+  },
+  {
+    anchor: 'package-contents',
+    why: "a property of the zip lambda-bootstrap package writes, not of a runtime: both runtimes run the same function folder here; test/cli/package-files.test.ts checks what is left out",
+  },
+  {
+    anchor: 'local-caller-guard',
+    why: "a property of the local server's HTTP ways in (Host, Origin, Sec-Fetch-*), not of the runtime the parity suite compares; test/local/caller-guard.test.ts and browser-csrf.test.ts check it",
+  },
+  {
+    anchor: 'local-event-queue',
+    why: "needs more than 64 unfinished Event invokes against the local server, which no parity function sends; test/local/own-data.test.ts checks the 429",
+  },
+  {
+    anchor: 'local-durable',
+    why: "the durable-execution service is part of the local server, which the parity suite does not start; its own tests run the workflow under each runtime",
+  },
+  {
+    anchor: 'local-tail-attribution',
+    why: "LogType Tail is read through the local Invoke API, which the parity suite does not use (it observes the runtime's records directly); test/local/own-data.test.ts checks the attribution",
+  },
+  {
+    anchor: 'local-framing',
+    why: "the function URL front door is part of the local server, not of the runtime; test/local/front-door-framing.test.ts checks the framing byte by byte",
+  },
+  {
+    anchor: 'tool-heap-size',
+    why: "a property of how the npm tool starts the runtime locally (with or without a memory cgroup); the parity suite starts both runtimes itself with the same heap flags",
+  },
+  {
+    anchor: 'tool-terminal-records',
+    why: "how the npm tool prints records on a terminal; the parity suite reads the records the runtimes write, before any terminal rendering",
+  },
+  {
+    anchor: 'tool-interrupted-invoke',
+    why: "the npm tool's exit status when interrupted by a signal; no parity function is interrupted, and test/cli/tool-lifecycle.test.ts checks it",
+  },
 ];
 
 export interface Verdict {
