@@ -1,77 +1,41 @@
 // The Emulator: a local stand-in for the Lambda service. It serves the Runtime API, spawns the
 // runtime process (again after it dies), hands it invocations, and turns what happens into one
-// InvocationOutcome per invoke, with Lambda's REPORT line.
-import { randomUUID } from 'node:crypto';
-import { statSync } from 'node:fs';
-import { isAbsolute } from 'node:path';
+// InvocationOutcome per invoke, with Lambda's REPORT line. This class ties the service's parts
+// together and owns the invocations (queue, delivery on /next, the result gate, timeouts,
+// settling); each part is its own file: the sandbox's lifecycle (sandbox.ts), extensions
+// (extension-registry.ts, external-extensions.ts), the init phase's requests (init-phase.ts), how an
+// invocation ends (outcomes.ts), the runtime's output (output-tap.ts, function-output.ts), Managed
+// Instances (managed-instances.ts), and the options (emulator-options.ts).
 import { performance } from 'node:perf_hooks';
-import { setTimeout as sleep } from 'node:timers/promises';
+import type { EmulatorOptions } from './emulator-options.ts';
+import { validateOptions } from './emulator-options.ts';
+import { checkInit, extensionError, extensionNext, externalsRegistered, invokeSubscribersIdle, registerExtension, sendInvokeEvent } from './extension-registry.ts';
+import { ExternalExtensions } from './external-extensions.ts';
 import type { Fault, FaultRoute } from './faults.ts';
 import { FunctionOutput } from './function-output.ts';
 import type { OutputRetention } from './function-output.ts';
-import { ExternalExtensions, shutdownWithExternals } from './external-extensions.ts';
-import type { ExternalExtensionSpec } from './external-extensions.ts';
 import { FunctionProcess } from './function-process.ts';
 import { Invocation } from './invocation.ts';
 import type { InvocationOutcome, InvokeOptions, ProcessExit, Settlement } from './invocation.ts';
 import { InvocationQueue } from './invocation-queue.ts';
+import { initError, restoreError, restoreNext } from './init-phase.ts';
 import { INVALID_REQUEST, TimedOutAttempts, echoMatches, managedInstancesGate } from './managed-instances.ts';
 import { REQUEST_HISTORY_BYTES, REQUEST_HISTORY_COUNT, REQUEST_HISTORY_MIN, SETTLED_ID_HISTORY, VIOLATION_HISTORY, keepNewest } from './limits.ts';
-import { reportLine } from './report.ts';
+import { allowedMs, exitedSettlement, outcomeOf, refusedResultSettlement, stoppedSettlement, timedOutLine, timeoutSettlement } from './outcomes.ts';
+import { OutputTap } from './output-tap.ts';
 import { RuntimeApiServer, row } from './runtime-api-server.ts';
-import type { Answer, NextResult, RecordedRequest, RegisterRequest, ResultGate, RuntimeApiBackend } from './runtime-api-server.ts';
+import type { NextResult, RecordedRequest, ResultGate, RuntimeApiBackend } from './runtime-api-server.ts';
 import { REGION, defaultFunctionArn, runtimeEnvironment } from './runtime-environment.ts';
 import type { FunctionConfig } from './runtime-environment.ts';
-import { apiError, describeExit, exitErrorBody, timeoutBody } from './service-errors.ts';
-import { MAX_EXTENSIONS, RUNTIME_GUARDS, extensionRow, extensionStateRow, goMarshal, runtimeRow } from './state-table.ts';
+import { MAX_TIMER_MS, enforceMemoryLimit, guardInit, initLimitMs, newSandbox, shutdownSandbox, until, wake } from './sandbox.ts';
+import type { Sandbox, ShutdownResult } from './sandbox.ts';
+import { describeExit } from './service-errors.ts';
+import { RUNTIME_GUARDS, runtimeRow } from './state-table.ts';
 import type { ExtensionState, RuntimeState } from './state-table.ts';
 
-export interface EmulatorOptions {
-  command: string;
-  args?: string[];
-  handler: string;
-  taskRoot: string;
-  env?: Record<string, string | undefined>;
-  functionName?: string;
-  functionVersion?: string;
-  memorySizeMb?: number;
-  timeoutMs?: number;
-  maxConcurrency?: number;
-  host?: string;
-  port?: number;
-  /** Copy the runtime's output to this process as it arrives: true = stdout to stdout and stderr to
-   * stderr; 'stderr' = both to stderr (the CLI keeps stdout for responses). */
-  echoOutput?: boolean | 'stderr';
-  /** How long init may take before the service resets the sandbox and retries init inside the
-   * first invoke (Lambda: 10 s). Default 10_000. */
-  initTimeoutMs?: number;
-  /** Serve /runtime/restore/next and /runtime/restore/error (SnapStart, "init caching"), and start
-   * the runtime with AWS_LAMBDA_INITIALIZATION_TYPE=snap-start, as the service does when it
-   * publishes a SnapStart version. */
-  snapStart?: boolean;
-  /** Kill the runtime when its resident memory exceeds memorySizeMb, reported as Lambda reports an
-   * out-of-memory death (Runtime.OutOfMemory). An RSS watchdog sampled every 50 ms. Default false. */
-  enforceMemory?: boolean;
-  /** When the memory limit is also enforced outside the emulator (the npm tool runs the runtime in
-   * a memory cgroup of memorySizeMb, as Lambda's sandbox is): called as a runtime exits; true means
-   * the kernel killed it at that limit, reported as Runtime.OutOfMemory like the watchdog's kill. */
-  killedAtMemoryLimit?: (exit: ProcessExit) => boolean;
-  /** The account id in ARNs and in register answers. Default 123456789012. */
-  accountId?: string;
-  /** Give every delivery a Lambda-Runtime-Invocation-Id and check its echo (the Runtime API since
-   * July 2026). Default true; false stands for the service before it. */
-  invocationIds?: boolean;
-  /** How many characters of the runtime's stdout, stderr and output `stdout`/`stderr`/`output`
-   * keep (the newest). Default OUTPUT_HISTORY_CHARS (emulator/limits.ts); a one-shot run passes
-   * Infinity, since it prints all of it. */
-  outputHistoryChars?: number;
-  /** External extensions (executables; each registers under its file name), started with every
-   * runtime process as Lambda starts /opt/extensions/* (emulator/external-extensions.ts). */
-  externalExtensions?: ExternalExtensionSpec[];
-  /** A debugger may hold the runtime paused (the npm tool's --inspect): the function timeout and
-   * the init timeout are not enforced; the deadline the runtime is given stays timeoutMs. */
-  debugging?: boolean;
-}
+// Public types that callers import from here (emulator/index.ts).
+export type { EmulatorOptions } from './emulator-options.ts';
+export type { ShutdownResult } from './sandbox.ts';
 
 /** What the emulator holds of past invocations (all of it bounded: emulator/limits.ts). */
 export interface Retention extends OutputRetention {
@@ -84,76 +48,6 @@ export interface Retention extends OutputRetention {
   timers: number;
   protocolViolations: number;
 }
-
-export interface ShutdownResult {
-  sigterm: boolean;
-  exitedWithinMs: number | undefined;
-  killed: boolean;
-}
-
-/** An internal extension the runtime process registered (core/internalagent.go). */
-interface Extension {
-  identifier: string;
-  /** An external extension (its own process; may subscribe to SHUTDOWN). */
-  external?: boolean;
-  /** A SHUTDOWN event waiting for its next event/next. */
-  shutdownEvent?: string;
-  name: string;
-  events: Set<string>;
-  state: ExtensionState;
-  /** Its open event/next, answered with an event (or undefined when the poll went away). */
-  pending: ((answer: Answer | undefined) => void) | undefined;
-}
-
-/** One runtime process and what the service knows about it. */
-interface Sandbox {
-  process: FunctionProcess;
-  /** The runtime state machine (emulator/state-table.ts). */
-  runtimeState: RuntimeState;
-  /** The invocation the runtime was last handed: the only id a result post may name (capacity 1). */
-  current: Invocation | undefined;
-  /** Closed when the runtime first asks for work (rapid/handlers.go doRuntimeDomainInit TurnOff). */
-  registrationClosed: boolean;
-  runtimeReady: boolean;
-  /** performance.now() when init ended: the runtime and every extension were ready. */
-  initDoneAtMs: number | undefined;
-  initReported: boolean;
-  initError: Settlement | undefined;
-  initErrorAtMs: number | undefined;
-  initErrorDelivered: boolean;
-  /** Init ran past the init timeout; the sandbox is being reset for a retry inside the invoke. */
-  initTimedOut: boolean;
-  /** This process is the retry of a timed-out init ("suppressed init"): it runs under the invoke's timeout. */
-  retryOfTimedOutInit: boolean;
-  /** The first fatal error (appctx.StoreFirstFatalError): what an invoke fails with when the process dies. */
-  firstFatalError: string | undefined;
-  outOfMemory: boolean;
-  extensions: Map<string, Extension>;
-  /** The external extensions' processes, started with this runtime process. */
-  externals?: ExternalExtensions;
-  /** The shutdown sequence is running: the externals are ended by it, not by the runtime's exit. */
-  shuttingDown?: boolean;
-  /** Wakes whoever waits for an init or extension state change. */
-  changed: Set<() => void>;
-  restoreRelease: (() => void) | undefined;
-  firstNext: { promise: Promise<void>; resolve: () => void; reject: (error: Error) => void };
-  /** Resolvers of outcomes' logsComplete: called when the runtime next asks for work, or dies. */
-  afterResult: (() => void)[];
-  /** The in-flight invocations it was handed. */
-  serving: Set<Invocation>;
-  /** Resolves when everything its death settles has been settled. */
-  buried: Promise<void>;
-}
-
-const SHUTDOWN_GRACE_MS = 500;
-/** The longest delay setTimeout takes (2^31 - 1 ms, about 24.8 days): "never" for a timer. */
-const MAX_TIMER_MS = 2_147_483_647;
-const INIT_ERROR_EXIT_GRACE_MS = 500;
-// Lambda allows 10 s of init, then retries init inside the invoke, under the function timeout.
-const DEFAULT_INIT_TIMEOUT_MS = 10_000;
-// Output counts as complete once the runtime asked for more work and its pipes stayed quiet this long.
-const OUTPUT_QUIET_MS = 25;
-const OUTPUT_QUIET_LIMIT_MS = 1_000;
 
 export class Emulator {
   readonly requests: RecordedRequest[];
@@ -174,6 +68,7 @@ export class Emulator {
   private spawning: Promise<void> | undefined;
   private stopping: Promise<void> | undefined;
   private readonly functionOutput: FunctionOutput;
+  private readonly tap: OutputTap;
 
   static async start(options: EmulatorOptions): Promise<Emulator> {
     validateOptions(options);
@@ -196,6 +91,7 @@ export class Emulator {
       env: options.env ?? {},
     };
     this.functionOutput = new FunctionOutput(options.outputHistoryChars);
+    this.tap = new OutputTap(this.functionOutput, options.echoOutput);
     this.queue = new InvocationQueue(options.maxConcurrency ?? 1);
     this.server = new RuntimeApiServer(this.backend(), options.invocationIds ?? true);
     this.requests = this.server.requests;
@@ -330,23 +226,7 @@ export class Emulator {
     if (this.spawning !== undefined) await this.spawning.catch(() => {});
     const sandbox = this.sandbox;
     if (sandbox === undefined || !sandbox.process.alive) return { sigterm: false, exitedWithinMs: undefined, killed: false };
-    const proc = sandbox.process;
-    if (sandbox.externals !== undefined) return shutdownWithExternals(sandbox, goMarshal);
-    if (sandbox.extensions.size === 0) {
-      proc.kill('SIGKILL');
-      await sandbox.buried;
-      return { sigterm: false, exitedWithinMs: undefined, killed: true };
-    }
-    const sentAt = performance.now();
-    proc.kill('SIGTERM');
-    const exitedInTime = await Promise.race([proc.exited.then(() => true), sleep(SHUTDOWN_GRACE_MS).then(() => false)]);
-    if (exitedInTime || !proc.alive) {
-      await sandbox.buried;
-      return { sigterm: true, exitedWithinMs: (proc.exitedAtMs ?? performance.now()) - sentAt, killed: false };
-    }
-    proc.kill('SIGKILL');
-    await sandbox.buried;
-    return { sigterm: true, exitedWithinMs: undefined, killed: true };
+    return shutdownSandbox(sandbox);
   }
 
   /** Kills the process (if any) and closes the server. Idempotent. */
@@ -364,12 +244,7 @@ export class Emulator {
       await sandbox.buried;
     }
     for (const invocation of this.queue.takeWaiting()) {
-      this.settle(invocation, {
-        kind: 'exited',
-        body: Buffer.from(apiError('Runtime.ExitError', `RequestId: ${invocation.requestId} Error: the emulator was stopped`)),
-        errorType: 'Runtime.ExitError',
-        recordedErrorType: 'Runtime.ExitError',
-      });
+      this.settle(invocation, stoppedSettlement(invocation));
     }
     await this.server.close();
   }
@@ -390,71 +265,33 @@ export class Emulator {
       args: this.options.args ?? [],
       cwd: this.config.taskRoot,
       env: runtimeEnvironment(this.config, api),
-      onStdout: (text) => this.captureOutput(text, 'stdout'),
-      onStderr: (text) => this.captureOutput(text, 'stderr'),
+      onStdout: (text) => this.tap.capture(text, 'stdout'),
+      onStderr: (text) => this.tap.capture(text, 'stderr'),
     });
-    let resolveFirst = (): void => {};
-    let rejectFirst = (_error: Error): void => {};
-    const firstNextPromise = new Promise<void>((resolve, reject) => {
-      resolveFirst = resolve;
-      rejectFirst = reject;
-    });
-    firstNextPromise.catch(() => {}); // only a caller of waitForNext() cares
-    let markBuried = (): void => {};
-    const sandbox: Sandbox = {
-      process: child,
-      runtimeState: 'Started',
-      current: undefined,
-      registrationClosed: false,
-      runtimeReady: false,
-      initDoneAtMs: undefined,
-      initReported: false,
-      initError: undefined,
-      initErrorAtMs: undefined,
-      initErrorDelivered: false,
-      initTimedOut: false,
-      retryOfTimedOutInit,
-      firstFatalError: undefined,
-      outOfMemory: false,
-      extensions: new Map(),
-      changed: new Set(),
-      restoreRelease: undefined,
-      firstNext: { promise: firstNextPromise, resolve: resolveFirst, reject: rejectFirst },
-      afterResult: [],
-      serving: new Set(),
-      buried: new Promise<void>((resolve) => {
-        markBuried = resolve;
-      }),
-    };
+    const { sandbox, markBuried } = newSandbox(child, retryOfTimedOutInit);
     this.sandbox = sandbox;
     this.queue.hold(false);
     child.onExit((exit) => {
       if (!sandbox.outOfMemory && this.options.killedAtMemoryLimit?.(exit) === true) sandbox.outOfMemory = true;
       void this.bury(sandbox, exit).then(markBuried);
     });
-    if (this.options.enforceMemory === true) {
-      const limitKb = this.config.memorySizeMb * 1024;
-      child.onSample((rssKb) => {
-        if (rssKb <= limitKb || sandbox.outOfMemory) return;
-        sandbox.outOfMemory = true;
-        child.kill('SIGKILL');
-      });
-    }
+    if (this.options.enforceMemory === true) enforceMemoryLimit(sandbox, this.config.memorySizeMb);
     // Init has a limit of its own (Lambda: 10 s). A retry inside the invoke runs under the
     // function timeout instead, and what still waits then times out.
-    const limitMs = this.options.debugging === true ? MAX_TIMER_MS : retryOfTimedOutInit ? this.timeoutMs : (this.options.initTimeoutMs ?? DEFAULT_INIT_TIMEOUT_MS);
-    const initGuard = setTimeout(() => {
-      if (sandbox.initDoneAtMs !== undefined || this.sandbox !== sandbox || !child.alive) return;
-      if (retryOfTimedOutInit) {
-        for (const invocation of this.queue.waitingInvocations()) invocation.timedOut = true;
-      } else {
-        sandbox.initTimedOut = true;
-        this.platformLine(`INIT_REPORT Init Duration: ${limitMs.toFixed(2)} ms\tPhase: init\tStatus: timeout`);
-      }
-      child.kill('SIGKILL');
-    }, limitMs);
-    initGuard.unref();
-    void child.exited.then(() => clearTimeout(initGuard));
+    const limitMs = initLimitMs(this.options, this.timeoutMs, retryOfTimedOutInit);
+    guardInit(
+      sandbox,
+      limitMs,
+      () => this.sandbox === sandbox,
+      () => {
+        if (retryOfTimedOutInit) {
+          for (const invocation of this.queue.waitingInvocations()) invocation.timedOut = true;
+        } else {
+          sandbox.initTimedOut = true;
+          this.tap.platformLine(`INIT_REPORT Init Duration: ${limitMs.toFixed(2)} ms\tPhase: init\tStatus: timeout`);
+        }
+      },
+    );
     const externalSpecs = this.options.externalExtensions ?? [];
     if (externalSpecs.length > 0) {
       // Lambda starts them with the runtime (here after its exit is watched, so that a runtime
@@ -463,7 +300,7 @@ export class Emulator {
       const externals = new ExternalExtensions(externalSpecs);
       sandbox.externals = externals;
       try {
-        await externals.start(runtimeEnvironment(this.config, api), this.config.taskRoot, (text, stream) => this.captureOutput(text, stream), () => this.wake(sandbox));
+        await externals.start(runtimeEnvironment(this.config, api), this.config.taskRoot, (text, stream) => this.tap.capture(text, stream), () => wake(sandbox));
       } catch (error) {
         child.kill('SIGKILL');
         throw error;
@@ -481,7 +318,7 @@ export class Emulator {
     // for the SHUTDOWN event (external-extensions.ts).
     for (const extension of sandbox.extensions.values()) if (sandbox.shuttingDown !== true || extension.external !== true) extension.pending?.(undefined);
     if (sandbox.shuttingDown !== true) sandbox.externals?.kill('SIGKILL');
-    this.wake(sandbox);
+    wake(sandbox);
     // Detach at once so that an invoke arriving while the output drains gets a fresh process.
     const victims = [...sandbox.serving];
     for (const invocation of victims) this.queue.release(invocation);
@@ -513,55 +350,13 @@ export class Emulator {
   }
 
   private settleExited(invocation: Invocation, exit: ProcessExit | undefined, sandbox?: Sandbox): void {
-    if (sandbox?.outOfMemory === true) {
-      // What Lambda records for a sandbox killed at its memory limit.
-      const errorMessage = `RequestId: ${invocation.requestId} Error: Runtime exited with error: signal: killed`;
-      this.settle(invocation, {
-        kind: 'exited',
-        body: Buffer.from(JSON.stringify({ errorType: 'Runtime.OutOfMemory', errorMessage })),
-        errorType: 'Runtime.OutOfMemory',
-        recordedErrorType: 'Runtime.OutOfMemory',
-        exit,
-      });
-      return;
-    }
-    const fatal = sandbox?.firstFatalError;
-    if (fatal !== undefined) {
-      // An extension's init/exit error came first (appctx.StoreFirstFatalError keeps the first).
-      const errorMessage = `RequestId: ${invocation.requestId} Error: ${fatal === 'Extension.InitError' ? 'an extension reported an init error' : 'an extension reported an exit error'}`;
-      this.settle(invocation, {
-        kind: 'exited',
-        body: Buffer.from(JSON.stringify({ errorType: fatal, errorMessage })),
-        errorType: fatal,
-        recordedErrorType: fatal,
-        exit,
-      });
-      return;
-    }
-    this.settle(invocation, {
-      kind: 'exited',
-      body: Buffer.from(exitErrorBody(invocation.requestId, exit)),
-      errorType: 'Runtime.ExitError',
-      recordedErrorType: 'Runtime.ExitError',
-      exit,
-    });
+    this.settle(invocation, exitedSettlement(invocation, exit, sandbox));
   }
 
   private settleTimeout(invocation: Invocation, exit: ProcessExit | undefined): void {
-    // With a caller-chosen deadline, the time allowed is from delivery to that deadline.
-    let allowedMs = this.timeoutMs;
-    if (invocation.options.deadlineMs !== undefined && invocation.deliveredAtMs !== undefined) {
-      const deliveredAtEpochMs = Date.now() - (performance.now() - invocation.deliveredAtMs);
-      allowedMs = Math.max(0, invocation.options.deadlineMs - deliveredAtEpochMs);
-    }
-    // Lambda's own log line for a timeout, in the function's log, before END/REPORT.
-    this.platformLine(`${new Date().toISOString()} ${invocation.requestId} Task timed out after ${(allowedMs / 1000).toFixed(2)} seconds`, invocation.requestId);
-    this.settle(invocation, {
-      kind: 'timeout',
-      body: Buffer.from(timeoutBody(invocation.requestId, allowedMs)),
-      recordedErrorType: 'Sandbox.Timedout',
-      exit,
-    });
+    const allowed = allowedMs(invocation, this.timeoutMs);
+    this.tap.platformLine(timedOutLine(invocation, allowed), invocation.requestId);
+    this.settle(invocation, timeoutSettlement(invocation, allowed, exit));
   }
 
   private onTimeout(invocation: Invocation): void {
@@ -601,113 +396,15 @@ export class Emulator {
     }
     const outOfMemory = settlement.errorType === 'Runtime.OutOfMemory';
     const maxMemoryUsedMb = outOfMemory ? this.config.memorySizeMb : sandbox?.process.maxMemoryUsedMb;
-    const status = settlement.kind === 'timeout' ? 'timeout' : settlement.kind === 'exited' ? 'error' : undefined;
-    const report = reportLine({
-      requestId: invocation.requestId,
-      durationMs,
-      memorySizeMb: this.config.memorySizeMb,
-      maxMemoryUsedMb,
-      initDurationMs,
-      status,
-      errorType: settlement.kind === 'exited' ? (settlement.errorType ?? 'Runtime.ExitError') : undefined,
-    });
     // The invocation's output is complete once the runtime asks for more work or exits
     // (Lambda attributes everything up to then to this invocation).
     const requestId = invocation.requestId;
     const logsComplete = (
       sandbox !== undefined && sandbox.process.alive
-        ? new Promise<void>((resolve) => sandbox.afterResult.push(() => void this.outputQuiet().then(resolve)))
-        : this.outputQuiet()
+        ? new Promise<void>((resolve) => sandbox.afterResult.push(() => void this.tap.quiet().then(resolve)))
+        : this.tap.quiet()
     ).then(() => this.functionOutput.end(requestId));
-    const body = settlement.body;
-    invocation.resolve({
-      requestId: invocation.requestId,
-      kind: settlement.kind,
-      body,
-      headers: settlement.headers ?? {},
-      trailers: settlement.trailers ?? {},
-      chunks: invocation.chunks,
-      errorType: settlement.errorType,
-      recordedErrorType: settlement.recordedErrorType,
-      streaming: settlement.streaming ?? false,
-      durationMs,
-      initDurationMs,
-      maxMemoryUsedMb,
-      exit: settlement.exit,
-      report,
-      logsComplete,
-      json: () => JSON.parse(body.toString('utf8')) as unknown,
-    });
-  }
-
-  private lastOutputAtMs = 0;
-
-  private captureOutput(text: string, stream: 'stdout' | 'stderr'): void {
-    this.lastOutputAtMs = performance.now();
-    this.functionOutput.capture(text, stream);
-    const echo = this.options.echoOutput;
-    if (echo === 'stderr') process.stderr.write(text);
-    else if (echo === true) (stream === 'stdout' ? process.stdout : process.stderr).write(text);
-  }
-
-  /** A line the service itself writes to the function's log (INIT_REPORT, "Task timed out"). */
-  private platformLine(line: string, requestId?: string): void {
-    this.functionOutput.platformLine(line, requestId);
-    if (this.options.echoOutput !== undefined && this.options.echoOutput !== false) process.stderr.write(`${line}\n`);
-  }
-
-  /** Resolves once no output has arrived for OUTPUT_QUIET_MS: what the runtime wrote before it
-   * asked for more work is then read from its pipes (data in a pipe is readable within one poll). */
-  private async outputQuiet(): Promise<void> {
-    // Measured from now at the earliest: bytes already in a pipe arrive in a later event-loop turn.
-    const started = performance.now();
-    while (performance.now() - started < OUTPUT_QUIET_LIMIT_MS) {
-      const quietFor = performance.now() - Math.max(this.lastOutputAtMs, started);
-      if (quietFor >= OUTPUT_QUIET_MS) return;
-      await sleep(OUTPUT_QUIET_MS - quietFor);
-    }
-  }
-
-  private wake(sandbox: Sandbox): void {
-    for (const waiter of [...sandbox.changed]) waiter();
-  }
-
-  /** Resolves true once `ready()` holds, false if `signal` aborts or the sandbox dies first. */
-  private until(sandbox: Sandbox, ready: () => boolean, signal: AbortSignal): Promise<boolean> {
-    if (ready()) return Promise.resolve(true);
-    return new Promise((resolve) => {
-      const check = (): void => {
-        if (signal.aborted || !sandbox.process.alive) return finish(false);
-        if (ready()) finish(true);
-      };
-      const onAbort = (): void => finish(false);
-      const finish = (value: boolean): void => {
-        sandbox.changed.delete(check);
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      };
-      sandbox.changed.add(check);
-      signal.addEventListener('abort', onAbort, { once: true });
-    });
-  }
-
-  /** Init is done when the runtime is ready and every registered extension has walked the init
-   * gate (core/flow.go initFlow: runtimeReadyGate + agentReadyGate). */
-  private checkInit(sandbox: Sandbox): void {
-    if (sandbox.initDoneAtMs !== undefined || !sandbox.runtimeReady) return;
-    for (const extension of sandbox.extensions.values()) {
-      if (extension.state !== 'Ready' && extension.state !== 'Running') return;
-    }
-    sandbox.initDoneAtMs = performance.now();
-    sandbox.process.sampleMemory();
-    sandbox.firstNext.resolve();
-    // SnapStart: the snapshot is "restored" at once, releasing restore/next.
-    if (sandbox.runtimeState === 'RestoreReady') {
-      sandbox.runtimeState = 'Restoring';
-      sandbox.restoreRelease?.();
-      sandbox.restoreRelease = undefined;
-    }
-    this.wake(sandbox);
+    invocation.resolve(outcomeOf(invocation, settlement, { durationMs, initDurationMs, memorySizeMb: this.config.memorySizeMb, maxMemoryUsedMb, logsComplete }));
   }
 
   /** The Runtime API server's view of the service. */
@@ -754,13 +451,19 @@ export class Emulator {
         const sandbox = this.sandbox;
         if (sandbox?.current === invocation) sandbox.runtimeState = 'InvocationResponse';
       },
-      initError: (settlement) => this.initError(settlement),
+      initError: (settlement) => initError(this.sandbox, settlement, () => this.queue.hold(true)),
       snapStart: this.options.snapStart === true,
-      restoreNext: (signal) => this.restoreNext(signal),
-      restoreError: (settlement) => this.restoreError(settlement),
-      registerExtension: (request) => this.registerExtension(request),
-      extensionNext: (identifier, signal) => this.extensionNext(identifier, signal),
-      extensionError: (identifier, kind, errorType) => this.extensionError(identifier, kind, errorType),
+      restoreNext: (signal) => restoreNext(this.sandbox, signal),
+      restoreError: (settlement) => restoreError(this.sandbox, settlement, () => this.queue.hold(true)),
+      registerExtension: (request) =>
+        registerExtension(this.sandbox, request, {
+          functionName: this.config.functionName,
+          functionVersion: this.config.functionVersion,
+          handler: this.config.handler,
+          accountId: this.accountId,
+        }),
+      extensionNext: (identifier, signal) => extensionNext(this.sandbox, identifier, signal),
+      extensionError: (identifier, kind) => extensionError(this.sandbox, identifier, kind),
       faultAnswered: (route, requestId, status) => this.faultAnswered(requestId, status),
     };
   }
@@ -795,13 +498,10 @@ export class Emulator {
     // The runtime asking for work ends the previous invocation's output.
     for (const resolve of sandbox.afterResult.splice(0)) resolve();
     const sequential = this.queue.capacity === 1;
-    const externals = sandbox.externals;
-    if (sandbox.runtimeState === 'Started' && externals !== undefined) {
+    if (sandbox.runtimeState === 'Started' && sandbox.externals !== undefined) {
       // Registration closes at the runtime's first /next; Lambda has every external extension
       // registered by then (it starts them before the runtime), so that /next waits for them.
-      const registered = (): boolean =>
-        externals.names.every((name) => !externals.alive(name) || [...sandbox.extensions.values()].some((e) => e.name === name));
-      if (!(await this.until(sandbox, registered, signal))) return { kind: 'aborted' };
+      if (!(await until(sandbox, () => externalsRegistered(sandbox), signal))) return { kind: 'aborted' };
       if (sandbox.runtimeState !== 'Started') return { kind: 'answer', answer: row(runtimeRow(sandbox.runtimeState, 'next')) };
     }
     switch (sandbox.runtimeState) {
@@ -809,7 +509,7 @@ export class Emulator {
         sandbox.runtimeState = 'Ready';
         sandbox.registrationClosed = true;
         sandbox.runtimeReady = true;
-        this.checkInit(sandbox);
+        checkInit(sandbox);
         break;
       case 'Restoring':
       case 'RuntimeResponseSentState':
@@ -833,36 +533,17 @@ export class Emulator {
       default:
         return { kind: 'answer', answer: row(runtimeRow(sandbox.runtimeState, 'next')) };
     }
-    if (!(await this.until(sandbox, () => sandbox.initDoneAtMs !== undefined, signal))) return { kind: 'aborted' };
+    if (!(await until(sandbox, () => sandbox.initDoneAtMs !== undefined, signal))) return { kind: 'aborted' };
     // An invoke ends only when every INVOKE subscriber is ready again (core/flow.go invokeFlow).
-    const idle = (): boolean => [...sandbox.extensions.values()].every((e) => !e.events.has('INVOKE') || e.state !== 'Running');
-    if (!(await this.until(sandbox, idle, signal))) return { kind: 'aborted' };
+    if (!(await until(sandbox, () => invokeSubscribersIdle(sandbox), signal))) return { kind: 'aborted' };
     const invocation = await this.nextInvocation(signal);
     if (invocation === undefined) return { kind: 'aborted' };
     if (this.sandbox === sandbox) {
       sandbox.runtimeState = 'Running';
       sandbox.current = invocation;
-      this.sendInvokeEvent(sandbox, invocation);
+      sendInvokeEvent(sandbox, invocation);
     }
     return { kind: 'event', invocation };
-  }
-
-  /** The INVOKE event for extensions subscribed to it (rendering.go newAgentInvokeEvent). */
-  private sendInvokeEvent(sandbox: Sandbox, invocation: Invocation): void {
-    for (const extension of sandbox.extensions.values()) {
-      if (!extension.events.has('INVOKE') || extension.state !== 'Ready') continue;
-      extension.state = 'Running';
-      const event: Record<string, unknown> = {
-        eventType: 'INVOKE',
-        deadlineMs: invocation.deadlineMs,
-        requestId: invocation.requestId,
-        invokedFunctionArn: invocation.invokedFunctionArn,
-      };
-      if (invocation.traceId !== undefined) event.tracing = { type: 'X-Amzn-Trace-Id', value: invocation.traceId };
-      const pending = extension.pending;
-      extension.pending = undefined;
-      pending?.({ status: 200, body: goMarshal(event), headers: { 'Lambda-Extension-Event-Identifier': randomUUID() } });
-    }
   }
 
   /** The request-id guard (middleware.AwsRequestIDValidator), then the state machine. */
@@ -890,24 +571,9 @@ export class Emulator {
   private faultAnswered(requestId: string | undefined, status: number): void {
     const invocation = requestId === undefined ? undefined : this.open.get(requestId);
     if (invocation === undefined || invocation.state !== 'in-flight') return;
-    if (status === 413) {
-      const message = `Response payload size exceeded maximum allowed payload size (${6_291_556} bytes).`;
-      this.settle(invocation, {
-        kind: 'error',
-        body: Buffer.from(goMarshal({ errorType: 'Function.ResponseSizeTooLarge', errorMessage: message })),
-        errorType: 'Function.ResponseSizeTooLarge',
-        recordedErrorType: 'Function.ResponseSizeTooLarge',
-      });
-      return;
-    }
-    const message = `RequestId: ${invocation.requestId} Error: the service refused the runtime's result (status ${status}) and recorded none`;
-    this.protocolViolations.push(message);
-    this.settle(invocation, {
-      kind: 'error',
-      body: Buffer.from(apiError('Runtime.NoResult', message)),
-      errorType: 'Runtime.NoResult',
-      recordedErrorType: 'Runtime.NoResult',
-    });
+    const { settlement, violation } = refusedResultSettlement(invocation, status);
+    if (violation !== undefined) this.protocolViolations.push(violation);
+    this.settle(invocation, settlement);
   }
 
   private async nextInvocation(signal: AbortSignal): Promise<Invocation | undefined> {
@@ -929,167 +595,5 @@ export class Emulator {
     this.timers.set(invocation, timer);
     this.functionOutput.begin(invocation.requestId);
     return invocation;
-  }
-
-  /** POST /runtime/init/error (handler/initerror.go). */
-  private initError(settlement: Settlement): Answer {
-    const sandbox = this.sandbox;
-    if (sandbox === undefined || !sandbox.process.alive) return row(runtimeRow('InitError', 'init/error'));
-    if (sandbox.runtimeState === 'Restoring') return this.restoreFailed(sandbox, settlement, 'init/error');
-    const verdict = runtimeRow(sandbox.runtimeState, 'init/error');
-    if (verdict.status !== 202) return row(verdict);
-    sandbox.runtimeState = 'InitError';
-    this.holdAfterInitError(sandbox, { ...settlement, kind: 'init-error' });
-    return row(verdict);
-  }
-
-  private holdAfterInitError(sandbox: Sandbox, settlement: Settlement): void {
-    sandbox.initError = settlement;
-    sandbox.initErrorAtMs = performance.now();
-    // No events go to a process that failed its init; Lambda resets it if it does not exit itself.
-    this.queue.hold(true);
-    const reset = setTimeout(() => sandbox.process.kill('SIGKILL'), INIT_ERROR_EXIT_GRACE_MS);
-    reset.unref();
-    void sandbox.process.exited.then(() => clearTimeout(reset));
-  }
-
-  private restoreFailed(sandbox: Sandbox, settlement: Settlement, request: 'init/error' | 'restore/error'): Answer {
-    const verdict = runtimeRow('Restoring', request);
-    sandbox.runtimeState = 'RuntimeRestoreErrorState';
-    this.holdAfterInitError(sandbox, { ...settlement, kind: 'init-error' });
-    return row(verdict);
-  }
-
-  /** GET /runtime/restore/next (handler/restorenext.go). */
-  private async restoreNext(signal: AbortSignal): Promise<Answer | undefined> {
-    const sandbox = this.sandbox;
-    if (sandbox === undefined || !sandbox.process.alive) return undefined;
-    if (sandbox.runtimeState !== 'Started') return row(runtimeRow(sandbox.runtimeState, 'restore/next'));
-    sandbox.runtimeState = 'RestoreReady';
-    sandbox.registrationClosed = true;
-    sandbox.runtimeReady = true;
-    const released = new Promise<boolean>((resolve) => {
-      sandbox.restoreRelease = () => resolve(true);
-      signal.addEventListener('abort', () => resolve(false), { once: true });
-    });
-    this.checkInit(sandbox);
-    if (!(await released)) return undefined;
-    return { status: 200, body: '' };
-  }
-
-  /** POST /runtime/restore/error (handler/restoreerror.go). */
-  private restoreError(settlement: Settlement): Answer {
-    const sandbox = this.sandbox;
-    if (sandbox === undefined || !sandbox.process.alive) return row(runtimeRow('Started', 'restore/error'));
-    if (sandbox.runtimeState !== 'Restoring') return row(runtimeRow(sandbox.runtimeState, 'restore/error'));
-    return this.restoreFailed(sandbox, settlement, 'restore/error');
-  }
-
-  /** POST /extension/register for an internal extension (handler/agentregister.go registerInternalAgent). */
-  private registerExtension(request: RegisterRequest): Answer {
-    const external = this.sandbox?.externals?.has(request.name) === true;
-    for (const event of request.events) {
-      if (event === 'INVOKE' || (external && event === 'SHUTDOWN')) continue;
-      const id = event === 'SHUTDOWN' ? 'extension.register.internal-shutdown' : 'extension.register.unknown-event';
-      return row(extensionRow(id), { event });
-    }
-    const sandbox = this.sandbox;
-    if (sandbox === undefined || !sandbox.process.alive || sandbox.registrationClosed) {
-      return row(extensionRow('extension.register.closed'));
-    }
-    if (sandbox.extensions.size >= MAX_EXTENSIONS) return row(extensionRow('extension.register.too-many'));
-    if ([...sandbox.extensions.values()].some((e) => e.name === request.name)) return row(extensionRow('extension.register.duplicate'));
-    const identifier = randomUUID();
-    sandbox.extensions.set(identifier, {
-      identifier,
-      external,
-      name: request.name,
-      events: new Set(request.events),
-      state: 'Registered',
-      pending: undefined,
-    });
-    const params = {
-      functionName: this.config.functionName,
-      functionVersion: this.config.functionVersion,
-      handler: this.config.handler,
-      accountId: this.accountId,
-    };
-    const verdict = extensionRow(request.wantsAccountId ? 'extension.started.register-account-id' : 'extension.started.register');
-    this.wake(sandbox);
-    return { ...row(verdict, params), headers: { 'Lambda-Extension-Identifier': identifier } };
-  }
-
-  /** GET /extension/event/next (handler/agentnext.go, core/internalagent_states.go). */
-  private async extensionNext(identifier: string, signal: AbortSignal): Promise<Answer | undefined> {
-    const sandbox = this.sandbox;
-    const extension = sandbox?.extensions.get(identifier);
-    if (sandbox === undefined || extension === undefined) {
-      return row(extensionRow('extension.unknown.event-next'), { extensionId: identifier });
-    }
-    const verdict = extensionStateRow(extension.state, 'event/next');
-    if (verdict.status !== 200) return row(verdict, { extensionId: identifier });
-    extension.state = 'Ready';
-    if (extension.shutdownEvent !== undefined) {
-      const body = extension.shutdownEvent;
-      extension.shutdownEvent = undefined;
-      return { status: 200, body, headers: { 'Lambda-Extension-Event-Identifier': randomUUID() } };
-    }
-    const answered = new Promise<Answer | undefined>((resolve) => {
-      extension.pending = resolve;
-      signal.addEventListener(
-        'abort',
-        () => {
-          if (extension.pending === resolve) extension.pending = undefined;
-          resolve(undefined);
-        },
-        { once: true },
-      );
-    });
-    this.checkInit(sandbox);
-    this.wake(sandbox);
-    return answered;
-  }
-
-  /** POST /extension/init/error and /extension/exit/error (handler/agentiniterror.go, agentexiterror.go). */
-  private extensionError(identifier: string, kind: 'init' | 'exit', _errorType: string): Answer {
-    const sandbox = this.sandbox;
-    const extension = sandbox?.extensions.get(identifier);
-    if (sandbox === undefined || extension === undefined) return row(extensionRow('extension.unknown.error'));
-    const verdict = extensionStateRow(extension.state, kind === 'init' ? 'init/error' : 'exit/error');
-    if (verdict.status === 202) {
-      extension.state = kind === 'init' ? 'InitError' : 'ExitError';
-      sandbox.firstFatalError ??= kind === 'init' ? 'Extension.InitError' : 'Extension.ExitError';
-      this.wake(sandbox);
-    }
-    return row(verdict, { extensionId: identifier });
-  }
-}
-
-function validateOptions(options: EmulatorOptions): void {
-  const problems: string[] = [];
-  if (typeof options.command !== 'string' || !isAbsolute(options.command)) {
-    problems.push(`command must be an absolute path to the runtime executable, got ${JSON.stringify(options.command)}`);
-  }
-  if (typeof options.handler !== 'string' || options.handler === '') problems.push('handler must be a non-empty string');
-  if (typeof options.taskRoot !== 'string' || !isAbsolute(options.taskRoot)) {
-    problems.push(`taskRoot must be an absolute directory path, got ${JSON.stringify(options.taskRoot)}`);
-  } else if (!isDirectory(options.taskRoot)) {
-    problems.push(`taskRoot ${options.taskRoot} is not an existing directory`);
-  }
-  for (const key of ['memorySizeMb', 'timeoutMs', 'maxConcurrency', 'initTimeoutMs'] as const) {
-    const value = options[key];
-    if (value !== undefined && (!Number.isFinite(value) || value <= 0)) problems.push(`${key} must be a positive number, got ${value}`);
-  }
-  if (options.maxConcurrency !== undefined && !Number.isInteger(options.maxConcurrency)) {
-    problems.push(`maxConcurrency must be an integer, got ${options.maxConcurrency}`);
-  }
-  if (problems.length > 0) throw new TypeError(`Emulator.start: invalid options: ${problems.join('; ')}`);
-}
-
-function isDirectory(path: string): boolean {
-  try {
-    return statSync(path).isDirectory();
-  } catch {
-    return false;
   }
 }

@@ -1,0 +1,84 @@
+// The emulator's options: what a caller configures of the stand-in service (the function's
+// configuration, the sandbox's limits, which service behaviours to model), and their check at
+// Emulator.start, which names every bad option at once.
+import { statSync } from 'node:fs';
+import { isAbsolute } from 'node:path';
+import type { ExternalExtensionSpec } from './external-extensions.ts';
+import type { ProcessExit } from './invocation.ts';
+
+export interface EmulatorOptions {
+  command: string;
+  args?: string[];
+  handler: string;
+  taskRoot: string;
+  env?: Record<string, string | undefined>;
+  functionName?: string;
+  functionVersion?: string;
+  memorySizeMb?: number;
+  timeoutMs?: number;
+  maxConcurrency?: number;
+  host?: string;
+  port?: number;
+  /** Copy the runtime's output to this process as it arrives: true = stdout to stdout and stderr to
+   * stderr; 'stderr' = both to stderr (the CLI keeps stdout for responses). */
+  echoOutput?: boolean | 'stderr';
+  /** How long init may take before the service resets the sandbox and retries init inside the
+   * first invoke (Lambda: 10 s). Default 10_000. */
+  initTimeoutMs?: number;
+  /** Serve /runtime/restore/next and /runtime/restore/error (SnapStart, "init caching"), and start
+   * the runtime with AWS_LAMBDA_INITIALIZATION_TYPE=snap-start, as the service does when it
+   * publishes a SnapStart version. */
+  snapStart?: boolean;
+  /** Kill the runtime when its resident memory exceeds memorySizeMb, reported as Lambda reports an
+   * out-of-memory death (Runtime.OutOfMemory). An RSS watchdog sampled every 50 ms. Default false. */
+  enforceMemory?: boolean;
+  /** When the memory limit is also enforced outside the emulator (the npm tool runs the runtime in
+   * a memory cgroup of memorySizeMb, as Lambda's sandbox is): called as a runtime exits; true means
+   * the kernel killed it at that limit, reported as Runtime.OutOfMemory like the watchdog's kill. */
+  killedAtMemoryLimit?: (exit: ProcessExit) => boolean;
+  /** The account id in ARNs and in register answers. Default 123456789012. */
+  accountId?: string;
+  /** Give every delivery a Lambda-Runtime-Invocation-Id and check its echo (the Runtime API since
+   * July 2026). Default true; false stands for the service before it. */
+  invocationIds?: boolean;
+  /** How many characters of the runtime's stdout, stderr and output `stdout`/`stderr`/`output`
+   * keep (the newest). Default OUTPUT_HISTORY_CHARS (emulator/limits.ts); a one-shot run passes
+   * Infinity, since it prints all of it. */
+  outputHistoryChars?: number;
+  /** External extensions (executables; each registers under its file name), started with every
+   * runtime process as Lambda starts /opt/extensions/* (emulator/external-extensions.ts). */
+  externalExtensions?: ExternalExtensionSpec[];
+  /** A debugger may hold the runtime paused (the npm tool's --inspect): the function timeout and
+   * the init timeout are not enforced; the deadline the runtime is given stays timeoutMs. */
+  debugging?: boolean;
+}
+
+/** Throws a TypeError naming every invalid option (Emulator.start calls it before anything starts). */
+export function validateOptions(options: EmulatorOptions): void {
+  const problems: string[] = [];
+  if (typeof options.command !== 'string' || !isAbsolute(options.command)) {
+    problems.push(`command must be an absolute path to the runtime executable, got ${JSON.stringify(options.command)}`);
+  }
+  if (typeof options.handler !== 'string' || options.handler === '') problems.push('handler must be a non-empty string');
+  if (typeof options.taskRoot !== 'string' || !isAbsolute(options.taskRoot)) {
+    problems.push(`taskRoot must be an absolute directory path, got ${JSON.stringify(options.taskRoot)}`);
+  } else if (!isDirectory(options.taskRoot)) {
+    problems.push(`taskRoot ${options.taskRoot} is not an existing directory`);
+  }
+  for (const key of ['memorySizeMb', 'timeoutMs', 'maxConcurrency', 'initTimeoutMs'] as const) {
+    const value = options[key];
+    if (value !== undefined && (!Number.isFinite(value) || value <= 0)) problems.push(`${key} must be a positive number, got ${value}`);
+  }
+  if (options.maxConcurrency !== undefined && !Number.isInteger(options.maxConcurrency)) {
+    problems.push(`maxConcurrency must be an integer, got ${options.maxConcurrency}`);
+  }
+  if (problems.length > 0) throw new TypeError(`Emulator.start: invalid options: ${problems.join('; ')}`);
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
