@@ -267,7 +267,8 @@ export function program(): Command {
       const rules = { exclude: options.exclude, include: options.include };
       const result = await packageFunction(dir, options.flavour, options.arch, resolve(options.outDir), options.output, log, cache, snapshot, rules, selfContained);
       const what = options.flavour === 'wrapper' ? 'the wrapper and the bundle' : 'bootstrap';
-      log(`package: ${result.zipPath}: ${(result.zipBytes / 1024 / 1024).toFixed(1)} MiB, ${what} + ${result.files} files`);
+      const size = result.zipBytes < 1024 * 1024 ? `${(result.zipBytes / 1024).toFixed(1)} KiB` : `${(result.zipBytes / 1024 / 1024).toFixed(1)} MiB`;
+      log(`package: ${result.zipPath}: ${size}, ${what} + ${result.files} files`);
       for (const warning of result.warnings) log(`package: warning: ${warning}`);
       process.stdout.write(`${result.zipPath}\n`);
     });
