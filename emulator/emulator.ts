@@ -219,6 +219,12 @@ export class Emulator {
     return this.sandbox.process.exited;
   }
 
+  /** Replaces the function's own variables for the runtimes this emulator starts from now on (a
+   * running one keeps its environment, as a Lambda sandbox does): `watch` re-reads --env-file. */
+  setFunctionEnvironment(env: Record<string, string | undefined>): void {
+    this.config.env = env;
+  }
+
   /** Ends the runtime process the way Lambda does (rapid/shutdown.go): SIGKILL straight away when
    * no extension is registered; otherwise SIGTERM, then SIGKILL after 500 ms. Internal extensions
    * cannot subscribe to SHUTDOWN, so their open event/next is never answered. */

@@ -18,7 +18,17 @@
 import { randomUUID } from 'node:crypto';
 import type http from 'node:http';
 import type { InvocationOutcome, InvokeOptions } from './invocation.ts';
-import { LOG_TAIL_BYTES, functionNotFound, logTail, resolveFunctionName, sendServiceError } from './lambda-invoke-api.ts';
+import {
+  LOG_TAIL_BYTES,
+  functionNotFound,
+  header,
+  jsonError,
+  logTail,
+  resolveFunctionName,
+  safeDecode,
+  sendServiceError,
+  validationError,
+} from './lambda-invoke-api.ts';
 import type { LocalFunction, ServiceError } from './lambda-invoke-api.ts';
 import { MAX_SYNC_REQUEST_BYTES } from './limits.ts';
 import { drained } from './listening.ts';
@@ -180,34 +190,4 @@ function errorMessageOf(body: Buffer): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-function validationError(value: string, member: string, allowed: readonly string[]): ServiceError {
-  return {
-    status: 400,
-    type: 'ValidationException',
-    message: `1 validation error detected: Value '${value}' at '${member}' failed to satisfy constraint: Member must satisfy enum value set: [${allowed.join(', ')}]`,
-  };
-}
-
-function jsonError(payload: Buffer): string | undefined {
-  try {
-    JSON.parse(payload.toString('utf8'));
-    return undefined;
-  } catch (error) {
-    return (error as Error).message;
-  }
-}
-
-function safeDecode(text: string): string {
-  try {
-    return decodeURIComponent(text);
-  } catch {
-    return text;
-  }
-}
-
-function header(req: http.IncomingMessage, name: string): string | undefined {
-  const value = req.headers[name];
-  return Array.isArray(value) ? value.join(', ') : value;
 }

@@ -200,7 +200,8 @@ export function functionNotFound(name: string, qualifier: string | undefined): S
   return { status: 404, type: 'ResourceNotFoundException', message: `Function not found: ${arn}` };
 }
 
-function validationError(value: string, member: string, allowed: readonly string[]): ServiceError {
+/** The service's 400 ValidationException for a value outside an enum member's set, in its exact wording. */
+export function validationError(value: string, member: string, allowed: readonly string[]): ServiceError {
   return {
     status: 400,
     type: 'ValidationException',
@@ -220,7 +221,8 @@ export function sendServiceError(res: http.ServerResponse, error: ServiceError, 
   res.end(body);
 }
 
-function jsonError(payload: Buffer): string | undefined {
+/** Why `payload` is not JSON (JSON.parse's message), or undefined when it is. */
+export function jsonError(payload: Buffer): string | undefined {
   try {
     JSON.parse(payload.toString('utf8'));
     return undefined;
@@ -229,7 +231,8 @@ function jsonError(payload: Buffer): string | undefined {
   }
 }
 
-function safeDecode(text: string): string {
+/** A path segment percent-decoded, or as it came when it is not valid percent-encoding. */
+export function safeDecode(text: string): string {
   try {
     return decodeURIComponent(text);
   } catch {
@@ -237,7 +240,8 @@ function safeDecode(text: string): string {
   }
 }
 
-function header(req: http.IncomingMessage, name: string): string | undefined {
+/** One request header's value; repeated ones joined with ", " as Node joins most headers. */
+export function header(req: http.IncomingMessage, name: string): string | undefined {
   const value = req.headers[name];
   return Array.isArray(value) ? value.join(', ') : value;
 }

@@ -41,6 +41,19 @@ export interface RuntimeSetup {
   memoryCgroup?: boolean;
 }
 
+/**
+ * The function's own variables, lowest precedence first: the shell's AWS credentials, the merged
+ * layers' /opt paths, the --env-file files in order, --env flags; NODE_OPTIONS gains --inspect when
+ * asked. Read again by `watch` before each new runtime, so a saved --env-file takes effect.
+ * Errors: ToolError for an unreadable --env-file (cli/src/env-files.ts).
+ */
+export function functionEnvironment(flags: FunctionFlags): Record<string, string> {
+  const opt = flags.opt === undefined ? {} : optEnvironment(flags.opt.dir, process.env.PATH, undefined);
+  const env: Record<string, string> = { ...forwardedCredentials(process.env), ...opt, ...envFromFiles(flags.envFiles ?? []), ...envOf(flags.env) };
+  if (flags.inspect !== undefined) env.NODE_OPTIONS = nodeOptionsWithInspector(env.NODE_OPTIONS, flags.inspect);
+  return env;
+}
+
 /** The emulator's options for the function in `functionDir`. Errors: ToolError saying what to do. */
 export function emulatorOptions(functionDir: string, flags: FunctionFlags, echoOutput: EmulatorOptions['echoOutput'], setup: RuntimeSetup = {}): EmulatorOptions {
   const { log, memoryCgroup = true } = setup;
@@ -59,8 +72,7 @@ export function emulatorOptions(functionDir: string, flags: FunctionFlags, echoO
   }
   const runtime = commandFor(TARGETS[flags.arch], binary);
   if (runtime instanceof Error) throw new ToolError(runtime.message);
-  const opt = flags.opt === undefined ? {} : optEnvironment(flags.opt.dir, process.env.PATH, undefined);
-  const env = { ...forwardedCredentials(process.env), ...opt, ...envFromFiles(flags.envFiles ?? []), ...envOf(flags.env) };
+  const env = functionEnvironment(flags);
   const options: EmulatorOptions = {
     command: runtime.command,
     args: runtime.args,
@@ -76,10 +88,7 @@ export function emulatorOptions(functionDir: string, flags: FunctionFlags, echoO
     enforceMemory: true,
   };
   if (flags.maxConcurrency !== undefined) options.maxConcurrency = flags.maxConcurrency;
-  if (flags.inspect !== undefined) {
-    env.NODE_OPTIONS = nodeOptionsWithInspector(env.NODE_OPTIONS, flags.inspect);
-    options.debugging = true;
-  }
+  if (flags.inspect !== undefined) options.debugging = true;
   const extensions = [...(flags.opt === undefined ? [] : layerExtensions(flags.opt.dir)), ...(flags.extensions ?? []).map((file) => executableFile(file))];
   if (extensions.length > 0) options.externalExtensions = extensions.map((path) => ({ path }));
   // As in a Lambda sandbox, where the machine allows it: the runtime in a memory cgroup of --memory,

@@ -14,7 +14,7 @@ import { MEMORY_MB, TIMEOUT_S, lambdaRange } from './lambda-limits.ts';
 import { inspectOf } from './debugging.ts';
 import { durableClockOf, durableOptions } from './durable.ts';
 import { mergeLayers } from './layers.ts';
-import { emulatorOptions, envOf } from './local-function.ts';
+import { emulatorOptions, envOf, functionEnvironment } from './local-function.ts';
 import type { FunctionFlags } from './local-function.ts';
 import { FLAVOURS, packageFunction } from './package-function.ts';
 import type { CompileCacheRequest, Flavour, SnapshotRequest } from './package-function.ts';
@@ -138,11 +138,12 @@ async function serveFunction(dir: string, options: Record<string, unknown>, watc
   const emulatorConfig = emulatorOptions(dir, flags, 'stderr', { log });
   const durable = durableClockOf(options);
   let listenPort = options.port as number;
-  if (durable !== undefined) {
-    // The runtime must know the service's address before it starts (emulator/durable/function-endpoint.ts).
-    if (listenPort === 0) listenPort = await freePort(options.host as string);
-    emulatorConfig.env = durableFunctionEnv(emulatorConfig.env ?? {}, endpointFor(options.host as string, listenPort));
-  }
+  // The runtime must know the durable service's address before it starts (emulator/durable/function-endpoint.ts).
+  if (durable !== undefined && listenPort === 0) listenPort = await freePort(options.host as string);
+  const durableEndpoint = durable === undefined ? undefined : endpointFor(options.host as string, listenPort);
+  const withService = (env: Record<string, string | undefined>): Record<string, string | undefined> =>
+    durableEndpoint === undefined ? env : durableFunctionEnv(env, durableEndpoint);
+  emulatorConfig.env = withService(emulatorConfig.env ?? {});
   const emulator = await Emulator.start(emulatorConfig);
   let server: LocalServer;
   try {
@@ -174,7 +175,13 @@ async function serveFunction(dir: string, options: Record<string, unknown>, watc
     ].join('\n'),
   );
   const watcher = watching
-    ? new RuntimeWatcher(emulator, emulatorConfig.taskRoot, { debounceMs: options.debounce as number, ignore: [flags.outDir], log })
+    ? new RuntimeWatcher(emulator, emulatorConfig.taskRoot, {
+        debounceMs: options.debounce as number,
+        ignore: [flags.outDir],
+        log,
+        alsoWatch: (flags.envFiles ?? []).map((file) => resolve(file)),
+        beforeRestart: () => emulator.setFunctionEnvironment(withService(functionEnvironment(flags))),
+      })
     : undefined;
   await serveUntilStopped({ emulator, server, watcher, log });
 }
@@ -260,7 +267,8 @@ export function program(): Command {
       const rules = { exclude: options.exclude, include: options.include };
       const result = await packageFunction(dir, options.flavour, options.arch, resolve(options.outDir), options.output, log, cache, snapshot, rules, selfContained);
       const what = options.flavour === 'wrapper' ? 'the wrapper and the bundle' : 'bootstrap';
-      log(`package: ${result.zipPath}: ${(result.zipBytes / 1024 / 1024).toFixed(1)} MiB, ${what} + ${result.files} files`);
+      const size = result.zipBytes < 1024 * 1024 ? `${(result.zipBytes / 1024).toFixed(1)} KiB` : `${(result.zipBytes / 1024 / 1024).toFixed(1)} MiB`;
+      log(`package: ${result.zipPath}: ${size}, ${what} + ${result.files} files`);
       for (const warning of result.warnings) log(`package: warning: ${warning}`);
       process.stdout.write(`${result.zipPath}\n`);
     });

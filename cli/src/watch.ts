@@ -12,6 +12,7 @@
 // writes too; chokidar 4, chokidar 5 and @parcel/watcher saw every save of every style, but on a
 // node_modules of 19,200 files chokidar took 5-8 s and 100-200 MB more to be ready, @parcel/watcher
 // under 300 ms (native, its prebuilt binary an optional dependency per platform: no install script).
+import { unwatchFile, watchFile } from 'node:fs';
 import { relative, resolve, sep } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { AsyncSubscription } from '@parcel/watcher';
@@ -23,6 +24,11 @@ export interface WatcherOptions {
   /** Folders (absolute) whose changes are ignored, e.g. the tool's output folder. */
   ignore: string[];
   log: (line: string) => void;
+  /** Files outside the task root (absolute) whose change restarts too: the --env-file files. */
+  alsoWatch?: string[];
+  /** Runs before each new runtime starts (re-reads the --env-file files); an Error it throws is
+   * logged and the runtime starts with what it had. */
+  beforeRestart?: () => void;
 }
 
 // Editors' temporary files: vim's swap files and its write test (4913), backups, emacs locks.
@@ -37,11 +43,15 @@ export class RuntimeWatcher {
   private watcher: AsyncSubscription | undefined;
   private timer: NodeJS.Timeout | undefined;
   private restarting: Promise<void> | undefined;
-  /** Paths (relative, /-separated) changed since the last restart began, in order of first change. */
-  private changed = new Set<string>();
+  /** Paths (relative, /-separated) changed since the last restart began, in order of first change;
+   * true for one this burst created, so that a temporary file that came and went (sed -i's
+   * sedXXXXXX, an editor's write-then-rename) is dropped instead of named. */
+  private changed = new Map<string, boolean>();
   private changedAtMs = 0;
   private restartCount = 0;
   private closed = false;
+  /** The alsoWatch files polled with fs.watchFile (those outside the task root). */
+  private polled: string[] = [];
 
   constructor(emulator: Emulator, taskRoot: string, options: WatcherOptions) {
     this.emulator = emulator;
@@ -74,7 +84,7 @@ export class RuntimeWatcher {
         (error, events) => {
           if (this.closed) return; // a batch already on its way when close() ran
           if (error !== null) this.watchError(error);
-          for (const event of events) if (!this.ignored(event.path)) this.onChange(event.path);
+          for (const event of events) if (!this.ignored(event.path)) this.onChange(event.path, event.type);
         },
         // inotify on Linux, what was measured (with watchman installed the default would be watchman,
         // a daemon of its own); the platform's default elsewhere (FSEvents, Windows' API).
@@ -82,6 +92,21 @@ export class RuntimeWatcher {
       );
     } catch (error) {
       this.watchError(error as Error);
+    }
+    this.pollOutsideFiles();
+  }
+
+  /** A dotenv file beside the project (../.env) would need a recursive watch of its whole folder,
+   * node_modules and all; a stat poll of the file alone sees every save style (a rename-style save
+   * changes its inode and mtime) at the cost of one stat per file per interval. */
+  private pollOutsideFiles(): void {
+    for (const file of this.options.alsoWatch ?? []) {
+      const path = resolve(file);
+      if (path.startsWith(this.root + sep)) continue; // the task root's watch sees it
+      watchFile(path, { interval: 300, persistent: false }, (now, before) => {
+        if (!this.closed && (now.mtimeMs !== before.mtimeMs || now.ino !== before.ino || now.size !== before.size)) this.onChange(path, 'update');
+      });
+      this.polled.push(path);
     }
   }
 
@@ -96,15 +121,20 @@ export class RuntimeWatcher {
     this.closed = true;
     clearTimeout(this.timer);
     this.timer = undefined;
+    for (const path of this.polled) unwatchFile(path);
+    this.polled = [];
     const watcher = this.watcher;
     this.watcher = undefined;
     await watcher?.unsubscribe();
     await this.restarting;
   }
 
-  private onChange(path: string): void {
+  private onChange(path: string, type: 'create' | 'update' | 'delete'): void {
     if (this.changed.size === 0 && this.timer === undefined) this.changedAtMs = performance.now();
-    this.changed.add(relative(this.root, path).split(sep).join('/'));
+    const rel = relative(this.root, path).split(sep).join('/');
+    const createdNow = this.changed.get(rel);
+    if (type === 'delete' && createdNow === true) this.changed.delete(rel);
+    else if (createdNow === undefined) this.changed.set(rel, type === 'create');
     clearTimeout(this.timer);
     this.timer = setTimeout(() => {
       this.timer = undefined;
@@ -122,9 +152,10 @@ export class RuntimeWatcher {
   private restart(): void {
     // A restart in progress takes the changes made meanwhile when it ends.
     if (this.restarting !== undefined) return;
-    const paths = [...this.changed];
+    const paths = [...this.changed.keys()];
     const changedAt = this.changedAtMs;
-    this.changed = new Set();
+    this.changed = new Map();
+    if (paths.length === 0) return; // only files that came and went
     this.restarting = this.restartNow(paths, changedAt).finally(() => {
       this.restarting = undefined;
       if (this.changed.size > 0 && this.timer === undefined && !this.closed) this.restart();
@@ -134,6 +165,11 @@ export class RuntimeWatcher {
   private async restartNow(paths: string[], changedAt: number): Promise<void> {
     this.options.log(`watch: files changed: ${describePaths(paths)}: starting a new runtime`);
     await this.emulator.shutdown();
+    try {
+      this.options.beforeRestart?.();
+    } catch (error) {
+      this.options.log(`watch: ${(error as Error).message}; the new runtime keeps the previous variables`);
+    }
     try {
       // An invoke that arrived meanwhile may have started the new process already.
       if (this.emulator.pid === undefined) await this.emulator.spawn();

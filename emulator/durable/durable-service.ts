@@ -11,7 +11,7 @@
 import { randomUUID } from 'node:crypto';
 import type http from 'node:http';
 import type { LocalFunction } from '../lambda-invoke-api.ts';
-import { functionNotFound, resolveFunctionName, sendServiceError } from '../lambda-invoke-api.ts';
+import { functionNotFound, header, resolveFunctionName, safeDecode, sendServiceError } from '../lambda-invoke-api.ts';
 import type { ServiceError } from '../lambda-invoke-api.ts';
 import { MAX_EVENT_REQUEST_BYTES, MAX_SYNC_REQUEST_BYTES } from '../limits.ts';
 import { defaultFunctionArn } from '../runtime-environment.ts';
@@ -367,17 +367,4 @@ function workerError(error: unknown): ServiceError {
   const message = error instanceof Error ? error.message : String(error);
   if (message === 'Execution not found') return { status: 404, type: 'ResourceNotFoundException', message };
   return { status: 400, type: 'InvalidParameterValueException', message };
-}
-
-function safeDecode(text: string): string {
-  try {
-    return decodeURIComponent(text);
-  } catch {
-    return text;
-  }
-}
-
-function header(req: http.IncomingMessage, name: string): string | undefined {
-  const value = req.headers[name];
-  return Array.isArray(value) ? value.join(', ') : value;
 }

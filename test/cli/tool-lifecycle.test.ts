@@ -154,6 +154,8 @@ describe('watch sees every save (watch-misses-edits)', () => {
       before = changes();
       shell('sed', '-i', `s/rename-${round}/sed-${round}/`, 'index.mjs');
       await pickedUp(`sed -i ${round}`, (a) => a.version === `sed-${round}`, before);
+      // sed's own temporary file (sedXXXXXX) came and went within the save: it is not named.
+      expect(stderr().match(/watch: files changed: [^\n]*/g)?.at(-1)).toBe('watch: files changed: index.mjs: starting a new runtime');
 
       before = changes();
       writeFileSync(join(work, 'copy-source.mjs'), watched(`cp-${round}`));
@@ -188,6 +190,35 @@ describe('watch sees every save (watch-misses-edits)', () => {
     child.kill('SIGINT');
     expect(await exit).toBe(0);
   }, 300_000);
+});
+
+describe('watch re-reads --env-file files', () => {
+  it('a saved .env in the function folder and one beside the project, each saved with sed -i: the next request sees the new value', async () => {
+    const fn = join(project, 'env-watched');
+    mkdirSync(fn, { recursive: true });
+    writeFileSync(join(fn, 'index.mjs'), 'export const handler = async () => ({ inner: process.env.INNER ?? null, outer: process.env.OUTER ?? null });\n');
+    writeFileSync(join(fn, '.env'), 'INNER=inner-1\n');
+    writeFileSync(join(project, 'dev.env'), 'OUTER=outer-1\n');
+    const { child, url, stderr, exit } = await start(['watch', '.', '--env-file', '.env', '--env-file', '../dev.env'], fn);
+    const answer = async (): Promise<{ inner: string; outer: string }> => JSON.parse(await rie(url)) as never;
+    expect(await answer()).toEqual({ inner: 'inner-1', outer: 'outer-1' });
+    const becomes = async (what: string, expected: { inner: string; outer: string }): Promise<void> => {
+      for (let i = 0; i < 200; i++) {
+        const ready = count(stderr(), /watch: runtime ready/) === count(stderr(), /watch: files changed: /);
+        if (ready && JSON.stringify(await answer()) === JSON.stringify(expected)) return;
+        await sleep(50);
+      }
+      throw new Error(`${what}: the new value was NOT served after 10 s; watch's log:\n${stderr()}`);
+    };
+    execFileSync('sed', ['-i', 's/inner-1/inner-2/', '.env'], { cwd: fn });
+    await becomes('.env in the function folder', { inner: 'inner-2', outer: 'outer-1' });
+    execFileSync('sed', ['-i', 's/outer-1/outer-2/', 'dev.env'], { cwd: project });
+    await becomes('../dev.env beside the project', { inner: 'inner-2', outer: 'outer-2' });
+    expect(stderr()).toContain('watch: files changed: ../dev.env: starting a new runtime');
+    expect(stderr(), 'values are never printed').not.toMatch(/inner-2|outer-2/);
+    child.kill('SIGINT');
+    expect(await exit).toBe(0);
+  }, 120_000);
 });
 
 describe('stopping the tool runs Lambda shutdown sequence (tool-stop-skips-sigterm)', () => {
