@@ -70,6 +70,10 @@ export interface LoadResults {
   wrongIdExamples: string[];
   rssMb: Sampled;
   fds: Sampled;
+  /** The most open fds sampled before the refused period: every lane's connections open, no fault
+   * yet. The baseline of the leak check (the first sample may come while the workers still open
+   * their connections). NaN when no sample came before it. */
+  fdsWarm: number;
   /** Still serving after the run: one more invocation answered. */
   servingAfter: boolean;
   protocolViolations: number;
@@ -114,8 +118,10 @@ export async function runLoad(options: LoadOptions): Promise<LoadResults> {
   const lateIds = new Set<string>();
   const spans = new Map<string, { issued: number; settled: number }>();
   let refusedAt: number | undefined;
+  let resetLanding: Promise<unknown> | undefined;
   const rss: number[] = [];
   const fds: number[] = [];
+  let samplesBeforeRefusal = 0;
   let sampler: NodeJS.Timeout | undefined;
   let refusal: Promise<void> | undefined;
 
@@ -151,9 +157,17 @@ export async function runLoad(options: LoadOptions): Promise<LoadResults> {
         }
         if (i === Math.floor(total / 2) && refuseMs > 0) {
           injected.refusedMs = refuseMs;
+          sample(); // the warm state, every lane's connections open, just before the faults
+          samplesBeforeRefusal = fds.length;
           refusedAt = performance.now();
           refusal = proxy.refuse(refuseMs);
+          // The resets reach the emulator's end of each connection on a later turn of its event
+          // loop; until then it may still write a new event to a /next the reset has cut. Every
+          // lane waits for them to land before issuing again, so that only events issued before
+          // refusedAt can be cut in transit (cutByTheReset) and any other loss is a real one.
+          resetLanding = new Promise((resolve) => setTimeout(resolve, 100));
         }
+        if (resetLanding !== undefined) await resetLanding;
         const late = i % lateEvery === lateEvery - 1;
         const requestId = `${late ? 'late' : 'n'}-${i}`;
         if (late) lateIds.add(requestId);
@@ -253,6 +267,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResults> {
       wrongIdExamples,
       rssMb: summary(rss),
       fds: summary(fds),
+      fdsWarm: samplesBeforeRefusal === 0 ? Number.NaN : Math.max(...fds.slice(0, samplesBeforeRefusal)),
       servingAfter: after.kind === 'response',
       protocolViolations: emulator.protocolViolations.length,
     };
