@@ -138,12 +138,15 @@ test: dist/bootstrap dist/node26/bootstrap build/node26/arm64-node/node_modules/
 	vitest run
 	BOOTSTRAP_TARGET=wrapper vitest run test/integration
 	BOOTSTRAP_NODE=26 vitest run test/integration
-	BOOTSTRAP_NODE=26 vitest run --project parity
 	BOOTSTRAP_NODE=26 BOOTSTRAP_TARGET=wrapper vitest run $(NODE26_WRAPPER_TESTS)
 
 .PHONY: test-node26
+# The parity suite on Node 26 is here, not in `make test`, until its allow-list knows the Node-line
+# differences the OpenTelemetry and Sentry cases show against AWS's client on Node 24
+# (docs/node-versions.md, "Tests and CI time").
 test-node26: dist/node26/bootstrap layer-wrapper
 	BOOTSTRAP_NODE=26 vitest run test/integration
+	BOOTSTRAP_NODE=26 vitest run --project parity
 	BOOTSTRAP_NODE=26 BOOTSTRAP_TARGET=wrapper vitest run test/integration
 
 # The long soak: 20,000 invocations in one runtime process, RSS and open fds sampled every 1,000,
