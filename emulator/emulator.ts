@@ -405,6 +405,7 @@ export class Emulator {
     // The invocation's output is complete once the runtime asks for more work or exits
     // (Lambda attributes everything up to then to this invocation).
     const requestId = invocation.requestId;
+    this.functionOutput.answered(requestId);
     const logsComplete = (
       sandbox !== undefined && sandbox.process.alive
         ? new Promise<void>((resolve) => sandbox.afterResult.push(() => void this.tap.quiet().then(resolve)))
