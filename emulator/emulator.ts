@@ -10,6 +10,7 @@ import { performance } from 'node:perf_hooks';
 import type { EmulatorOptions } from './emulator-options.ts';
 import { validateOptions } from './emulator-options.ts';
 import { checkInit, extensionError, extensionNext, externalsRegistered, invokeSubscribersIdle, registerExtension, sendInvokeEvent } from './extension-registry.ts';
+import { DebuggerObserver } from './debugger-observer.ts';
 import { ExternalExtensions } from './external-extensions.ts';
 import type { Fault, FaultRoute } from './faults.ts';
 import { FunctionOutput } from './function-output.ts';
@@ -23,11 +24,13 @@ import { INVALID_REQUEST, TimedOutAttempts, echoMatches, managedInstancesGate } 
 import { REQUEST_HISTORY_BYTES, REQUEST_HISTORY_COUNT, REQUEST_HISTORY_MIN, SETTLED_ID_HISTORY, VIOLATION_HISTORY, keepNewest } from './limits.ts';
 import { allowedMs, exitedSettlement, outcomeOf, refusedResultSettlement, stoppedSettlement, timedOutLine, timeoutSettlement } from './outcomes.ts';
 import { OutputTap } from './output-tap.ts';
+import { PauseClock, cancelLimit } from './pause-clock.ts';
+import type { PausableTimeout } from './pause-clock.ts';
 import { RuntimeApiServer, row } from './runtime-api-server.ts';
 import type { NextResult, RecordedRequest, ResultGate, RuntimeApiBackend } from './runtime-api-server.ts';
 import { REGION, defaultFunctionArn, runtimeEnvironment } from './runtime-environment.ts';
 import type { FunctionConfig } from './runtime-environment.ts';
-import { MAX_TIMER_MS, enforceMemoryLimit, guardInit, initLimitMs, newSandbox, shutdownSandbox, until, wake } from './sandbox.ts';
+import { enforceMemoryLimit, guardInit, initLimitMs, newSandbox, shutdownSandbox, until, wake } from './sandbox.ts';
 import type { Sandbox, ShutdownResult } from './sandbox.ts';
 import { describeExit } from './service-errors.ts';
 import { RUNTIME_GUARDS, runtimeRow } from './state-table.ts';
@@ -61,7 +64,7 @@ export class Emulator {
   private readonly open = new Map<string, Invocation>();
   private readonly settledIds = new Set<string>();
   private readonly servedBy = new WeakMap<Invocation, Sandbox>();
-  private readonly timers = new Map<Invocation, NodeJS.Timeout>();
+  private readonly timers = new Map<Invocation, NodeJS.Timeout | PausableTimeout>();
   /** Managed Instances: attempts that timed out, whose late result gets 410 InvokeTimeout. */
   private readonly timedOut = new TimedOutAttempts();
   private sandbox: Sandbox | undefined;
@@ -266,15 +269,27 @@ export class Emulator {
   private async startProcess(retryOfTimedOutInit: boolean): Promise<void> {
     const api = this.runtimeApi;
     this.functionOutput.processStarted();
+    // Under a debugger (emulator/debugger-observer.ts) the limits run on a clock that stops while
+    // the runtime is held; its stderr names the inspector to observe.
+    const pauses = this.options.debugging === undefined ? undefined : new PauseClock(this.options.debugging.waitsForDebugger === true);
+    const observer = pauses === undefined ? undefined : new DebuggerObserver(pauses, (line) => this.tap.platformLine(line));
     const child = await FunctionProcess.spawn({
       command: this.options.command,
       args: this.options.args ?? [],
       cwd: this.config.taskRoot,
       env: runtimeEnvironment(this.config, api),
       onStdout: (text) => this.tap.capture(text, 'stdout'),
-      onStderr: (text) => this.tap.capture(text, 'stderr'),
+      onStderr:
+        observer === undefined
+          ? (text) => this.tap.capture(text, 'stderr')
+          : (text) => {
+              observer.feed(text);
+              this.tap.capture(text, 'stderr');
+            },
     });
     const { sandbox, markBuried } = newSandbox(child, retryOfTimedOutInit);
+    if (pauses !== undefined) sandbox.pauses = pauses;
+    if (observer !== undefined) void child.exited.then(() => observer.close());
     this.sandbox = sandbox;
     this.queue.hold(false);
     child.onExit((exit) => {
@@ -382,8 +397,7 @@ export class Emulator {
 
   private settle(invocation: Invocation, settlement: Settlement): void {
     if (invocation.state === 'settled') return;
-    const timer = this.timers.get(invocation);
-    if (timer !== undefined) clearTimeout(timer);
+    cancelLimit(this.timers.get(invocation));
     this.timers.delete(invocation);
     this.queue.release(invocation);
     this.open.delete(invocation.requestId);
@@ -423,8 +437,7 @@ export class Emulator {
       },
       runtimeNext: (signal) => this.runtimeNext(signal),
       redeliver: (invocation) => {
-        const timer = this.timers.get(invocation);
-        if (timer !== undefined) clearTimeout(timer);
+        cancelLimit(this.timers.get(invocation));
         this.timers.delete(invocation);
         this.servedBy.get(invocation)?.serving.delete(invocation);
         invocation.deliveredAtMs = undefined;
@@ -597,8 +610,12 @@ export class Emulator {
         invocation.initDurationMs = current.initDoneAtMs - current.process.spawnedAtMs;
       }
     }
-    // Under a debugger the time spent paused at a breakpoint is not the function's: no timeout.
-    const timer = setTimeout(() => this.onTimeout(invocation), this.options.debugging === true ? MAX_TIMER_MS : Math.max(0, invocation.deadlineMs - Date.now()));
+    // Under a debugger the timeout counts only the time the runtime is not held paused; a runtime
+    // asking for work no longer waits for a debugger to attach.
+    const leftMs = Math.max(0, invocation.deadlineMs - Date.now());
+    const pauses = current?.pauses;
+    pauses?.set('waiting', false);
+    const timer = pauses === undefined ? setTimeout(() => this.onTimeout(invocation), leftMs) : pauses.timeout(leftMs, () => this.onTimeout(invocation));
     this.timers.set(invocation, timer);
     this.functionOutput.begin(invocation.requestId);
     return invocation;
