@@ -90,14 +90,34 @@ export function watchInit(bundlePath: string, fs: typeof Fs): InitWatch {
   // The user's frame can be deep under Node's own (setInterval → Timeout → emitInit → the hook).
   Error.stackTraceLimit = 64;
   const live = new Map<number, { type: string; resource: object; stack: string }>();
+  // Every resource's stack and trigger: a handle made in a callback (server.listen() binds after a
+  // DNS lookup, in a later tick) has no frame of the function's code itself, but the resource that
+  // triggered it has (or its trigger, and so on).
+  const made = new Map<number, { stack: string; trigger: number }>();
   const hook = createHook({
-    init(asyncId, type, _trigger, resource) {
-      if (HANDLE_KINDS[type] !== undefined) live.set(asyncId, { type, resource, stack: new Error().stack ?? '' });
+    init(asyncId, type, trigger, resource) {
+      const stack = new Error().stack ?? '';
+      made.set(asyncId, { stack, trigger });
+      if (HANDLE_KINDS[type] !== undefined) live.set(asyncId, { type, resource, stack });
     },
     destroy(asyncId) {
       live.delete(asyncId);
     },
   }).enable();
+  const whereMade = (asyncId: number, stack: string): SourcePlace | undefined => {
+    let id: number | undefined = asyncId;
+    let current = stack;
+    for (let hops = 0; hops < 32; hops++) {
+      const found = where(current);
+      if (found !== undefined || id === undefined) return found;
+      const trigger = made.get(id)?.trigger;
+      const parent = trigger === undefined ? undefined : made.get(trigger);
+      if (parent === undefined) return undefined;
+      id = trigger;
+      current = parent.stack;
+    }
+    return undefined;
+  };
 
   const fdsBefore = openFds();
   const opened = new Map<number, string>();
@@ -135,12 +155,12 @@ export function watchInit(bundlePath: string, fs: typeof Fs): InitWatch {
       fs.open = originalOpen;
       fs.promises.open = originalPromisesOpen;
       const left: InitResource[] = [];
-      for (const { type, resource, stack } of live.values()) {
+      for (const [asyncId, { type, resource, stack }] of live) {
         // A timer that fired or was cleared is destroyed asynchronously; one not yet destroyed but
         // done (no repeat, already called) is not open. hasRef is on every Timeout.
         if (type === 'Timeout' && (resource as { _destroyed?: boolean })._destroyed === true) continue;
         const detail = type === 'Timeout' ? ((resource as { _repeat?: unknown })._repeat != null ? 'setInterval' : 'setTimeout') : type;
-        left.push({ kind: HANDLE_KINDS[type]!, detail, where: where(stack) });
+        left.push({ kind: HANDLE_KINDS[type]!, detail, where: whereMade(asyncId, stack) });
       }
       // File descriptors that are files (sockets and pipes are reported above as handles).
       for (const [fd, target] of openFds()) {
