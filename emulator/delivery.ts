@@ -11,7 +11,7 @@ import type { InvocationQueue } from './invocation-queue.ts';
 import type { OpenInvocations } from './open-invocations.ts';
 import { row } from './runtime-api-server.ts';
 import type { NextResult } from './runtime-api-server.ts';
-import { MAX_TIMER_MS, until } from './sandbox.ts';
+import { until } from './sandbox.ts';
 import type { Sandbox } from './sandbox.ts';
 import { runtimeRow } from './state-table.ts';
 import type { RuntimeState } from './state-table.ts';
@@ -20,8 +20,6 @@ import type { RuntimeState } from './state-table.ts';
 export interface DeliveryDeps {
   /** The function timeout, in ms. */
   readonly timeoutMs: number;
-  /** The Emulator's options: under a debugger (`debugging`) no function timeout. */
-  readonly options: { readonly debugging?: boolean };
   readonly queue: InvocationQueue;
   readonly invocations: OpenInvocations;
   readonly functionOutput: FunctionOutput;
@@ -120,8 +118,7 @@ export class Delivery {
       current.initReported = true;
       invocation.initDurationMs = current.initDoneAtMs - current.process.spawnedAtMs;
     }
-    // Under a debugger the time spent paused at a breakpoint is not the function's: no timeout.
-    this.deps.invocations.delivered(invocation, current, this.deps.options.debugging === true ? MAX_TIMER_MS : Math.max(0, invocation.deadlineMs - Date.now()));
+    this.deps.invocations.delivered(invocation, current, Math.max(0, invocation.deadlineMs - Date.now()));
     this.deps.functionOutput.begin(invocation.requestId);
     return invocation;
   }

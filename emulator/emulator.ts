@@ -7,6 +7,7 @@
 // (extension-registry.ts, external-extensions.ts), the init phase's requests (init-phase.ts), how an
 // invocation ends (outcomes.ts), the runtime's output (output-tap.ts, function-output.ts), Managed
 // Instances (managed-instances.ts), and the options (emulator-options.ts).
+import { DebuggerObserver } from './debugger-observer.ts';
 import { Delivery } from './delivery.ts';
 import type { EmulatorOptions } from './emulator-options.ts';
 import { validateOptions } from './emulator-options.ts';
@@ -24,6 +25,7 @@ import { REQUEST_HISTORY_BYTES, REQUEST_HISTORY_COUNT, REQUEST_HISTORY_MIN, VIOL
 import { OpenInvocations } from './open-invocations.ts';
 import { stoppedSettlement } from './outcomes.ts';
 import { OutputTap } from './output-tap.ts';
+import { PauseClock } from './pause-clock.ts';
 import { RuntimeApiServer } from './runtime-api-server.ts';
 import type { RecordedRequest, RuntimeApiBackend } from './runtime-api-server.ts';
 import { REGION, defaultFunctionArn, runtimeEnvironment } from './runtime-environment.ts';
@@ -92,7 +94,7 @@ export class Emulator {
     const sandbox = (): Sandbox | undefined => this.sandbox;
     const { config, timeoutMs, queue, tap, functionOutput, protocolViolations } = this;
     this.invocations = new OpenInvocations({ config, timeoutMs, queue, tap, functionOutput, protocolViolations, sandbox });
-    this.delivery = new Delivery({ options, timeoutMs, queue, invocations: this.invocations, functionOutput, protocolViolations, sandbox });
+    this.delivery = new Delivery({ timeoutMs, queue, invocations: this.invocations, functionOutput, protocolViolations, sandbox });
     this.server = new RuntimeApiServer(this.backend(), options.invocationIds ?? true);
     this.requests = this.server.requests;
   }
@@ -266,15 +268,27 @@ export class Emulator {
   private async startProcess(retryOfTimedOutInit: boolean): Promise<void> {
     const api = this.runtimeApi;
     this.functionOutput.processStarted();
+    // Under a debugger (emulator/debugger-observer.ts) the limits run on a clock that stops while
+    // the runtime is held; its stderr names the inspector to observe.
+    const pauses = this.options.debugging === undefined ? undefined : new PauseClock(this.options.debugging.waitsForDebugger === true);
+    const observer = pauses === undefined ? undefined : new DebuggerObserver(pauses, (line) => this.tap.platformLine(line));
     const child = await FunctionProcess.spawn({
       command: this.options.command,
       args: this.options.args ?? [],
       cwd: this.config.taskRoot,
       env: runtimeEnvironment(this.config, api),
       onStdout: (text) => this.tap.capture(text, 'stdout'),
-      onStderr: (text) => this.tap.capture(text, 'stderr'),
+      onStderr:
+        observer === undefined
+          ? (text) => this.tap.capture(text, 'stderr')
+          : (text) => {
+              observer.feed(text);
+              this.tap.capture(text, 'stderr');
+            },
     });
     const { sandbox, markBuried } = newSandbox(child, retryOfTimedOutInit);
+    if (pauses !== undefined) sandbox.pauses = pauses;
+    if (observer !== undefined) void child.exited.then(() => observer.close());
     this.sandbox = sandbox;
     this.queue.hold(false);
     child.onExit((exit) => {

@@ -11,6 +11,8 @@ import { SETTLED_ID_HISTORY } from './limits.ts';
 import { INVALID_REQUEST, TimedOutAttempts, echoMatches, managedInstancesGate } from './managed-instances.ts';
 import { allowedMs, exitedSettlement, outcomeOf, refusedResultSettlement, timedOutLine, timeoutSettlement } from './outcomes.ts';
 import type { OutputTap } from './output-tap.ts';
+import { cancelLimit } from './pause-clock.ts';
+import type { PausableTimeout } from './pause-clock.ts';
 import { row } from './runtime-api-server.ts';
 import type { ResultGate } from './runtime-api-server.ts';
 import type { FunctionConfig } from './runtime-environment.ts';
@@ -36,8 +38,9 @@ export class OpenInvocations {
   readonly open = new Map<string, Invocation>();
   /** Request ids settled lately (the newest SETTLED_ID_HISTORY, emulator/limits.ts). */
   readonly settledIds = new Set<string>();
-  /** The function timeout's timer of each delivered invocation. */
-  readonly timers = new Map<Invocation, NodeJS.Timeout>();
+  /** The function timeout's timer of each delivered invocation (on the sandbox's PauseClock under
+   * a debugger: emulator/pause-clock.ts). */
+  readonly timers = new Map<Invocation, NodeJS.Timeout | PausableTimeout>();
   private readonly servedBy = new WeakMap<Invocation, Sandbox>();
   /** Managed Instances: attempts that timed out, whose late result gets 410 InvokeTimeout. */
   private readonly timedOut = new TimedOutAttempts();
@@ -47,13 +50,21 @@ export class OpenInvocations {
     this.deps = deps;
   }
 
-  /** `invocation` was delivered to `sandbox`: its timeout fires after `delayMs` ms. */
+  /** `invocation` was delivered to `sandbox`: its timeout fires after `delayMs` ms (under a
+   * debugger: ms of the time the runtime is not held paused). */
   delivered(invocation: Invocation, sandbox: Sandbox | undefined, delayMs: number): void {
     if (sandbox !== undefined) {
       this.servedBy.set(invocation, sandbox);
       sandbox.serving.add(invocation);
     }
-    this.timers.set(invocation, setTimeout(() => this.onTimeout(invocation), delayMs));
+    const pauses = sandbox?.pauses;
+    if (pauses === undefined) {
+      this.timers.set(invocation, setTimeout(() => this.onTimeout(invocation), delayMs));
+      return;
+    }
+    // A runtime asking for work no longer waits for a debugger to attach (--inspect-brk).
+    pauses.set('waiting', false);
+    this.timers.set(invocation, pauses.timeout(delayMs, () => this.onTimeout(invocation)));
   }
 
   /** The delivery of `invocation` failed on the wire: no timer, no sandbox serves it. */
@@ -171,8 +182,7 @@ export class OpenInvocations {
   }
 
   private clearTimer(invocation: Invocation): void {
-    const timer = this.timers.get(invocation);
-    if (timer !== undefined) clearTimeout(timer);
+    cancelLimit(this.timers.get(invocation));
     this.timers.delete(invocation);
   }
 
