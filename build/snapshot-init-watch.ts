@@ -110,7 +110,7 @@ export function watchInit(bundlePath: string, fs: typeof Fs): InitWatch {
     for (let hops = 0; hops < 32; hops++) {
       const found = where(current);
       if (found !== undefined || id === undefined) return found;
-      const trigger = made.get(id)?.trigger;
+      const trigger: number | undefined = made.get(id)?.trigger;
       const parent = trigger === undefined ? undefined : made.get(trigger);
       if (parent === undefined) return undefined;
       id = trigger;

@@ -10,7 +10,7 @@
 // before-snapshot hook, top-level await and import.meta.
 import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import type { Server } from 'node:net';
+import type { Server, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -139,15 +139,19 @@ binaryOnly('init at build', () => {
 
 let server: Server;
 let serverPort: number;
+const accepted: Socket[] = [];
 
 binaryOnly('init at build refuses init that leaves what a snapshot cannot hold', () => {
   beforeAll(async () => {
-    server = createServer((socket) => socket.on('error', () => {}));
+    server = createServer((socket) => {
+      socket.on('error', () => {});
+      accepted.push(socket);
+    });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     serverPort = (server.address() as { port: number }).port;
   });
   afterAll(async () => {
-    server.closeAllConnections?.();
+    for (const socket of accepted) socket.destroy();
     await new Promise((resolve) => server.close(resolve));
   });
 
