@@ -24,6 +24,7 @@ import { managedInstancesMarkdown, runManagedInstances } from './managed-instanc
 import type { ManagedInstancesResults } from './managed-instances.ts';
 import { READ_AHEAD_KIB, lambdaLikeVariants, measureLambdaLike, packageListing } from './lambda-like.ts';
 import { realisticLambdaLikeVariants } from './lambda-like-realistic.ts';
+import { issue25Targets, realisticLambdaLikeMarkdown } from './report-issue25.ts';
 import type { LambdaLikeSample, LambdaLikeVariant } from './lambda-like.ts';
 import { LAMBDA_PERF, fitModel, predictInit, publishedInit } from './lambda-model.ts';
 import { PackageDevice } from './package-device.ts';
@@ -182,6 +183,7 @@ function addLambdaSample(values: Map<LambdaLikeKey, number[]>, r: LambdaLikeSamp
   };
   add('firstNextMs', r.firstNextMs);
   add('firstResponseMs', r.firstResponseMs);
+  add('firstResponseCpuMs', r.firstResponseCpuMs);
   add('readMiB', r.readBytes / 1024 / 1024);
   add('readRequests', r.readRequests);
   add('chunks', r.chunks);
@@ -220,7 +222,7 @@ function lambdaLikeSection(
       }
       const t = warm[v.flavour];
       const predicted =
-        model instanceof Error || t === undefined || readMiB[v.id] === undefined || chunks[v.id] === undefined
+        model instanceof Error || v.realistic === true || t === undefined || readMiB[v.id] === undefined || chunks[v.id] === undefined
           ? undefined
           : predictInit(model, v.packaging, t, readMiB[v.id]!, chunks[v.id]!);
       return {
@@ -228,6 +230,7 @@ function lambdaLikeSection(
         label: v.label,
         flavour: v.flavour,
         packaging: v.packaging,
+        realistic: v.realistic,
         readAheadKiB: READ_AHEAD_KIB[v.packaging],
         files: packageListing(v),
         unpackedBytes: v.unpackedBytes,
@@ -271,6 +274,10 @@ async function main(argv: string[]): Promise<number> {
         binary: reference.files.bootstrap!,
         wrapperLayer: runtimes.some((r) => r.id === 'wrapper') ? join(WORK_DIR, 'dist', 'wrapper-layer') : undefined,
         ricDir: runtimes.some((r) => r.id === 'ric') ? RIC_DIR : undefined,
+        bun: ((): string | undefined => {
+          const bun = findBun();
+          return bun.ok ? bun.value : undefined;
+        })(),
         install: true,
         log,
       });
@@ -324,7 +331,9 @@ async function main(argv: string[]): Promise<number> {
         if (task.kind === 'lambda') {
           const ls = lambdaSamples.get(task.variant.id)!;
           try {
+            const sent = realisticLike?.counts();
             const r = await measureLambdaLike(task.variant, lambda.device!, api, lambda.mincore!);
+            if (task.variant.realistic === true) realisticLike!.checkSent(sent!);
             if (keep) addLambdaSample(ls.values, r);
             firstNext.set(task.variant.id, r.firstNextMs);
           } catch (error) {
@@ -438,8 +447,10 @@ async function main(argv: string[]): Promise<number> {
 
   mkdirSync(options.out, { recursive: true });
   writeFileSync(join(options.out, 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
+  const issue25 = [...realisticLambdaLikeMarkdown(results.lambdaLike), ...(options.smoke ? [] : issue25Targets(results))];
   const markdown =
     writeMarkdown(results) +
+    (issue25.length === 0 ? '' : `\n${issue25.join('\n')}\n`) +
     (realistic === undefined ? '' : `\n${realisticMarkdown(realistic).join('\n')}\n`) +
     (managedInstances === undefined ? '' : `\n${managedInstancesMarkdown(managedInstances).join('\n')}\n`);
   writeFileSync(join(options.out, 'latest.md'), markdown);

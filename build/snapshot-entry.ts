@@ -13,9 +13,9 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { startupSnapshot } from 'node:v8';
 import { Script, constants as vmConstants } from 'node:vm';
-import { restoreUniqueness } from '../src/restore-uniqueness.ts';
-import { installSnapshotModules } from '../src/snapshot-modules.ts';
-import type { SnapshotEnvironment, SnapshotModule } from '../src/snapshot-modules.ts';
+import { restoreUniqueness } from '../src/pre-init/restore-uniqueness.ts';
+import { installSnapshotModules } from '../src/pre-init/snapshot-modules.ts';
+import type { SnapshotEnvironment, SnapshotModule } from '../src/pre-init/snapshot-modules.ts';
 import { withoutLoaderWarning } from '../src/preloads.ts';
 import { trainDependencies } from './snapshot-training.ts';
 

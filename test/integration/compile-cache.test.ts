@@ -1,4 +1,4 @@
-// The packaged code cache (build/compile-cache.ts writes it, src/compile-cache.ts switches it on):
+// The packaged code cache (build/compile-cache.ts writes it, src/pre-init/compile-cache.ts switches it on):
 // dist/bootstrap uses it with no flag, for CommonJS and ES modules loaded from disk, and a cache
 // that is corrupt, made for other files, stale, or on a read-only task root changes nothing but
 // speed. Which entries V8 accepted is read from Node's own trace (NODE_DEBUG_NATIVE=COMPILE_CACHE).
