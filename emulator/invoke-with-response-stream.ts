@@ -17,11 +17,12 @@
 // are the service's REST-JSON errors, as for Invoke.
 import { randomUUID } from 'node:crypto';
 import type http from 'node:http';
-import type { InvocationOutcome, InvokeOptions } from './invocation.ts';
+import type { InvocationOutcome } from './invocation.ts';
 import {
   LOG_TAIL_BYTES,
   functionNotFound,
   header,
+  invokeOptionsOf,
   jsonError,
   logTail,
   resolveFunctionName,
@@ -109,19 +110,9 @@ export class InvokeWithResponseStreamApi {
     const event = payload.length === 0 ? Buffer.from('{}') : payload;
     const parseError = jsonError(event);
     if (parseError !== undefined) return fail({ status: 400, type: 'InvalidRequestContentException', message: `Could not parse request body into json: ${parseError}` });
-    const options: InvokeOptions = { requestId };
-    const clientContext = header(req, 'x-amz-client-context');
-    if (clientContext !== undefined) {
-      const json = Buffer.from(clientContext, 'base64').toString('utf8');
-      if (jsonError(Buffer.from(json)) !== undefined) {
-        return fail({ status: 400, type: 'InvalidRequestContentException', message: 'Client context must be a valid Base64-encoded JSON object.' });
-      }
-      options.clientContext = json;
-    }
-    const traceId = header(req, 'x-amzn-trace-id');
-    if (traceId !== undefined) options.traceId = traceId;
-    const tenantId = header(req, 'x-amz-tenant-id');
-    if (tenantId !== undefined) options.tenantId = tenantId;
+    const requested = invokeOptionsOf(req, requestId);
+    if ('error' in requested) return fail(requested.error);
+    const { options } = requested;
     if (invocationType === 'DryRun') {
       res.writeHead(204, { 'X-Amzn-RequestId': requestId });
       return void res.end();

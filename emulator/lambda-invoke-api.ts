@@ -103,19 +103,9 @@ export class LambdaInvokeApi {
     if (parseError !== undefined) {
       return fail({ status: 400, type: 'InvalidRequestContentException', message: `Could not parse request body into json: ${parseError}` });
     }
-    const options: InvokeOptions = { requestId };
-    const clientContext = header(req, 'x-amz-client-context');
-    if (clientContext !== undefined) {
-      const json = Buffer.from(clientContext, 'base64').toString('utf8');
-      if (jsonError(Buffer.from(json)) !== undefined) {
-        return fail({ status: 400, type: 'InvalidRequestContentException', message: 'Client context must be a valid Base64-encoded JSON object.' });
-      }
-      options.clientContext = json;
-    }
-    const traceId = header(req, 'x-amzn-trace-id');
-    if (traceId !== undefined) options.traceId = traceId;
-    const tenantId = header(req, 'x-amz-tenant-id');
-    if (tenantId !== undefined) options.tenantId = tenantId;
+    const requested = invokeOptionsOf(req, requestId);
+    if ('error' in requested) return fail(requested.error);
+    const { options } = requested;
 
     if (invocationType === 'DryRun') {
       res.writeHead(204, { 'X-Amzn-RequestId': requestId });
@@ -238,6 +228,29 @@ export function safeDecode(text: string): string {
   } catch {
     return text;
   }
+}
+
+/**
+ * The Invoke API's request headers as the invocation's options (Invoke and
+ * InvokeWithResponseStream alike): X-Amz-Client-Context (base64 of a JSON object; the runtime gets
+ * the JSON), X-Amzn-Trace-Id, X-Amz-Tenant-Id. A client context that is not base64 of JSON is the
+ * service's 400 InvalidRequestContentException, in its wording.
+ */
+export function invokeOptionsOf(req: http.IncomingMessage, requestId: string): { options: InvokeOptions } | { error: ServiceError } {
+  const options: InvokeOptions = { requestId };
+  const clientContext = header(req, 'x-amz-client-context');
+  if (clientContext !== undefined) {
+    const json = Buffer.from(clientContext, 'base64').toString('utf8');
+    if (jsonError(Buffer.from(json)) !== undefined) {
+      return { error: { status: 400, type: 'InvalidRequestContentException', message: 'Client context must be a valid Base64-encoded JSON object.' } };
+    }
+    options.clientContext = json;
+  }
+  const traceId = header(req, 'x-amzn-trace-id');
+  if (traceId !== undefined) options.traceId = traceId;
+  const tenantId = header(req, 'x-amz-tenant-id');
+  if (tenantId !== undefined) options.tenantId = tenantId;
+  return { options };
 }
 
 /** One request header's value; repeated ones joined with ", " as Node joins most headers. */
