@@ -18,26 +18,20 @@
 import { randomUUID } from 'node:crypto';
 import type http from 'node:http';
 import type { InvocationOutcome } from './invocation.ts';
-import {
-  LOG_TAIL_BYTES,
-  functionNotFound,
-  header,
-  invokeOptionsOf,
-  jsonError,
-  logTail,
-  resolveFunctionName,
-  safeDecode,
-  sendServiceError,
-  validationError,
-} from './lambda-invoke-api.ts';
-import type { LocalFunction, ServiceError } from './lambda-invoke-api.ts';
+import { LOG_TAIL_BYTES, logTail, readInvokeRequest, sendServiceError } from './lambda-invoke-api.ts';
+import type { InvokeOperation, LocalFunction, ServiceError } from './lambda-invoke-api.ts';
 import { MAX_SYNC_REQUEST_BYTES } from './limits.ts';
 import { drained } from './listening.ts';
 import { encodeMessage } from './event-stream.ts';
 
 const PATH = /^\/2021-11-15\/functions\/([^/]+)\/response-streaming-invocations\/?$/;
-const INVOCATION_TYPES = ['RequestResponse', 'DryRun'] as const;
-const LOG_TYPES = ['None', 'Tail'] as const;
+const INVOKE_WITH_RESPONSE_STREAM: InvokeOperation = {
+  path: PATH,
+  takesPost: 'InvokeWithResponseStream takes POST',
+  name: 'InvokeWithResponseStream',
+  invocationTypes: ['RequestResponse', 'DryRun'],
+  payloadLimit: () => MAX_SYNC_REQUEST_BYTES,
+};
 /** The largest piece of the function's output carried in one PayloadChunk event. */
 export const MAX_PAYLOAD_CHUNK_BYTES = 64 * 1024;
 export { LOG_TAIL_BYTES };
@@ -92,27 +86,9 @@ export class InvokeWithResponseStreamApi {
   async handle(req: http.IncomingMessage, res: http.ServerResponse, url: URL, payload: Buffer): Promise<void> {
     const requestId = randomUUID();
     const fail = (error: ServiceError): void => sendServiceError(res, error, requestId);
-    if (req.method !== 'POST') {
-      return fail({ status: 405, type: 'UnknownOperationException', message: `${req.method} is not an operation of ${url.pathname}: InvokeWithResponseStream takes POST` });
-    }
-    const rawName = PATH.exec(url.pathname)?.[1] ?? '';
-    const target = resolveFunctionName(safeDecode(rawName), url.searchParams.get('Qualifier'));
-    if (target.name !== this.functionName || (target.qualifier !== undefined && target.qualifier !== '$LATEST')) {
-      return fail(functionNotFound(target.name, target.qualifier));
-    }
-    const invocationType = header(req, 'x-amz-invocation-type') ?? 'RequestResponse';
-    if (!(INVOCATION_TYPES as readonly string[]).includes(invocationType)) return fail(validationError(invocationType, 'invocationType', INVOCATION_TYPES));
-    const logType = header(req, 'x-amz-log-type') ?? 'None';
-    if (!(LOG_TYPES as readonly string[]).includes(logType)) return fail(validationError(logType, 'logType', LOG_TYPES));
-    if (payload.length > MAX_SYNC_REQUEST_BYTES) {
-      return fail({ status: 413, type: 'RequestTooLargeException', message: `Request must be smaller than ${MAX_SYNC_REQUEST_BYTES} bytes for the InvokeWithResponseStream operation` });
-    }
-    const event = payload.length === 0 ? Buffer.from('{}') : payload;
-    const parseError = jsonError(event);
-    if (parseError !== undefined) return fail({ status: 400, type: 'InvalidRequestContentException', message: `Could not parse request body into json: ${parseError}` });
-    const requested = invokeOptionsOf(req, requestId);
-    if ('error' in requested) return fail(requested.error);
-    const { options } = requested;
+    const read = readInvokeRequest(INVOKE_WITH_RESPONSE_STREAM, this.functionName, req, url, payload, requestId);
+    if ('error' in read) return fail(read.error);
+    const { invocationType, logType, event, options } = read.request;
     if (invocationType === 'DryRun') {
       res.writeHead(204, { 'X-Amzn-RequestId': requestId });
       return void res.end();

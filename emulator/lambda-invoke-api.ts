@@ -37,8 +37,39 @@ export { MAX_EVENT_REQUEST_BYTES };
 export const LOG_TAIL_BYTES = 4096;
 const ACCOUNT = '123456789012';
 const PATH = /^\/2015-03-31\/functions\/([^/]+)\/invocations\/?$/;
-const INVOCATION_TYPES = ['Event', 'RequestResponse', 'DryRun'] as const;
 const LOG_TYPES = ['None', 'Tail'] as const;
+
+/** How one Invoke-style operation checks its request (readInvokeRequest). */
+export interface InvokeOperation {
+  /** The operation's path; its first group is the FunctionName segment as sent (percent-encoded). */
+  readonly path: RegExp;
+  /** Who takes POST, the end of the 405's message. */
+  readonly takesPost: string;
+  /** The operation's name in the 413's message. */
+  readonly name: string;
+  /** The X-Amz-Invocation-Type values it accepts. */
+  readonly invocationTypes: readonly string[];
+  /** The largest payload, in bytes, for an invocation type (emulator/limits.ts). */
+  payloadLimit(invocationType: string): number;
+}
+
+/** Invoke: POST /2015-03-31/functions/{FunctionName}/invocations. */
+const INVOKE: InvokeOperation = {
+  path: PATH,
+  takesPost: 'the Invoke API takes POST',
+  name: 'InvokeFunction',
+  invocationTypes: ['Event', 'RequestResponse', 'DryRun'],
+  payloadLimit: (invocationType) => (invocationType === 'Event' ? MAX_EVENT_REQUEST_BYTES : MAX_REQUEST_BYTES),
+};
+
+/** A request an Invoke-style operation accepted. */
+export interface InvokeRequest {
+  readonly invocationType: string;
+  readonly logType: string;
+  /** The payload to invoke with: `{}` for an empty one (what `aws lambda invoke` without --payload sends). */
+  readonly event: Buffer;
+  readonly options: InvokeOptions;
+}
 
 /** A service error: HTTP status, the x-amzn-ErrorType name and the message. */
 export interface ServiceError {
@@ -75,37 +106,9 @@ export class LambdaInvokeApi {
   async handle(req: http.IncomingMessage, res: http.ServerResponse, url: URL, payload: Buffer): Promise<void> {
     const requestId = randomUUID();
     const fail = (error: ServiceError): void => sendServiceError(res, error, requestId);
-    if (req.method !== 'POST') {
-      return fail({ status: 405, type: 'UnknownOperationException', message: `${req.method} is not an operation of ${url.pathname}: the Invoke API takes POST` });
-    }
-    const rawName = PATH.exec(url.pathname)?.[1] ?? '';
-    const target = resolveFunctionName(safeDecode(rawName), url.searchParams.get('Qualifier'));
-    if (target.name !== this.functionName || (target.qualifier !== undefined && target.qualifier !== '$LATEST')) {
-      return fail(functionNotFound(target.name, target.qualifier));
-    }
-    const invocationType = header(req, 'x-amz-invocation-type') ?? 'RequestResponse';
-    if (!(INVOCATION_TYPES as readonly string[]).includes(invocationType)) {
-      return fail(validationError(invocationType, 'invocationType', INVOCATION_TYPES));
-    }
-    const logType = header(req, 'x-amz-log-type') ?? 'None';
-    if (!(LOG_TYPES as readonly string[]).includes(logType)) return fail(validationError(logType, 'logType', LOG_TYPES));
-    const limit = invocationType === 'Event' ? MAX_EVENT_REQUEST_BYTES : MAX_REQUEST_BYTES;
-    if (payload.length > limit) {
-      return fail({
-        status: 413,
-        type: 'RequestTooLargeException',
-        message: `Request must be smaller than ${limit} bytes for the InvokeFunction operation`,
-      });
-    }
-    // An empty payload reaches the function as {} (what `aws lambda invoke` without --payload sends).
-    const event = payload.length === 0 ? Buffer.from('{}') : payload;
-    const parseError = jsonError(event);
-    if (parseError !== undefined) {
-      return fail({ status: 400, type: 'InvalidRequestContentException', message: `Could not parse request body into json: ${parseError}` });
-    }
-    const requested = invokeOptionsOf(req, requestId);
-    if ('error' in requested) return fail(requested.error);
-    const { options } = requested;
+    const read = readInvokeRequest(INVOKE, this.functionName, req, url, payload, requestId);
+    if ('error' in read) return fail(read.error);
+    const { invocationType, logType, event, options } = read.request;
 
     if (invocationType === 'DryRun') {
       res.writeHead(204, { 'X-Amzn-RequestId': requestId });
@@ -231,12 +234,53 @@ export function safeDecode(text: string): string {
 }
 
 /**
- * The Invoke API's request headers as the invocation's options (Invoke and
- * InvokeWithResponseStream alike): X-Amz-Client-Context (base64 of a JSON object; the runtime gets
- * the JSON), X-Amzn-Trace-Id, X-Amz-Tenant-Id. A client context that is not base64 of JSON is the
- * service's 400 InvalidRequestContentException, in its wording.
+ * An Invoke-style request (Invoke, InvokeWithResponseStream) checked as the service checks it, in
+ * its order and wording: POST (else 405 UnknownOperationException), the function this server knows
+ * at $LATEST (404 ResourceNotFoundException), X-Amz-Invocation-Type and X-Amz-Log-Type
+ * (400 ValidationException), the payload's size (413 RequestTooLargeException) and JSON
+ * (400 InvalidRequestContentException), then its headers as the invocation's options.
  */
-export function invokeOptionsOf(req: http.IncomingMessage, requestId: string): { options: InvokeOptions } | { error: ServiceError } {
+export function readInvokeRequest(
+  operation: InvokeOperation,
+  functionName: string,
+  req: http.IncomingMessage,
+  url: URL,
+  payload: Buffer,
+  requestId: string,
+): { request: InvokeRequest } | { error: ServiceError } {
+  if (req.method !== 'POST') {
+    return { error: { status: 405, type: 'UnknownOperationException', message: `${req.method} is not an operation of ${url.pathname}: ${operation.takesPost}` } };
+  }
+  const rawName = operation.path.exec(url.pathname)?.[1] ?? '';
+  const target = resolveFunctionName(safeDecode(rawName), url.searchParams.get('Qualifier'));
+  if (target.name !== functionName || (target.qualifier !== undefined && target.qualifier !== '$LATEST')) {
+    return { error: functionNotFound(target.name, target.qualifier) };
+  }
+  const invocationType = header(req, 'x-amz-invocation-type') ?? 'RequestResponse';
+  if (!operation.invocationTypes.includes(invocationType)) return { error: validationError(invocationType, 'invocationType', operation.invocationTypes) };
+  const logType = header(req, 'x-amz-log-type') ?? 'None';
+  if (!(LOG_TYPES as readonly string[]).includes(logType)) return { error: validationError(logType, 'logType', LOG_TYPES) };
+  const limit = operation.payloadLimit(invocationType);
+  if (payload.length > limit) {
+    return { error: { status: 413, type: 'RequestTooLargeException', message: `Request must be smaller than ${limit} bytes for the ${operation.name} operation` } };
+  }
+  // An empty payload reaches the function as {} (what `aws lambda invoke` without --payload sends).
+  const event = payload.length === 0 ? Buffer.from('{}') : payload;
+  const parseError = jsonError(event);
+  if (parseError !== undefined) {
+    return { error: { status: 400, type: 'InvalidRequestContentException', message: `Could not parse request body into json: ${parseError}` } };
+  }
+  const read = invokeOptionsOf(req, requestId);
+  if ('error' in read) return read;
+  return { request: { invocationType, logType, event, options: read.options } };
+}
+
+/**
+ * The Invoke API's request headers as the invocation's options: X-Amz-Client-Context (base64 of a
+ * JSON object; the runtime gets the JSON), X-Amzn-Trace-Id, X-Amz-Tenant-Id. A client context that
+ * is not base64 of JSON is the service's 400 InvalidRequestContentException, in its wording.
+ */
+function invokeOptionsOf(req: http.IncomingMessage, requestId: string): { options: InvokeOptions } | { error: ServiceError } {
   const options: InvokeOptions = { requestId };
   const clientContext = header(req, 'x-amz-client-context');
   if (clientContext !== undefined) {
