@@ -86,7 +86,7 @@ export function copyFunction(target: string): void {
 }
 
 /** What a CDK NodejsFunction or SAM esbuild build ships: one CommonJS file, no node_modules. */
-async function bundleFunction(source: string, target: string): Promise<void> {
+export async function bundleFunction(source: string, target: string): Promise<void> {
   rmSync(target, { recursive: true, force: true });
   mkdirSync(target, { recursive: true });
   const esbuild = await import('esbuild');
@@ -104,9 +104,9 @@ async function bundleFunction(source: string, target: string): Promise<void> {
 }
 
 /** Runtime + function in one Bun executable with bytecode: Bun's best case for this function. */
-export async function compileBun(bun: string, functionDir: string): Promise<Ready<{ binary: string; shim: string }>> {
-  const src = join(WORK, 'bun-src');
-  const shim = join(WORK, 'bun-shim');
+export async function compileBun(bun: string, functionDir: string, work = WORK): Promise<Ready<{ binary: string; shim: string }>> {
+  const src = join(work, 'bun-src');
+  const shim = join(work, 'bun-shim');
   rmSync(src, { recursive: true, force: true });
   mkdirSync(src, { recursive: true });
   mkdirSync(shim, { recursive: true });
@@ -142,7 +142,7 @@ export async function compileBun(bun: string, functionDir: string): Promise<Read
   } catch (error) {
     return { ok: false, reason: `esbuild of runtime + function for Bun failed: ${String(error).split('\n')[0]}` };
   }
-  const binary = join(WORK, 'bootstrap-bun-bytecode');
+  const binary = join(work, 'bootstrap-bun-bytecode');
   rmSync(binary, { force: true });
   const r = run(bun, ['build', '--compile', '--bytecode', '--format=esm', joined, '--outfile', binary], REPO_ROOT);
   if (!r.ok || !existsSync(binary)) return { ok: false, reason: `bun build --compile --bytecode failed: ${r.output.trim().split('\n').slice(-4).join(' ')}` };

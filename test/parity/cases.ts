@@ -22,6 +22,12 @@ export interface ParityCase {
    * the first invoke, which changes what both runtimes report (faas.coldstart) by chance.
    */
   initTimeoutMs?: number;
+  /**
+   * Concurrent mode sends the first event alone and the others together once it is answered, and
+   * says why: an agent's cold-start report on Managed Instances is then one fact (the process's
+   * first invocation) rather than which of several simultaneous invocations its code saw first.
+   */
+  firstAlone?: string;
   /** The modes it is compared in (default: every mode), and why any is left out. */
   modes?: { only: readonly Mode[]; why: string };
 }
@@ -85,6 +91,24 @@ const functionUrlEvent = (path: string): Record<string, unknown> => ({
   },
   isBase64Encoded: false,
 });
+
+/**
+ * Datadog without its extension (no /opt/extensions/datadog-agent): dd-trace writes its traces and
+ * datadog-lambda-js its metrics to stdout (DD_FLUSH_TO_LOG), Datadog's Forwarder set-up.
+ */
+/**
+ * Lambda Managed Instances "does not support cold starts" (Lambda developer guide, Scaling Lambda
+ * Managed Instances): the runtime reports none, and datadog-lambda-js decides itself, from a
+ * process-wide flag, that a process's first invocation is its cold start.
+ */
+const DATADOG_COLD_START = "datadog-lambda-js's cold_start tag is a process-wide flag that simultaneous invocations race for";
+
+const DATADOG_ENV: Record<string, string> = {
+  DD_TRACE_ENABLED: 'true',
+  DD_FLUSH_TO_LOG: 'true',
+  DD_SERVICE: 'parity-datadog',
+  DD_TRACE_STARTUP_LOGS: 'false',
+};
 
 export const CASES: readonly ParityCase[] = [
   {
@@ -234,6 +258,27 @@ export const CASES: readonly ParityCase[] = [
     env: { NODE_OPTIONS: '--require @sentry/aws-serverless/awslambda-auto', SENTRY_DSN: 'http://parity@{{endpointHost}}/1' },
     events: [{ orderId: 's-1' }, { orderId: 's-2', fail: true }],
     initTimeoutMs: 120_000,
+  },
+  {
+    // Datadog's Lambda layer set-up without its extension: the function's handler is the library's
+    // redirect handler, DD_LAMBDA_HANDLER the function's own; traces and metrics go to the log.
+    name: 'datadog/redirect-handler',
+    function: 'datadog',
+    handler: 'node_modules/datadog-lambda-js/dist/handler.handler',
+    env: { DD_LAMBDA_HANDLER: 'index.handler', ...DATADOG_ENV },
+    events: [{ orderId: 'd-1' }, { orderId: 'd-2', fail: true }, { orderId: 'd-3' }],
+    initTimeoutMs: 120_000,
+    firstAlone: DATADOG_COLD_START,
+  },
+  {
+    // Datadog set up in code: dd-trace init() and datadog(handler), CommonJS.
+    name: 'datadog/wrapped-cjs',
+    function: 'datadog',
+    handler: 'cjs.handler',
+    env: DATADOG_ENV,
+    events: [{ orderId: 'd-1' }, { orderId: 'd-2', fail: true }],
+    initTimeoutMs: 120_000,
+    firstAlone: DATADOG_COLD_START,
   },
   {
     name: 'streamlibs/lambda-stream',
