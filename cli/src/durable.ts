@@ -31,9 +31,8 @@ export function durableOptions(command: Command): Command {
  * --skip-time or --time-scale without --durable (they would do nothing). */
 export function durableClockOf(options: Record<string, unknown>): DurableClock | undefined {
   if (options.durable !== true) {
-    if (options.skipTime === true || options.timeScale !== undefined || options.executionTimeout !== undefined) {
-      throw new ToolError('--skip-time, --time-scale and --execution-timeout apply to durable functions: add --durable');
-    }
+    if (options.skipTime === true || options.timeScale !== undefined) throw new ToolError('--skip-time and --time-scale apply to durable functions: add --durable');
+    if (options.executionTimeout !== undefined) throw new ToolError('--execution-timeout applies to durable functions: add --durable');
     return undefined;
   }
   return { skipTime: options.skipTime === true, timeScale: options.timeScale as number | undefined, executionTimeout: options.executionTimeout as number | undefined };
