@@ -22,6 +22,23 @@ describe('VirtualClock under skipTime', () => {
     clock.clear();
   });
 
+  it('time jumps only while no invocation is in flight, one skippable timer at a time', async () => {
+    const clock = new VirtualClock({ skipTime: true });
+    const fired: string[] = [];
+    clock.setBusy(true);
+    clock.after(24 * HOUR, true, () => fired.push('1 day'));
+    clock.after(HOUR, true, () => fired.push('1 h'));
+    await tick();
+    expect(fired).toEqual([]);
+    clock.setBusy(false);
+    await tick();
+    expect(fired).toEqual(['1 h']);
+    clock.setBusy(true);
+    clock.setBusy(false);
+    await tick();
+    expect(fired).toEqual(['1 h', '1 day']);
+  });
+
   it('a timeout alone keeps real time; a cancelled timer never fires', async () => {
     const clock = new VirtualClock({ skipTime: true });
     const fired: string[] = [];
