@@ -7,7 +7,7 @@ import http from 'node:http';
 import { CallerGuard, exposureWarning, sendRefusal } from './caller-guard.ts';
 import type { InvocationOutcome, InvokeOptions } from './invocation.ts';
 import { MAX_SYNC_REQUEST_BYTES, discardBody, readBody } from './limits.ts';
-import { ServedOverHttp, drained, listen } from './listening.ts';
+import { ServedOverHttp, drained, header, listen } from './listening.ts';
 import { apiError } from './service-errors.ts';
 
 export interface Invoker {
@@ -154,12 +154,6 @@ function invokeOptions(req: http.IncomingMessage): InvokeOptions | string {
   if (tenantId !== undefined) options.tenantId = tenantId;
   return options;
 }
-
-function header(req: http.IncomingMessage, name: string): string | undefined {
-  const value = req.headers[name];
-  return Array.isArray(value) ? value.join(', ') : value;
-}
-
 
 function sendJson(res: http.ServerResponse, status: number, body: string): void {
   res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(body)) });
