@@ -14,7 +14,7 @@ import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { MessageChannel, Worker } from 'node:worker_threads';
+import { Worker } from 'node:worker_threads';
 import { WorkerTimers, executionOfRequest, workerPreamble } from './worker-timers.ts';
 
 /** The worker's API names (ApiType in the package's tagged-strings.mjs). */
@@ -118,10 +118,8 @@ export class CheckpointWorker {
   readonly timers: WorkerTimers;
 
   constructor() {
-    const channel = new MessageChannel();
-    this.timers = new WorkerTimers(channel.port1);
-    channel.port1.unref();
-    this.worker = new Worker(workerPreamble(checkpointWorkerPath()), { eval: true, workerData: { localTimers: channel.port2 }, transferList: [channel.port2] });
+    this.worker = new Worker(workerPreamble(checkpointWorkerPath()), { eval: true });
+    this.timers = new WorkerTimers((message) => this.worker.postMessage(message));
     this.worker.on('message', (message: { type?: string; data?: { requestId?: string; response?: unknown; error?: unknown; op?: unknown; id?: unknown; ms?: unknown } }) => {
       const data = message.data;
       if (message.type === 'LOCAL_TIMER' && data !== undefined) return this.timers.onTimerMessage(data);

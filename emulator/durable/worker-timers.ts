@@ -5,19 +5,19 @@
 // package has no option for this (its LocalDurableTestRunner's skipTime fakes the main thread's
 // timers only), so the worker thread is started with a preamble that routes every timer of more
 // than 0 ms to the main thread: it posts {type: 'LOCAL_TIMER', data: {op: 'set', id, ms}} (and
-// 'clear') on the worker's port, and runs the timer's callback when the main thread says
-// {fire: id} on a port of its own. A timer set while the worker serves a request is posted
+// 'clear') on the worker's port, and runs the timer's callback when the main thread posts
+// {type: 'LOCAL_TIMER_FIRE', data: {id}} — on the same port as the API requests, so that it is
+// served in order with them (a timeout fired before a wait's end is recorded before it). The
+// server's own listener sees that message too and answers it with an error for no request, which
+// the main thread drops (it has no requestId). A timer set while the worker serves a request is posted
 // before that request's answer, on the same port, with no other answer between (the worker serves
 // one message at a time and answers in the same turn), so the main thread gives it to the
 // execution that request named. The package's own code runs unchanged.
-import type { MessagePort } from 'node:worker_threads';
 import { pathToFileURL } from 'node:url';
 
 /** The worker's entry (eval'd CommonJS): the timer routing, then the checkpoint server itself. */
 export function workerPreamble(serverPath: string): string {
   return `
-const { workerData } = require('node:worker_threads');
-const port = workerData.localTimers;
 const { parentPort } = require('node:worker_threads');
 const realSet = setTimeout;
 const realClear = clearTimeout;
@@ -45,12 +45,12 @@ globalThis.clearTimeout = function (timer) {
   }
   return realClear(timer);
 };
-port.on('message', (message) => {
-  const run = routed.get(message.fire);
-  routed.delete(message.fire);
+parentPort.on('message', (message) => {
+  if (message === null || typeof message !== 'object' || message.type !== 'LOCAL_TIMER_FIRE') return;
+  const run = routed.get(message.data.id);
+  routed.delete(message.data.id);
   if (run !== undefined) run();
 });
-port.unref();
 import(${JSON.stringify(pathToFileURL(serverPath).href)});
 `;
 }
@@ -63,14 +63,15 @@ export interface TimerSink {
 
 /** The main thread's side: attributes each timer to an execution, and fires it when told. */
 export class WorkerTimers {
-  private readonly port: MessagePort;
+  private readonly post: (message: unknown) => void;
   private readonly sinks = new Map<string, TimerSink>();
   /** Timers posted since the last answer: they belong to the request that answer is for. */
   private unattributed: Array<{ id: number; ms: number }> = [];
   private readonly owner = new Map<number, string>();
 
-  constructor(port: MessagePort) {
-    this.port = port;
+  /** `post` sends a message to the worker on the port its API requests use. */
+  constructor(post: (message: unknown) => void) {
+    this.post = post;
   }
 
   /** Routes the timers of execution `arn` to `sink` (until forget(arn)). */
@@ -85,7 +86,7 @@ export class WorkerTimers {
   /** Runs timer `id` in the worker now. */
   fire(id: number): void {
     this.owner.delete(id);
-    this.port.postMessage({ fire: id });
+    this.post({ type: 'LOCAL_TIMER_FIRE', data: { id } });
   }
 
   /** A LOCAL_TIMER message from the worker. */
