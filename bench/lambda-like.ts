@@ -18,7 +18,7 @@ import type { Launch, Runtime } from './runtimes.ts';
 
 export type Packaging = 'zip' | 'image';
 /** The warm runtime whose spawn → first /next stands for the variant's CPU work in the model. */
-export type Flavour = 'binary' | 'binary26' | 'wrapper' | 'ric' | 'bun' | 'floor';
+export type Flavour = 'binary' | 'binary26' | 'wrapper' | 'ric' | 'bun' | 'floor' | 'snapshot';
 
 export const READ_AHEAD_KIB: Record<Packaging, number> = { zip: 128, image: 512 };
 export const CHUNK_BYTES = 512 * 1024;
@@ -36,12 +36,16 @@ export interface LambdaLikeVariant {
   files: PlacedFile[];
   /** Sum of the cold files' sizes: the unpacked package. */
   unpackedBytes: number;
+  /** A row of the realistic function (bench/lambda-like-realistic.ts): its own table, no model prediction. */
+  realistic?: boolean;
   launch(root: string): Launch;
 }
 
 export interface LambdaLikeSample {
   firstNextMs: number;
   firstResponseMs: number;
+  /** utime + stime of the process (all threads) when its first response arrived. */
+  firstResponseCpuMs: number;
   readBytes: number;
   readRequests: number;
   chunks: number;
@@ -176,6 +180,18 @@ export function lambdaLikeVariants(sources: LambdaLikeSources): LambdaLikeVarian
       env: managedEnv(PINNED_NODE, MANAGED_FLOOR_DIR),
     })),
   );
+  // Node's own start in an image (issue 25: what part of the image-like gap to Bun is node's):
+  // node, cold in the image, started directly on the same minimal client, no bootstrap script.
+  variants.push(
+    variant(
+      'floor-image',
+      'floor: node + a minimal client (image-like)',
+      'floor',
+      'image',
+      [['var/lang/bin/node', PINNED_NODE], ['var/runtime/index.mjs', join(MANAGED_FLOOR_DIR, 'index.mjs')], ...functionFiles()],
+      (root) => ({ command: join(root, 'var', 'lang', 'bin', 'node'), args: [join(root, 'var', 'runtime', 'index.mjs')] }),
+    ),
+  );
   if (sources.ricDir !== undefined) {
     const ric = sources.ricDir;
     variants.push(
@@ -273,6 +289,7 @@ export async function measureLambdaLike(
     return {
       firstNextMs: r.firstNextMs,
       firstResponseMs: r.firstResponseMs,
+      firstResponseCpuMs: r.firstResponseCpuMs,
       readBytes: r.observed.bytes - before.bytes,
       readRequests: r.observed.reads - before.reads,
       chunks: seen.chunks,

@@ -107,7 +107,11 @@ async function withInitLimit<T>(runtime: Runtime, work: Promise<T>): Promise<T> 
 /** A cold start with an event waiting: spawn → first /next, spawn → first response. */
 async function coldStart(runtime: Runtime, started: Started, api: LeanRuntimeApi): Promise<StartSample> {
   const first = api.invoke(EVENT);
-  const [nextAtMs, trip] = await withInitLimit(runtime, Promise.all([api.firstNext(), first]));
+  const [nextAtMs, trip] = await withInitLimit(runtime, Promise.all([api.firstNext(), first])).catch((error: unknown) => {
+    // A start that hung says what it printed (an init error, a refusal) beside the limit.
+    const output = started.output().trim();
+    throw output === '' || !(error instanceof InvokeFailed) || error.message.includes(output) ? error : new InvokeFailed(`${error.message}; its last output:\n${output}`);
+  });
   // CPU the process used up to its first response: unlike wall time, barely moved by other load.
   return { firstNextMs: nextAtMs - started.spawnedAtMs, firstResponseMs: trip.postedAtMs - started.spawnedAtMs, firstResponseCpuMs: cpuTimeMs(started.pid) };
 }

@@ -86,7 +86,7 @@ export function copyFunction(target: string): void {
 }
 
 /** What a CDK NodejsFunction or SAM esbuild build ships: one CommonJS file, no node_modules. */
-async function bundleFunction(source: string, target: string): Promise<void> {
+export async function bundleFunction(source: string, target: string): Promise<void> {
   rmSync(target, { recursive: true, force: true });
   mkdirSync(target, { recursive: true });
   const esbuild = await import('esbuild');
@@ -104,9 +104,9 @@ async function bundleFunction(source: string, target: string): Promise<void> {
 }
 
 /** Runtime + function in one Bun executable with bytecode: Bun's best case for this function. */
-export async function compileBun(bun: string, functionDir: string): Promise<Ready<{ binary: string; shim: string }>> {
-  const src = join(WORK, 'bun-src');
-  const shim = join(WORK, 'bun-shim');
+export async function compileBun(bun: string, functionDir: string, work = WORK): Promise<Ready<{ binary: string; shim: string }>> {
+  const src = join(work, 'bun-src');
+  const shim = join(work, 'bun-shim');
   rmSync(src, { recursive: true, force: true });
   mkdirSync(src, { recursive: true });
   mkdirSync(shim, { recursive: true });
@@ -142,7 +142,7 @@ export async function compileBun(bun: string, functionDir: string): Promise<Read
   } catch (error) {
     return { ok: false, reason: `esbuild of runtime + function for Bun failed: ${String(error).split('\n')[0]}` };
   }
-  const binary = join(WORK, 'bootstrap-bun-bytecode');
+  const binary = join(work, 'bootstrap-bun-bytecode');
   rmSync(binary, { force: true });
   const r = run(bun, ['build', '--compile', '--bytecode', '--format=esm', joined, '--outfile', binary], REPO_ROOT);
   if (!r.ok || !existsSync(binary)) return { ok: false, reason: `bun build --compile --bytecode failed: ${r.output.trim().split('\n').slice(-4).join(' ')}` };
@@ -199,14 +199,29 @@ async function prepare(options: RealisticOptions, fake: FakeAws): Promise<{ runt
   // Lever 2: this run's runtime bundle + the function's dependencies evaluated into a V8 startup
   // snapshot, one executable for this function (build/snapshot.ts); the handler itself loads from
   // disk. Built with its training run (the default) and without, to measure what training gains.
-  for (const [id, label, training] of [
-    ['snapshot', 'snapshot executable (dependencies evaluated and trained at build)', true],
-    ['snapshot-untrained', 'snapshot executable, no training run', false],
+  // Init at build (issue 25 part 2): the handler module's init (the clients) runs at build too,
+  // with the deployment's non-secret configuration (the endpoint) and no credentials.
+  for (const [id, label, training, initAtBuild] of [
+    ['snapshot', 'snapshot executable (dependencies evaluated and trained at build)', true, false],
+    ['snapshot-untrained', 'snapshot executable, no training run', false, false],
+    ['snapshot-init-at-build', 'snapshot executable, init at build', true, true],
   ] as const) {
     if (!want(id)) continue;
     log(`realistic: building the ${label} (build/snapshot.ts) ...`);
-    const snapshot = await buildSnapshotExecutable({ functionDir: dirs.snapshot, handler: HANDLER, runtimeBundle: join(options.dist, 'bootstrap.js'), outDir: join(WORK, `${id}-out`), training });
-    if (snapshot instanceof SnapshotError) unavailable.push({ id, label, reason: snapshot.message });
+    const snapshot = await buildSnapshotExecutable({
+      functionDir: dirs.snapshot,
+      handler: HANDLER,
+      runtimeBundle: join(options.dist, 'bootstrap.js'),
+      outDir: join(WORK, `${id}-out`),
+      training,
+      initAtBuild,
+      ...(initAtBuild ? { env: { AWS_ENDPOINT_URL: fake.url } } : {}),
+    });
+    if (snapshot instanceof SnapshotError) {
+      // The report keeps one line: the build's own error, when its output has one, says more than "exited 1".
+      const cause = snapshot.message.split('\n').find((line) => /^\w*Error: /.test(line));
+      unavailable.push({ id, label, reason: cause === undefined ? snapshot.message : `${cause} (${snapshot.message.split('\n')[0]})` });
+    }
     else {
       const snapshotRuntime = binaryRuntime(id, '', snapshot.executable);
       if (isUnavailable(snapshotRuntime)) unavailable.push(snapshotRuntime);

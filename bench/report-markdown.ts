@@ -91,7 +91,7 @@ export function lambdaLikeMarkdown(section: LambdaLikeSection | undefined): stri
     '| runtime | package (cold) | unpacked | spawn → first /next (ms) | spawn → first response (ms) | read by first response (MiB) | read requests | 512 KiB chunks touched | resident (MiB) |',
     '|---|---|---|---|---|---|---|---|---|',
   );
-  for (const v of section.variants) {
+  for (const v of section.variants.filter((v) => v.realistic !== true)) {
     const m = v.metrics;
     const broke = v.failure === undefined ? '' : ` (broke: ${v.failure.split('\n')[0]})`;
     out.push(
@@ -112,7 +112,7 @@ export function lambdaLikeMarkdown(section: LambdaLikeSection | undefined): stri
       '| runtime | packaging | predicted Lambda init (ms) | lambda-perf p50 init (ms) |',
       '|---|---|---|---|',
     );
-    for (const v of section.variants) {
+    for (const v of section.variants.filter((v) => v.realistic !== true)) {
       out.push(`| ${v.label} | ${v.packaging} | ${v.predictedInitMs === undefined ? '—' : `~${num(v.predictedInitMs, 0)}`} | ${v.publishedInitMs === undefined ? '— (not published)' : num(v.publishedInitMs, 0)} |`);
     }
     out.push('');

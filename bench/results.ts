@@ -67,7 +67,7 @@ export interface EmulatorCheck {
 }
 
 /** Lambda-like cold-start metrics (bench/lambda-like.ts), medians over the kept rounds. */
-export type LambdaLikeKey = 'firstNextMs' | 'firstResponseMs' | 'readMiB' | 'readRequests' | 'chunks' | 'residentMiB';
+export type LambdaLikeKey = 'firstNextMs' | 'firstResponseMs' | 'firstResponseCpuMs' | 'readMiB' | 'readRequests' | 'chunks' | 'residentMiB';
 
 export interface LambdaLikeResult {
   id: string;
@@ -75,6 +75,8 @@ export interface LambdaLikeResult {
   /** The warm runtime whose CPU time the model uses: binary, wrapper, ric, bun. */
   flavour: string;
   packaging: 'zip' | 'image';
+  /** A row of the realistic function (issue 25): reported in its own table. */
+  realistic?: boolean;
   readAheadKiB: number;
   /** The cold files, relative to the package root. */
   files: string;

@@ -24,6 +24,8 @@ import { managedInstancesMarkdown, runManagedInstances } from './managed-instanc
 import type { ManagedInstancesResults } from './managed-instances.ts';
 import { READ_AHEAD_KIB, lambdaLikeVariants, measureLambdaLike, packageListing } from './lambda-like.ts';
 import { realisticLambdaLikeVariants } from './lambda-like-realistic.ts';
+import { PREFETCH_BASES, buildPrefetch, prefetchTwin, recordWorkingSet } from './prefetch.ts';
+import { issue25Targets, realisticLambdaLikeMarkdown } from './report-issue25.ts';
 import type { LambdaLikeSample, LambdaLikeVariant } from './lambda-like.ts';
 import { LAMBDA_PERF, fitModel, predictInit, publishedInit } from './lambda-model.ts';
 import { PackageDevice } from './package-device.ts';
@@ -148,7 +150,7 @@ interface LambdaLikeSetup {
 }
 
 /** The package device holding every Lambda-like variant's package, or why there is none. */
-function setUpLambdaLike(runtimes: Runtime[], smoke: boolean, log: (line: string) => void, only?: string[], extra: LambdaLikeVariant[] = []): LambdaLikeSetup {
+function setUpLambdaLike(runtimes: Runtime[], smoke: boolean, log: (line: string) => void, only?: string[], extra: LambdaLikeVariant[] = [], prefetchTool?: string): LambdaLikeSetup {
   const byId = new Map(runtimes.map((r) => [r.id, r]));
   const binary = byId.get('binary')?.files.bootstrap;
   if (binary === undefined) return { variants: [], device: undefined, mincore: undefined, unavailable: 'dist/bootstrap is missing' };
@@ -165,6 +167,7 @@ function setUpLambdaLike(runtimes: Runtime[], smoke: boolean, log: (line: string
   const flavours = only === undefined ? undefined : new Set(only.map((id) => (id === 'binary-node26' ? 'binary26' : id)));
   const chosen = flavours === undefined ? all : all.filter((v) => flavours.has(v.flavour));
   const variants = smoke ? chosen.filter((v) => v.id === 'binary-zip' || v.id === 'wrapper-zip') : chosen;
+  if (prefetchTool !== undefined) variants.push(...variants.filter((v) => PREFETCH_BASES.includes(v.id)).map((v) => prefetchTwin(v, prefetchTool)));
   const mincore = buildMincore();
   if (!mincore.ok) return { variants: [], device: undefined, mincore: undefined, unavailable: mincore.reason };
   log(`setup: package device for the Lambda-like starts (${variants.length} packages, ext4 on a loop device with direct I/O) ...`);
@@ -182,6 +185,7 @@ function addLambdaSample(values: Map<LambdaLikeKey, number[]>, r: LambdaLikeSamp
   };
   add('firstNextMs', r.firstNextMs);
   add('firstResponseMs', r.firstResponseMs);
+  add('firstResponseCpuMs', r.firstResponseCpuMs);
   add('readMiB', r.readBytes / 1024 / 1024);
   add('readRequests', r.readRequests);
   add('chunks', r.chunks);
@@ -220,7 +224,7 @@ function lambdaLikeSection(
       }
       const t = warm[v.flavour];
       const predicted =
-        model instanceof Error || t === undefined || readMiB[v.id] === undefined || chunks[v.id] === undefined
+        model instanceof Error || v.realistic === true || t === undefined || readMiB[v.id] === undefined || chunks[v.id] === undefined
           ? undefined
           : predictInit(model, v.packaging, t, readMiB[v.id]!, chunks[v.id]!);
       return {
@@ -228,6 +232,7 @@ function lambdaLikeSection(
         label: v.label,
         flavour: v.flavour,
         packaging: v.packaging,
+        realistic: v.realistic,
         readAheadKiB: READ_AHEAD_KIB[v.packaging],
         files: packageListing(v),
         unpackedBytes: v.unpackedBytes,
@@ -264,6 +269,7 @@ async function main(argv: string[]): Promise<number> {
   const copies = new Map<string, Record<string, string>>();
   if (vmtouch.ok) for (const runtime of runtimes) copies.set(runtime.id, coldCopies(runtime));
 
+  const api = await LeanRuntimeApi.start();
   // The realistic function's zip-like rows (bench/lambda-like-realistic.ts, issue 25): not in the smoke run.
   const realisticLike = options.smoke
     ? undefined
@@ -271,11 +277,31 @@ async function main(argv: string[]): Promise<number> {
         binary: reference.files.bootstrap!,
         wrapperLayer: runtimes.some((r) => r.id === 'wrapper') ? join(WORK_DIR, 'dist', 'wrapper-layer') : undefined,
         ricDir: runtimes.some((r) => r.id === 'ric') ? RIC_DIR : undefined,
+        bun: ((): string | undefined => {
+          const bun = findBun();
+          return bun.ok ? bun.value : undefined;
+        })(),
         install: true,
         log,
       });
   for (const reason of realisticLike?.unavailable ?? []) notes.push(`Lambda-like, not measured: ${reason}`);
-  const lambda = setUpLambdaLike(runtimes, options.smoke, log, options.only, realisticLike?.variants);
+  // Issue 25 part 4: a prefetch twin for a few variants (bench/prefetch.ts); full runs only.
+  const prefetchTool = options.smoke ? undefined : buildPrefetch();
+  if (prefetchTool?.ok === false) notes.push(`Lambda-like, prefetch not measured: ${prefetchTool.reason}`);
+  const lambda = setUpLambdaLike(runtimes, options.smoke, log, options.only, realisticLike?.variants, prefetchTool?.ok === true ? prefetchTool.value : undefined);
+  if (lambda.device !== undefined && prefetchTool?.ok === true) {
+    for (const twin of lambda.variants.filter((v) => v.id.endsWith('-prefetch'))) {
+      const base = lambda.variants.find((v) => `${v.id}-prefetch` === twin.id)!;
+      try {
+        const recorded = await recordWorkingSet(base, lambda.device, api, lambda.mincore!, prefetchTool.value);
+        log(`prefetch: recorded ${base.id}'s working set: ${recorded.mib.toFixed(1)} MiB in ${recorded.runs} runs of pages`);
+        notes.push(`prefetch: ${base.id}'s recorded working set is ${recorded.mib.toFixed(1)} MiB in ${recorded.runs} runs of pages`);
+      } catch (error) {
+        lambda.variants.splice(lambda.variants.indexOf(twin), 1);
+        notes.push(`Lambda-like, ${twin.id} not measured: recording failed: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`);
+      }
+    }
+  }
   const lambdaSamples = new Map<string, { values: Map<LambdaLikeKey, number[]>; failure: string | undefined }>(
     lambda.variants.map((v) => [v.id, { values: new Map(), failure: undefined }]),
   );
@@ -291,7 +317,6 @@ async function main(argv: string[]): Promise<number> {
     s.add('rssAfterAllMb', r.rssAfterAllMb);
     if (id === 'binary') emulatorSamples.leanPerInvokeUs.push(1e6 / r.invocationsPerSecond);
   };
-  const api = await LeanRuntimeApi.start();
   let realistic: RealisticResults | undefined;
   let managedInstances: ManagedInstancesResults | undefined;
   const settings: Settings = {
@@ -324,7 +349,9 @@ async function main(argv: string[]): Promise<number> {
         if (task.kind === 'lambda') {
           const ls = lambdaSamples.get(task.variant.id)!;
           try {
+            const sent = realisticLike?.counts();
             const r = await measureLambdaLike(task.variant, lambda.device!, api, lambda.mincore!);
+            if (task.variant.realistic === true) realisticLike!.checkSent(sent!);
             if (keep) addLambdaSample(ls.values, r);
             firstNext.set(task.variant.id, r.firstNextMs);
           } catch (error) {
@@ -438,8 +465,10 @@ async function main(argv: string[]): Promise<number> {
 
   mkdirSync(options.out, { recursive: true });
   writeFileSync(join(options.out, 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
+  const issue25 = [...realisticLambdaLikeMarkdown(results.lambdaLike), ...(options.smoke ? [] : issue25Targets(results))];
   const markdown =
     writeMarkdown(results) +
+    (issue25.length === 0 ? '' : `\n${issue25.join('\n')}\n`) +
     (realistic === undefined ? '' : `\n${realisticMarkdown(realistic).join('\n')}\n`) +
     (managedInstances === undefined ? '' : `\n${managedInstancesMarkdown(managedInstances).join('\n')}\n`);
   writeFileSync(join(options.out, 'latest.md'), markdown);

@@ -1,7 +1,7 @@
 // Packaging step: writes a function's V8 code cache into <function dir>/.lambda-bootstrap/compile-cache
 // by running the function's real init once (optionally one invocation too) under the very runtime
 // binary that will serve it, against the emulator on 127.0.0.1. dist/bootstrap then finds the cache
-// at start-up with no flag (src/compile-cache.ts).
+// at start-up with no flag (src/pre-init/compile-cache.ts).
 //
 //   node build/compile-cache.ts --handler index.handler [--event file.json] [--bootstrap dist/bootstrap]
 //                               [--env K=V ...] [--uid N ...] <function dir>
@@ -12,7 +12,7 @@ import { chmodSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, sym
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Emulator } from '../emulator/index.ts';
-import { COMPILE_CACHE_DIR, GENERATE_VARIABLE } from '../src/compile-cache.ts';
+import { COMPILE_CACHE_DIR, GENERATE_VARIABLE } from '../src/pre-init/compile-cache.ts';
 
 const REPO_ROOT = resolve(import.meta.dirname, '..');
 export const DEFAULT_BOOTSTRAP = join(REPO_ROOT, 'dist', 'bootstrap');

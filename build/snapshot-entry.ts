@@ -13,9 +13,11 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { startupSnapshot } from 'node:v8';
 import { Script, constants as vmConstants } from 'node:vm';
-import { restoreUniqueness } from '../src/restore-uniqueness.ts';
-import { installSnapshotModules } from '../src/snapshot-modules.ts';
-import type { SnapshotEnvironment, SnapshotModule } from '../src/snapshot-modules.ts';
+import { restoreUniqueness } from '../src/pre-init/restore-uniqueness.ts';
+import { AFTER_RESTORE_KEY, installSnapshotModules } from '../src/pre-init/snapshot-modules.ts';
+import type { SnapshotEnvironment, SnapshotHandler, SnapshotModule } from '../src/pre-init/snapshot-modules.ts';
+import { afterRestoreRunner, installBuildHooks, runBeforeSnapshotHooks } from '../src/pre-init/init-at-build.ts';
+import type { BuildHooks } from '../src/pre-init/init-at-build.ts';
 import { withoutLoaderWarning } from '../src/preloads.ts';
 import { trainDependencies } from './snapshot-training.ts';
 
@@ -29,6 +31,10 @@ declare const __LAMBDA_BOOTSTRAP_ENVIRONMENT: SnapshotEnvironment;
 declare const __LAMBDA_BOOTSTRAP_RUNTIME_NAME: string;
 /** Where the training run's report goes on the build machine, or null when the build has no training. */
 declare const __LAMBDA_BOOTSTRAP_TRAINING_REPORT: string | null;
+/** Init at build: the handler whose init the bundle runs (build/snapshot.ts), or null. */
+declare const __LAMBDA_BOOTSTRAP_HANDLER: SnapshotHandler | null;
+/** Whether the build's environment lets the runtime create globalThis.awslambda (AWS_LAMBDA_NODEJS_NO_GLOBAL_AWSLAMBDA unset). */
+declare const __LAMBDA_BOOTSTRAP_INSTALL_AWSLAMBDA: boolean;
 declare const require: NodeJS.Require;
 
 const REGISTRY_GLOBAL = '__lambdaBootstrapSnapshotModules';
@@ -63,23 +69,58 @@ function reattachBuiltinExports(): void {
   }
 }
 
+/**
+ * What the runtime's import() would give for the module object the bundle's require() returned:
+ * an ES module's namespace (esbuild marks it __esModule) as it is, a CommonJS module's exports
+ * as `default` beside their own enumerable keys (Node's named exports of a CommonJS module).
+ */
+function namespaceOf(exported: unknown, kind: SnapshotHandler['kind']): unknown {
+  if (kind === 'require' || (exported as { __esModule?: unknown } | null)?.__esModule === true) return exported;
+  const namespace: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
+  if (typeof exported === 'object' && exported !== null) Object.assign(namespace, exported);
+  namespace.default = exported;
+  return namespace;
+}
+
+// Init at build: the handler's init runs inside the bundle's evaluation, after every dependency,
+// with the build's hook lists as awslambda.registerBeforeSnapshot/registerAfterRestore.
+let hooks: BuildHooks | undefined;
+const runInit = (run: () => unknown): unknown => {
+  hooks = installBuildHooks(__LAMBDA_BOOTSTRAP_INSTALL_AWSLAMBDA);
+  return namespaceOf(run(), __LAMBDA_BOOTSTRAP_HANDLER!.kind);
+};
+
 const registry = new Map<string, unknown>();
-const evaluateDependencies = new Script(`(function (require, __lambdaBootstrapRegistry) {${readFileSync(__LAMBDA_BOOTSTRAP_DEPENDENCIES_FILE, 'utf8')}\n})`, {
+const evaluateDependencies = new Script(`(function (require, __lambdaBootstrapRegistry, __lambdaBootstrapInit) {${readFileSync(__LAMBDA_BOOTSTRAP_DEPENDENCIES_FILE, 'utf8')}\n})`, {
   ...options,
   filename: 'lambda-bootstrap/snapshot-dependencies.js',
-}).runInThisContext() as (require: NodeJS.Require, registry: Map<string, unknown>) => void;
-evaluateDependencies(recordingRequire, registry);
+}).runInThisContext() as (require: NodeJS.Require, registry: Map<string, unknown>, init: (run: () => unknown) => unknown) => void;
+evaluateDependencies(recordingRequire, registry, runInit);
+if (hooks !== undefined) registry.set(AFTER_RESTORE_KEY, afterRestoreRunner(hooks));
 // The training run (build/snapshot-training.ts): the snapshot builder runs the event loop until it
 // is empty before it serialises the heap, so its requests settle at build; what it made is garbage
 // by then, and only the bytecode V8 compiled for it stays with the functions.
+let trained: Promise<void> = Promise.resolve();
 if (__LAMBDA_BOOTSTRAP_TRAINING_REPORT !== null) {
   const reportFile = __LAMBDA_BOOTSTRAP_TRAINING_REPORT;
-  // The deferred built-ins' stand-ins are registered too (builtin:http, ...): reading them would load the real module.
-  const dependencyModules = [...registry].filter(([key]) => !key.startsWith('builtin:')).map(([, module]) => module);
-  void trainDependencies(dependencyModules).then(
+  // The deferred built-ins' stand-ins are registered too (builtin:http, ...): reading them would
+  // load the real module; the handler and its hooks are not dependencies to train.
+  const dependencyModules = [...registry].filter(([key]) => key.startsWith('import:') || key.startsWith('require:')).map(([, module]) => module);
+  trained = trainDependencies(dependencyModules).then(
     (report) => writeFileSync(reportFile, `${JSON.stringify(report)}\n`),
     (error: unknown) => writeFileSync(reportFile, `${JSON.stringify({ trained: [], skipped: [`training: ${String(error)}`] })}\n`),
   );
+}
+// Init at build: the before-snapshot hooks are the last thing before V8 serialises the heap (the
+// builder waits for the event loop to empty). The recorder ran them first and refused a failing
+// one, so a failure here is the hook behaving differently the second time: the build fails.
+if (hooks !== undefined) {
+  const built = hooks;
+  void trained
+    .then(() => runBeforeSnapshotHooks(built))
+    .then((failure) => {
+      if (failure !== undefined) throw failure;
+    });
 }
 
 type CommonJsWrapper = (exports: object, require: NodeJS.Require, module: { exports: object }, filename: string, dirname: string) => void;
@@ -100,7 +141,11 @@ startupSnapshot.setDeserializeMainFunction(() => {
   // after a SnapStart restore. V8 reseeds Math.random on deserialisation (measured too): kept.
   restoreUniqueness({ mathRandom: false });
   void withoutLoaderWarning(() => probe('node:module'));
-  installSnapshotModules({ modules: __LAMBDA_BOOTSTRAP_MODULES, registry, environment: __LAMBDA_BOOTSTRAP_ENVIRONMENT }, process.env.LAMBDA_TASK_ROOT || process.cwd(), REGISTRY_GLOBAL);
+  installSnapshotModules(
+    { modules: __LAMBDA_BOOTSTRAP_MODULES, registry, environment: __LAMBDA_BOOTSTRAP_ENVIRONMENT, handler: __LAMBDA_BOOTSTRAP_HANDLER ?? undefined },
+    process.env.LAMBDA_TASK_ROOT || process.cwd(),
+    REGISTRY_GLOBAL,
+  );
   const module = { exports: {} };
   runtime.call(module.exports, module.exports, require, module, __LAMBDA_BOOTSTRAP_RUNTIME_NAME, 'lambda-bootstrap');
 });

@@ -2,12 +2,12 @@
 // the function's `bootstrap`: anyone with lambda:GetFunction, the deployment bucket or the CI
 // artefacts can read it, while Lambda keeps environment variables apart (encrypted at rest,
 // access-controlled on their own). So: the environment guard keeps salted digests, never values
-// (src/snapshot-modules.ts); AWS credentials are never built in; a value the dependencies read at
+// (src/pre-init/snapshot-modules.ts); AWS credentials are never built in; a value the dependencies read at
 // load, whose name looks secret, is refused unless the build names it in `allowValues`; and the
 // build says which variables' values are baked into the heap.
 import { randomBytes } from 'node:crypto';
-import { envDigest } from '../src/snapshot-modules.ts';
-import type { SnapshotEnvironment } from '../src/snapshot-modules.ts';
+import { envDigest } from '../src/pre-init/snapshot-modules.ts';
+import type { SnapshotEnvironment } from '../src/pre-init/snapshot-modules.ts';
 
 /**
  * The variables Lambda fills with the execution role's temporary credentials in every sandbox

@@ -1,5 +1,6 @@
 // What build/snapshot-recorder.ts saw the function's dependencies do while they evaluated, and
 // which of it refuses a snapshot build (docs/pre-initialised.md, "What is refused").
+import type { InitRecord } from './snapshot-init.ts';
 
 /** One load-time side effect, at `line` of the dependency bundle (undefined: not from a line). */
 export interface Finding {
@@ -18,6 +19,8 @@ export interface RecorderReport {
   envRead: string[];
   /** Variables the dependencies set (or deleted: null), as they were after evaluation. */
   envWritten: Record<string, string | null>;
+  /** With init at build: what the handler's init did (build/snapshot-init.ts); undefined otherwise. */
+  init?: InitRecord | undefined;
 }
 
 /** The package a bundle line belongs to: esbuild writes `// node_modules/<pkg>/<file>` above each module. */

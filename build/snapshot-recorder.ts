@@ -11,6 +11,11 @@ import { createRequire } from 'node:module';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { compileFunction } from 'node:vm';
 import type { Finding } from './snapshot-findings.ts';
+import type { InitRecord } from './snapshot-init.ts';
+import { watchInit, placeMapper, bundleFrame } from './snapshot-init-watch.ts';
+import type { InitWatch } from './snapshot-init-watch.ts';
+import { installBuildHooks, runBeforeSnapshotHooks } from '../src/pre-init/init-at-build.ts';
+import type { BuildHooks } from '../src/pre-init/init-at-build.ts';
 
 const [bundleArgument, reportArgument] = process.argv.slice(2);
 if (bundleArgument === undefined || reportArgument === undefined) {
@@ -24,6 +29,13 @@ const fs = createRequire(import.meta.url)('node:fs') as typeof import('node:fs')
 const realWriteFileSync = writeFileSync;
 const findings: Finding[] = [];
 let recording = false;
+// Init at build: while the handler's init runs (and until its before-snapshot hooks are done),
+// what it reads goes to `init.findings` (noted), not to `findings` (refused).
+let initPhase = false;
+const init: InitRecord = { failure: undefined, beforeSnapshotFailure: undefined, beforeSnapshotHooks: 0, afterRestoreHooks: 0, resources: [], findings: [] };
+let initRan = false;
+
+const placeOf = placeMapper(bundlePath);
 
 // The bundle line that asked: the first stack frame in the bundle.
 function where(): number | undefined {
@@ -43,6 +55,11 @@ function record(kind: Finding['kind'], detail: string): void {
   // Only what the dependencies do themselves; Node's internals reading the clock while, say,
   // a stream is created are not frozen values of the bundle's.
   if (line === undefined) return;
+  if (initPhase) {
+    const frame = bundleFrame(new Error().stack ?? '', bundlePath);
+    init.findings.push({ kind, detail, line, where: frame === undefined ? undefined : placeOf(frame[0], frame[1]) });
+    return;
+  }
   findings.push({ kind, detail, line });
 }
 
@@ -133,25 +150,56 @@ for (const name of ['readFile', 'stat', 'readdir', 'open', 'access'] as const) w
 const registry = new Map<string, unknown>();
 const before = new Set(process.getActiveResourcesInfo());
 const globalsBefore = new Set(Reflect.ownKeys(globalThis));
-const evaluate = compileFunction(source, ['require', '__lambdaBootstrapRegistry'], { filename: bundlePath }) as (
+const evaluate = compileFunction(source, ['require', '__lambdaBootstrapRegistry', '__lambdaBootstrapInit'], { filename: bundlePath }) as (
   require: NodeJS.Require,
   registry: Map<string, unknown>,
+  init: (run: () => unknown) => unknown,
 ) => void;
 let failure: string | undefined;
+let hooks: BuildHooks | undefined;
+let watch: InitWatch | undefined;
+let leftByDependencies: string[] | undefined;
+// Globals init creates are its own (SnapStart keeps them too); the dependencies' are refused.
+let globalsAtInit: Set<string | symbol> | undefined;
+// The handler's init (init at build): after every dependency is evaluated, as in the snapshot builder.
+const runInit = (run: () => unknown): unknown => {
+  initRan = true;
+  leftByDependencies = process.getActiveResourcesInfo().filter((r) => !before.has(r) && r !== 'Immediate');
+  globalsAtInit = new Set(Reflect.ownKeys(globalThis));
+  hooks = installBuildHooks(process.env.AWS_LAMBDA_NODEJS_NO_GLOBAL_AWSLAMBDA === undefined);
+  initPhase = true;
+  watch = watchInit(bundlePath, fs);
+  try {
+    return run();
+  } catch (error) {
+    init.failure = error instanceof Error ? (error.stack ?? error.message) : String(error);
+    return undefined;
+  }
+};
 recording = true;
 try {
-  evaluate(createRequire(bundlePath), registry);
+  evaluate(createRequire(bundlePath), registry, runInit);
 } catch (error) {
   failure = error instanceof Error ? (error.stack ?? error.message) : String(error);
+}
+if (hooks !== undefined && init.failure === undefined) {
+  // Promise jobs init queued run first, then its before-snapshot hooks, as in the snapshot builder.
+  await new Promise((resolve) => setImmediate(resolve));
+  const hookFailure = await runBeforeSnapshotHooks(hooks);
+  if (hookFailure !== undefined) init.beforeSnapshotFailure = hookFailure.stack ?? `${hookFailure.name}: ${hookFailure.message}`;
+  init.beforeSnapshotHooks = hooks.beforeSnapshot.length;
+  init.afterRestoreHooks = hooks.afterRestore.length;
 }
 recording = false;
 // What the bundle left running. Promise jobs it queued run first, as they would at build.
 await new Promise((resolve) => setImmediate(resolve));
-const left = process.getActiveResourcesInfo().filter((r) => !before.has(r) && r !== 'Immediate');
+if (watch !== undefined) init.resources = watch.stop();
+initPhase = false;
+const left = leftByDependencies ?? process.getActiveResourcesInfo().filter((r) => !before.has(r) && r !== 'Immediate');
 for (const resource of left) findings.push({ kind: 'handle', detail: resource, line: undefined });
 // Globals the dependencies created (their values are in the snapshot, made with the build's environment).
-const globals = Reflect.ownKeys(globalThis).filter((k) => !globalsBefore.has(k) && typeof k === 'string') as string[];
+const globals = [...(globalsAtInit ?? Reflect.ownKeys(globalThis))].filter((k) => !globalsBefore.has(k) && typeof k === 'string') as string[];
 for (const name of globals) findings.push({ kind: 'global', detail: name, line: undefined });
 process.env = env;
-realWriteFileSync(reportPath, `${JSON.stringify({ findings, failure, modules: [...registry.keys()], envRead: [...envRead].sort(), envWritten }, null, 2)}\n`);
+realWriteFileSync(reportPath, `${JSON.stringify({ findings, failure, modules: [...registry.keys()], envRead: [...envRead].sort(), envWritten, init: initRan ? init : undefined }, null, 2)}\n`);
 process.exit(0);

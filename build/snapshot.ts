@@ -22,10 +22,13 @@ import { build, transform } from 'esbuild';
 import type { Plugin } from 'esbuild';
 import { LambdaError } from '../src/errors.ts';
 import { parseHandlerName, resolveModuleFile } from '../src/handler-loader.ts';
-import type { SnapshotEnvironment, SnapshotModule } from '../src/snapshot-modules.ts';
+import type { SnapshotEnvironment, SnapshotHandler, SnapshotModule } from '../src/pre-init/snapshot-modules.ts';
 import { MANAGED_EXECUTION_ENV } from '../src/execution-environment.ts';
-import { registryKey } from '../src/snapshot-modules.ts';
-import { TARGETS } from './arch.ts';
+import { HANDLER_KEY, registryKey } from '../src/pre-init/snapshot-modules.ts';
+import { TARGETS, isNative, parseArchitecture } from './arch.ts';
+import type { Architecture } from './arch.ts';
+import { importMetaRefusal, initEnvironmentNotes, initVerdict, topLevelAwaitRefusal } from './snapshot-init.ts';
+import type { InitReport } from './snapshot-init.ts';
 import { EMBEDDED_SCRIPT_NAME, buildSea } from './sea.ts';
 import { credentialRefusal, planEnvironment } from './snapshot-env.ts';
 import { refusal } from './snapshot-findings.ts';
@@ -80,6 +83,19 @@ export interface SnapshotOptions {
    * does, at build, so that the snapshot holds their compiled bytecode. Default true.
    */
   training?: boolean;
+  /**
+   * Init at build (SnapStart's semantics; docs/pre-initialised.md, "Init at build"): the handler
+   * module's own init runs at build too, with `env` and no credentials, and its
+   * registerBeforeSnapshot hooks after it; every start runs its registerAfterRestore hooks instead
+   * of the init. Refused where init leaves what cannot be snapshotted. Default false.
+   */
+  initAtBuild?: boolean;
+  /**
+   * The architecture of the executable (Lambda's names). arm64 on an x86_64 machine: the snapshot
+   * is recorded by the arm64 node under qemu-user (build/arch.ts), the recorder runs on the host's
+   * node of the same version. Default x86_64.
+   */
+  arch?: Architecture;
   log?: (line: string) => void;
 }
 
@@ -91,6 +107,8 @@ export interface SnapshotReport {
   dependencyBytes: number;
   /** What the training run exercised and what it skipped (undefined without training). */
   training: TrainingReport | undefined;
+  /** With init at build: the hooks init registered, and what it did that the build only noted. */
+  init: InitReport | undefined;
 }
 
 /**
@@ -186,7 +204,7 @@ function deferBuiltins(shapes: Record<string, BuiltinShape>): Plugin {
 }
 
 /** Bundles the modules into one script that fills `__lambdaBootstrapRegistry` (a parameter of its wrapper). */
-export async function bundleDependencies(functionDir: string, modules: SnapshotModule[], shapes: Record<string, BuiltinShape>, outfile: string): Promise<void> {
+export async function bundleDependencies(functionDir: string, modules: SnapshotModule[], shapes: Record<string, BuiltinShape>, outfile: string, handler?: SnapshotHandler): Promise<string[]> {
   // The stand-ins are registered too, so that a test can compare each with the real module.
   const standIns = DEFERRED_BUILTINS.map((b, i) => `import * as s${i} from ${JSON.stringify(`node:${b}`)};\n__lambdaBootstrapRegistry.set(${JSON.stringify(`builtin:${b}`)}, s${i}.default);`);
   const lines = modules.map((m, i) =>
@@ -194,9 +212,15 @@ export async function bundleDependencies(functionDir: string, modules: SnapshotM
       ? `import * as m${i} from ${JSON.stringify(m.specifier)};\n__lambdaBootstrapRegistry.set(${JSON.stringify(registryKey(m.kind, m.specifier))}, m${i});`
       : `__lambdaBootstrapRegistry.set(${JSON.stringify(registryKey(m.kind, m.specifier))}, require(${JSON.stringify(m.specifier)}));`,
   );
-  await build({
+  // Init at build: the handler module is required in the entry's body, which runs after every
+  // (hoisted) import above, so the recorder and the snapshot builder see its init as a phase of its
+  // own (__lambdaBootstrapInit, a parameter of the bundle's wrapper like the registry).
+  const init = handler === undefined ? [] : [`__lambdaBootstrapRegistry.set(${JSON.stringify(HANDLER_KEY)}, __lambdaBootstrapInit(() => require(${JSON.stringify(`./${handler.file}`)})));`];
+  const result = await build({
     // An .mjs importer gives CommonJS packages Node's interop (default = module.exports).
-    stdin: { contents: [...lines, ...standIns].join('\n'), resolveDir: functionDir, sourcefile: 'lambda-bootstrap-snapshot-entry.mjs', loader: 'js' },
+    stdin: { contents: [...lines, ...standIns, ...init].join('\n'), resolveDir: functionDir, sourcefile: 'lambda-bootstrap-snapshot-entry.mjs', loader: 'js' },
+    // Where init made what cannot be snapshotted is told in the function's own files and lines.
+    ...(handler === undefined ? {} : { sourcemap: 'external' as const, sourcesContent: false }),
     absWorkingDir: functionDir,
     outfile,
     bundle: true,
@@ -206,6 +230,8 @@ export async function bundleDependencies(functionDir: string, modules: SnapshotM
     logLevel: 'error',
     plugins: [deferBuiltins(shapes)],
   });
+  // import.meta has no value in the CommonJS bundle the snapshot evaluates (esbuild leaves it empty).
+  return result.warnings.filter((w) => w.id === 'empty-import-meta').map((w) => `${w.location === null ? '?' : `${w.location.file}:${w.location.line}:${w.location.column + 1}`}: ${w.location?.lineText.trim() ?? 'import.meta'}`);
 }
 
 /** Builds <outDir>/bootstrap for the function, or says why not. */
@@ -213,7 +239,11 @@ export async function buildSnapshotExecutable(options: SnapshotOptions): Promise
   const log = options.log ?? (() => {});
   const functionDir = resolve(options.functionDir);
   const outDir = resolve(options.outDir ?? join(functionDir, '.lambda-bootstrap', 'snapshot'));
-  const target = options.node === undefined ? TARGETS.x86_64 : { ...TARGETS.x86_64, node: options.node };
+  const arch = options.arch ?? 'x86_64';
+  const target = options.node === undefined ? TARGETS[arch] : { ...TARGETS[arch], node: options.node };
+  // The recorder and the built-ins' key lists need a node of the same version, not the same
+  // architecture: on a foreign one the host's pinned node runs them (qemu is for the snapshot itself).
+  const hostNode = isNative(target) ? target.node : (options.hostNode ?? TARGETS.x86_64.node);
   const runtimeBundle = resolve(options.runtimeBundle ?? RUNTIME_BUNDLE);
   if (!existsSync(runtimeBundle)) return new SnapshotError(`snapshot: ${runtimeBundle} is missing: run \`make bundle\` first`);
   const credentials = credentialRefusal(options.env ?? {});
@@ -222,6 +252,9 @@ export async function buildSnapshotExecutable(options: SnapshotOptions): Promise
   if (name instanceof LambdaError) return new SnapshotError(`snapshot: ${name.message} (the handler "${options.handler}")`);
   const handlerFile = resolveModuleFile(functionDir, name)?.file;
   if (handlerFile === undefined) return new SnapshotError(`snapshot: no module file for the handler "${options.handler}" in ${functionDir}`);
+  const handlerRelative = relative(functionDir, handlerFile).split(sep).join('/');
+  const initHandler: SnapshotHandler | undefined =
+    options.initAtBuild === true ? { file: handlerRelative, kind: handlerRelative.endsWith('.cjs') || handlerRelative.endsWith('.cts') ? 'require' : 'import' } : undefined;
 
   const modules: SnapshotModule[] = [];
   for (const imported of await handlerImports(functionDir, handlerFile)) {
@@ -232,30 +265,41 @@ export async function buildSnapshotExecutable(options: SnapshotOptions): Promise
     if (packageDir.startsWith('..')) continue;
     modules.push({ ...imported, packageDir: packageDir.split(sep).join('/') });
   }
-  if (modules.length === 0) return new SnapshotError(`snapshot: the handler ${relative(functionDir, handlerFile)} imports no packages from ${functionDir}/node_modules: nothing to snapshot (dist/bootstrap is the right binary for it)`);
+  if (modules.length === 0 && initHandler === undefined) return new SnapshotError(`snapshot: the handler ${relative(functionDir, handlerFile)} imports no packages from ${functionDir}/node_modules: nothing to snapshot (dist/bootstrap is the right binary for it)`);
   log(`snapshot: ${modules.length} packages: ${modules.map((m) => m.specifier).join(', ')}`);
 
   rmSync(outDir, { recursive: true, force: true });
   mkdirSync(outDir, { recursive: true });
-  const shapes = builtinShapes(target.node);
+  const shapes = builtinShapes(hostNode);
   if (shapes instanceof SnapshotError) return shapes;
   const dependencies = join(outDir, 'snapshot-dependencies.js');
   try {
-    await bundleDependencies(functionDir, modules, shapes, dependencies);
+    const importMeta = await bundleDependencies(functionDir, modules, shapes, dependencies, initHandler);
+    if (importMeta.length > 0) return new SnapshotError(importMetaRefusal(importMeta));
   } catch (error) {
-    return new SnapshotError(`snapshot: esbuild could not bundle the dependencies: ${error instanceof Error ? error.message : String(error)}`);
+    const message = error instanceof Error ? error.message : String(error);
+    if (initHandler !== undefined && /top-level await/i.test(message)) return new SnapshotError(topLevelAwaitRefusal(message));
+    return new SnapshotError(`snapshot: esbuild could not bundle the ${initHandler === undefined ? 'dependencies' : 'handler and its dependencies'}: ${message}`);
   }
 
   // The dependencies are evaluated (here and in the snapshot builder) with exactly this environment.
   const buildEnv: Record<string, string> = { AWS_EXECUTION_ENV: MANAGED_EXECUTION_ENV, ...options.env };
+  if (initHandler !== undefined) for (const line of initEnvironmentNotes(buildEnv, process.env)) log(line);
   const reportFile = join(outDir, 'snapshot-findings.json');
-  const recorded = spawnSync(target.node, [options.recorder ?? RECORDER, dependencies, reportFile], { encoding: 'utf8', env: buildEnv, cwd: outDir });
+  const recorded = spawnSync(hostNode, [options.recorder ?? RECORDER, dependencies, reportFile], { encoding: 'utf8', env: buildEnv, cwd: outDir });
   if (recorded.status !== 0 || !existsSync(reportFile)) return new SnapshotError(`snapshot: evaluating the dependencies failed (exit ${recorded.status ?? recorded.signal}):\n${recorded.stdout}${recorded.stderr}`);
   const report = JSON.parse(readFileSync(reportFile, 'utf8')) as RecorderReport;
   if (report.failure !== undefined) return new SnapshotError(`snapshot: the dependencies threw while evaluating, so they cannot be snapshotted:\n${report.failure}`);
   const dependencySource = readFileSync(dependencies, 'utf8');
   const refused = refusal(report, dependencySource);
   if (refused !== undefined) return new SnapshotError(refused);
+  let init: InitReport | undefined;
+  if (initHandler !== undefined) {
+    const verdict = initVerdict(report.init, functionDir, handlerRelative);
+    if (typeof verdict === 'string') return new SnapshotError(verdict);
+    init = verdict;
+    for (const note of init.notes) log(`snapshot: init at build: ${note}`);
+  }
 
   // What the snapshot holds is the same code without whitespace and comments, and with shorter
   // syntax (names are kept, so stack frames still name their functions): a smaller heap to
@@ -291,6 +335,8 @@ export async function buildSnapshotExecutable(options: SnapshotOptions): Promise
       __LAMBDA_BOOTSTRAP_ENVIRONMENT: JSON.stringify(environment),
       __LAMBDA_BOOTSTRAP_RUNTIME_NAME: JSON.stringify(EMBEDDED_SCRIPT_NAME),
       __LAMBDA_BOOTSTRAP_TRAINING_REPORT: JSON.stringify(trainingFile),
+      __LAMBDA_BOOTSTRAP_HANDLER: JSON.stringify(initHandler ?? null),
+      __LAMBDA_BOOTSTRAP_INSTALL_AWSLAMBDA: JSON.stringify(buildEnv.AWS_LAMBDA_NODEJS_NO_GLOBAL_AWSLAMBDA === undefined),
     },
   });
   const executable = join(outDir, 'bootstrap');
@@ -306,14 +352,23 @@ export async function buildSnapshotExecutable(options: SnapshotOptions): Promise
     log(`snapshot: training run: ${training.trained.join('; ') || 'nothing to train'}`);
     for (const skipped of training.skipped) log(`snapshot: training step skipped: ${skipped}`);
   }
-  return { executable, modules, environment, dependencyBytes: Buffer.byteLength(dependencySource), training };
+  if (init !== undefined) log(`snapshot: init at build: ${initHandler!.file}'s init is in the snapshot (${init.beforeSnapshotHooks} before-snapshot hook(s) ran, ${init.afterRestoreHooks} after-restore hook(s) run at every start)`);
+  return { executable, modules, environment, dependencyBytes: Buffer.byteLength(dependencySource), training, init };
 }
 
 async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { handler: { type: 'string', default: 'index.handler' }, out: { type: 'string' }, env: { type: 'string', multiple: true, default: [] }, 'allow-env-value': { type: 'string', multiple: true, default: [] }, 'no-training': { type: 'boolean', default: false } },
+    options: {
+      handler: { type: 'string', default: 'index.handler' },
+      out: { type: 'string' },
+      env: { type: 'string', multiple: true, default: [] },
+      'allow-env-value': { type: 'string', multiple: true, default: [] },
+      'no-training': { type: 'boolean', default: false },
+      'init-at-build': { type: 'boolean', default: false },
+      arch: { type: 'string', default: 'x86_64' },
+    },
   });
   const env: Record<string, string> = {};
   for (const pair of values.env) {
@@ -325,10 +380,15 @@ async function main(argv: string[]): Promise<number> {
     env[pair.slice(0, eq)] = pair.slice(eq + 1);
   }
   if (positionals.length !== 1) {
-    console.error('usage: node build/snapshot.ts --handler index.handler [--out DIR] [--env KEY=VALUE ...] [--allow-env-value KEY ...] [--no-training] <function dir>');
+    console.error('usage: node build/snapshot.ts --handler index.handler [--out DIR] [--env KEY=VALUE ...] [--allow-env-value KEY ...] [--no-training] [--init-at-build] [--arch x86_64|arm64] <function dir>');
     return 2;
   }
-  const report = await buildSnapshotExecutable({ functionDir: positionals[0]!, handler: values.handler, outDir: values.out, env, allowEnvValues: values['allow-env-value'], training: !values['no-training'], log: (line) => console.log(line) });
+  const arch = parseArchitecture(values.arch);
+  if (arch instanceof Error) {
+    console.error(`--arch: ${arch.message}`);
+    return 2;
+  }
+  const report = await buildSnapshotExecutable({ functionDir: positionals[0]!, handler: values.handler, outDir: values.out, env, allowEnvValues: values['allow-env-value'], training: !values['no-training'], initAtBuild: values['init-at-build'], arch, log: (line) => console.log(line) });
   if (report instanceof SnapshotError) {
     console.error(report.message);
     return 1;

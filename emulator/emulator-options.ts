@@ -48,9 +48,11 @@ export interface EmulatorOptions {
   /** External extensions (executables; each registers under its file name), started with every
    * runtime process as Lambda starts /opt/extensions/* (emulator/external-extensions.ts). */
   externalExtensions?: ExternalExtensionSpec[];
-  /** A debugger may hold the runtime paused (the npm tool's --inspect): the function timeout and
-   * the init timeout are not enforced; the deadline the runtime is given stays timeoutMs. */
-  debugging?: boolean;
+  /** The runtime runs with Node's inspector (the npm tool's --inspect; `waitsForDebugger`:
+   * --inspect-brk): the function timeout and the init limit count only the time the runtime is
+   * not held by a debugger (emulator/debugger-observer.ts); the deadline the runtime is given
+   * (Lambda-Runtime-Deadline-Ms) is still timeoutMs from its delivery. */
+  debugging?: { waitsForDebugger?: boolean };
 }
 
 /** Throws a TypeError naming every invalid option (Emulator.start calls it before anything starts). */

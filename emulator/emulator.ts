@@ -1,36 +1,38 @@
 // The Emulator: a local stand-in for the Lambda service. It serves the Runtime API, spawns the
 // runtime process (again after it dies), hands it invocations, and turns what happens into one
 // InvocationOutcome per invoke, with Lambda's REPORT line. This class ties the service's parts
-// together and owns the invocations (queue, delivery on /next, the result gate, timeouts,
-// settling); each part is its own file: the sandbox's lifecycle (sandbox.ts), extensions
+// together: it queues invokes, starts and buries runtime processes, and answers the Runtime API
+// server with the parts, each its own file: delivery on /next (delivery.ts), the result gate,
+// timeouts and settling (open-invocations.ts), the sandbox's lifecycle (sandbox.ts), extensions
 // (extension-registry.ts, external-extensions.ts), the init phase's requests (init-phase.ts), how an
 // invocation ends (outcomes.ts), the runtime's output (output-tap.ts, function-output.ts), Managed
 // Instances (managed-instances.ts), and the options (emulator-options.ts).
-import { performance } from 'node:perf_hooks';
+import { DebuggerObserver } from './debugger-observer.ts';
+import { Delivery } from './delivery.ts';
 import type { EmulatorOptions } from './emulator-options.ts';
 import { validateOptions } from './emulator-options.ts';
-import { checkInit, extensionError, extensionNext, externalsRegistered, invokeSubscribersIdle, registerExtension, sendInvokeEvent } from './extension-registry.ts';
+import { extensionError, extensionNext, registerExtension } from './extension-registry.ts';
 import { ExternalExtensions } from './external-extensions.ts';
 import type { Fault, FaultRoute } from './faults.ts';
 import { FunctionOutput } from './function-output.ts';
 import type { OutputRetention } from './function-output.ts';
 import { FunctionProcess } from './function-process.ts';
 import { Invocation } from './invocation.ts';
-import type { InvocationOutcome, InvokeOptions, ProcessExit, Settlement } from './invocation.ts';
+import type { InvocationOutcome, InvokeOptions, ProcessExit } from './invocation.ts';
 import { InvocationQueue } from './invocation-queue.ts';
 import { initError, restoreError, restoreNext } from './init-phase.ts';
-import { INVALID_REQUEST, TimedOutAttempts, echoMatches, managedInstancesGate } from './managed-instances.ts';
-import { REQUEST_HISTORY_BYTES, REQUEST_HISTORY_COUNT, REQUEST_HISTORY_MIN, SETTLED_ID_HISTORY, VIOLATION_HISTORY, keepNewest } from './limits.ts';
-import { allowedMs, exitedSettlement, outcomeOf, refusedResultSettlement, stoppedSettlement, timedOutLine, timeoutSettlement } from './outcomes.ts';
+import { REQUEST_HISTORY_BYTES, REQUEST_HISTORY_COUNT, REQUEST_HISTORY_MIN, VIOLATION_HISTORY, keepNewest } from './limits.ts';
+import { OpenInvocations } from './open-invocations.ts';
+import { stoppedSettlement } from './outcomes.ts';
 import { OutputTap } from './output-tap.ts';
-import { RuntimeApiServer, row } from './runtime-api-server.ts';
-import type { NextResult, RecordedRequest, ResultGate, RuntimeApiBackend } from './runtime-api-server.ts';
+import { PauseClock } from './pause-clock.ts';
+import { RuntimeApiServer } from './runtime-api-server.ts';
+import type { RecordedRequest, RuntimeApiBackend } from './runtime-api-server.ts';
 import { REGION, defaultFunctionArn, runtimeEnvironment } from './runtime-environment.ts';
 import type { FunctionConfig } from './runtime-environment.ts';
-import { MAX_TIMER_MS, enforceMemoryLimit, guardInit, initLimitMs, newSandbox, shutdownSandbox, until, wake } from './sandbox.ts';
+import { enforceMemoryLimit, guardInit, initLimitMs, newSandbox, shutdownSandbox, wake } from './sandbox.ts';
 import type { Sandbox, ShutdownResult } from './sandbox.ts';
 import { describeExit } from './service-errors.ts';
-import { RUNTIME_GUARDS, runtimeRow } from './state-table.ts';
 import type { ExtensionState, RuntimeState } from './state-table.ts';
 
 // Public types that callers import from here (emulator/index.ts).
@@ -58,12 +60,8 @@ export class Emulator {
   private readonly timeoutMs: number;
   private readonly server: RuntimeApiServer;
   private readonly queue: InvocationQueue;
-  private readonly open = new Map<string, Invocation>();
-  private readonly settledIds = new Set<string>();
-  private readonly servedBy = new WeakMap<Invocation, Sandbox>();
-  private readonly timers = new Map<Invocation, NodeJS.Timeout>();
-  /** Managed Instances: attempts that timed out, whose late result gets 410 InvokeTimeout. */
-  private readonly timedOut = new TimedOutAttempts();
+  private readonly invocations: OpenInvocations;
+  private readonly delivery: Delivery;
   private sandbox: Sandbox | undefined;
   private spawning: Promise<void> | undefined;
   private stopping: Promise<void> | undefined;
@@ -93,6 +91,10 @@ export class Emulator {
     this.functionOutput = new FunctionOutput(options.outputHistoryChars);
     this.tap = new OutputTap(this.functionOutput, options.echoOutput);
     this.queue = new InvocationQueue(options.maxConcurrency ?? 1);
+    const sandbox = (): Sandbox | undefined => this.sandbox;
+    const { config, timeoutMs, queue, tap, functionOutput, protocolViolations } = this;
+    this.invocations = new OpenInvocations({ config, timeoutMs, queue, tap, functionOutput, protocolViolations, sandbox });
+    this.delivery = new Delivery({ timeoutMs, queue, invocations: this.invocations, functionOutput, protocolViolations, sandbox });
     this.server = new RuntimeApiServer(this.backend(), options.invocationIds ?? true);
     this.requests = this.server.requests;
   }
@@ -131,9 +133,9 @@ export class Emulator {
       ...this.functionOutput.retention(),
       requests: this.requests.length,
       requestBytes,
-      openInvocations: this.open.size,
-      settledIds: this.settledIds.size,
-      timers: this.timers.size,
+      openInvocations: this.invocations.open.size,
+      settledIds: this.invocations.settledIds.size,
+      timers: this.invocations.timers.size,
       protocolViolations: this.protocolViolations.length,
     };
   }
@@ -183,16 +185,16 @@ export class Emulator {
     if (this.stopping !== undefined) throw new Error('Emulator.invoke: the emulator has been stopped');
     const body = typeof payload === 'string' ? Buffer.from(payload, 'utf8') : payload;
     const invocation = new Invocation(body, options, defaultFunctionArn(this.config.functionName, this.region, this.accountId));
-    if (this.open.has(invocation.requestId)) {
+    if (this.invocations.open.has(invocation.requestId)) {
       throw new Error(`Emulator.invoke: request id '${invocation.requestId}' is already in use by an unfinished invocation`);
     }
-    this.open.set(invocation.requestId, invocation);
+    this.invocations.open.set(invocation.requestId, invocation);
 
     // The first invoke after a process reported an init error gets that error (as Lambda answers it).
     const last = this.sandbox;
     if (last !== undefined && !last.process.alive && last.initError !== undefined && !last.initErrorDelivered) {
       last.initErrorDelivered = true;
-      this.settle(invocation, { ...last.initError, exit: last.process.exitStatus });
+      this.invocations.settle(invocation, { ...last.initError, exit: last.process.exitStatus });
       return invocation.outcome;
     }
 
@@ -202,7 +204,7 @@ export class Emulator {
         await (this.spawning ?? this.spawn());
       } catch (error) {
         this.queue.remove(invocation);
-        this.open.delete(invocation.requestId);
+        this.invocations.open.delete(invocation.requestId);
         throw error;
       }
     }
@@ -250,7 +252,7 @@ export class Emulator {
       await sandbox.buried;
     }
     for (const invocation of this.queue.takeWaiting()) {
-      this.settle(invocation, stoppedSettlement(invocation));
+      this.invocations.settle(invocation, stoppedSettlement(invocation));
     }
     await this.server.close();
   }
@@ -266,15 +268,27 @@ export class Emulator {
   private async startProcess(retryOfTimedOutInit: boolean): Promise<void> {
     const api = this.runtimeApi;
     this.functionOutput.processStarted();
+    // Under a debugger (emulator/debugger-observer.ts) the limits run on a clock that stops while
+    // the runtime is held; its stderr names the inspector to observe.
+    const pauses = this.options.debugging === undefined ? undefined : new PauseClock(this.options.debugging.waitsForDebugger === true);
+    const observer = pauses === undefined ? undefined : new DebuggerObserver(pauses, (line) => this.tap.platformLine(line));
     const child = await FunctionProcess.spawn({
       command: this.options.command,
       args: this.options.args ?? [],
       cwd: this.config.taskRoot,
       env: runtimeEnvironment(this.config, api),
       onStdout: (text) => this.tap.capture(text, 'stdout'),
-      onStderr: (text) => this.tap.capture(text, 'stderr'),
+      onStderr:
+        observer === undefined
+          ? (text) => this.tap.capture(text, 'stderr')
+          : (text) => {
+              observer.feed(text);
+              this.tap.capture(text, 'stderr');
+            },
     });
     const { sandbox, markBuried } = newSandbox(child, retryOfTimedOutInit);
+    if (pauses !== undefined) sandbox.pauses = pauses;
+    if (observer !== undefined) void child.exited.then(() => observer.close());
     this.sandbox = sandbox;
     this.queue.hold(false);
     child.onExit((exit) => {
@@ -333,17 +347,17 @@ export class Emulator {
     await sandbox.process.exited;
     for (const resolve of sandbox.afterResult.splice(0)) resolve();
     for (const invocation of victims) {
-      if (invocation.timedOut) this.settleTimeout(invocation, exit);
-      else this.settleExited(invocation, exit, sandbox);
+      if (invocation.timedOut) this.invocations.settleTimeout(invocation, exit);
+      else this.invocations.settleExited(invocation, exit, sandbox);
     }
     for (const invocation of orphans) {
       if (invocation.timedOut) {
-        this.settleTimeout(invocation, exit);
+        this.invocations.settleTimeout(invocation, exit);
       } else if (sandbox.initError !== undefined) {
         sandbox.initErrorDelivered = true;
-        this.settle(invocation, { ...sandbox.initError, exit });
+        this.invocations.settle(invocation, { ...sandbox.initError, exit });
       } else {
-        this.settleExited(invocation, exit, sandbox);
+        this.invocations.settleExited(invocation, exit, sandbox);
       }
     }
     // Init ran out of time: Lambda retries it inside the first invoke, if one is waiting.
@@ -355,64 +369,6 @@ export class Emulator {
     }
   }
 
-  private settleExited(invocation: Invocation, exit: ProcessExit | undefined, sandbox?: Sandbox): void {
-    this.settle(invocation, exitedSettlement(invocation, exit, sandbox));
-  }
-
-  private settleTimeout(invocation: Invocation, exit: ProcessExit | undefined): void {
-    const allowed = allowedMs(invocation, this.timeoutMs);
-    this.tap.platformLine(timedOutLine(invocation, allowed), invocation.requestId);
-    this.settle(invocation, timeoutSettlement(invocation, allowed, exit));
-  }
-
-  private onTimeout(invocation: Invocation): void {
-    if (invocation.state === 'settled') return;
-    invocation.timedOut = true;
-    const sandbox = this.servedBy.get(invocation);
-    // Managed Instances: the sandbox serves on; the late answer gets 410 (emulator/managed-instances.ts).
-    if (this.queue.capacity > 1 && sandbox?.process.alive === true) {
-      this.timedOut.register(invocation.requestId, invocation.invocationId);
-      this.settleTimeout(invocation, undefined);
-      return;
-    }
-    // Lambda stops the whole sandbox on a timeout; its death settles this invocation as 'timeout'.
-    if (sandbox?.process.alive === true) sandbox.process.kill('SIGKILL');
-    else this.settleTimeout(invocation, undefined);
-  }
-
-  private settle(invocation: Invocation, settlement: Settlement): void {
-    if (invocation.state === 'settled') return;
-    const timer = this.timers.get(invocation);
-    if (timer !== undefined) clearTimeout(timer);
-    this.timers.delete(invocation);
-    this.queue.release(invocation);
-    this.open.delete(invocation.requestId);
-    this.settledIds.add(invocation.requestId);
-    if (this.settledIds.size > SETTLED_ID_HISTORY) this.settledIds.delete(this.settledIds.values().next().value as string);
-    const sandbox = this.servedBy.get(invocation) ?? this.sandbox;
-    sandbox?.serving.delete(invocation);
-    sandbox?.process.sampleMemory();
-    if (sandbox !== undefined && sandbox.current === invocation && sandbox.runtimeState === 'Running') {
-      sandbox.runtimeState = 'RuntimeResponseSentState';
-    }
-    const durationMs = invocation.deliveredAtMs === undefined ? 0 : performance.now() - invocation.deliveredAtMs;
-    let initDurationMs = invocation.initDurationMs;
-    if (settlement.kind === 'init-error' && sandbox?.initErrorAtMs !== undefined && sandbox.initError !== undefined) {
-      initDurationMs = sandbox.initErrorAtMs - sandbox.process.spawnedAtMs;
-    }
-    const outOfMemory = settlement.errorType === 'Runtime.OutOfMemory';
-    const maxMemoryUsedMb = outOfMemory ? this.config.memorySizeMb : sandbox?.process.maxMemoryUsedMb;
-    // The invocation's output is complete once the runtime asks for more work or exits
-    // (Lambda attributes everything up to then to this invocation).
-    const requestId = invocation.requestId;
-    const logsComplete = (
-      sandbox !== undefined && sandbox.process.alive
-        ? new Promise<void>((resolve) => sandbox.afterResult.push(() => void this.tap.quiet().then(resolve)))
-        : this.tap.quiet()
-    ).then(() => this.functionOutput.end(requestId));
-    invocation.resolve(outcomeOf(invocation, settlement, { durationMs, initDurationMs, memorySizeMb: this.config.memorySizeMb, maxMemoryUsedMb, logsComplete }));
-  }
-
   /** The Runtime API server's view of the service. */
   private backend(): RuntimeApiBackend {
     return {
@@ -420,43 +376,13 @@ export class Emulator {
         this.sandbox?.process.sampleMemory();
         this.trimHistory();
       },
-      runtimeNext: (signal) => this.runtimeNext(signal),
-      redeliver: (invocation) => {
-        const timer = this.timers.get(invocation);
-        if (timer !== undefined) clearTimeout(timer);
-        this.timers.delete(invocation);
-        this.servedBy.get(invocation)?.serving.delete(invocation);
-        invocation.deliveredAtMs = undefined;
-        invocation.deadlineMs = undefined;
-        const sandbox = this.sandbox;
-        if (sandbox?.current === invocation && sandbox.runtimeState === 'Running') sandbox.runtimeState = 'Ready';
-        this.queue.putBack(invocation);
-      },
-      resultGate: (requestId, route, echoed) => this.resultGate(requestId, route, echoed),
-      resultStarted: (invocation) => {
-        invocation.resultInProgress = true;
-        const sandbox = this.sandbox;
-        // Managed Instances: invocations are independent, and other pollers may ask for the next
-        // one while this response is still streaming in; only a one-at-a-time runtime is blocked.
-        if (this.queue.capacity > 1) return;
-        if (sandbox?.current === invocation && sandbox.runtimeState === 'Running') sandbox.runtimeState = 'InvocationResponse';
-      },
-      resultAbandoned: (invocation) => {
-        invocation.resultInProgress = false;
-        const sandbox = this.sandbox;
-        if (sandbox?.current === invocation && sandbox.runtimeState === 'InvocationResponse') sandbox.runtimeState = 'Running';
-      },
-      settle: (invocation, settlement) => {
-        invocation.resultInProgress = false;
-        const sandbox = this.sandbox;
-        if (sandbox?.current === invocation && sandbox.runtimeState === 'InvocationResponse') sandbox.runtimeState = 'Running';
-        this.settle(invocation, settlement);
-      },
-      badResponseMode: (invocation, settlement) => {
-        this.settle(invocation, settlement);
-        const sandbox = this.sandbox;
-        if (sandbox?.current === invocation) sandbox.runtimeState = 'InvocationResponse';
-      },
+      runtimeNext: (signal) => this.delivery.runtimeNext(signal),
+      redeliver: (invocation) => this.delivery.redeliver(invocation),
+      resultGate: (requestId, route, echoed) => this.invocations.resultGate(requestId, route, echoed),
+      resultStarted: (invocation) => this.invocations.resultStarted(invocation),
+      resultAbandoned: (invocation) => this.invocations.resultAbandoned(invocation),
+      settle: (invocation, settlement) => this.invocations.resultPosted(invocation, settlement),
+      badResponseMode: (invocation, settlement) => this.invocations.badResponseMode(invocation, settlement),
       initError: (settlement) => initError(this.sandbox, settlement, () => this.queue.hold(true)),
       snapStart: this.options.snapStart === true,
       restoreNext: (signal) => restoreNext(this.sandbox, signal),
@@ -470,7 +396,7 @@ export class Emulator {
         }),
       extensionNext: (identifier, signal) => extensionNext(this.sandbox, identifier, signal),
       extensionError: (identifier, kind) => extensionError(this.sandbox, identifier, kind),
-      faultAnswered: (route, requestId, status) => this.faultAnswered(requestId, status),
+      faultAnswered: (route, requestId, status) => this.invocations.faultAnswered(requestId, status),
     };
   }
 
@@ -490,116 +416,5 @@ export class Emulator {
       }
     }
     keepNewest(this.protocolViolations, VIOLATION_HISTORY);
-  }
-
-  /** GET /next through the runtime state machine (core/states.go *.Ready). */
-  private async runtimeNext(signal: AbortSignal): Promise<NextResult> {
-    const sandbox = this.sandbox;
-    if (sandbox === undefined) return { kind: 'aborted' };
-    // States from which /next is refused (the switch below handles the others).
-    const waiting: RuntimeState[] = ['Started', 'Ready', 'Running', 'Restoring', 'RuntimeResponseSentState'];
-    if (!waiting.includes(sandbox.runtimeState)) return { kind: 'answer', answer: row(runtimeRow(sandbox.runtimeState, 'next')) };
-    if (!sandbox.process.alive) return { kind: 'aborted' };
-    sandbox.process.sampleMemory();
-    // The runtime asking for work ends the previous invocation's output.
-    for (const resolve of sandbox.afterResult.splice(0)) resolve();
-    const sequential = this.queue.capacity === 1;
-    if (sandbox.runtimeState === 'Started' && sandbox.externals !== undefined) {
-      // Registration closes at the runtime's first /next; Lambda has every external extension
-      // registered by then (it starts them before the runtime), so that /next waits for them.
-      if (!(await until(sandbox, () => externalsRegistered(sandbox), signal))) return { kind: 'aborted' };
-      if (sandbox.runtimeState !== 'Started') return { kind: 'answer', answer: row(runtimeRow(sandbox.runtimeState, 'next')) };
-    }
-    switch (sandbox.runtimeState) {
-      case 'Started':
-        sandbox.runtimeState = 'Ready';
-        sandbox.registrationClosed = true;
-        sandbox.runtimeReady = true;
-        checkInit(sandbox);
-        break;
-      case 'Restoring':
-      case 'RuntimeResponseSentState':
-        sandbox.runtimeState = 'Ready';
-        break;
-      case 'Ready':
-        // Another poller while one waits (Managed Instances: one per allowed concurrent invoke).
-        break;
-      case 'Running': {
-        const current = sandbox.current;
-        if (sequential && current !== undefined && current.state === 'in-flight') {
-          // RuntimeRunningState.Ready returns nil: the same event again, at once.
-          this.protocolViolations.push(
-            `RequestId: ${current.requestId} Error: the runtime asked for the next invocation without posting a result for this one; the service delivers the same event again`,
-          );
-          return { kind: 'event', invocation: current };
-        }
-        if (sequential) sandbox.runtimeState = 'Ready';
-        break;
-      }
-      default:
-        return { kind: 'answer', answer: row(runtimeRow(sandbox.runtimeState, 'next')) };
-    }
-    if (!(await until(sandbox, () => sandbox.initDoneAtMs !== undefined, signal))) return { kind: 'aborted' };
-    // An invoke ends only when every INVOKE subscriber is ready again (core/flow.go invokeFlow).
-    if (!(await until(sandbox, () => invokeSubscribersIdle(sandbox), signal))) return { kind: 'aborted' };
-    const invocation = await this.nextInvocation(signal);
-    if (invocation === undefined) return { kind: 'aborted' };
-    if (this.sandbox === sandbox) {
-      sandbox.runtimeState = 'Running';
-      sandbox.current = invocation;
-      sendInvokeEvent(sandbox, invocation);
-    }
-    return { kind: 'event', invocation };
-  }
-
-  /** The request-id guard (middleware.AwsRequestIDValidator), then the state machine. */
-  private resultGate(requestId: string | undefined, route: 'response' | 'error', echoed: string | undefined): ResultGate {
-    const invalid: ResultGate = { kind: 'answer', answer: row(RUNTIME_GUARDS[0]!) };
-    const sandbox = this.sandbox;
-    if (this.queue.capacity === 1) {
-      const current = sandbox?.current;
-      if (sandbox === undefined || current === undefined || requestId !== current.requestId) return invalid;
-      if (!echoMatches(current, echoed)) return { kind: 'answer', answer: INVALID_REQUEST };
-      if (sandbox.runtimeState !== 'Running' || current.state !== 'in-flight') {
-        const state = sandbox.runtimeState === 'Running' ? 'RuntimeResponseSentState' : sandbox.runtimeState;
-        return { kind: 'answer', answer: row(runtimeRow(state, route)) };
-      }
-      return { kind: 'open', invocation: current };
-    }
-    // Managed Instances: one machine per in-flight invocation (emulator/managed-instances.ts).
-    const running = requestId === undefined ? undefined : this.open.get(requestId);
-    return managedInstancesGate(running, requestId, echoed, this.timedOut);
-  }
-
-  /** A planted 4xx on a result post stands for the service refusing that result: the invocation is
-   * closed with what the service would have recorded (413: Function.ResponseSizeTooLarge; else no
-   * result at all, reported as Runtime.NoResult). */
-  private faultAnswered(requestId: string | undefined, status: number): void {
-    const invocation = requestId === undefined ? undefined : this.open.get(requestId);
-    if (invocation === undefined || invocation.state !== 'in-flight') return;
-    const { settlement, violation } = refusedResultSettlement(invocation, status);
-    if (violation !== undefined) this.protocolViolations.push(violation);
-    this.settle(invocation, settlement);
-  }
-
-  private async nextInvocation(signal: AbortSignal): Promise<Invocation | undefined> {
-    const invocation = await this.queue.poll(signal);
-    if (invocation === undefined) return undefined;
-    invocation.deliveredAtMs = performance.now();
-    invocation.deadlineMs = invocation.options.deadlineMs ?? Date.now() + this.timeoutMs;
-    const current = this.sandbox;
-    if (current !== undefined) {
-      this.servedBy.set(invocation, current);
-      current.serving.add(invocation);
-      if (!current.initReported && current.initDoneAtMs !== undefined) {
-        current.initReported = true;
-        invocation.initDurationMs = current.initDoneAtMs - current.process.spawnedAtMs;
-      }
-    }
-    // Under a debugger the time spent paused at a breakpoint is not the function's: no timeout.
-    const timer = setTimeout(() => this.onTimeout(invocation), this.options.debugging === true ? MAX_TIMER_MS : Math.max(0, invocation.deadlineMs - Date.now()));
-    this.timers.set(invocation, timer);
-    this.functionOutput.begin(invocation.requestId);
-    return invocation;
   }
 }

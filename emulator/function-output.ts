@@ -12,9 +12,9 @@
 //    complete); while none is open after a process started, the init phase's lines, which the
 //    first invocation of that process takes; otherwise no invocation's (never a guess).
 // Everything is bounded (limits.ts): each invocation keeps the last INVOCATION_LOG_BYTES of its
-// lines, a finished one is kept for INVOCATION_LOG_HISTORY more invocations, and the process-wide
+// lines, at most ANSWERED_LOG_WINDOWS answered ones wait for their output to complete, a finished one is kept for INVOCATION_LOG_HISTORY more invocations, and the process-wide
 // stdout/stderr/output histories keep their last OUTPUT_HISTORY_CHARS.
-import { INVOCATION_LOG_BYTES, INVOCATION_LOG_HISTORY, OUTPUT_HISTORY_CHARS, keepTail } from './limits.ts';
+import { ANSWERED_LOG_WINDOWS, INVOCATION_LOG_BYTES, INVOCATION_LOG_HISTORY, OUTPUT_HISTORY_CHARS, keepTail } from './limits.ts';
 
 type Stream = 'stdout' | 'stderr';
 
@@ -41,6 +41,8 @@ export class FunctionOutput {
   private readonly partial: Record<Stream, string> = { stdout: '', stderr: '' };
   /** Delivered invocations whose output is not complete yet: request id → their lines. */
   private readonly open = new Map<string, string>();
+  /** The open windows whose invocation was answered, oldest first. */
+  private readonly answeredOpen = new Set<string>();
   /** Finished invocations' lines, oldest first, at most INVOCATION_LOG_HISTORY. */
   private readonly finished = new Map<string, string>();
   /** Lines of the current process written before its first invocation was delivered. */
@@ -101,10 +103,22 @@ export class FunctionOutput {
     this.initLines = undefined;
   }
 
+  /** `requestId` was answered; its window stays open until end(), unless more than
+   * ANSWERED_LOG_WINDOWS answered windows are open, when the oldest closes now (a line carrying its
+   * request id still reaches it in the finished history; a raw line had no single owner anyway). */
+  answered(requestId: string): void {
+    if (!this.open.has(requestId)) return;
+    this.answeredOpen.add(requestId);
+    while (this.answeredOpen.size > ANSWERED_LOG_WINDOWS) this.end(this.answeredOpen.values().next().value as string);
+  }
+
   /** `requestId`'s output is complete (the runtime asked for more work, or died, and its pipes went
    * quiet): its lines move to the bounded history. An invocation that was never delivered (an
    * init error answered from the queue) gets the init phase's lines. */
   end(requestId: string): void {
+    this.answeredOpen.delete(requestId);
+    // Closed early by answered(): already in the history.
+    if (!this.open.has(requestId) && this.finished.has(requestId)) return;
     for (const stream of ['stdout', 'stderr'] as const) {
       // A last line without its newline: written by now, so it is this window's.
       if (this.partial[stream] !== '' && this.open.size === 1 && this.open.has(requestId)) {

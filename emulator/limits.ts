@@ -1,4 +1,4 @@
-// The bounds of the local servers (local-server.ts, invoke-endpoint.ts, lambda-invoke-api.ts,
+// The bounds of the local servers (invoke/: local-server.ts, invoke-endpoint.ts, lambda-invoke-api.ts,
 // http-front-door.ts) and of what the emulator remembers, in one place: how large a request body
 // may be, and how much of past invocations is kept. `serve` and `watch` run all day against a
 // function holding the developer's credentials; nothing a client sends may grow the process without
@@ -26,6 +26,10 @@ export const OUTPUT_HISTORY_CHARS = 1024 * 1024;
 export const INVOCATION_LOG_BYTES = 4096;
 /** Answered invocations whose own log lines stay readable after their output completed. */
 export const INVOCATION_LOG_HISTORY = 32;
+/** Answered invocations whose output window is still open (waiting for the pipes to go quiet, up
+ * to a second under steady output): past it the oldest closes at once, so a caller that invokes in a
+ * tight loop holds a fixed number of windows, not as many as it can send in that second. */
+export const ANSWERED_LOG_WINDOWS = 16;
 /** Settled request ids remembered (a late result post for one gets the state machine's answer). */
 export const SETTLED_ID_HISTORY = 1024;
 /** Protocol violations remembered (the newest). */

@@ -10,6 +10,8 @@ import type { ExternalExtensions } from './external-extensions.ts';
 import { shutdownWithExternals } from './external-extensions.ts';
 import type { FunctionProcess } from './function-process.ts';
 import type { Invocation, Settlement } from './invocation.ts';
+import type { PauseClock } from './pause-clock.ts';
+import { cancelLimit } from './pause-clock.ts';
 import { goMarshal } from './state-table.ts';
 import type { RuntimeState } from './state-table.ts';
 
@@ -43,6 +45,8 @@ export interface Sandbox {
   shuttingDown?: boolean;
   /** Wakes whoever waits for an init or extension state change. */
   changed: Set<() => void>;
+  /** Under a debugger: the clock its time limits run on (emulator/pause-clock.ts). */
+  pauses?: PauseClock;
   restoreRelease: (() => void) | undefined;
   firstNext: { promise: Promise<void>; resolve: () => void; reject: (error: Error) => void };
   /** Resolvers of outcomes' logsComplete: called when the runtime next asks for work, or dies. */
@@ -60,8 +64,6 @@ export interface ShutdownResult {
 }
 
 const SHUTDOWN_GRACE_MS = 500;
-/** The longest delay setTimeout takes (2^31 - 1 ms, about 24.8 days): "never" for a timer. */
-export const MAX_TIMER_MS = 2_147_483_647;
 const INIT_ERROR_EXIT_GRACE_MS = 500;
 // Lambda allows 10 s of init, then retries init inside the invoke, under the function timeout.
 const DEFAULT_INIT_TIMEOUT_MS = 10_000;
@@ -118,22 +120,23 @@ export function enforceMemoryLimit(sandbox: Sandbox, memorySizeMb: number): void
 }
 
 /** How long init may run, in ms: the init timeout (Lambda: 10 s), or for a retry inside the invoke
- * the function timeout; never under a debugger. */
-export function initLimitMs(options: { debugging?: boolean; initTimeoutMs?: number }, timeoutMs: number, retryOfTimedOutInit: boolean): number {
-  return options.debugging === true ? MAX_TIMER_MS : retryOfTimedOutInit ? timeoutMs : (options.initTimeoutMs ?? DEFAULT_INIT_TIMEOUT_MS);
+ * the function timeout. */
+export function initLimitMs(options: { initTimeoutMs?: number }, timeoutMs: number, retryOfTimedOutInit: boolean): number {
+  return retryOfTimedOutInit ? timeoutMs : (options.initTimeoutMs ?? DEFAULT_INIT_TIMEOUT_MS);
 }
 
-/** The init timeout: after `limitMs`, if init is not done and the sandbox is still the current
- * one, calls `onTimeout` and kills the process (its death then settles or retries what waits). */
+/** The init timeout: after `limitMs` (of time not held by a debugger, when the sandbox has a
+ * PauseClock), if init is not done and the sandbox is still the current one, calls `onTimeout`
+ * and kills the process (its death then settles or retries what waits). */
 export function guardInit(sandbox: Sandbox, limitMs: number, isCurrent: () => boolean, onTimeout: () => void): void {
   const child = sandbox.process;
-  const initGuard = setTimeout(() => {
+  const expire = (): void => {
     if (sandbox.initDoneAtMs !== undefined || !isCurrent() || !child.alive) return;
     onTimeout();
     child.kill('SIGKILL');
-  }, limitMs);
-  initGuard.unref();
-  void child.exited.then(() => clearTimeout(initGuard));
+  };
+  const initGuard = sandbox.pauses === undefined ? setTimeout(expire, limitMs).unref() : sandbox.pauses.timeout(limitMs, expire, true);
+  void child.exited.then(() => cancelLimit(initGuard));
 }
 
 /** Records the init error the runtime reported; no events go to a process that failed its init,

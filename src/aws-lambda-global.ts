@@ -2,7 +2,7 @@
 
 import { HttpResponseStream } from './response-stream.ts';
 import type { UserHandler } from './handler-loader.ts';
-import { registerAfterRestore, registerBeforeSnapshot } from './snapstart.ts';
+import { registerAfterRestore, registerBeforeSnapshot } from './pre-init/snapstart.ts';
 
 export const STREAMING_SYMBOL = Symbol.for('aws.lambda.runtime.handler.streaming');
 export const HIGH_WATER_MARK_SYMBOL = Symbol.for('aws.lambda.runtime.handler.streaming.highWaterMark');

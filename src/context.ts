@@ -1,10 +1,10 @@
 // The context object handed to the handler, built from /next headers and the environment.
 
-import { malformedHeader } from './client-context.ts';
-import type { W3CFields } from './client-context.ts';
+import { malformedHeader } from './runtime-api/client-context.ts';
+import type { W3CFields } from './runtime-api/client-context.ts';
 import { LambdaError } from './errors.ts';
 import type { RuntimeEnvironment } from './environment.ts';
-import type { Invocation } from './runtime-api.ts';
+import type { Invocation } from './runtime-api/runtime-api.ts';
 
 export interface CognitoIdentity {
   cognitoIdentityId: string | undefined;

@@ -41,7 +41,7 @@ function compileImporter(filename: string): Importer {
 }
 
 // Compiled when this module is evaluated, before the runtime switches on the function's compile
-// cache (src/compile-cache.ts): compiled later, the one-liner would be written into the
+// cache (src/pre-init/compile-cache.ts): compiled later, the one-liner would be written into the
 // function's packaged cache as an entry of its own.
 const viaDefaultLoader: Importer = compileImporter(RUNTIME_FILE);
 

@@ -3,8 +3,8 @@
 
 import { toErrorBody } from './errors.ts';
 import { logRuntimeError } from './logging.ts';
-import type { RuntimeApiClient } from './runtime-api.ts';
-import { RuntimeApiError } from './runtime-api.ts';
+import type { RuntimeApiClient } from './runtime-api/runtime-api.ts';
+import { RuntimeApiError } from './runtime-api/runtime-api.ts';
 import { UNCAUGHT_EXCEPTION_EXIT_CODE } from './process-failures.ts';
 
 export async function failInit(client: RuntimeApiClient, error: unknown): Promise<never> {

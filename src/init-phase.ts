@@ -4,8 +4,8 @@
 // and handler. Split out of bootstrap.ts so that both run the very same steps.
 
 import { installAwsLambdaGlobal, streamingOptions } from './aws-lambda-global.ts';
-import { enableFunctionCompileCache } from './compile-cache.ts';
-import type { CompileCacheState } from './compile-cache.ts';
+import { enableFunctionCompileCache } from './pre-init/compile-cache.ts';
+import type { CompileCacheState } from './pre-init/compile-cache.ts';
 import type { RuntimeEnvironment } from './environment.ts';
 import { CALLBACK_HANDLER_DEPRECATED, LambdaError } from './errors.ts';
 import { loadHandler } from './handler-loader.ts';
@@ -17,8 +17,8 @@ import { patchConsole } from './logging.ts';
 import type { LogConfig, PatchOptions } from './logging.ts';
 import { importPreloads, runImportPreloads } from './preloads.ts';
 import { handleProcessFailures } from './process-failures.ts';
-import { createRuntimeApiClient } from './runtime-api-client.ts';
-import type { RuntimeApiClient } from './runtime-api.ts';
+import { createRuntimeApiClient } from './runtime-api/runtime-api-client.ts';
+import type { RuntimeApiClient } from './runtime-api/runtime-api.ts';
 
 const CALLBACK_WITH_CONCURRENCY =
   'ERROR: AWS Lambda does not support callback-based function handlers with Lambda Managed Instances ' +

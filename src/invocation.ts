@@ -8,7 +8,7 @@ import type { EmptyEventLoop } from './empty-event-loop.ts';
 import { LambdaError, NODE_JS_EXIT, NODE_JS_EXIT_MESSAGE } from './errors.ts';
 import type { RuntimeEnvironment } from './environment.ts';
 import type { UserHandler } from './handler-loader.ts';
-import type { Invocation } from './runtime-api.ts';
+import type { Invocation } from './runtime-api/runtime-api.ts';
 
 export type Outcome = { ok: true; result: unknown } | { ok: false; error: unknown };
 

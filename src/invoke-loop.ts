@@ -9,8 +9,8 @@ import type { InFlight } from './in-flight.ts';
 import { runInInvocation } from './invoke-store.ts';
 import type { InvokeStoreBase } from './invoke-store.ts';
 import { report, reportError } from './report.ts';
-import { RuntimeApiError } from './runtime-api.ts';
-import type { Invocation, RuntimeApiClient } from './runtime-api.ts';
+import { RuntimeApiError } from './runtime-api/runtime-api.ts';
+import type { Invocation, RuntimeApiClient } from './runtime-api/runtime-api.ts';
 import { runStreamingInvocation } from './streaming-invocation.ts';
 
 export interface InvokeLoopOptions {

@@ -5,7 +5,7 @@
 
 import { InvokeStore, InvokeStoreBase } from '@aws/lambda-invoke-store';
 import { LambdaError } from './errors.ts';
-import type { Invocation, ResultTarget } from './runtime-api.ts';
+import type { Invocation, ResultTarget } from './runtime-api/runtime-api.ts';
 
 export type { InvokeStoreBase };
 

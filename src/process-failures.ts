@@ -8,7 +8,7 @@ import { currentTarget } from './invoke-store.ts';
 import type { InvokeStoreBase } from './invoke-store.ts';
 import { logRuntimeError } from './logging.ts';
 import { invocationXRayCause } from './report.ts';
-import type { RuntimeApiClient } from './runtime-api.ts';
+import type { RuntimeApiClient } from './runtime-api/runtime-api.ts';
 
 export const UNCAUGHT_EXCEPTION_EXIT_CODE = 129;
 export const UNHANDLED_REJECTION_EXIT_CODE = 128;

@@ -8,8 +8,8 @@ import {
 } from './errors.ts';
 import type { Outcome } from './invocation.ts';
 import { logRuntimeError } from './logging.ts';
-import { RuntimeApiError } from './runtime-api.ts';
-import type { PostOutcome, ResultTarget, RuntimeApiClient } from './runtime-api.ts';
+import { RuntimeApiError } from './runtime-api/runtime-api.ts';
+import type { PostOutcome, ResultTarget, RuntimeApiClient } from './runtime-api/runtime-api.ts';
 import { xrayErrorCause, xrayErrorCauseHeader } from './xray-error-cause.ts';
 
 /** The largest buffered response the Runtime API accepts. */

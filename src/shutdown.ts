@@ -10,9 +10,9 @@
 // unref'd, so it neither keeps the process alive nor delays its exit. It is a separate plain
 // node:http request (not the loop's transport) because its socket must never be shared or reused.
 
-import type { RuntimeApiClient } from './runtime-api.ts';
-import { RuntimeApiError } from './runtime-api.ts';
-import { parseHostAndPort } from './transport.ts';
+import type { RuntimeApiClient } from './runtime-api/runtime-api.ts';
+import { RuntimeApiError } from './runtime-api/runtime-api.ts';
+import { parseHostAndPort } from './runtime-api/transport.ts';
 
 export const EXTENSION_NAME = 'lambda-bootstrap';
 const EVENT_NEXT_PATH = '/2020-01-01/extension/event/next';

@@ -18,7 +18,7 @@ import { isThenable } from './invocation.ts';
 import { logRuntimeError } from './logging.ts';
 import { checkPost, reportError } from './report.ts';
 import { ResponseStream } from './response-stream.ts';
-import type { Invocation, PostOutcome, RuntimeApiClient, RuntimeApiError } from './runtime-api.ts';
+import type { Invocation, PostOutcome, RuntimeApiClient, RuntimeApiError } from './runtime-api/runtime-api.ts';
 
 // A streaming handler settles through its stream; the legacy context methods have no meaning.
 const NO_LEGACY_COMPLETION: ContextCompletion = {

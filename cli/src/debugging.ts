@@ -5,9 +5,10 @@
 // which takes node options from NODE_OPTIONS (not from its command line, which is the
 // application's): the flag is appended to the function's NODE_OPTIONS. --inspect-brk stops at the
 // first statement of the runtime itself, before the handler loads, so breakpoints in the
-// handler's init can be set first. While a debugger may hold the runtime paused, the emulator
-// enforces neither the function timeout nor the init timeout (EmulatorOptions.debugging); the
-// deadline the function sees (context.getRemainingTimeInMillis) is still --timeout's.
+// handler's init can be set first. The emulator watches the inspector for pauses
+// (EmulatorOptions.debugging, emulator/debugger-observer.ts): the function timeout and the init
+// limit stand still while a debugger holds the runtime paused; the deadline the function sees
+// (context.getRemainingTimeInMillis) is still --timeout's from delivery.
 import { ToolError } from './build-binary.ts';
 
 export interface InspectRequest {

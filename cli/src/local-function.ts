@@ -88,7 +88,7 @@ export function emulatorOptions(functionDir: string, flags: FunctionFlags, echoO
     enforceMemory: true,
   };
   if (flags.maxConcurrency !== undefined) options.maxConcurrency = flags.maxConcurrency;
-  if (flags.inspect !== undefined) options.debugging = true;
+  if (flags.inspect !== undefined) options.debugging = { waitsForDebugger: flags.inspect.flag === '--inspect-brk' };
   const extensions = [...(flags.opt === undefined ? [] : layerExtensions(flags.opt.dir)), ...(flags.extensions ?? []).map((file) => executableFile(file))];
   if (extensions.length > 0) options.externalExtensions = extensions.map((path) => ({ path }));
   // As in a Lambda sandbox, where the machine allows it: the runtime in a memory cgroup of --memory,

@@ -77,7 +77,7 @@ function functionCommand(command: Command): Command {
 /** --inspect / --inspect-brk, on the commands a debugger is used with (cli/src/debugging.ts). */
 function debuggable(command: Command): Command {
   return command
-    .option('--inspect [host:port]', "start the runtime with Node's inspector (default 127.0.0.1:9229); the function timeout is not enforced while debugging")
+    .option('--inspect [host:port]', "start the runtime with Node's inspector (default 127.0.0.1:9229); the function timeout stands still while a debugger holds it paused")
     .option('--inspect-brk [host:port]', 'the same, stopped before the runtime runs its first line, until a debugger attaches and resumes');
 }
 

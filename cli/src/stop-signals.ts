@@ -8,30 +8,44 @@
 // runtime, in its own process group, would live on with the developer's credentials.
 export const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
+// The parent's exit too. `npx lambda-bootstrap serve` runs the tool under npm and a `sh -c`; a
+// script or test runner that kills npx's pid ends npm and the shell, but the shell does not pass
+// the signal on, so the tool (and the function with the developer's credentials) went on serving,
+// reparented to init. Linux's PR_SET_PDEATHSIG is not reachable from Node: the parent's pid is
+// polled instead (a getppid() a second, unref'd so it never keeps the tool alive).
+const PARENT_POLL_MS = 1_000;
+
 /**
- * An AbortSignal that aborts at the first SIGINT, SIGTERM or SIGHUP, its reason the signal's name. While
- * it is listened for, those signals no longer end the process by themselves: the caller shuts down
+ * An AbortSignal that aborts at the first SIGINT, SIGTERM or SIGHUP, its reason the signal's name,
+ * or when the process that started the tool exits (reason `parent process <pid> exited`). While it
+ * is listened for, those signals no longer end the process by themselves: the caller shuts down
  * and exits. Later signals are ignored (the shutdown takes at most Lambda's 500 ms grace plus the
  * output's drain). `dispose()` restores the default behaviour.
  */
 export function stopSignal(): { signal: AbortSignal; dispose: () => void } {
   const controller = new AbortController();
-  const listener = (signal: NodeJS.Signals): void => {
-    if (!controller.signal.aborted) controller.abort(signal);
+  const stop = (reason: string): void => {
+    if (!controller.signal.aborted) controller.abort(reason);
   };
-  for (const name of STOP_SIGNALS) process.on(name, listener);
+  for (const name of STOP_SIGNALS) process.on(name, stop);
+  const parent = process.ppid;
+  const poll = setInterval(() => {
+    if (process.ppid !== parent) stop(`parent process ${parent} exited`);
+  }, PARENT_POLL_MS);
+  poll.unref();
   return {
     signal: controller.signal,
     dispose: () => {
-      for (const name of STOP_SIGNALS) process.off(name, listener);
+      clearInterval(poll);
+      for (const name of STOP_SIGNALS) process.off(name, stop);
     },
   };
 }
 
-/** Resolves with the signal's name when `signal` aborts. */
-export function stopped(signal: AbortSignal): Promise<NodeJS.Signals> {
+/** Resolves with why `signal` aborted (a signal's name, or the parent's exit) when it does. */
+export function stopped(signal: AbortSignal): Promise<string> {
   return new Promise((resolve) => {
-    if (signal.aborted) resolve(signal.reason as NodeJS.Signals);
-    else signal.addEventListener('abort', () => resolve(signal.reason as NodeJS.Signals), { once: true });
+    if (signal.aborted) resolve(String(signal.reason));
+    else signal.addEventListener('abort', () => resolve(String(signal.reason)), { once: true });
   });
 }

@@ -10,7 +10,7 @@
 // cannot survive is the sandbox's, not the function's: every worker drains and the process exits 1.
 
 import type { MessagePort } from 'node:worker_threads';
-import { afterInit } from '../compile-cache.ts';
+import { afterInit } from '../pre-init/compile-cache.ts';
 import { EnvironmentError, readEnvironment } from '../environment.ts';
 import { toErrorBody } from '../errors.ts';
 import { loadFunction, runNodeOptionsImports, startRuntime } from '../init-phase.ts';

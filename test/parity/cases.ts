@@ -22,6 +22,12 @@ export interface ParityCase {
    * the first invoke, which changes what both runtimes report (faas.coldstart) by chance.
    */
   initTimeoutMs?: number;
+  /**
+   * Concurrent mode sends the first event alone and the others together once it is answered, and
+   * says why: an agent's cold-start report on Managed Instances is then one fact (the process's
+   * first invocation) rather than which of several simultaneous invocations its code saw first.
+   */
+  firstAlone?: string;
   /** The modes it is compared in (default: every mode), and why any is left out. */
   modes?: { only: readonly Mode[]; why: string };
 }
@@ -85,6 +91,46 @@ const functionUrlEvent = (path: string): Record<string, unknown> => ({
   },
   isBase64Encoded: false,
 });
+
+/**
+ * Datadog without its extension (no /opt/extensions/datadog-agent): dd-trace writes its traces and
+ * datadog-lambda-js its metrics to stdout (DD_FLUSH_TO_LOG), Datadog's Forwarder set-up.
+ */
+/**
+ * Lambda Managed Instances "does not support cold starts" (Lambda developer guide, Scaling Lambda
+ * Managed Instances): the runtime reports none, and datadog-lambda-js decides itself, from a
+ * process-wide flag, that a process's first invocation is its cold start.
+ */
+const DATADOG_COLD_START = "datadog-lambda-js's cold_start tag is a process-wide flag that simultaneous invocations race for";
+
+const DATADOG_ENV: Record<string, string> = {
+  DD_TRACE_ENABLED: 'true',
+  DD_FLUSH_TO_LOG: 'true',
+  DD_SERVICE: 'parity-datadog',
+  DD_TRACE_STARTUP_LOGS: 'false',
+};
+
+/**
+ * New Relic's agent in serverless mode without its extension: each invocation's payload goes to
+ * stdout (NR_LAMBDA_MONITORING); no config file, the agent's own log off (its default file is in
+ * the working directory, read-only on Lambda).
+ */
+/** The agent marks the first invocation a process serves (lib/serverless/aws-lambda.js: a module flag). */
+const NEW_RELIC_COLD_START = "New Relic's aws.lambda.coldStart goes to whichever invocation the agent sees first";
+
+const NEW_RELIC_ENV: Record<string, string> = {
+  NEW_RELIC_SERVERLESS_MODE_ENABLED: 'true',
+  NEW_RELIC_NO_CONFIG_FILE: 'true',
+  NEW_RELIC_APP_NAME: 'parity-newrelic',
+  NEW_RELIC_ACCOUNT_ID: '1234567',
+  NEW_RELIC_TRUSTED_ACCOUNT_KEY: '1234567',
+  NEW_RELIC_PRIMARY_APPLICATION_ID: '7654321',
+  NEW_RELIC_LOG_ENABLED: 'false',
+  // Where the New Relic extension would read payloads (the agent's default is /tmp/newrelic-telemetry,
+  // used whenever that path exists): a path that never exists, so the payload goes to stdout
+  // whatever another program left in /tmp.
+  NEWRELIC_PIPE_PATH: '/nonexistent/newrelic-telemetry',
+};
 
 export const CASES: readonly ParityCase[] = [
   {
@@ -234,6 +280,61 @@ export const CASES: readonly ParityCase[] = [
     env: { NODE_OPTIONS: '--require @sentry/aws-serverless/awslambda-auto', SENTRY_DSN: 'http://parity@{{endpointHost}}/1' },
     events: [{ orderId: 's-1' }, { orderId: 's-2', fail: true }],
     initTimeoutMs: 120_000,
+  },
+  {
+    // Datadog's Lambda layer set-up without its extension: the function's handler is the library's
+    // redirect handler, DD_LAMBDA_HANDLER the function's own; traces and metrics go to the log.
+    name: 'datadog/redirect-handler',
+    function: 'datadog',
+    handler: 'node_modules/datadog-lambda-js/dist/handler.handler',
+    env: { DD_LAMBDA_HANDLER: 'index.handler', ...DATADOG_ENV },
+    events: [{ orderId: 'd-1' }, { orderId: 'd-2', fail: true }, { orderId: 'd-3' }],
+    initTimeoutMs: 120_000,
+    firstAlone: DATADOG_COLD_START,
+  },
+  {
+    // Datadog set up in code: dd-trace init() and datadog(handler), CommonJS.
+    name: 'datadog/wrapped-cjs',
+    function: 'datadog',
+    handler: 'cjs.handler',
+    env: DATADOG_ENV,
+    events: [{ orderId: 'd-1' }, { orderId: 'd-2', fail: true }],
+    initTimeoutMs: 120_000,
+    firstAlone: DATADOG_COLD_START,
+  },
+  {
+    // New Relic in serverless mode, instrumented in code (newrelic.setLambdaHandler), CommonJS.
+    name: 'newrelic/set-lambda-handler-cjs',
+    function: 'newrelic',
+    handler: 'cjs.handler',
+    env: NEW_RELIC_ENV,
+    events: [{ orderId: 'n-1' }, { orderId: 'n-2', fail: true }, { orderId: 'n-3' }],
+    initTimeoutMs: 120_000,
+    firstAlone: NEW_RELIC_COLD_START,
+  },
+  {
+    // In worker threads (Managed Instances: both runtimes run the handler in one) the agent does
+    // not start unless told to (worker_threads.enabled); the cases above compare it staying off.
+    // Told to, it runs but cannot write its payload (fs.writeSync to a worker's stdout fd, which
+    // has none): the outgoing requests' trace headers are what is compared.
+    name: 'newrelic/worker-threads-enabled',
+    function: 'newrelic',
+    handler: 'cjs.handler',
+    env: { ...NEW_RELIC_ENV, NEW_RELIC_WORKER_THREADS_ENABLED: 'true' },
+    events: [{ orderId: 'n-1' }, { orderId: 'n-2', fail: true }, { orderId: 'n-3' }],
+    initTimeoutMs: 120_000,
+    firstAlone: NEW_RELIC_COLD_START,
+    modes: { only: ['concurrent'], why: 'outside a worker thread the setting changes nothing: set-lambda-handler-cjs is that run' },
+  },
+  {
+    // The same as an ES module, with the agent's ESM loader preloaded.
+    name: 'newrelic/esm-loader',
+    function: 'newrelic',
+    handler: 'index.handler',
+    env: { ...NEW_RELIC_ENV, NODE_OPTIONS: '--import newrelic/esm-loader.mjs' },
+    events: [{ orderId: 'n-1' }, { orderId: 'n-2', fail: true }],
+    initTimeoutMs: 120_000,
+    firstAlone: NEW_RELIC_COLD_START,
   },
   {
     name: 'streamlibs/lambda-stream',

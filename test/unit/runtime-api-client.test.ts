@@ -3,11 +3,11 @@
 import { http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { ClientContext } from '../../src/client-context.ts';
-import { MalformedInvocationError, RuntimeApiClient, RuntimeApiError } from '../../src/runtime-api.ts';
-import type { Invocation } from '../../src/runtime-api.ts';
-import { createHttpTransport } from '../../src/transport-http.ts';
-import type { StreamingTransport } from '../../src/transport.ts';
+import type { ClientContext } from '../../src/runtime-api/client-context.ts';
+import { MalformedInvocationError, RuntimeApiClient, RuntimeApiError } from '../../src/runtime-api/runtime-api.ts';
+import type { Invocation } from '../../src/runtime-api/runtime-api.ts';
+import { createHttpTransport } from '../../src/runtime-api/transport-http.ts';
+import type { StreamingTransport } from '../../src/runtime-api/transport.ts';
 
 const API = '127.0.0.1:9001';
 const BASE = `http://${API}/2018-06-01/runtime`;

@@ -2,7 +2,7 @@
 // src/utils/retry.ts and rapid-client.ts retryAfterInitialFailure): the delays, the wording, and
 // giving up after 20 attempts (just past 15 minutes of waiting), on a fake clock.
 import { describe, expect, it } from 'vitest';
-import { NEXT_RETRY_POLICY, backoffDelayMs, retryAfterInitialFailure } from '../../src/runtime-api-retry.ts';
+import { NEXT_RETRY_POLICY, backoffDelayMs, retryAfterInitialFailure } from '../../src/runtime-api/runtime-api-retry.ts';
 
 class Failure {
   readonly message: string;

@@ -2,7 +2,7 @@
 // refusals name variables, never values; the guard holds digests.
 import { describe, expect, test } from 'vitest';
 import { credentialRefusal, looksSecret, planEnvironment } from '../../build/snapshot-env.ts';
-import { envDigest } from '../../src/snapshot-modules.ts';
+import { envDigest } from '../../src/pre-init/snapshot-modules.ts';
 
 const SECRET = 'sk_live_SECRET_VALUE_1234';
 

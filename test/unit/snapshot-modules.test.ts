@@ -1,11 +1,11 @@
-// The pieces of src/snapshot-modules.ts that need no snapshot: the environment guard and the
+// The pieces of src/pre-init/snapshot-modules.ts that need no snapshot: the environment guard and the
 // generated re-export module (test/integration/snapshot.test.ts runs them inside the executable).
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, test } from 'vitest';
-import { SnapshotEnvironmentError, applySnapshotEnvironment, envDigest, reexportSource } from '../../src/snapshot-modules.ts';
+import { SnapshotEnvironmentError, applySnapshotEnvironment, envDigest, reexportSource } from '../../src/pre-init/snapshot-modules.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'lambda-bootstrap-snapshot-modules-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -11,13 +11,13 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { MAX_HEAD_BYTES, MalformedResponseError, ResponseParser } from '../../src/http-response-parser.ts';
-import { createNetTransport } from '../../src/transport-net.ts';
-import { TransportError } from '../../src/transport.ts';
-import type { TransportResponse } from '../../src/transport.ts';
+import { MAX_HEAD_BYTES, MalformedResponseError, ResponseParser } from '../../src/runtime-api/http-response-parser.ts';
+import { createNetTransport } from '../../src/runtime-api/transport-net.ts';
+import { TransportError } from '../../src/runtime-api/transport.ts';
+import type { TransportResponse } from '../../src/runtime-api/transport.ts';
 import { NODE24, closedPort } from '../integration/harness.ts';
 
-const TRANSPORT_URL = pathToFileURL(join(import.meta.dirname, '../../src/transport-net.ts')).href;
+const TRANSPORT_URL = pathToFileURL(join(import.meta.dirname, '../../src/runtime-api/transport-net.ts')).href;
 const NEXT = '/2018-06-01/runtime/invocation/next';
 
 /** One complete request as the server read it, and which connection (1, 2, ...) carried it. */

@@ -5,7 +5,7 @@
 // request it sends. Source: aws-lambda-nodejs-runtime-interface-client v4,
 // src/context/context-builder.ts (extractAndStripW3c) and src/context/constants.ts (W3C_ALLOWED_FIELDS).
 
-import { LambdaError, MALFORMED_INVOKE_HEADER } from './errors.ts';
+import { LambdaError, MALFORMED_INVOKE_HEADER } from '../errors.ts';
 
 /** The fields of the client context's `w3c` object that AWS's client keeps, in its order. */
 export const W3C_FIELDS = ['traceparent', 'tracestate', 'baggage'] as const;

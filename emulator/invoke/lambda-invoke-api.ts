@@ -10,10 +10,11 @@
 // (`Function not found: arn:aws:lambda:<region>:<account>:function:<name>[:<qualifier>]`).
 import { randomUUID } from 'node:crypto';
 import type http from 'node:http';
-import type { InvocationOutcome, InvokeOptions } from './invocation.ts';
+import type { InvocationOutcome, InvokeOptions } from '../invocation.ts';
 import type { Invoker } from './invoke-endpoint.ts';
-import { MAX_EVENT_REQUEST_BYTES, MAX_PENDING_EVENTS, MAX_SYNC_REQUEST_BYTES } from './limits.ts';
-import { REGION } from './runtime-environment.ts';
+import { header, safeDecode } from '../listening.ts';
+import { MAX_EVENT_REQUEST_BYTES, MAX_PENDING_EVENTS, MAX_SYNC_REQUEST_BYTES } from '../limits.ts';
+import { REGION } from '../runtime-environment.ts';
 
 /** A function the Invoke API can call: an Emulator, or anything that invokes and attributes the
  * runtime's output to invocations. */
@@ -37,8 +38,39 @@ export { MAX_EVENT_REQUEST_BYTES };
 export const LOG_TAIL_BYTES = 4096;
 const ACCOUNT = '123456789012';
 const PATH = /^\/2015-03-31\/functions\/([^/]+)\/invocations\/?$/;
-const INVOCATION_TYPES = ['Event', 'RequestResponse', 'DryRun'] as const;
 const LOG_TYPES = ['None', 'Tail'] as const;
+
+/** How one Invoke-style operation checks its request (readInvokeRequest). */
+export interface InvokeOperation {
+  /** The operation's path; its first group is the FunctionName segment as sent (percent-encoded). */
+  readonly path: RegExp;
+  /** Who takes POST, the end of the 405's message. */
+  readonly takesPost: string;
+  /** The operation's name in the 413's message. */
+  readonly name: string;
+  /** The X-Amz-Invocation-Type values it accepts. */
+  readonly invocationTypes: readonly string[];
+  /** The largest payload, in bytes, for an invocation type (emulator/limits.ts). */
+  payloadLimit(invocationType: string): number;
+}
+
+/** Invoke: POST /2015-03-31/functions/{FunctionName}/invocations. */
+const INVOKE: InvokeOperation = {
+  path: PATH,
+  takesPost: 'the Invoke API takes POST',
+  name: 'InvokeFunction',
+  invocationTypes: ['Event', 'RequestResponse', 'DryRun'],
+  payloadLimit: (invocationType) => (invocationType === 'Event' ? MAX_EVENT_REQUEST_BYTES : MAX_REQUEST_BYTES),
+};
+
+/** A request an Invoke-style operation accepted. */
+export interface InvokeRequest {
+  readonly invocationType: string;
+  readonly logType: string;
+  /** The payload to invoke with: `{}` for an empty one (what `aws lambda invoke` without --payload sends). */
+  readonly event: Buffer;
+  readonly options: InvokeOptions;
+}
 
 /** A service error: HTTP status, the x-amzn-ErrorType name and the message. */
 export interface ServiceError {
@@ -75,47 +107,9 @@ export class LambdaInvokeApi {
   async handle(req: http.IncomingMessage, res: http.ServerResponse, url: URL, payload: Buffer): Promise<void> {
     const requestId = randomUUID();
     const fail = (error: ServiceError): void => sendServiceError(res, error, requestId);
-    if (req.method !== 'POST') {
-      return fail({ status: 405, type: 'UnknownOperationException', message: `${req.method} is not an operation of ${url.pathname}: the Invoke API takes POST` });
-    }
-    const rawName = PATH.exec(url.pathname)?.[1] ?? '';
-    const target = resolveFunctionName(safeDecode(rawName), url.searchParams.get('Qualifier'));
-    if (target.name !== this.functionName || (target.qualifier !== undefined && target.qualifier !== '$LATEST')) {
-      return fail(functionNotFound(target.name, target.qualifier));
-    }
-    const invocationType = header(req, 'x-amz-invocation-type') ?? 'RequestResponse';
-    if (!(INVOCATION_TYPES as readonly string[]).includes(invocationType)) {
-      return fail(validationError(invocationType, 'invocationType', INVOCATION_TYPES));
-    }
-    const logType = header(req, 'x-amz-log-type') ?? 'None';
-    if (!(LOG_TYPES as readonly string[]).includes(logType)) return fail(validationError(logType, 'logType', LOG_TYPES));
-    const limit = invocationType === 'Event' ? MAX_EVENT_REQUEST_BYTES : MAX_REQUEST_BYTES;
-    if (payload.length > limit) {
-      return fail({
-        status: 413,
-        type: 'RequestTooLargeException',
-        message: `Request must be smaller than ${limit} bytes for the InvokeFunction operation`,
-      });
-    }
-    // An empty payload reaches the function as {} (what `aws lambda invoke` without --payload sends).
-    const event = payload.length === 0 ? Buffer.from('{}') : payload;
-    const parseError = jsonError(event);
-    if (parseError !== undefined) {
-      return fail({ status: 400, type: 'InvalidRequestContentException', message: `Could not parse request body into json: ${parseError}` });
-    }
-    const options: InvokeOptions = { requestId };
-    const clientContext = header(req, 'x-amz-client-context');
-    if (clientContext !== undefined) {
-      const json = Buffer.from(clientContext, 'base64').toString('utf8');
-      if (jsonError(Buffer.from(json)) !== undefined) {
-        return fail({ status: 400, type: 'InvalidRequestContentException', message: 'Client context must be a valid Base64-encoded JSON object.' });
-      }
-      options.clientContext = json;
-    }
-    const traceId = header(req, 'x-amzn-trace-id');
-    if (traceId !== undefined) options.traceId = traceId;
-    const tenantId = header(req, 'x-amz-tenant-id');
-    if (tenantId !== undefined) options.tenantId = tenantId;
+    const read = readInvokeRequest(INVOKE, this.functionName, req, url, payload, requestId);
+    if ('error' in read) return fail(read.error);
+    const { invocationType, logType, event, options } = read.request;
 
     if (invocationType === 'DryRun') {
       res.writeHead(204, { 'X-Amzn-RequestId': requestId });
@@ -231,17 +225,67 @@ export function jsonError(payload: Buffer): string | undefined {
   }
 }
 
-/** A path segment percent-decoded, or as it came when it is not valid percent-encoding. */
-export function safeDecode(text: string): string {
-  try {
-    return decodeURIComponent(text);
-  } catch {
-    return text;
+
+/**
+ * An Invoke-style request (Invoke, InvokeWithResponseStream) checked as the service checks it, in
+ * its order and wording: POST (else 405 UnknownOperationException), the function this server knows
+ * at $LATEST (404 ResourceNotFoundException), X-Amz-Invocation-Type and X-Amz-Log-Type
+ * (400 ValidationException), the payload's size (413 RequestTooLargeException) and JSON
+ * (400 InvalidRequestContentException), then its headers as the invocation's options.
+ */
+export function readInvokeRequest(
+  operation: InvokeOperation,
+  functionName: string,
+  req: http.IncomingMessage,
+  url: URL,
+  payload: Buffer,
+  requestId: string,
+): { request: InvokeRequest } | { error: ServiceError } {
+  if (req.method !== 'POST') {
+    return { error: { status: 405, type: 'UnknownOperationException', message: `${req.method} is not an operation of ${url.pathname}: ${operation.takesPost}` } };
   }
+  const rawName = operation.path.exec(url.pathname)?.[1] ?? '';
+  const target = resolveFunctionName(safeDecode(rawName), url.searchParams.get('Qualifier'));
+  if (target.name !== functionName || (target.qualifier !== undefined && target.qualifier !== '$LATEST')) {
+    return { error: functionNotFound(target.name, target.qualifier) };
+  }
+  const invocationType = header(req, 'x-amz-invocation-type') ?? 'RequestResponse';
+  if (!operation.invocationTypes.includes(invocationType)) return { error: validationError(invocationType, 'invocationType', operation.invocationTypes) };
+  const logType = header(req, 'x-amz-log-type') ?? 'None';
+  if (!(LOG_TYPES as readonly string[]).includes(logType)) return { error: validationError(logType, 'logType', LOG_TYPES) };
+  const limit = operation.payloadLimit(invocationType);
+  if (payload.length > limit) {
+    return { error: { status: 413, type: 'RequestTooLargeException', message: `Request must be smaller than ${limit} bytes for the ${operation.name} operation` } };
+  }
+  // An empty payload reaches the function as {} (what `aws lambda invoke` without --payload sends).
+  const event = payload.length === 0 ? Buffer.from('{}') : payload;
+  const parseError = jsonError(event);
+  if (parseError !== undefined) {
+    return { error: { status: 400, type: 'InvalidRequestContentException', message: `Could not parse request body into json: ${parseError}` } };
+  }
+  const read = invokeOptionsOf(req, requestId);
+  if ('error' in read) return read;
+  return { request: { invocationType, logType, event, options: read.options } };
 }
 
-/** One request header's value; repeated ones joined with ", " as Node joins most headers. */
-export function header(req: http.IncomingMessage, name: string): string | undefined {
-  const value = req.headers[name];
-  return Array.isArray(value) ? value.join(', ') : value;
+/**
+ * The Invoke API's request headers as the invocation's options: X-Amz-Client-Context (base64 of a
+ * JSON object; the runtime gets the JSON), X-Amzn-Trace-Id, X-Amz-Tenant-Id. A client context that
+ * is not base64 of JSON is the service's 400 InvalidRequestContentException, in its wording.
+ */
+function invokeOptionsOf(req: http.IncomingMessage, requestId: string): { options: InvokeOptions } | { error: ServiceError } {
+  const options: InvokeOptions = { requestId };
+  const clientContext = header(req, 'x-amz-client-context');
+  if (clientContext !== undefined) {
+    const json = Buffer.from(clientContext, 'base64').toString('utf8');
+    if (jsonError(Buffer.from(json)) !== undefined) {
+      return { error: { status: 400, type: 'InvalidRequestContentException', message: 'Client context must be a valid Base64-encoded JSON object.' } };
+    }
+    options.clientContext = json;
+  }
+  const traceId = header(req, 'x-amzn-trace-id');
+  if (traceId !== undefined) options.traceId = traceId;
+  const tenantId = header(req, 'x-amz-tenant-id');
+  if (tenantId !== undefined) options.tenantId = tenantId;
+  return { options };
 }

@@ -11,8 +11,8 @@
 // the Runtime Interface Emulator's rapi/handler/restorenext.go, restoreerror.go.
 // One-off requests at init, so plain node:http rather than the invoke loop's transport; loaded when
 // SnapStart needs it, since node:http costs every other cold start ~5 ms of module evaluation.
-import { LambdaError, errorTypeHeader, toErrorBody } from './errors.ts';
-import { logRuntimeError } from './logging.ts';
+import { LambdaError, errorTypeHeader, toErrorBody } from '../errors.ts';
+import { logRuntimeError } from '../logging.ts';
 import { restoreUniqueness } from './restore-uniqueness.ts';
 
 export const SNAP_START = 'snap-start';

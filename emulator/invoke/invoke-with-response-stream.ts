@@ -17,26 +17,21 @@
 // are the service's REST-JSON errors, as for Invoke.
 import { randomUUID } from 'node:crypto';
 import type http from 'node:http';
-import type { InvocationOutcome, InvokeOptions } from './invocation.ts';
-import {
-  LOG_TAIL_BYTES,
-  functionNotFound,
-  header,
-  jsonError,
-  logTail,
-  resolveFunctionName,
-  safeDecode,
-  sendServiceError,
-  validationError,
-} from './lambda-invoke-api.ts';
-import type { LocalFunction, ServiceError } from './lambda-invoke-api.ts';
-import { MAX_SYNC_REQUEST_BYTES } from './limits.ts';
-import { drained } from './listening.ts';
+import type { InvocationOutcome } from '../invocation.ts';
+import { LOG_TAIL_BYTES, logTail, readInvokeRequest, sendServiceError } from './lambda-invoke-api.ts';
+import type { InvokeOperation, LocalFunction, ServiceError } from './lambda-invoke-api.ts';
+import { MAX_SYNC_REQUEST_BYTES } from '../limits.ts';
+import { drained } from '../listening.ts';
 import { encodeMessage } from './event-stream.ts';
 
 const PATH = /^\/2021-11-15\/functions\/([^/]+)\/response-streaming-invocations\/?$/;
-const INVOCATION_TYPES = ['RequestResponse', 'DryRun'] as const;
-const LOG_TYPES = ['None', 'Tail'] as const;
+const INVOKE_WITH_RESPONSE_STREAM: InvokeOperation = {
+  path: PATH,
+  takesPost: 'InvokeWithResponseStream takes POST',
+  name: 'InvokeWithResponseStream',
+  invocationTypes: ['RequestResponse', 'DryRun'],
+  payloadLimit: () => MAX_SYNC_REQUEST_BYTES,
+};
 /** The largest piece of the function's output carried in one PayloadChunk event. */
 export const MAX_PAYLOAD_CHUNK_BYTES = 64 * 1024;
 export { LOG_TAIL_BYTES };
@@ -91,37 +86,9 @@ export class InvokeWithResponseStreamApi {
   async handle(req: http.IncomingMessage, res: http.ServerResponse, url: URL, payload: Buffer): Promise<void> {
     const requestId = randomUUID();
     const fail = (error: ServiceError): void => sendServiceError(res, error, requestId);
-    if (req.method !== 'POST') {
-      return fail({ status: 405, type: 'UnknownOperationException', message: `${req.method} is not an operation of ${url.pathname}: InvokeWithResponseStream takes POST` });
-    }
-    const rawName = PATH.exec(url.pathname)?.[1] ?? '';
-    const target = resolveFunctionName(safeDecode(rawName), url.searchParams.get('Qualifier'));
-    if (target.name !== this.functionName || (target.qualifier !== undefined && target.qualifier !== '$LATEST')) {
-      return fail(functionNotFound(target.name, target.qualifier));
-    }
-    const invocationType = header(req, 'x-amz-invocation-type') ?? 'RequestResponse';
-    if (!(INVOCATION_TYPES as readonly string[]).includes(invocationType)) return fail(validationError(invocationType, 'invocationType', INVOCATION_TYPES));
-    const logType = header(req, 'x-amz-log-type') ?? 'None';
-    if (!(LOG_TYPES as readonly string[]).includes(logType)) return fail(validationError(logType, 'logType', LOG_TYPES));
-    if (payload.length > MAX_SYNC_REQUEST_BYTES) {
-      return fail({ status: 413, type: 'RequestTooLargeException', message: `Request must be smaller than ${MAX_SYNC_REQUEST_BYTES} bytes for the InvokeWithResponseStream operation` });
-    }
-    const event = payload.length === 0 ? Buffer.from('{}') : payload;
-    const parseError = jsonError(event);
-    if (parseError !== undefined) return fail({ status: 400, type: 'InvalidRequestContentException', message: `Could not parse request body into json: ${parseError}` });
-    const options: InvokeOptions = { requestId };
-    const clientContext = header(req, 'x-amz-client-context');
-    if (clientContext !== undefined) {
-      const json = Buffer.from(clientContext, 'base64').toString('utf8');
-      if (jsonError(Buffer.from(json)) !== undefined) {
-        return fail({ status: 400, type: 'InvalidRequestContentException', message: 'Client context must be a valid Base64-encoded JSON object.' });
-      }
-      options.clientContext = json;
-    }
-    const traceId = header(req, 'x-amzn-trace-id');
-    if (traceId !== undefined) options.traceId = traceId;
-    const tenantId = header(req, 'x-amz-tenant-id');
-    if (tenantId !== undefined) options.tenantId = tenantId;
+    const read = readInvokeRequest(INVOKE_WITH_RESPONSE_STREAM, this.functionName, req, url, payload, requestId);
+    if ('error' in read) return fail(read.error);
+    const { invocationType, logType, event, options } = read.request;
     if (invocationType === 'DryRun') {
       res.writeHead(204, { 'X-Amzn-RequestId': requestId });
       return void res.end();

@@ -1,6 +1,6 @@
 // Picks the transport behind the RuntimeApiClient (LAMBDA_BOOTSTRAP_TRANSPORT).
 
-import type { TransportName } from './environment.ts';
+import type { TransportName } from '../environment.ts';
 import { RuntimeApiClient } from './runtime-api.ts';
 import type { RuntimeApiClientOptions } from './runtime-api.ts';
 import type { StreamingTransport, Transport } from './transport.ts';

@@ -41,11 +41,25 @@ export function envDigest(salt: string, name: string, value: string): string {
   return createHash('sha256').update(`${salt}\0${name}\0${value}`).digest('hex');
 }
 
+/**
+ * With init at build (src/pre-init/init-at-build.ts): the handler's module file, relative to the
+ * task root ('/'-separated), and how the runtime loads it ('require' for .cjs/.cts, else 'import').
+ * Its module object is the registry's HANDLER_KEY entry, its after-restore hooks AFTER_RESTORE_KEY's.
+ */
+export interface SnapshotHandler {
+  file: string;
+  kind: SnapshotModule['kind'];
+}
+
+export const HANDLER_KEY = 'handler';
+export const AFTER_RESTORE_KEY = 'after-restore';
+
 /** What the snapshot holds: the manifest and, per `${kind}:${specifier}`, the evaluated module. */
 export interface SnapshotContents {
   modules: readonly SnapshotModule[];
   registry: ReadonlyMap<string, unknown>;
   environment: SnapshotEnvironment;
+  handler?: SnapshotHandler | undefined;
 }
 
 /** Thrown by the first import of a snapshotted package when the guard fails: the init error. */
@@ -106,6 +120,21 @@ export function reexportSource(globalName: string, key: string, namespace: objec
 }
 
 /**
+ * The module the runtime gets for the handler initialised at build: the after-restore hooks run
+ * first (awaited by an ES module's top-level await; synchronously for a CommonJS file, which the
+ * runtime require()s), and a failing one fails the handler's load, so the runtime reports it as
+ * the init error (Runtime.AfterRestoreError). Then the module object made at build.
+ */
+function handlerSource(globalName: string, kind: SnapshotModule['kind'], namespace: object): { format: 'module' | 'commonjs'; source: string } {
+  const registry = `globalThis[${JSON.stringify(globalName)}]`;
+  const restore = `${registry}.get(${JSON.stringify(AFTER_RESTORE_KEY)})`;
+  if (kind === 'require') {
+    return { format: 'commonjs', source: `${restore}.sync();\nmodule.exports = ${registry}.get(${JSON.stringify(HANDLER_KEY)});\n` };
+  }
+  return { format: 'module', source: `await ${restore}.async();\n${reexportSource(globalName, HANDLER_KEY, namespace)}` };
+}
+
+/**
  * Installs the hooks. `taskRoot` is LAMBDA_TASK_ROOT at start (not the build's folder); `globalName`
  * is where `registry` is reachable from generated modules (a global nobody else uses).
  */
@@ -125,29 +154,40 @@ export function installSnapshotModules(contents: SnapshotContents, taskRoot: str
     byKey.set(key, join(root, ...m.packageDir.split('/')) + sep);
     packageDirs.set(m.specifier, m.packageDir);
   }
+  const handlerFile = contents.handler === undefined ? undefined : join(root, ...contents.handler.file.split('/'));
   Object.defineProperty(globalThis, globalName, { value: contents.registry, enumerable: false, configurable: false, writable: false });
   let checked = false;
+  // At the first import of a snapshotted package (or of the handler initialised at build): the
+  // environment is then what the dependencies would see if they loaded now (the runtime has set
+  // its own variables).
+  const checkEnvironment = (specifier: string): void => {
+    if (checked) return;
+    const mismatch = applySnapshotEnvironment(contents.environment, process.env, specifier);
+    if (mismatch !== undefined) throw mismatch;
+    checked = true;
+  };
   registerHooks({
     resolve(specifier, context, nextResolve) {
       const resolved = nextResolve(specifier, context);
-      if (!packageDirs.has(specifier) || !resolved.url.startsWith('file:')) return resolved;
+      if (!resolved.url.startsWith('file:')) return resolved;
+      if (handlerFile !== undefined && fileURLToPath(resolved.url) === handlerFile) {
+        // The handler module's init ran at build: its module object is in the heap, not loaded again.
+        checkEnvironment(contents.handler!.file);
+        return { url: `${SCHEME}${HANDLER_KEY}`, format: contents.handler!.kind === 'require' ? 'commonjs' : 'module', shortCircuit: true };
+      }
+      if (!packageDirs.has(specifier)) return resolved;
       const kind = context.conditions.includes('require') ? 'require' : 'import';
       const key = registryKey(kind, specifier);
       const folder = byKey.get(key);
       if (folder === undefined || !fileURLToPath(resolved.url).startsWith(folder)) return resolved;
-      // At the first import of a snapshotted package: the environment is then what the
-      // dependencies would see if they loaded now (the runtime has set its own variables).
-      if (!checked) {
-        const mismatch = applySnapshotEnvironment(contents.environment, process.env, specifier);
-        if (mismatch !== undefined) throw mismatch;
-        checked = true;
-      }
+      checkEnvironment(specifier);
       return { url: `${SCHEME}${key}`, format: kind === 'require' ? 'commonjs' : 'module', shortCircuit: true };
     },
     load(url, context, nextLoad) {
       if (!url.startsWith(SCHEME)) return nextLoad(url, context);
       const key = url.slice(SCHEME.length);
       const value = contents.registry.get(key) as object;
+      if (key === HANDLER_KEY) return { ...handlerSource(globalName, contents.handler!.kind, value), shortCircuit: true };
       if (key.startsWith('require:')) {
         return { format: 'commonjs', source: `module.exports = globalThis[${JSON.stringify(globalName)}].get(${JSON.stringify(key)});\n`, shortCircuit: true };
       }

@@ -2,8 +2,8 @@
 
 import { parseClientContext } from './client-context.ts';
 import type { ClientContext } from './client-context.ts';
-import { errorTypeHeader } from './errors.ts';
-import type { ErrorBody, LambdaError } from './errors.ts';
+import { errorTypeHeader } from '../errors.ts';
+import type { ErrorBody, LambdaError } from '../errors.ts';
 import { NEXT_RETRY_POLICY, retryAfterInitialFailure } from './runtime-api-retry.ts';
 import type { RetryEnvironment } from './runtime-api-retry.ts';
 import { TransportError } from './transport.ts';

@@ -1,0 +1,205 @@
+// Init at build for a snapshot executable (issue 25 part 2; docs/pre-initialised.md, "Init at
+// build"): test/fixtures/init-at-build (a handler importing a package from its node_modules,
+// reading STAGE_NAME and the clock at init, opening a timer it closes in a before-snapshot hook,
+// registering an after-restore hook) is built once with init at build and started twice under the
+// emulator on 127.0.0.1: init ran at build (its process id is not the start's, its log line is not
+// in the start's output), the after-restore hook ran once per start, per-start values differ, a
+// failing hook fails the start's init as Runtime.AfterRestoreError, and a sandbox whose STAGE_NAME
+// differs from the build's is refused. Then the refusals: init that leaves a timer, a server, a
+// socket, a child process, an open file or a signal listener, init that throws, a failing
+// before-snapshot hook, top-level await and import.meta.
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import type { Server, Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { SnapshotError, buildSnapshotExecutable } from '../../build/snapshot.ts';
+import type { SnapshotReport } from '../../build/snapshot.ts';
+import { Emulator } from '../../emulator/index.ts';
+import type { InvocationOutcome } from '../../emulator/index.ts';
+import { FIXTURES, REPO_ROOT, describeOutcome, errorBody } from './harness.ts';
+
+const DIST_BOOTSTRAP = join(REPO_ROOT, 'dist', 'bootstrap');
+// The snapshot is its own binary: the wrapper and bundle flavours of the suite have nothing to run.
+const binaryOnly = describe.skipIf((process.env.BOOTSTRAP_TARGET ?? 'binary') !== 'binary' || process.env.BOOTSTRAP_ARCH === 'arm64');
+
+const temporary: string[] = [];
+const emulators: Emulator[] = [];
+let functionDir: string;
+let report: SnapshotReport;
+const buildLog: string[] = [];
+
+function tempDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  temporary.push(dir);
+  return dir;
+}
+
+/** A function folder with `index.mjs` and the small `shouter` package in its node_modules. */
+function functionFolder(index: string | undefined): string {
+  const dir = tempDir('lambda-bootstrap-init-fn-');
+  if (index === undefined) cpSync(join(FIXTURES, 'init-at-build'), dir, { recursive: true });
+  else writeFileSync(join(dir, 'index.mjs'), index);
+  writeFileSync(join(dir, 'package.json'), '{"type":"module"}\n');
+  mkdirSync(join(dir, 'node_modules', 'shouter'), { recursive: true });
+  writeFileSync(join(dir, 'node_modules', 'shouter', 'package.json'), '{"name":"shouter","version":"1.0.0","main":"index.js"}\n');
+  writeFileSync(join(dir, 'node_modules', 'shouter', 'index.js'), 'exports.shout = (text) => `${text.toUpperCase()}!`;\n');
+  return dir;
+}
+
+interface Answer {
+  greeting: string;
+  builtAt: number;
+  initRanHere: boolean;
+  initId: string;
+  invokeId: string;
+  beforeSnapshotRan: boolean;
+  afterRestoreRuns: number;
+  restoreId: string | undefined;
+  pollerOpen: boolean;
+}
+
+async function invokeOnce(command: string, env: Record<string, string> = {}): Promise<{ outcome: InvocationOutcome; output: string }> {
+  const emulator = await Emulator.start({ command, handler: 'index.handler', taskRoot: functionDir, env: { STAGE_NAME: 'prod', ...env } });
+  emulators.push(emulator);
+  const outcome = await emulator.invoke('{}');
+  await emulator.stop();
+  return { outcome, output: emulator.output };
+}
+
+beforeAll(async () => {
+  if ((process.env.BOOTSTRAP_TARGET ?? 'binary') !== 'binary' || process.env.BOOTSTRAP_ARCH === 'arm64') return;
+  functionDir = functionFolder(undefined);
+  const built = await buildSnapshotExecutable({ functionDir, handler: 'index.handler', env: { STAGE_NAME: 'prod' }, initAtBuild: true, outDir: tempDir('lambda-bootstrap-init-out-'), log: (line) => buildLog.push(line) });
+  if (built instanceof SnapshotError) throw built;
+  report = built;
+}, 600_000);
+
+afterAll(async () => {
+  await Promise.all(emulators.splice(0).map((e) => e.stop()));
+  for (const dir of temporary.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+binaryOnly('init at build', () => {
+  test('the build runs init with --env only and no credentials, and notes what init read that every start will share', () => {
+    expect(report.init).toMatchObject({ beforeSnapshotHooks: 1, afterRestoreHooks: 1 });
+    const log = buildLog.join('\n');
+    expect(log).toContain("snapshot: init at build: the handler's init runs at build with STAGE_NAME (and AWS_EXECUTION_ENV), without AWS credentials");
+    expect(log).toContain("snapshot: init at build: index.mjs:9:22 reads the clock at init (Date.now()): every start sees the build's value");
+    expect(log).toContain("index.mjs's init is in the snapshot (1 before-snapshot hook(s) ran, 1 after-restore hook(s) run at every start)");
+  });
+
+  test('a start does not run init again: the after-restore hook runs, the values made at init are the build\'s, per-start values differ', async () => {
+    const answers: Answer[] = [];
+    for (let i = 0; i < 2; i++) {
+      const { outcome, output } = await invokeOnce(report.executable);
+      expect(outcome.kind, describeOutcome(outcome)).toBe('response');
+      // The fixture logs one line at init: it went to the build's output, not the start's.
+      expect(output).not.toContain('init ran');
+      answers.push(outcome.json() as Answer);
+    }
+    for (const answer of answers) {
+      expect(answer).toMatchObject({ greeting: 'HELLO FROM PROD!', initRanHere: false, beforeSnapshotRan: true, afterRestoreRuns: 1, pollerOpen: false });
+    }
+    const [a, b] = answers as [Answer, Answer];
+    // Made at init, at build: the same in every start (docs: renew such values after restore).
+    expect(a.initId).toBe(b.initId);
+    expect(a.builtAt).toBe(b.builtAt);
+    // Renewed uniqueness: the after-restore hook's and the invocation's UUIDs differ per start.
+    expect(a.restoreId).not.toBe(b.restoreId);
+    expect(a.invokeId).not.toBe(b.invokeId);
+    expect(a.restoreId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  });
+
+  test('under dist/bootstrap the same handler runs its init at start and its hooks never (not SnapStart)', async () => {
+    const { outcome, output } = await invokeOnce(DIST_BOOTSTRAP);
+    expect(outcome.kind, describeOutcome(outcome)).toBe('response');
+    expect(output).toContain('init-at-build fixture: init ran');
+    expect(outcome.json()).toMatchObject({ greeting: 'HELLO FROM PROD!', initRanHere: true, beforeSnapshotRan: false, afterRestoreRuns: 0, pollerOpen: true });
+  });
+
+  test('a failing after-restore hook fails the start\'s init as Runtime.AfterRestoreError', async () => {
+    const { outcome } = await invokeOnce(report.executable, { FAIL_AFTER_RESTORE: '1' });
+    expect(outcome.kind, describeOutcome(outcome)).toBe('init-error');
+    const body = errorBody(outcome);
+    expect(body.errorType).toBe('Runtime.AfterRestoreError');
+    expect(body.errorMessage).toBe('Error: could not reconnect');
+  });
+
+  test('a sandbox whose environment differs from the build\'s where init looked gets a clear init error', async () => {
+    const { outcome } = await invokeOnce(report.executable, { STAGE_NAME: 'dev' });
+    expect(outcome.kind, describeOutcome(outcome)).toBe('init-error');
+    const body = errorBody(outcome);
+    expect(body.errorType).toBe('Runtime.SnapshotEnvironmentMismatch');
+    expect(body.errorMessage).toContain('STAGE_NAME (another value here than when it was built)');
+    expect(body.errorMessage).not.toContain('prod');
+  });
+});
+
+let server: Server;
+let serverPort: number;
+const accepted: Socket[] = [];
+
+binaryOnly('init at build refuses init that leaves what a snapshot cannot hold', () => {
+  beforeAll(async () => {
+    server = createServer((socket) => {
+      socket.on('error', () => {});
+      accepted.push(socket);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    serverPort = (server.address() as { port: number }).port;
+  });
+  afterAll(async () => {
+    for (const socket of accepted) socket.destroy();
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  async function refusalFor(init: string): Promise<string> {
+    const index = `import net from 'node:net'; import fs from 'node:fs'; import { spawn } from 'node:child_process'; import { shout } from 'shouter';\n${init}\nexport const handler = async () => shout('hi');\n`;
+    const result = await buildSnapshotExecutable({ functionDir: functionFolder(index), handler: 'index.handler', initAtBuild: true, outDir: tempDir('lambda-bootstrap-init-out-') });
+    expect(result).toBeInstanceOf(SnapshotError);
+    return (result as SnapshotError).message;
+  }
+
+  test.each([
+    ['setInterval(() => {}, 1000);', 'a timer (setInterval) made at index.mjs:2:1'],
+    ['const t = setTimeout(() => {}, 60_000); t.unref();', 'a timer (setTimeout) made at index.mjs:2:11'],
+    ["net.createServer().listen(0, '127.0.0.1');", 'a server (TCPSERVERWRAP) made at index.mjs:2:20'],
+    ['const s = net.connect(PORT, "127.0.0.1");', 'a socket (TCPWRAP) made at index.mjs:2:15'],
+    ["const child = spawn('sleep', ['5']);", 'a child process (PROCESSWRAP) made at index.mjs:2:15'],
+    ["const fd = fs.openSync('/etc/hostname', 'r');", 'a file (fd '],
+    ["process.on('SIGTERM', () => {});", 'a signal listener (SIGNALWRAP) made at index.mjs:2:9'],
+  ])('%s', async (init, expected) => {
+    const message = await refusalFor(init.replace('PORT', String(serverPort)));
+    expect(message).toContain("snapshot: refused: init at build: index.mjs's init leaves open what a snapshot cannot hold");
+    expect(message).toContain(expected);
+    if (expected.startsWith('a file')) expect(message).toMatch(/a file \(fd \d+: \/etc\/hostname\) made at index\.mjs:2:15/);
+    expect(message).toContain('registerBeforeSnapshot hook');
+    expect(message).toContain('without --init-at-build');
+  });
+
+  test('init that throws', async () => {
+    const message = await refusalFor("throw new Error('no config at build');");
+    expect(message).toContain("snapshot: refused: init at build: index.mjs's init threw");
+    expect(message).toContain('Error: no config at build');
+    expect(message).toContain('no AWS credentials');
+  });
+
+  test('a failing before-snapshot hook', async () => {
+    const message = await refusalFor("awslambda.registerBeforeSnapshot(() => { throw new TypeError('pool will not close'); });");
+    expect(message).toContain('snapshot: refused: init at build: a before-snapshot hook failed (Runtime.BeforeSnapshotError');
+    expect(message).toContain('TypeError: pool will not close');
+  });
+
+  test('top-level await', async () => {
+    const message = await refusalFor('await Promise.resolve();');
+    expect(message).toContain("snapshot: refused: init at build: the handler's module uses top-level await");
+  });
+
+  test('import.meta', async () => {
+    const message = await refusalFor('const here = import.meta.url;');
+    expect(message).toContain("snapshot: refused: init at build: the handler's code uses import.meta");
+    expect(message).toContain('index.mjs:2:');
+  });
+});
