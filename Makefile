@@ -133,7 +133,7 @@ cli: install
 # Then Node 26 (issue 21): the integration suite against dist/node26/bootstrap; the parity suite
 # against AWS's client on the same Node 26 as nodejs26.x runs it (like for like), and once more
 # against AWS's client on Node 24, where test/parity/node-line.ts maps the Node line's own facts
-# (runtime name, Node version, Node 26's DEP0205 warning; docs/node-versions.md); and the wrapper
+# (runtime name, Node version and major, Node 26's DEP0205 warning; docs/node-versions.md); and the wrapper
 # flavour's own files on nodejs26.x's stand-in (Node 26 as the managed node). `make test-node26`
 # runs the Node 26 parts alone, with the whole integration suite in the wrapper flavour as well.
 NODE26_WRAPPER_TESTS := test/integration/wrapper.test.ts test/integration/managed-environment.test.ts test/integration/esm-detection.test.ts test/integration/resolution.test.ts test/integration/results.test.ts

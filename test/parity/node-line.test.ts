@@ -17,6 +17,13 @@ describe('node-line normalisation', () => {
     expect(r.ric).toBe('x');
   });
 
+  it("maps the major in Datadog's runtime tag and New Relic's version metric, only there", () => {
+    const ours = 'tags ["functionname:f","runtime:nodejs26.x"] metrics: Supportability/Nodejs/Version/26 ×1, Supportability/Nodejs/Version/260 ×1, nodejs26.x';
+    const r = normaliseNodeLine('Datadog metrics', ours, '', CROSS);
+    expect(r.ours).toBe('tags ["functionname:f","runtime:nodejs24.x"] metrics: Supportability/Nodejs/Version/24 ×1, Supportability/Nodejs/Version/260 ×1, nodejs26.x');
+    expect(r.used).toEqual(['node-major']);
+  });
+
   it('leaves other versions alone: only the pinned one, as a whole, is the line', () => {
     const ours = 'v26.12.10 126.12.1 26.12.1.4 26.1.0 AWS_Lambda_nodejs22.x';
     expect(normaliseNodeLine('req-1 outcome', ours, '', CROSS)).toEqual({ ours, ric: '', used: [] });

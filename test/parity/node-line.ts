@@ -47,6 +47,17 @@ export const NODE_LINE_FACTS: readonly NodeLineFact[] = [
     map: (ours, lines) => ours.replace(new RegExp(`(?<![\\d.])${escape(lines.ours.version)}(?![\\d.])`, 'g'), lines.ric.version),
   },
   {
+    name: 'node-major',
+    reason:
+      "Agents report process.version's major in their own names: Datadog's runtime tag (runtime:nodejs26.x, datadog-lambda-js getRuntimeTag) and " +
+      "New Relic's Supportability/Nodejs/Version/26 metric (newrelic recordNodeVersionMetric). Only these two forms are mapped.",
+    applies: () => true,
+    map: (ours, lines) =>
+      ours
+        .replace(new RegExp(`(?<![\\w.])runtime:nodejs${lines.ours.line}\\.x(?![\\w.])`, 'g'), `runtime:nodejs${lines.ric.line}.x`)
+        .replace(new RegExp(`Supportability/Nodejs/Version/${lines.ours.line}(?!\\d)`, 'g'), `Supportability/Nodejs/Version/${lines.ric.line}`),
+  },
+  {
     name: 'dep0205-module-register',
     reason:
       "Node 26 deprecates module.register() (DEP0205), which the agents' ESM hooks (OpenTelemetry's, Sentry's) still call; Node itself prints the " +
