@@ -159,7 +159,8 @@ soak: bootstrap
 # hello, ESM, error, streaming, logging, the layer zip and the ABI check, with dist/arm64/bootstrap
 # under qemu-user against the emulator on 127.0.0.1. Slower, hence its own target.
 # Then dist/node26/arm64/bootstrap under qemu: hello, module kinds, errors, streaming, logging (~80 s).
-test-arm64: dist/arm64/bootstrap dist/node26/arm64/bootstrap
+# test/arm64/snapshot.test.ts builds an arm64 snapshot executable (recorded under qemu) from dist/bootstrap.js (~10-30 s).
+test-arm64: dist/arm64/bootstrap dist/node26/arm64/bootstrap dist/bootstrap.js
 	BOOTSTRAP_ARCH=arm64 vitest run test/arm64
 	BOOTSTRAP_ARCH=arm64 BOOTSTRAP_NODE=26 vitest run test/arm64/runtime.test.ts
 

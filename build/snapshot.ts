@@ -76,6 +76,8 @@ export interface SnapshotOptions {
   node?: string;
   hostNode?: string;
   postjectCli?: string;
+  /** For a foreign `arch`: the x86_64 node of the same version that runs the recorder (default the repository's pinned one). */
+  recorderNode?: string;
   /** Where bootstrap (and the intermediate scripts) are written; default <functionDir>/.lambda-bootstrap/snapshot. */
   outDir?: string;
   /**
@@ -243,7 +245,7 @@ export async function buildSnapshotExecutable(options: SnapshotOptions): Promise
   const target = options.node === undefined ? TARGETS[arch] : { ...TARGETS[arch], node: options.node };
   // The recorder and the built-ins' key lists need a node of the same version, not the same
   // architecture: on a foreign one the host's pinned node runs them (qemu is for the snapshot itself).
-  const hostNode = isNative(target) ? target.node : (options.hostNode ?? TARGETS.x86_64.node);
+  const hostNode = isNative(target) ? target.node : (options.recorderNode ?? TARGETS.x86_64.node);
   const runtimeBundle = resolve(options.runtimeBundle ?? RUNTIME_BUNDLE);
   if (!existsSync(runtimeBundle)) return new SnapshotError(`snapshot: ${runtimeBundle} is missing: run \`make bundle\` first`);
   const credentials = credentialRefusal(options.env ?? {});
