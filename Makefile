@@ -176,10 +176,12 @@ clean:
 FN ?=
 HANDLER ?= index.handler
 # SNAPSHOT=1 instead builds FN/.lambda-bootstrap/snapshot/bootstrap: an executable for this one
-# function whose V8 startup snapshot holds its dependencies evaluated (docs/pre-initialised.md).
+# function whose V8 startup snapshot holds its dependencies evaluated (docs/pre-initialised.md);
+# INIT_AT_BUILD=1 runs the handler's init at build too; ARCH=arm64 builds it for Graviton
+# (make install-arm64 first; the snapshot is recorded under qemu-user).
 package: bootstrap-x86_64
-	@test -n "$(FN)" || { echo "usage: make package FN=<function dir> [HANDLER=index.handler] [EVENT=event.json] [SNAPSHOT=1]"; exit 2; }
-	$(if $(SNAPSHOT),$(NODE) build/snapshot.ts --handler $(HANDLER) $(FN),$(NODE) build/compile-cache.ts --handler $(HANDLER) $(if $(EVENT),--event $(EVENT)) $(FN))
+	@test -n "$(FN)" || { echo "usage: make package FN=<function dir> [HANDLER=index.handler] [EVENT=event.json] [SNAPSHOT=1 [INIT_AT_BUILD=1] [ARCH=arm64]]"; exit 2; }
+	$(if $(SNAPSHOT),$(NODE) build/snapshot.ts --handler $(HANDLER) $(if $(INIT_AT_BUILD),--init-at-build) $(if $(filter arm64,$(ARCH)),--arch arm64) $(FN),$(NODE) build/compile-cache.ts --handler $(HANDLER) $(if $(EVENT),--event $(EVENT)) $(FN))
 
 .PHONY: bench bench-smoke
 bench: dist/bootstrap dist/node26/bootstrap layer-wrapper
