@@ -24,6 +24,7 @@ import { managedInstancesMarkdown, runManagedInstances } from './managed-instanc
 import type { ManagedInstancesResults } from './managed-instances.ts';
 import { READ_AHEAD_KIB, lambdaLikeVariants, measureLambdaLike, packageListing } from './lambda-like.ts';
 import { realisticLambdaLikeVariants } from './lambda-like-realistic.ts';
+import { PREFETCH_BASES, buildPrefetch, prefetchTwin, recordWorkingSet } from './prefetch.ts';
 import { issue25Targets, realisticLambdaLikeMarkdown } from './report-issue25.ts';
 import type { LambdaLikeSample, LambdaLikeVariant } from './lambda-like.ts';
 import { LAMBDA_PERF, fitModel, predictInit, publishedInit } from './lambda-model.ts';
@@ -149,7 +150,7 @@ interface LambdaLikeSetup {
 }
 
 /** The package device holding every Lambda-like variant's package, or why there is none. */
-function setUpLambdaLike(runtimes: Runtime[], smoke: boolean, log: (line: string) => void, only?: string[], extra: LambdaLikeVariant[] = []): LambdaLikeSetup {
+function setUpLambdaLike(runtimes: Runtime[], smoke: boolean, log: (line: string) => void, only?: string[], extra: LambdaLikeVariant[] = [], prefetchTool?: string): LambdaLikeSetup {
   const byId = new Map(runtimes.map((r) => [r.id, r]));
   const binary = byId.get('binary')?.files.bootstrap;
   if (binary === undefined) return { variants: [], device: undefined, mincore: undefined, unavailable: 'dist/bootstrap is missing' };
@@ -166,6 +167,7 @@ function setUpLambdaLike(runtimes: Runtime[], smoke: boolean, log: (line: string
   const flavours = only === undefined ? undefined : new Set(only.map((id) => (id === 'binary-node26' ? 'binary26' : id)));
   const chosen = flavours === undefined ? all : all.filter((v) => flavours.has(v.flavour));
   const variants = smoke ? chosen.filter((v) => v.id === 'binary-zip' || v.id === 'wrapper-zip') : chosen;
+  if (prefetchTool !== undefined) variants.push(...variants.filter((v) => PREFETCH_BASES.includes(v.id)).map((v) => prefetchTwin(v, prefetchTool)));
   const mincore = buildMincore();
   if (!mincore.ok) return { variants: [], device: undefined, mincore: undefined, unavailable: mincore.reason };
   log(`setup: package device for the Lambda-like starts (${variants.length} packages, ext4 on a loop device with direct I/O) ...`);
@@ -267,6 +269,7 @@ async function main(argv: string[]): Promise<number> {
   const copies = new Map<string, Record<string, string>>();
   if (vmtouch.ok) for (const runtime of runtimes) copies.set(runtime.id, coldCopies(runtime));
 
+  const api = await LeanRuntimeApi.start();
   // The realistic function's zip-like rows (bench/lambda-like-realistic.ts, issue 25): not in the smoke run.
   const realisticLike = options.smoke
     ? undefined
@@ -282,7 +285,23 @@ async function main(argv: string[]): Promise<number> {
         log,
       });
   for (const reason of realisticLike?.unavailable ?? []) notes.push(`Lambda-like, not measured: ${reason}`);
-  const lambda = setUpLambdaLike(runtimes, options.smoke, log, options.only, realisticLike?.variants);
+  // Issue 25 part 4: a prefetch twin for a few variants (bench/prefetch.ts); full runs only.
+  const prefetchTool = options.smoke ? undefined : buildPrefetch();
+  if (prefetchTool?.ok === false) notes.push(`Lambda-like, prefetch not measured: ${prefetchTool.reason}`);
+  const lambda = setUpLambdaLike(runtimes, options.smoke, log, options.only, realisticLike?.variants, prefetchTool?.ok === true ? prefetchTool.value : undefined);
+  if (lambda.device !== undefined && prefetchTool?.ok === true) {
+    for (const twin of lambda.variants.filter((v) => v.id.endsWith('-prefetch'))) {
+      const base = lambda.variants.find((v) => `${v.id}-prefetch` === twin.id)!;
+      try {
+        const recorded = await recordWorkingSet(base, lambda.device, api, lambda.mincore!, prefetchTool.value);
+        log(`prefetch: recorded ${base.id}'s working set: ${recorded.mib.toFixed(1)} MiB in ${recorded.runs} runs of pages`);
+        notes.push(`prefetch: ${base.id}'s recorded working set is ${recorded.mib.toFixed(1)} MiB in ${recorded.runs} runs of pages`);
+      } catch (error) {
+        lambda.variants.splice(lambda.variants.indexOf(twin), 1);
+        notes.push(`Lambda-like, ${twin.id} not measured: recording failed: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`);
+      }
+    }
+  }
   const lambdaSamples = new Map<string, { values: Map<LambdaLikeKey, number[]>; failure: string | undefined }>(
     lambda.variants.map((v) => [v.id, { values: new Map(), failure: undefined }]),
   );
@@ -298,7 +317,6 @@ async function main(argv: string[]): Promise<number> {
     s.add('rssAfterAllMb', r.rssAfterAllMb);
     if (id === 'binary') emulatorSamples.leanPerInvokeUs.push(1e6 / r.invocationsPerSecond);
   };
-  const api = await LeanRuntimeApi.start();
   let realistic: RealisticResults | undefined;
   let managedInstances: ManagedInstancesResults | undefined;
   const settings: Settings = {

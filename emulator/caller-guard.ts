@@ -1,4 +1,4 @@
-// Who may call the local servers (local-server.ts for `serve`/`watch`, invoke-endpoint.ts for
+// Who may call the local servers (invoke/local-server.ts for `serve`/`watch`, invoke/invoke-endpoint.ts for
 // emulator/cli.ts). The function behind them runs with the developer's own AWS credentials, and
 // any web page the developer visits can send requests to 127.0.0.1. Two attacks, two checks, as
 // the dev servers do since the DNS-rebinding advisories (webpack-dev-server `allowedHosts`, Vite
@@ -21,6 +21,7 @@
 import { isIP } from 'node:net';
 import type http from 'node:http';
 import { discardBody } from './limits.ts';
+import { header } from './listening.ts';
 
 /** Which way in a request takes: the HTTP front door, or one of the invoke paths. */
 export type Way = 'front-door' | 'invoke-api' | 'rie';
@@ -184,9 +185,4 @@ function sameOrigin(origin: string, host: string | undefined): boolean {
 function fromBrowser(req: http.IncomingMessage): boolean {
   const h = req.headers;
   return h.origin !== undefined || h.referer !== undefined || h['sec-fetch-site'] !== undefined || h['sec-fetch-dest'] !== undefined;
-}
-
-function header(req: http.IncomingMessage, name: string): string | undefined {
-  const value = req.headers[name];
-  return Array.isArray(value) ? value.join(', ') : value;
 }

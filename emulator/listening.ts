@@ -1,5 +1,6 @@
 // What the emulator's HTTP servers (Runtime API, invoke endpoint, local server) share: starting to
-// listen, their address, closing, and waiting for a slow client.
+// listen, their address, closing, waiting for a slow client, and reading a request's header or
+// path segment.
 
 import type http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -61,4 +62,19 @@ export async function closeServer(server: http.Server): Promise<void> {
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
   server.closeAllConnections();
   await closed;
+}
+
+/** One request header's value; repeated ones joined with ", " as Node joins most headers. */
+export function header(req: http.IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value.join(', ') : value;
+}
+
+/** A path (segment) percent-decoded, or as it came when it is not valid percent-encoding. */
+export function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
 }

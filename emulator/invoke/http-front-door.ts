@@ -23,9 +23,9 @@ import { randomUUID } from 'node:crypto';
 import type http from 'node:http';
 import { decodeBase64, forbidsBody, frameAnswer, headersFor } from './http-framing.ts';
 import type { HttpAnswer } from './http-framing.ts';
-import type { InvocationOutcome, InvokeOptions } from './invocation.ts';
+import type { InvocationOutcome, InvokeOptions } from '../invocation.ts';
 import type { Invoker } from './invoke-endpoint.ts';
-import { drained } from './listening.ts';
+import { drained, safeDecode } from '../listening.ts';
 
 export const HTTP_INTEGRATION_CONTENT_TYPE = 'application/vnd.awslambda.http-integration-response';
 const PRELUDE_DELIMITER = Buffer.alloc(8);
@@ -210,7 +210,7 @@ export function functionUrlEvent(req: http.IncomingMessage, url: URL, body: Buff
       domainPrefix: host.split('.')[0] ?? host,
       http: {
         method: req.method ?? 'GET',
-        path: safeDecodePath(url.pathname),
+        path: safeDecode(url.pathname),
         protocol: `HTTP/${req.httpVersion}`,
         sourceIp: socket.remoteAddress ?? '127.0.0.1',
         userAgent: headers['user-agent'] ?? '',
@@ -331,13 +331,6 @@ function rawPathOf(requestUrl: string): string {
   return q < 0 ? requestUrl : requestUrl.slice(0, q);
 }
 
-function safeDecodePath(path: string): string {
-  try {
-    return decodeURIComponent(path);
-  } catch {
-    return path;
-  }
-}
 
 function isUtf8(data: Buffer): boolean {
   try {

@@ -10,10 +10,11 @@
 // (`Function not found: arn:aws:lambda:<region>:<account>:function:<name>[:<qualifier>]`).
 import { randomUUID } from 'node:crypto';
 import type http from 'node:http';
-import type { InvocationOutcome, InvokeOptions } from './invocation.ts';
+import type { InvocationOutcome, InvokeOptions } from '../invocation.ts';
 import type { Invoker } from './invoke-endpoint.ts';
-import { MAX_EVENT_REQUEST_BYTES, MAX_PENDING_EVENTS, MAX_SYNC_REQUEST_BYTES } from './limits.ts';
-import { REGION } from './runtime-environment.ts';
+import { header, safeDecode } from '../listening.ts';
+import { MAX_EVENT_REQUEST_BYTES, MAX_PENDING_EVENTS, MAX_SYNC_REQUEST_BYTES } from '../limits.ts';
+import { REGION } from '../runtime-environment.ts';
 
 /** A function the Invoke API can call: an Emulator, or anything that invokes and attributes the
  * runtime's output to invocations. */
@@ -224,14 +225,6 @@ export function jsonError(payload: Buffer): string | undefined {
   }
 }
 
-/** A path segment percent-decoded, or as it came when it is not valid percent-encoding. */
-export function safeDecode(text: string): string {
-  try {
-    return decodeURIComponent(text);
-  } catch {
-    return text;
-  }
-}
 
 /**
  * An Invoke-style request (Invoke, InvokeWithResponseStream) checked as the service checks it, in
@@ -295,10 +288,4 @@ function invokeOptionsOf(req: http.IncomingMessage, requestId: string): { option
   const tenantId = header(req, 'x-amz-tenant-id');
   if (tenantId !== undefined) options.tenantId = tenantId;
   return { options };
-}
-
-/** One request header's value; repeated ones joined with ", " as Node joins most headers. */
-export function header(req: http.IncomingMessage, name: string): string | undefined {
-  const value = req.headers[name];
-  return Array.isArray(value) ? value.join(', ') : value;
 }
