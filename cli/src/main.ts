@@ -13,6 +13,7 @@ import { ToolError, buildBinary, buildLayerZip, buildWrapperLayerZip, parseNodeO
 import { MEMORY_MB, TIMEOUT_S, lambdaRange } from './lambda-limits.ts';
 import { inspectOf } from './debugging.ts';
 import { durableClockOf, durableOptions } from './durable.ts';
+import { durableCommand } from './durable-command.ts';
 import { mergeLayers } from './layers.ts';
 import { emulatorOptions, envOf, functionEnvironment } from './local-function.ts';
 import type { FunctionFlags } from './local-function.ts';
@@ -342,6 +343,7 @@ export function program(): Command {
       if (result.errors > 0) process.exitCode = 1;
     });
 
+  durableCommand(cli, (text) => void process.stdout.write(text));
   return cli;
 }
 
