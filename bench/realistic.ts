@@ -199,14 +199,29 @@ async function prepare(options: RealisticOptions, fake: FakeAws): Promise<{ runt
   // Lever 2: this run's runtime bundle + the function's dependencies evaluated into a V8 startup
   // snapshot, one executable for this function (build/snapshot.ts); the handler itself loads from
   // disk. Built with its training run (the default) and without, to measure what training gains.
-  for (const [id, label, training] of [
-    ['snapshot', 'snapshot executable (dependencies evaluated and trained at build)', true],
-    ['snapshot-untrained', 'snapshot executable, no training run', false],
+  // Init at build (issue 25 part 2): the handler module's init (the clients) runs at build too,
+  // with the deployment's non-secret configuration (the endpoint) and no credentials.
+  for (const [id, label, training, initAtBuild] of [
+    ['snapshot', 'snapshot executable (dependencies evaluated and trained at build)', true, false],
+    ['snapshot-untrained', 'snapshot executable, no training run', false, false],
+    ['snapshot-init-at-build', 'snapshot executable, init at build', true, true],
   ] as const) {
     if (!want(id)) continue;
     log(`realistic: building the ${label} (build/snapshot.ts) ...`);
-    const snapshot = await buildSnapshotExecutable({ functionDir: dirs.snapshot, handler: HANDLER, runtimeBundle: join(options.dist, 'bootstrap.js'), outDir: join(WORK, `${id}-out`), training });
-    if (snapshot instanceof SnapshotError) unavailable.push({ id, label, reason: snapshot.message });
+    const snapshot = await buildSnapshotExecutable({
+      functionDir: dirs.snapshot,
+      handler: HANDLER,
+      runtimeBundle: join(options.dist, 'bootstrap.js'),
+      outDir: join(WORK, `${id}-out`),
+      training,
+      initAtBuild,
+      ...(initAtBuild ? { env: { AWS_ENDPOINT_URL: fake.url } } : {}),
+    });
+    if (snapshot instanceof SnapshotError) {
+      // The report keeps one line: the build's own error, when its output has one, says more than "exited 1".
+      const cause = snapshot.message.split('\n').find((line) => /^\w*Error: /.test(line));
+      unavailable.push({ id, label, reason: cause === undefined ? snapshot.message : `${cause} (${snapshot.message.split('\n')[0]})` });
+    }
     else {
       const snapshotRuntime = binaryRuntime(id, '', snapshot.executable);
       if (isUnavailable(snapshotRuntime)) unavailable.push(snapshotRuntime);

@@ -1,7 +1,8 @@
 // The HTTP side of the Runtime API (/2018-06-01/runtime/*) and of the Extensions API
 // (/2020-01-01/extension/*), as the Lambda service serves them. It parses requests, applies planted
 // faults, records every request, and leaves the state machines to a RuntimeApiBackend (the
-// Emulator), which answers with the rows of emulator/state-table.ts.
+// Emulator), which answers with the rows of emulator/state-table.ts. How it reads and writes the
+// wire's details (headers in UTF-8, Go's JSON, ids, bodies) is runtime-api-wire.ts.
 import http from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -15,6 +16,7 @@ import { closeServer, hostAndPort, listen } from './listening.ts';
 import { MAX_BUFFERED_RESPONSE_BYTES, MAX_STREAMED_RESPONSE_BYTES, apiError, recordedErrorType } from './service-errors.ts';
 import { ACCEPTED_BODY, extensionRow, goMarshal, runtimeRow } from './state-table.ts';
 import type { BodyParams, Row } from './state-table.ts';
+import { UUID, bodyErrorType, canonicalUuid, caseInsensitive, decodeId, flattenHeaders, goJsonSyntaxError, nextHeaders, readAll, readLimited } from './runtime-api-wire.ts';
 
 export interface RecordedRequest {
   method: string;
@@ -84,7 +86,6 @@ export interface RuntimeApiBackend {
 const RUNTIME = '/2018-06-01/runtime';
 const EXTENSION = '/2020-01-01/extension';
 const RESULT_PATH = /^\/2018-06-01\/runtime\/invocation\/([^/]+)\/(response|error)$/;
-const UUID = /^(?:urn:uuid:|\{)?[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}\}?$/i;
 const EMPTY = Buffer.alloc(0);
 
 export class RuntimeApiServer {
@@ -469,102 +470,4 @@ function answer(res: http.ServerResponse, record: RecordedRequest, reply: Answer
     'Content-Length': String(Buffer.byteLength(reply.body)),
   });
   res.end(reply.body);
-}
-
-/** Go's encoding/json message for the first syntax error of `text` (the common cases). */
-function goJsonSyntaxError(text: string): string {
-  const trimmed = text.trim();
-  if (trimmed === '') return 'unexpected end of JSON input';
-  const first = trimmed[0] ?? '';
-  if (!'{["-0123456789tfn'.includes(first)) return `invalid character '${first}' looking for beginning of value`;
-  return 'unexpected end of JSON input';
-}
-
-/** Go's json.Unmarshal matches field names case-insensitively. */
-function caseInsensitive(value: unknown): Record<string, unknown> {
-  const fields: Record<string, unknown> = {};
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) return fields;
-  for (const [key, field] of Object.entries(value)) fields[key.toLowerCase()] = field;
-  return fields;
-}
-
-function canonicalUuid(text: string): string {
-  const hex = text.replace(/^urn:uuid:/i, '').replace(/[{}-]/g, '').toLowerCase();
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
-}
-
-// eslint-disable-next-line no-control-regex
-const NON_ASCII = /[^\x00-\x7f]/;
-
-/** A header value as the service puts it on the wire, UTF-8: node:http writes one byte per
- * character (Latin-1), so the value goes in as its UTF-8 bytes, one character each. */
-function utf8Wire(value: string): string {
-  return NON_ASCII.test(value) ? Buffer.from(value, 'utf8').toString('latin1') : value;
-}
-
-/** The /next response headers for an invocation (its deadline has been set on delivery). */
-function nextHeaders(invocation: Invocation): Record<string, string> {
-  const options = invocation.options;
-  const headers: Record<string, string> = {
-    'Content-Type': 'application/json',
-    'Lambda-Runtime-Aws-Request-Id': invocation.requestId,
-    'Lambda-Runtime-Deadline-Ms': String(invocation.deadlineMs ?? Date.now()),
-    'Lambda-Runtime-Invoked-Function-Arn': invocation.invokedFunctionArn,
-  };
-  if (invocation.traceId !== undefined) headers['Lambda-Runtime-Trace-Id'] = invocation.traceId;
-  if (options.clientContext !== undefined) headers['Lambda-Runtime-Client-Context'] = options.clientContext;
-  if (options.cognitoIdentity !== undefined) headers['Lambda-Runtime-Cognito-Identity'] = options.cognitoIdentity;
-  if (options.tenantId !== undefined) headers['Lambda-Runtime-Aws-Tenant-Id'] = options.tenantId;
-  if (invocation.invocationId !== undefined) headers['Lambda-Runtime-Invocation-Id'] = invocation.invocationId;
-  for (const name in headers) headers[name] = utf8Wire(headers[name]!);
-  return headers;
-}
-
-/** Lower-cased names; values decoded as UTF-8, as the service reads them (node:http decodes Latin-1). */
-export function flattenHeaders(headers: NodeJS.Dict<string | string[]>): Record<string, string> {
-  const flat: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers)) {
-    if (value === undefined) continue;
-    const text = Array.isArray(value) ? value.join(', ') : value;
-    flat[name.toLowerCase()] = NON_ASCII.test(text) ? Buffer.from(text, 'latin1').toString('utf8') : text;
-  }
-  return flat;
-}
-
-function decodeId(encoded: string): string | undefined {
-  try {
-    return decodeURIComponent(encoded);
-  } catch {
-    return undefined;
-  }
-}
-
-function bodyErrorType(body: Buffer): string | undefined {
-  try {
-    const parsed: unknown = JSON.parse(body.toString('utf8'));
-    const type = (parsed as { errorType?: unknown } | null)?.errorType;
-    return typeof type === 'string' ? type : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** Reads the whole body, keeping at most `limit` bytes; `size` is the full size received and
- * `complete` false when the connection ended before the body did. */
-async function readLimited(req: http.IncomingMessage, limit: number): Promise<{ body: Buffer; size: number; complete: boolean }> {
-  const pieces: Buffer[] = [];
-  let size = 0;
-  try {
-    for await (const piece of req as AsyncIterable<Buffer>) {
-      if (size + piece.length <= limit) pieces.push(piece);
-      size += piece.length;
-    }
-  } catch {
-    return { body: Buffer.concat(pieces), size, complete: false };
-  }
-  return { body: Buffer.concat(pieces), size, complete: req.complete };
-}
-
-async function readAll(req: http.IncomingMessage): Promise<Buffer> {
-  return (await readLimited(req, Number.MAX_SAFE_INTEGER)).body;
 }

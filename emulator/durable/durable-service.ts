@@ -15,11 +15,14 @@ import { functionNotFound, header, resolveFunctionName, safeDecode, sendServiceE
 import type { ServiceError } from '../lambda-invoke-api.ts';
 import { MAX_EVENT_REQUEST_BYTES, MAX_SYNC_REQUEST_BYTES } from '../limits.ts';
 import { defaultFunctionArn } from '../runtime-environment.ts';
+import { chainedExecutionName, namesLocalFunction, notLocalFunction } from './chained-invoke.ts';
+import type { ChainedOutcome, ChainedRun } from './chained-invoke.ts';
 import { CheckpointWorker } from './checkpoint-worker.ts';
 import type { Operation } from './checkpoint-worker.ts';
 import { DurableExecution } from './execution.ts';
 import type { ErrorObject, ExecutionStatus } from './execution.ts';
 import type { DurableClock } from './time-scale.ts';
+import { PageError, markerPosition, maxItemsOf, page } from './history-view.ts';
 import { parseObject, sendJson, withoutPayloads } from './wire.ts';
 
 export interface DurableServiceOptions extends DurableClock {
@@ -43,11 +46,15 @@ export class DurableService {
   private worker: CheckpointWorker | undefined;
   private readonly executions = new Map<string, DurableExecution>();
   private readonly byName = new Map<string, DurableExecution>();
+  /** Each execution's place in start order: ListDurableExecutionsByFunction's paging position. */
+  private readonly startOrder = new Map<DurableExecution, number>();
+  private readonly executionTimeout: number | undefined;
 
   constructor(fn: LocalFunction, options: DurableServiceOptions) {
     this.fn = fn;
     this.functionName = options.functionName;
     this.clock = { skipTime: options.skipTime, timeScale: options.timeScale };
+    this.executionTimeout = options.executionTimeout;
     this.log = options.log ?? ((line) => process.stderr.write(`${line}\n`));
   }
 
@@ -148,6 +155,8 @@ export class DurableService {
       worker: this.worker,
       clock: this.clock,
       log: this.log,
+      executionTimeout: this.executionTimeout,
+      chainedInvoke: (request) => this.chainedInvoke(request),
       invoke: async (payload, requestId) => {
         const outcome = await this.fn.invoke(payload, { requestId });
         this.log(outcome.report);
@@ -156,9 +165,26 @@ export class DurableService {
     });
     this.executions.set(arn, execution);
     this.byName.set(name, execution);
+    this.startOrder.set(execution, this.startOrder.size + 1);
     this.log(`durable: ${name}: started ${arn}`);
     await execution.start();
     return execution;
+  }
+
+  /** A chained invoke (chained-invoke.ts): this function runs as a new durable execution, named
+   * for the caller's operation; any other function fails the operation with what to do. */
+  private async chainedInvoke(request: { callerArn: string; operationId: string; functionName: string; payload: string | undefined }): Promise<ChainedRun> {
+    if (!namesLocalFunction(request.functionName, this.functionName)) {
+      return { done: Promise.resolve({ status: 'FAILED', error: notLocalFunction(request.functionName, this.functionName) }) };
+    }
+    const name = chainedExecutionName(request.callerArn, request.operationId);
+    const execution = this.byName.get(name) ?? (await this.startExecution(name, request.payload ?? '{}'));
+    const done = execution.done.then((): ChainedOutcome => {
+      const status = execution.status === 'SUCCEEDED' || execution.status === 'TIMED_OUT' || execution.status === 'STOPPED' ? execution.status : 'FAILED';
+      if (status === 'SUCCEEDED') return { status, result: execution.result };
+      return { status, error: execution.error ?? { ErrorType: `Execution${status === 'TIMED_OUT' ? 'TimedOut' : status === 'STOPPED' ? 'Stopped' : 'Failed'}`, ErrorMessage: `the invoked durable execution ended ${status}: ${execution.arn}` } };
+    });
+    return { durableExecutionArn: execution.arn, done };
   }
 
   /** Answers one request under /2025-12-01/. Never throws for a bad request. */
@@ -179,7 +205,7 @@ export class DurableService {
         if (execution === undefined) return fail({ status: 404, type: 'ResourceNotFoundException', message: `Durable execution not found: ${arn}` });
         if (action === 'checkpoint' && req.method === 'POST') return await this.checkpoint(execution, body, ok, fail);
         if (action === 'state' && req.method === 'GET') return await this.state(execution, url, ok, fail);
-        if (action === 'history' && req.method === 'GET') return this.history(execution, url, ok);
+        if (action === 'history' && req.method === 'GET') return this.history(execution, url, ok, fail);
         if (action === 'stop' && req.method === 'POST') return await this.stop(execution, body, ok, fail);
         if (action === undefined && req.method === 'GET') return ok(describe(execution, url.searchParams.get('IncludeExecutionData') !== 'false'));
         if (action === undefined && req.method === 'DELETE') return this.delete(execution, ok, fail);
@@ -187,6 +213,7 @@ export class DurableService {
       }
       return fail({ status: 404, type: 'UnknownOperationException', message: `Unknown operation: ${req.method} ${url.pathname}` });
     } catch (error) {
+      if (error instanceof PageError) return fail({ status: 400, type: error.type, message: error.message });
       return fail(workerError(error));
     }
   }
@@ -225,10 +252,20 @@ export class DurableService {
     ok({ Operations: answer.Operations });
   }
 
-  private history(execution: DurableExecution, url: URL, ok: (value: unknown) => void): void {
+  /** GetDurableExecutionHistory: oldest first unless ReverseOrder; MaxItems a page (default 100,
+   * at most 1000) and NextMarker for the next; payloads unless IncludeExecutionData is false (its
+   * default is true in the API reference). */
+  private history(execution: DurableExecution, url: URL, ok: (value: unknown) => void, fail: (error: ServiceError) => void): void {
+    const reverse = url.searchParams.get('ReverseOrder') === 'true';
+    const max = maxItemsOf(url.searchParams.get('MaxItems'));
+    const from = markerPosition('history', url.searchParams.get('Marker'));
     let events = execution.history();
-    if (url.searchParams.get('ReverseOrder') === 'true') events = events.reverse();
-    ok({ Events: url.searchParams.get('IncludeExecutionData') === 'true' ? events : withoutPayloads(events) });
+    if (reverse) events = events.reverse();
+    const { items, nextMarker } = page(events, (e) => e.EventId ?? 0, 'history', max, from, reverse);
+    if (items.length === 0 && from !== undefined && events.length > 0 && !events.some((e) => (reverse ? (e.EventId ?? 0) <= from : (e.EventId ?? 0) >= from))) {
+      return fail({ status: 400, type: 'InvalidParameterValueException', message: 'Invalid Marker: it is past the end of the history' });
+    }
+    ok({ Events: url.searchParams.get('IncludeExecutionData') === 'false' ? withoutPayloads(items) : items, NextMarker: nextMarker });
   }
 
   private async stop(execution: DurableExecution, body: Buffer, ok: (value: unknown) => void, fail: (error: ServiceError) => void): Promise<void> {
@@ -253,7 +290,7 @@ export class DurableService {
           Reason: typeof input.Reason === 'string' ? input.Reason : undefined,
         });
       } else {
-        execution.resume();
+        execution.resume(typeof input.Reason === 'string' ? input.Reason : undefined);
       }
     } catch (error) {
       return fail({ status: 409, type: 'ResourceConflictException', message: (error as Error).message });
@@ -268,6 +305,7 @@ export class DurableService {
       return fail({ status: 409, type: 'ResourceConflictException', message: `The durable execution is still ${execution.status}: stop it or let it end before deleting it: ${execution.arn}` });
     }
     this.executions.delete(execution.arn);
+    this.startOrder.delete(execution);
     if (this.byName.get(execution.name) === execution) this.byName.delete(execution.name);
     ok({ DeletionRequestTimestamp: new Date() }, 202);
   }
@@ -279,12 +317,23 @@ export class DurableService {
     const unknown = statuses.find((s) => !(STATUSES as readonly string[]).includes(s));
     if (unknown !== undefined) return fail({ status: 400, type: 'InvalidParameterValueException', message: `Unknown status ${unknown}: one of ${STATUSES.join(', ')}` });
     const name = url.searchParams.get('DurableExecutionName');
-    let executions = this.list().filter((e) => (statuses.length === 0 || statuses.includes(e.status)) && (name === null || e.name === name));
-    // Newest first unless ReverseOrder (the service lists by start time, descending).
-    executions = executions.reverse();
-    if (url.searchParams.get('ReverseOrder') === 'true') executions = executions.reverse();
+    const after = timeParam(url, 'StartedAfter');
+    const before = timeParam(url, 'StartedBefore');
+    let executions = this.list().filter(
+      (e) =>
+        (statuses.length === 0 || statuses.includes(e.status)) &&
+        (name === null || e.name === name) &&
+        (after === undefined || e.startTimestamp.getTime() > after) &&
+        (before === undefined || e.startTimestamp.getTime() < before),
+    );
+    // Newest first; ReverseOrder: oldest first (API reference, ListDurableExecutionsByFunction).
+    const oldestFirst = url.searchParams.get('ReverseOrder') === 'true';
+    if (!oldestFirst) executions = executions.reverse();
+    const position = (e: DurableExecution): number => this.startOrder.get(e) ?? 0;
+    const listed = page(executions, position, 'list', maxItemsOf(url.searchParams.get('MaxItems')), markerPosition('list', url.searchParams.get('Marker')), !oldestFirst);
     ok({
-      DurableExecutions: executions.map((e) => ({
+      NextMarker: listed.nextMarker,
+      DurableExecutions: listed.items.map((e) => ({
         DurableExecutionArn: e.arn,
         DurableExecutionName: e.name,
         FunctionArn: e.functionArn,
@@ -360,6 +409,15 @@ function describe(execution: DurableExecution, includeData: boolean): Record<str
     Version: '$LATEST',
     PauseDetails: execution.pauseDetails,
   };
+}
+
+/** A timestamp query parameter (ISO 8601, or epoch seconds) in epoch milliseconds; refused when it is neither. */
+function timeParam(url: URL, name: string): number | undefined {
+  const raw = url.searchParams.get(name);
+  if (raw === null || raw === '') return undefined;
+  const ms = /^\d+(\.\d+)?$/.test(raw) ? Number(raw) * 1000 : Date.parse(raw);
+  if (!Number.isFinite(ms)) throw new PageError('InvalidParameterValueException', `${name} must be a timestamp (ISO 8601), got "${raw}"`);
+  return ms;
 }
 
 /** A checkpoint-server error as the service's: its validations are InvalidParameterValueException (400). */

@@ -13,8 +13,12 @@
 // the end of that invocation), as the service does.
 import { randomUUID } from 'node:crypto';
 import type { CheckpointWorker, HistoryEvent, InvocationStart, Operation, OperationEvents, OperationUpdate } from './checkpoint-worker.ts';
-import { realDelayMs } from './time-scale.ts';
+import type { ChainedInvoker, ChainedOutcome } from './chained-invoke.ts';
+import { mergeHistory } from './history-view.ts';
+import type { ServiceEvent } from './history-view.ts';
 import type { DurableClock } from './time-scale.ts';
+import { VirtualClock } from './virtual-clock.ts';
+import type { ClockTimer } from './virtual-clock.ts';
 
 export type ExecutionStatus = 'RUNNING' | 'PAUSING' | 'PAUSED' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'STOPPED';
 const ENDED: ReadonlySet<ExecutionStatus> = new Set(['SUCCEEDED', 'FAILED', 'TIMED_OUT', 'STOPPED']);
@@ -54,6 +58,10 @@ export interface ExecutionOptions {
   clock: DurableClock;
   /** One line per replay and per outcome (the tool prints them). */
   log: (line: string) => void;
+  /** The function's DurableConfig.ExecutionTimeout, in seconds (1…31622400); none when undefined. */
+  executionTimeout?: number;
+  /** Runs the chained invokes (context.invoke) the workflow asks for. */
+  chainedInvoke?: ChainedInvoker;
 }
 
 // A function error (the runtime's own error, not the SDK's FAILED) ends an invocation, not the
@@ -73,11 +81,23 @@ export class DurableExecution {
 
   private readonly worker: CheckpointWorker;
   private readonly invoke: InvokeFunction;
-  private readonly clock: DurableClock;
   private readonly log: (line: string) => void;
   private readonly operations = new Map<string, OperationEvents>();
   private readonly invocationEvents: HistoryEvent[] = [];
-  private readonly timers = new Set<NodeJS.Timeout>();
+  /** Waits, retry delays and timeouts, on the execution's own clock (virtual-clock.ts). */
+  readonly clock: VirtualClock;
+  private readonly executionTimeout: number | undefined;
+  private readonly chainedInvoke: ChainedInvoker | undefined;
+  /** The execution timeout's timer, and the virtual milliseconds it has left while paused. */
+  private timeoutTimer: ClockTimer | undefined;
+  private timeoutDue: number | undefined;
+  private timeoutLeft: number | undefined;
+  /** Set once the service has begun ending the execution (a timeout): nothing else may complete. */
+  private ending = false;
+  /** Events the service records itself (ExecutionPaused, ExecutionResumed). */
+  private readonly serviceEvents: ServiceEvent[] = [];
+  /** What each chained invoke was asked (the ChainedInvokeStarted event's details). */
+  private readonly chainedInvokes = new Map<string, { FunctionName: string; Payload?: string; DurableExecutionArn?: string }>();
   private executionOperationId = '';
   private liveToken: string | undefined;
   /** Tokens handed out for this execution: GetDurableExecutionState accepts any of them. */
@@ -97,7 +117,9 @@ export class DurableExecution {
     this.input = options.input;
     this.worker = options.worker;
     this.invoke = options.invoke;
-    this.clock = options.clock;
+    this.clock = new VirtualClock(options.clock);
+    this.executionTimeout = options.executionTimeout;
+    this.chainedInvoke = options.chainedInvoke;
     this.log = options.log;
     this.settled = new Promise((resolve) => {
       this.settle = resolve;
@@ -126,21 +148,50 @@ export class DurableExecution {
   pause(details: Omit<PauseDetails, 'PauseRequestTimestamp'>): void {
     if (this.terminal) throw new Error(`the durable execution has already ended (${this.status}): ${this.arn}`);
     if (this.pauseDetails !== undefined) return;
-    this.pauseDetails = { PauseRequestTimestamp: new Date(), ...details };
+    this.pauseDetails = { PauseRequestTimestamp: new Date(), ExecutionTimeoutPaused: details.ExecutionTimeoutPaused ?? false, ...(details.Reason === undefined ? {} : { Reason: details.Reason }) };
     this.status = this.invoking ? 'PAUSING' : 'PAUSED';
     this.log(`durable: ${this.name}: ${this.status}`);
+    if (this.status === 'PAUSED') this.paused();
+  }
+
+  /** The pause takes effect: the ExecutionPaused event (its timestamp is when the execution
+   * paused), and the execution timeout stops when the pause asked for it. */
+  private paused(): void {
+    const details = this.pauseDetails;
+    if (details === undefined) return;
+    this.serviceEvent('ExecutionPaused', 'ExecutionPausedDetails', {
+      PauseRequestTimestamp: details.PauseRequestTimestamp,
+      ExecutionTimeoutPaused: details.ExecutionTimeoutPaused ?? false,
+      ...(details.Reason === undefined ? {} : { Reason: { Payload: details.Reason } }),
+    });
+    if (details.ExecutionTimeoutPaused === true && this.timeoutTimer !== undefined && this.timeoutDue !== undefined) {
+      this.timeoutLeft = Math.max(0, this.timeoutDue - this.clock.now());
+      this.timeoutTimer.cancel();
+      this.timeoutTimer = undefined;
+    }
   }
 
   /** ResumeDurableExecution: invokes the function when something completed meanwhile. Throws
    * unless the execution is paused or pausing. */
-  resume(): void {
+  resume(reason?: string): void {
     if (this.pauseDetails === undefined) throw new Error(`the durable execution is not paused (${this.status}): ${this.arn}`);
+    // Resuming while PAUSING cancels the pause: it never took effect, so neither event is recorded.
+    if (this.status === 'PAUSED') {
+      this.serviceEvent('ExecutionResumed', 'ExecutionResumedDetails', {
+        ResumeRequestTimestamp: new Date(),
+        ...(reason === undefined ? {} : { Reason: { Payload: reason } }),
+      });
+    }
     this.pauseDetails = undefined;
     this.status = 'RUNNING';
+    if (this.timeoutLeft !== undefined) {
+      this.armTimeout(this.timeoutLeft);
+      this.timeoutLeft = undefined;
+    }
     this.log(`durable: ${this.name}: resumed`);
-    const reason = this.replayOnResume;
+    const due = this.replayOnResume;
     this.replayOnResume = undefined;
-    if (reason !== undefined) this.replay(reason);
+    if (due !== undefined) this.replay(due);
   }
 
   /** Starts the execution and its first invocation (not awaited: `done` tells when it ends). */
@@ -153,6 +204,7 @@ export class DurableExecution {
     });
     this.record(first.operationEvents);
     this.executionOperationId = first.operationEvents[0]?.operation.Id ?? '';
+    if (this.executionTimeout !== undefined) this.armTimeout(this.executionTimeout * 1000);
     void this.pollUpdates();
     void this.runInvocation(first);
   }
@@ -178,11 +230,41 @@ export class DurableExecution {
     return this.operations.get(id)?.operation;
   }
 
-  /** Every history event so far, in the order they happened (EventId). */
+  /** Every history event so far, in the order they happened, numbered 1…n (history-view.ts). */
   history(): HistoryEvent[] {
+    return mergeHistory(this.workerEvents(), this.serviceEvents, { executionTimeout: this.executionTimeout, chainedInvokes: this.chainedInvokes });
+  }
+
+  /** The checkpoint server's events, by its EventId. */
+  private workerEvents(): HistoryEvent[] {
     const events = [...this.invocationEvents];
     for (const { events: forOperation } of this.operations.values()) events.push(...forOperation);
     return events.sort((a, b) => (a.EventId ?? 0) - (b.EventId ?? 0));
+  }
+
+  /** Records an event of the service's own, after every checkpoint-server event seen so far. */
+  private serviceEvent(type: string, detailPlace: string, details: Record<string, unknown>): void {
+    const after = this.workerEvents().at(-1)?.EventId ?? 0;
+    this.serviceEvents.push({ after, event: { EventType: type, EventId: 0, Id: this.executionOperationId, EventTimestamp: new Date(), [detailPlace]: details } });
+  }
+
+  /** Starts (or, after a pause that stopped it, restarts) the execution timeout: `ms` of virtual time. */
+  private armTimeout(ms: number): void {
+    this.timeoutDue = this.clock.now() + ms;
+    this.timeoutTimer = this.clock.after(ms, false, () => {
+      this.timeoutTimer = undefined;
+      void this.timeOut();
+    });
+  }
+
+  /** The execution ran past its ExecutionTimeout: it ends TIMED_OUT (ExecutionTimedOut event). An
+   * invocation in flight is left to end on its own; its token is dead from now on. */
+  private async timeOut(): Promise<void> {
+    if (this.terminal || this.ending) return;
+    this.ending = true;
+    this.log(`durable: ${this.name}: the execution ran past its ExecutionTimeout of ${this.executionTimeout ?? '?'} s`);
+    await this.endExecution('TIMED_OUT', undefined, undefined);
+    this.finish('TIMED_OUT', undefined, undefined);
   }
 
   /** StopDurableExecution: ends the execution as STOPPED with `error`. Throws if it has ended. */
@@ -243,15 +325,17 @@ export class DurableExecution {
       for (const { operation, update } of updates) {
         if (this.terminal) return;
         if (operation.Type === 'WAIT' && update?.Action === 'START') {
-          this.after(operation.WaitDetails?.ScheduledEndTimestamp, async () => {
+          this.after(operation.WaitDetails?.ScheduledEndTimestamp, true, async () => {
             this.record([await this.worker.call<OperationEvents>('UpdateCheckpointData', { executionId: this.arn, operationId: operation.Id, operationData: { Status: 'SUCCEEDED' } })]);
             this.replay(`wait ${label(operation.Name, operation.Id)} ended`);
           });
         } else if (operation.Type === 'STEP' && update?.Action === 'RETRY') {
-          this.after(operation.StepDetails?.NextAttemptTimestamp, async () => {
+          this.after(operation.StepDetails?.NextAttemptTimestamp, true, async () => {
             this.record([await this.worker.call<OperationEvents>('UpdateCheckpointData', { executionId: this.arn, operationId: operation.Id, operationData: { Status: 'READY' } })]);
             this.replay(`retry of step ${label(operation.Name, operation.Id)} is due`);
           });
+        } else if (operation.Type === 'CHAINED_INVOKE' && update?.Action === 'START') {
+          void this.startChainedInvoke(operation, update);
         } else if (operation.Type === 'CALLBACK' && update?.Action === 'START') {
           // Whoever answers needs the id: SendDurableExecutionCallbackSuccess/Failure/Heartbeat.
           this.log(`durable: ${this.name}: callback ${label(operation.Name, operation.Id)} waits; its CallbackId is ${operation.CallbackDetails?.CallbackId ?? '?'}`);
@@ -266,13 +350,41 @@ export class DurableExecution {
     }
   }
 
-  private after(due: Date | undefined, run: () => Promise<void>): void {
-    const timer = setTimeout(() => {
-      this.timers.delete(timer);
-      if (this.terminal) return;
+  /** Runs `run` when the service timestamp `due` comes, on the execution's clock (skippable: a wait or retry delay). */
+  private after(due: Date | undefined, skippable: boolean, run: () => Promise<void>): void {
+    this.clock.after(this.clock.untilServiceTime(due), skippable, () => {
+      if (this.terminal || this.ending) return;
       run().catch((error: unknown) => this.log(`durable: ${this.name}: ${(error as Error).message}`));
-    }, realDelayMs(due, this.clock));
-    this.timers.add(timer);
+    });
+  }
+
+  /** CHAINED_INVOKE START: runs the invoke (chained-invoke.ts), then completes the operation with
+   * its outcome and replays. */
+  private async startChainedInvoke(operation: Operation, update: OperationUpdate): Promise<void> {
+    const options = (update.ChainedInvokeOptions ?? {}) as { FunctionName?: unknown };
+    const functionName = typeof options.FunctionName === 'string' ? options.FunctionName : '';
+    const payload = typeof update.Payload === 'string' ? update.Payload : undefined;
+    const asked: { FunctionName: string; Payload?: string; DurableExecutionArn?: string } = { FunctionName: functionName, ...(payload === undefined ? {} : { Payload: payload }) };
+    this.chainedInvokes.set(operation.Id, asked);
+    let outcome: ChainedOutcome;
+    try {
+      if (this.chainedInvoke === undefined) throw new Error('chained invokes are not served here');
+      const run = await this.chainedInvoke({ callerArn: this.arn, operationId: operation.Id, functionName, payload });
+      if (run.durableExecutionArn !== undefined) asked.DurableExecutionArn = run.durableExecutionArn;
+      this.log(`durable: ${this.name}: chained invoke ${label(operation.Name, operation.Id)} of ${functionName}${run.durableExecutionArn === undefined ? '' : ` runs as ${run.durableExecutionArn}`}`);
+      outcome = await run.done;
+    } catch (error) {
+      outcome = { status: 'FAILED', error: { ErrorType: 'ServiceException', ErrorMessage: `the local service could not run the chained invoke of ${functionName}: ${(error as Error).message}` } };
+    }
+    if (this.terminal) return;
+    this.record([
+      await this.worker.call<OperationEvents>('UpdateCheckpointData', {
+        executionId: this.arn,
+        operationId: operation.Id,
+        operationData: { Status: outcome.status, ChainedInvokeDetails: outcome.status === 'SUCCEEDED' ? { Result: outcome.result } : { Error: outcome.error ?? { ErrorMessage: `the invoked execution ended ${outcome.status}` } } },
+      }),
+    ]);
+    this.replay(`chained invoke ${label(operation.Name, operation.Id)} ${outcome.status.toLowerCase()}`);
   }
 
   /** Asks for a replay: now, or once the invocation in flight has ended. */
@@ -332,7 +444,10 @@ export class DurableExecution {
     });
     this.invocationEvents.push(completed.event);
     this.invoking = false;
-    if (this.status === 'PAUSING') this.status = 'PAUSED';
+    if (this.status === 'PAUSING') {
+      this.status = 'PAUSED';
+      this.paused();
+    }
     this.log(`durable: ${this.name}: invocation ${this.replays} (${answer.requestId}) returned ${outcome.status}; operations: ${this.summary()}`);
     if (this.terminal) return;
     if (outcome.status === 'SUCCEEDED' || outcome.status === 'FAILED') {
@@ -363,8 +478,8 @@ export class DurableExecution {
     this.error = error;
     this.endTimestamp = new Date();
     this.liveToken = undefined;
-    for (const timer of this.timers) clearTimeout(timer);
-    this.timers.clear();
+    this.clock.clear();
+    this.timeoutTimer = undefined;
     for (const waiter of this.waiters) waiter.resolve();
     this.waiters.clear();
     // The result and the error's message are the workflow's data: only the status and the error's type are logged.

@@ -3,13 +3,16 @@
 //   skipTime   — every wait and retry delay ends at once (as the testing SDK's `skipTime`);
 //   timeScale  — N: time runs N times faster (86400: a day passes in a second);
 //   neither    — real time, as on Lambda.
-// Callback timeouts and heartbeat timeouts are enforced by the checkpoint server in real time.
+// The same clock runs callback and heartbeat timeouts and the execution timeout (virtual-clock.ts).
 
 export interface DurableClock {
   /** End waits and retry delays at once. Default false. */
   skipTime?: boolean;
   /** Run waits and retry delays this many times faster than real time (> 0). Default 1. */
   timeScale?: number;
+  /** The function's DurableConfig.ExecutionTimeout in seconds (1…31622400), timed on the same
+   * clock; none when undefined (`--execution-timeout`). */
+  executionTimeout?: number;
 }
 
 /** Milliseconds to really wait until `due` (a service timestamp), under the clock's settings. Never negative. */

@@ -110,6 +110,28 @@ const DATADOG_ENV: Record<string, string> = {
   DD_TRACE_STARTUP_LOGS: 'false',
 };
 
+/**
+ * New Relic's agent in serverless mode without its extension: each invocation's payload goes to
+ * stdout (NR_LAMBDA_MONITORING); no config file, the agent's own log off (its default file is in
+ * the working directory, read-only on Lambda).
+ */
+/** The agent marks the first invocation a process serves (lib/serverless/aws-lambda.js: a module flag). */
+const NEW_RELIC_COLD_START = "New Relic's aws.lambda.coldStart goes to whichever invocation the agent sees first";
+
+const NEW_RELIC_ENV: Record<string, string> = {
+  NEW_RELIC_SERVERLESS_MODE_ENABLED: 'true',
+  NEW_RELIC_NO_CONFIG_FILE: 'true',
+  NEW_RELIC_APP_NAME: 'parity-newrelic',
+  NEW_RELIC_ACCOUNT_ID: '1234567',
+  NEW_RELIC_TRUSTED_ACCOUNT_KEY: '1234567',
+  NEW_RELIC_PRIMARY_APPLICATION_ID: '7654321',
+  NEW_RELIC_LOG_ENABLED: 'false',
+  // Where the New Relic extension would read payloads (the agent's default is /tmp/newrelic-telemetry,
+  // used whenever that path exists): a path that never exists, so the payload goes to stdout
+  // whatever another program left in /tmp.
+  NEWRELIC_PIPE_PATH: '/nonexistent/newrelic-telemetry',
+};
+
 export const CASES: readonly ParityCase[] = [
   {
     name: 'sdk-s3/send',
@@ -279,6 +301,40 @@ export const CASES: readonly ParityCase[] = [
     events: [{ orderId: 'd-1' }, { orderId: 'd-2', fail: true }],
     initTimeoutMs: 120_000,
     firstAlone: DATADOG_COLD_START,
+  },
+  {
+    // New Relic in serverless mode, instrumented in code (newrelic.setLambdaHandler), CommonJS.
+    name: 'newrelic/set-lambda-handler-cjs',
+    function: 'newrelic',
+    handler: 'cjs.handler',
+    env: NEW_RELIC_ENV,
+    events: [{ orderId: 'n-1' }, { orderId: 'n-2', fail: true }, { orderId: 'n-3' }],
+    initTimeoutMs: 120_000,
+    firstAlone: NEW_RELIC_COLD_START,
+  },
+  {
+    // In worker threads (Managed Instances: both runtimes run the handler in one) the agent does
+    // not start unless told to (worker_threads.enabled); the cases above compare it staying off.
+    // Told to, it runs but cannot write its payload (fs.writeSync to a worker's stdout fd, which
+    // has none): the outgoing requests' trace headers are what is compared.
+    name: 'newrelic/worker-threads-enabled',
+    function: 'newrelic',
+    handler: 'cjs.handler',
+    env: { ...NEW_RELIC_ENV, NEW_RELIC_WORKER_THREADS_ENABLED: 'true' },
+    events: [{ orderId: 'n-1' }, { orderId: 'n-2', fail: true }, { orderId: 'n-3' }],
+    initTimeoutMs: 120_000,
+    firstAlone: NEW_RELIC_COLD_START,
+    modes: { only: ['concurrent'], why: 'outside a worker thread the setting changes nothing: set-lambda-handler-cjs is that run' },
+  },
+  {
+    // The same as an ES module, with the agent's ESM loader preloaded.
+    name: 'newrelic/esm-loader',
+    function: 'newrelic',
+    handler: 'index.handler',
+    env: { ...NEW_RELIC_ENV, NODE_OPTIONS: '--import newrelic/esm-loader.mjs' },
+    events: [{ orderId: 'n-1' }, { orderId: 'n-2', fail: true }],
+    initTimeoutMs: 120_000,
+    firstAlone: NEW_RELIC_COLD_START,
   },
   {
     name: 'streamlibs/lambda-stream',

@@ -21,6 +21,7 @@ import type { FakeAws, RecordedCall } from './fake-aws.ts';
 import { FUNCTIONS_DIR, PARITY_DIR } from './paths.ts';
 import { coldStarts, describeSpans, receivedSpans } from './otel-spans.ts';
 import { describeSentryEnvelopes } from './sentry-events.ts';
+import { describeNewRelicPayload, isNewRelicPayloadLine, newRelicColdStarts, newRelicIdMap } from './newrelic-payloads.ts';
 import { datadogColdStarts, datadogIdMap, describeDatadogTraceLine, isDatadogMetric, isDatadogTraceLine } from './datadog-records.ts';
 import { launch, managedNodePath, MEMORY_SIZE_MB, platformEnvironment } from './runtimes.ts';
 import type { RuntimeId } from './runtimes.ts';
@@ -130,11 +131,13 @@ export async function observe(parityCase: ParityCase, runtime: RuntimeId, mode: 
     const base = normaliser(parityCase.events.length, emulator.runtimeApi);
     // dd-trace's random trace and span ids, named by what they stand for (datadog-records.ts).
     const datadogIds = datadogIdMap(emulator.stdout, base, mode === 'concurrent');
-    const normalise: Normalise = (text) => base(datadogIds(text));
+    // New Relic's, named the same way (newrelic-payloads.ts).
+    const newRelicIds = newRelicIdMap(emulator.stdout, base);
+    const normalise: Normalise = (text) => base(newRelicIds(datadogIds(text)));
     const fakePort = fake.endpoint.split(':').at(-1) ?? '';
     const observation: Observation = new Map();
     for (const [index, outcome] of outcomes.entries()) observation.set(`req-${index + 1} outcome`, describeOutcome(outcome, normalise));
-    for (const [group, records] of logRecords(emulator, parityCase.events.length, normalise, (line) => describeDatadogTraceLine(line, normalise, fakePort, mode === 'concurrent'))) {
+    for (const [group, records] of logRecords(emulator, parityCase.events.length, normalise, (line) => describeDatadogTraceLine(line, normalise, fakePort, mode === 'concurrent'), (line) => describeNewRelicPayload(line, normalise, fakePort))) {
       // Concurrent mode compares each group's records as a set: invocations overlap, and AWS's
       // client runs the handler in a worker thread, whose process.stdout writes reach the pipe
       // through the main thread, after console records it writes synchronously (fs.writeSync).
@@ -161,6 +164,7 @@ export async function observe(parityCase: ParityCase, runtime: RuntimeId, mode: 
       if (mode === 'sequential') observation.set('Sentry envelopes received when each result arrived', envelopesAtResult.join(','));
     }
     if (emulator.stdout.includes('{"traces":[[')) observation.set('Datadog cold starts', datadogColdStarts(emulator.stdout));
+    if (emulator.stdout.includes('"NR_LAMBDA_MONITORING"')) observation.set('New Relic cold starts', newRelicColdStarts(emulator.stdout, base));
     observation.set('protocol violations', emulator.protocolViolations.map(normalise).join('\n'));
     return { observation, output: emulator.output };
   } finally {
@@ -295,7 +299,13 @@ const TEXT_RECORD = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z\t([^\t]*)\t([A-Z]+)
  * the runtime's TEXT records (timestamp, request id, level, message), JSON lines (the runtime's
  * JSON records, Powertools' structured logs and EMF), and any other line as a RAW record.
  */
-function logRecords(emulator: Emulator, invocations: number, normalise: Normalise, describeDatadogTrace: (line: string) => string): Map<string, string[]> {
+function logRecords(
+  emulator: Emulator,
+  invocations: number,
+  normalise: Normalise,
+  describeDatadogTrace: (line: string) => string,
+  describeNewRelic: (line: string) => string | undefined,
+): Map<string, string[]> {
   const groups = new Map<string, string[]>();
   const labels = Array.from({ length: invocations }, (_, i) => `req-${i + 1}`);
   const add = (stream: string, line: string): void => {
@@ -312,6 +322,10 @@ function logRecords(emulator: Emulator, invocations: number, normalise: Normalis
       const labelled = /^([^\t{]*\t)(\{.*\})$/s.exec(text[3] ?? '');
       const payload = labelled === null ? undefined : parseJson(labelled[2] ?? '');
       message = payload === undefined ? normalise(text[3] ?? '') : `${labelled?.[1] ?? ''}${JSON.stringify(normaliseJson(payload, normalise))}`;
+    } else if (isNewRelicPayloadLine(line) && describeNewRelic(line) !== undefined) {
+      // New Relic's serverless payload (no extension): compared decoded, not as base64.
+      level = 'NR-PAYLOAD';
+      message = describeNewRelic(line) ?? '';
     } else if (isDatadogTraceLine(line)) {
       // dd-trace's log exporter (no Datadog extension): compared span by span, not as raw JSON.
       level = 'DD-TRACE';

@@ -62,6 +62,11 @@ describe('parity: dist/bootstrap vs aws-lambda-ric 4.0.2 (managed nodejs24.x)', 
           expect(ours.observation.get('Datadog cold starts'), ours.output.slice(-2_000)).toBe(`1 of ${parityCase.events.length} aws.lambda spans`);
           if (mode === 'sequential') expect(ours.observation.get('req-1 logs')).toMatch(/"cold_start":"true".*"function_arn":"arn:aws:lambda:us-east-1:123456789012:function:test-function".*"request_id":"req-1"/);
         }
+        if (parityCase.function === 'newrelic' && mode === 'sequential') {
+          // The agent really reported: one payload per invocation, the first one cold.
+          const expected = parityCase.events.map((_, index) => `req-${index + 1} coldStart=${index === 0}`).join('\n');
+          expect(ours.observation.get('New Relic cold starts'), ours.output.slice(-2_000)).toBe(expected);
+        }
         const ric = await observe(parityCase, 'ric', mode, workspace, fake);
         const facets = [...new Set([...ours.observation.keys(), ...ric.observation.keys()])].sort();
         const unexplained: string[] = [];
