@@ -13,6 +13,7 @@ import { ToolError, buildBinary, buildLayerZip, buildWrapperLayerZip, parseNodeO
 import { MEMORY_MB, TIMEOUT_S, lambdaRange } from './lambda-limits.ts';
 import { inspectOf } from './debugging.ts';
 import { durableClockOf, durableOptions } from './durable.ts';
+import { durableCommand } from './durable-command.ts';
 import { mergeLayers } from './layers.ts';
 import { emulatorOptions, envOf, functionEnvironment } from './local-function.ts';
 import type { FunctionFlags } from './local-function.ts';
@@ -244,6 +245,8 @@ export function program(): Command {
     .option('--event <json>', 'for --compile-cache: one invocation too, so modules loaded by the first invoke are cached (it really runs)')
     .option('-e, --env <NAME=VALUE>', 'an environment variable init needs (the check, --compile-cache); for --snapshot: one the dependencies read at load, as the function will have it (repeatable)', collect, [])
     .option('--allow-env-value <NAME>', 'for --snapshot: let the dependencies bake in the value of NAME although its name looks secret (repeatable)', collect, [])
+    .option('--no-training', 'for --snapshot: skip the training run at build (a first invocation\'s client and request code compiled into the snapshot)')
+    .option('--init-at-build', "for --snapshot: run the handler's init at build too, with --env and no credentials (SnapStart's semantics: awslambda.registerBeforeSnapshot/registerAfterRestore hooks; docs/pre-initialised.md)")
     .option('--exclude <pattern>', 'leave out files matching a gitignore-style pattern, beside the defaults and .lambdaignore (repeatable; docs/packaging.md)', collect, [])
     .option('--include <pattern>', 'put back files a default, .lambdaignore or --exclude left out, e.g. --include .env.example (repeatable)', collect, [])
     .addHelpText(
@@ -253,13 +256,17 @@ export function program(): Command {
         'wrapper: the same with --runtime nodejs24.x (any architecture) and\n' +
         "           --environment 'Variables={AWS_LAMBDA_EXEC_WRAPPER=/var/task/lambda-bootstrap-wrapper}'",
     )
-    .action(async (dir: string, options: { flavour: Flavour; arch: Architecture; outDir: string; output?: string; compileCache?: boolean; snapshot?: boolean; handler: string; event?: string; env: string[]; allowEnvValue: string[]; exclude: string[]; include: string[]; bundle?: boolean; verify: boolean; rebuild?: boolean; os: TargetOs }) => {
+    .action(async (dir: string, options: { flavour: Flavour; arch: Architecture; outDir: string; output?: string; compileCache?: boolean; snapshot?: boolean; training: boolean; initAtBuild?: boolean; handler: string; event?: string; env: string[]; allowEnvValue: string[]; exclude: string[]; include: string[]; bundle?: boolean; verify: boolean; rebuild?: boolean; os: TargetOs }) => {
       let cache: CompileCacheRequest | undefined;
       if (options.compileCache === true) {
         cache = { handler: options.handler, env: envOf(options.env) };
         if (options.event !== undefined) cache.event = eventOf({ event: options.event });
       }
-      const snapshot: SnapshotRequest | undefined = options.snapshot === true ? { handler: options.handler, env: envOf(options.env), allowEnvValues: options.allowEnvValue } : undefined;
+      if (options.snapshot !== true && (options.initAtBuild === true || options.training === false)) {
+        throw new ToolError(`package: --${options.initAtBuild === true ? 'init-at-build' : 'no-training'} is for --snapshot: only the snapshot executable is built with a training run or init at build`);
+      }
+      const snapshot: SnapshotRequest | undefined =
+        options.snapshot === true ? { handler: options.handler, env: envOf(options.env), allowEnvValues: options.allowEnvValue, training: options.training, initAtBuild: options.initAtBuild === true } : undefined;
       if (options.bundle === true && (options.snapshot === true || options.compileCache === true)) {
         throw new ToolError(`package: --bundle does not combine with --${options.snapshot === true ? 'snapshot' : 'compile-cache'}: that pre-initialises the function's source files, and the zip ships the bundle instead`);
       }
@@ -342,6 +349,7 @@ export function program(): Command {
       if (result.errors > 0) process.exitCode = 1;
     });
 
+  durableCommand(cli, (text) => void process.stdout.write(text));
   return cli;
 }
 

@@ -9,7 +9,7 @@
 // same local service. Any other function is not there: the operation fails with
 // ResourceNotFoundException and a sentence saying so, and the workflow sees an InvokeError.
 import { createHash } from 'node:crypto';
-import { resolveFunctionName } from '../lambda-invoke-api.ts';
+import { resolveFunctionName } from '../invoke/lambda-invoke-api.ts';
 import type { ErrorObject } from './execution.ts';
 
 /** How a chained invoke ended, as the caller's CHAINED_INVOKE operation records it. */

@@ -10,10 +10,11 @@
 // The checkpoint logic is AWS's own (checkpoint-worker.ts); each execution's driving is execution.ts.
 import { randomUUID } from 'node:crypto';
 import type http from 'node:http';
-import type { LocalFunction } from '../lambda-invoke-api.ts';
-import { functionNotFound, header, resolveFunctionName, safeDecode, sendServiceError } from '../lambda-invoke-api.ts';
-import type { ServiceError } from '../lambda-invoke-api.ts';
+import type { LocalFunction } from '../invoke/lambda-invoke-api.ts';
+import { functionNotFound, resolveFunctionName, sendServiceError } from '../invoke/lambda-invoke-api.ts';
+import type { ServiceError } from '../invoke/lambda-invoke-api.ts';
 import { MAX_EVENT_REQUEST_BYTES, MAX_SYNC_REQUEST_BYTES } from '../limits.ts';
+import { header, safeDecode } from '../listening.ts';
 import { defaultFunctionArn } from '../runtime-environment.ts';
 import { chainedExecutionName, namesLocalFunction, notLocalFunction } from './chained-invoke.ts';
 import type { ChainedOutcome, ChainedRun } from './chained-invoke.ts';

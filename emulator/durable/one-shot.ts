@@ -5,7 +5,7 @@
 // to stdout; the replays, the function's output and the history's operations to stderr.
 import { Emulator } from '../emulator.ts';
 import type { EmulatorOptions } from '../emulator.ts';
-import { LocalServer } from '../local-server.ts';
+import { LocalServer } from '../invoke/local-server.ts';
 import { durableFunctionEnv, endpointFor, freePort } from './function-endpoint.ts';
 import type { DurableClock } from './time-scale.ts';
 

@@ -5,7 +5,14 @@
 // under the suite's runtime build (dist/bootstrap, or the wrapper flavour) against the local server
 // on 127.0.0.1, driven through @aws-sdk/client-lambda where the pinned client has the command and
 // as that client would send it where it does not (Pause/Resume).
-import { GetDurableExecutionCommand, GetDurableExecutionHistoryCommand, InvokeCommand, LambdaClient, ListDurableExecutionsByFunctionCommand } from '@aws-sdk/client-lambda';
+import {
+  GetDurableExecutionCommand,
+  GetDurableExecutionHistoryCommand,
+  InvokeCommand,
+  LambdaClient,
+  ListDurableExecutionsByFunctionCommand,
+  SendDurableExecutionCallbackHeartbeatCommand,
+} from '@aws-sdk/client-lambda';
 import type { Event, GetDurableExecutionCommandOutput } from '@aws-sdk/client-lambda';
 import { afterAll, describe, expect, it } from 'vitest';
 import { LocalServer } from '../../emulator/index.ts';
@@ -202,5 +209,46 @@ describe('pause and resume in the history', () => {
     // Without execution data the reasons are left out.
     const compactPaused = (await raw(false)).find((e) => e.EventType === 'ExecutionPaused') as { ExecutionPausedDetails?: { Reason?: { Payload?: string } } } | undefined;
     expect(compactPaused?.ExecutionPausedDetails?.Reason?.Payload).toBeUndefined();
+  });
+});
+
+describe('callback and heartbeat timeouts on the execution clock', () => {
+  it('--skip-time: a callback with a 1-hour timeout beside a skipped 1-day wait has timed out when the day is over', async () => {
+    const { client } = await serve({ skipTime: true });
+    const { arn, done } = await run(client, 'race-1', { kind: 'callback-beside-wait' });
+    expect(done.Status, lines.join('\n')).toBe('SUCCEEDED');
+    expect(JSON.parse(done.Result ?? 'null')).toBe('callback: Callback timed out');
+    const events = await historyOf(client, arn);
+    const types = events.map((e) => `${e.EventType} ${e.Name ?? ''}`.trim());
+    // The timeout (1 h) came before the wait's end (1 day) on the execution's clock. (The callback
+    // operation inside waitForCallback's context "approval" has no name of its own.)
+    expect(types.indexOf('CallbackTimedOut'), types.join('\n')).toBeGreaterThan(-1);
+    expect(types.indexOf('CallbackTimedOut')).toBeLessThan(types.indexOf('WaitSucceeded a-day'));
+    expect(types).toContain('ContextFailed approval');
+    const timedOut = events.find((e) => e.EventType === 'CallbackTimedOut');
+    expect(timedOut?.CallbackTimedOutDetails?.Error?.Payload?.ErrorMessage).toBe('Callback timed out');
+  });
+
+  it('--time-scale: heartbeats keep a callback alive past its heartbeat timeout; without them it times out on heartbeat', async () => {
+    // 30 minutes of heartbeat timeout at 900× is 2 s of real time; a heartbeat every 0.5 s for 3 s keeps it alive.
+    const { client } = await serve({ timeScale: 900 });
+    const invoked = await client.send(new InvokeCommand({ FunctionName: FUNCTION, InvocationType: 'Event', DurableExecutionName: 'beats-1', Payload: JSON.stringify({ kind: 'heartbeat' }) }));
+    const arn = invoked.DurableExecutionArn ?? '';
+    const started = await until(() => historyOf(client, arn), (events) => events.some((e) => e.EventType === 'CallbackStarted'), 'the callback');
+    const startedDetails = started.find((e) => e.EventType === 'CallbackStarted')?.CallbackStartedDetails;
+    expect(startedDetails?.HeartbeatTimeout).toBe(1800);
+    expect(startedDetails?.Timeout).toBe(36_000);
+    const callbackId = startedDetails?.CallbackId ?? '';
+    const beganAt = Date.now();
+    while (Date.now() - beganAt < 3000) {
+      await client.send(new SendDurableExecutionCallbackHeartbeatCommand({ CallbackId: callbackId }));
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    expect((await historyOf(client, arn)).map((e) => e.EventType), lines.join('\n')).not.toContain('CallbackTimedOut');
+    const done = await until(() => client.send(new GetDurableExecutionCommand({ DurableExecutionArn: arn })), (e) => e.Status !== 'RUNNING', 'the end of beats-1');
+    expect(done.Status).toBe('SUCCEEDED');
+    expect(JSON.parse(done.Result ?? 'null')).toBe('callback: Callback timed out on heartbeat');
+    const late = client.send(new SendDurableExecutionCallbackHeartbeatCommand({ CallbackId: callbackId }));
+    await expect(late).rejects.toMatchObject({ name: 'CallbackTimeoutException' });
   });
 });

@@ -1,4 +1,4 @@
-// The hand-written event-stream encoder (emulator/event-stream.ts) against @smithy/eventstream-codec,
+// The hand-written event-stream encoder (emulator/invoke/event-stream.ts) against @smithy/eventstream-codec,
 // the codec the AWS SDKs use: the same bytes for the same message, and the codec decodes ours.
 import { EventStreamCodec } from '@smithy/eventstream-codec';
 import { crc32 as zlibCrc32 } from 'node:zlib';

@@ -23,9 +23,9 @@ import { randomUUID } from 'node:crypto';
 import type http from 'node:http';
 import { decodeBase64, forbidsBody, frameAnswer, headersFor } from './http-framing.ts';
 import type { HttpAnswer } from './http-framing.ts';
-import type { InvocationOutcome, InvokeOptions } from './invocation.ts';
+import type { InvocationOutcome, InvokeOptions } from '../invocation.ts';
 import type { Invoker } from './invoke-endpoint.ts';
-import { drained, safeDecode } from './listening.ts';
+import { drained, safeDecode } from '../listening.ts';
 
 export const HTTP_INTEGRATION_CONTENT_TYPE = 'application/vnd.awslambda.http-integration-response';
 const PRELUDE_DELIMITER = Buffer.alloc(8);

@@ -8,20 +8,20 @@
 //   3. every other path: the HTTP front door, plain HTTP as a function URL event (http-front-door.ts).
 // Other paths under the service's API prefixes get the service's UnknownOperationException. A
 // request that cannot be mapped is answered with an error status and body; nothing a client
-// sends stops the server. Before any of them, caller-guard.ts decides who may call (Host, Origin,
-// Sec-Fetch-Site), and limits.ts bounds what is read.
+// sends stops the server. Before any of them, emulator/caller-guard.ts decides who may call (Host, Origin,
+// Sec-Fetch-Site), and emulator/limits.ts bounds what is read.
 import http from 'node:http';
-import { CallerGuard, exposureWarning, sendRefusal } from './caller-guard.ts';
-import type { Way } from './caller-guard.ts';
-import { DurableService } from './durable/durable-service.ts';
-import type { DurableClock } from './durable/time-scale.ts';
+import { CallerGuard, exposureWarning, sendRefusal } from '../caller-guard.ts';
+import type { Way } from '../caller-guard.ts';
+import { DurableService } from '../durable/durable-service.ts';
+import type { DurableClock } from '../durable/time-scale.ts';
 import { HttpFrontDoor } from './http-front-door.ts';
 import { InvokeEndpoint } from './invoke-endpoint.ts';
 import { InvokeWithResponseStreamApi } from './invoke-with-response-stream.ts';
 import { LambdaInvokeApi, sendServiceError } from './lambda-invoke-api.ts';
 import type { LocalFunction } from './lambda-invoke-api.ts';
-import { MAX_READ_BYTES, discardBody, readBody } from './limits.ts';
-import { ServedOverHttp, listen } from './listening.ts';
+import { MAX_READ_BYTES, discardBody, readBody } from '../limits.ts';
+import { ServedOverHttp, listen } from '../listening.ts';
 
 export interface LocalServerOptions {
   /** The function's name for the Invoke API (AWS_LAMBDA_FUNCTION_NAME of the runtime). */
@@ -30,7 +30,7 @@ export interface LocalServerOptions {
   host?: string;
   /** Default 8080; 0 picks a free port. */
   port?: number;
-  /** Host names clients may use besides localhost, IP addresses and `host` (caller-guard.ts). */
+  /** Host names clients may use besides localhost, IP addresses and `host` (emulator/caller-guard.ts). */
   allowedHosts?: readonly string[];
   /** Where REPORT lines and mapping problems go; default: standard error. */
   log?: (line: string) => void;

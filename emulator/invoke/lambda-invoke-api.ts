@@ -10,11 +10,11 @@
 // (`Function not found: arn:aws:lambda:<region>:<account>:function:<name>[:<qualifier>]`).
 import { randomUUID } from 'node:crypto';
 import type http from 'node:http';
-import type { InvocationOutcome, InvokeOptions } from './invocation.ts';
+import type { InvocationOutcome, InvokeOptions } from '../invocation.ts';
 import type { Invoker } from './invoke-endpoint.ts';
-import { header, safeDecode } from './listening.ts';
-import { MAX_EVENT_REQUEST_BYTES, MAX_PENDING_EVENTS, MAX_SYNC_REQUEST_BYTES } from './limits.ts';
-import { REGION } from './runtime-environment.ts';
+import { header, safeDecode } from '../listening.ts';
+import { MAX_EVENT_REQUEST_BYTES, MAX_PENDING_EVENTS, MAX_SYNC_REQUEST_BYTES } from '../limits.ts';
+import { REGION } from '../runtime-environment.ts';
 
 /** A function the Invoke API can call: an Emulator, or anything that invokes and attributes the
  * runtime's output to invocations. */
@@ -30,9 +30,6 @@ export interface LambdaInvokeApiOptions {
   /** Where REPORT lines go; default: standard error. */
   log?: (line: string) => void;
 }
-
-// Also read from here by the durable service's Invoke (durable/durable-service.ts).
-export { header, safeDecode };
 
 /** Lambda's request payload limits (emulator/limits.ts). */
 export const MAX_REQUEST_BYTES = MAX_SYNC_REQUEST_BYTES;

@@ -3,9 +3,9 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { performance } from 'node:perf_hooks';
-import type { InvocationOutcome, InvokeOptions } from './invocation.ts';
+import type { InvocationOutcome, InvokeOptions } from '../invocation.ts';
 import { InvokeEndpoint } from './invoke-endpoint.ts';
-import { startStandIn, stopAll, tempDir, waitUntil } from './test-helpers.ts';
+import { startStandIn, stopAll, tempDir, waitUntil } from '../test-helpers.ts';
 
 const endpoints: InvokeEndpoint[] = [];
 afterAll(async () => {

@@ -17,11 +17,11 @@
 // are the service's REST-JSON errors, as for Invoke.
 import { randomUUID } from 'node:crypto';
 import type http from 'node:http';
-import type { InvocationOutcome } from './invocation.ts';
+import type { InvocationOutcome } from '../invocation.ts';
 import { LOG_TAIL_BYTES, logTail, readInvokeRequest, sendServiceError } from './lambda-invoke-api.ts';
 import type { InvokeOperation, LocalFunction, ServiceError } from './lambda-invoke-api.ts';
-import { MAX_SYNC_REQUEST_BYTES } from './limits.ts';
-import { drained } from './listening.ts';
+import { MAX_SYNC_REQUEST_BYTES } from '../limits.ts';
+import { drained } from '../listening.ts';
 import { encodeMessage } from './event-stream.ts';
 
 const PATH = /^\/2021-11-15\/functions\/([^/]+)\/response-streaming-invocations\/?$/;

@@ -4,11 +4,11 @@
 //   POST /2021-11-15/functions/function/response-streaming-invocations (streamed as it arrives)
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
-import { CallerGuard, exposureWarning, sendRefusal } from './caller-guard.ts';
-import type { InvocationOutcome, InvokeOptions } from './invocation.ts';
-import { MAX_SYNC_REQUEST_BYTES, discardBody, readBody } from './limits.ts';
-import { ServedOverHttp, drained, header, listen } from './listening.ts';
-import { apiError } from './service-errors.ts';
+import { CallerGuard, exposureWarning, sendRefusal } from '../caller-guard.ts';
+import type { InvocationOutcome, InvokeOptions } from '../invocation.ts';
+import { MAX_SYNC_REQUEST_BYTES, discardBody, readBody } from '../limits.ts';
+import { ServedOverHttp, drained, header, listen } from '../listening.ts';
+import { apiError } from '../service-errors.ts';
 
 export interface Invoker {
   invoke(payload: string | Buffer, options?: InvokeOptions): Promise<InvocationOutcome>;
@@ -21,7 +21,7 @@ export interface InvokeEndpointOptions {
   port?: number;
   /** Where REPORT lines go; default: standard error. */
   log?: (line: string) => void;
-  /** Host names clients may use besides localhost, IP addresses and `host` (caller-guard.ts). */
+  /** Host names clients may use besides localhost, IP addresses and `host` (emulator/caller-guard.ts). */
   allowedHosts?: readonly string[];
 }
 
@@ -44,7 +44,7 @@ export class InvokeEndpoint extends ServedOverHttp {
     return endpoint;
   }
 
-  /** `guarded`: this endpoint is the whole server, so it checks who calls (caller-guard.ts);
+  /** `guarded`: this endpoint is the whole server, so it checks who calls (emulator/caller-guard.ts);
    * inside local-server.ts that server does. */
   private constructor(invoker: Invoker, options: InvokeEndpointOptions, guarded = false) {
     super();
@@ -80,7 +80,7 @@ export class InvokeEndpoint extends ServedOverHttp {
       await discardBody(req);
       return sendJson(res, 404, apiError('ResourceNotFoundException', `Unknown path: ${req.method} ${req.url}; POST to ${INVOKE_PATH}`));
     }
-    // Lambda's synchronous payload limit; a larger body is not read (limits.ts).
+    // Lambda's synchronous payload limit; a larger body is not read (emulator/limits.ts).
     const read = await readBody(req, MAX_SYNC_REQUEST_BYTES);
     if (read.kind === 'aborted') return void res.destroy();
     if (read.kind === 'too-large') {

@@ -5,7 +5,7 @@
 // Hand-written rather than @smithy/eventstream-codec (the codec the SDKs decode with): that package
 // is now a re-export of @smithy/core, which the npm tool's bundle would have to carry whole
 // (cli/build.ts bundles only the tool's own dependencies); the encoder is these 40 lines, and
-// emulator/event-stream.test.ts checks it byte for byte against @smithy/eventstream-codec.
+// emulator/invoke/event-stream.test.ts checks it byte for byte against @smithy/eventstream-codec.
 // CRC32 is the IEEE polynomial (zlib's), computed by table: zlib.crc32 is missing from the Node 20
 // releases before 20.15 the tool still runs on.
 
