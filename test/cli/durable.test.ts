@@ -120,6 +120,21 @@ describe('invoke --durable', () => {
     expect(range.stderr).toContain("--execution-timeout must be a whole number of seconds from 1 to 31622400 (Lambda's DurableConfig.ExecutionTimeout range), got '0'");
   });
 
+  it('--chained-function: context.invoke of a function registered beside it runs it, its result and its error reach the workflow', () => {
+    const fixture = join(REPO_ROOT, 'test', 'fixtures', 'durable');
+    const run = tool(['invoke', fixture, '--function-name', 'orders', '--durable', '--skip-time', '--bootstrap', BOOTSTRAP, '--event', '{"kind":"chain-plain"}', '--chained-function', `pricing=${fixture}:plain.handler`]);
+    expect(run.status, run.stderr).toBe(0);
+    expect(JSON.parse(run.stdout)).toEqual({ price: { item: 'book', cents: 250, from: 'pricing' }, missing: { errorName: 'InvokeError', message: 'no price for unknown' } });
+    expect(run.stderr).toMatch(/durable: history: ChainedInvokeSucceeded price-book/);
+    expect(run.stderr).toMatch(/durable: history: ChainedInvokeFailed price-unknown/);
+    const bad = tool(['invoke', fixture, '--durable', '--chained-function', 'pricing', '--bootstrap', BOOTSTRAP]);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain('--chained-function takes NAME=FOLDER[:module.export]');
+    const notDurable = tool(['invoke', fixture, '--chained-function', `pricing=${fixture}`, '--bootstrap', BOOTSTRAP]);
+    expect(notDurable.status).toBe(1);
+    expect(notDurable.stderr).toContain('--chained-function applies to durable functions (context.invoke): add --durable');
+  });
+
   it('--skip-time without --durable is refused with what to do', () => {
     const run = tool(['invoke', fn, '--skip-time', '--bootstrap', BOOTSTRAP]);
     expect(run.status).toBe(1);
