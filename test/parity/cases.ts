@@ -281,6 +281,7 @@ export const CASES: readonly ParityCase[] = [
     handler: 'index.handler',
     env: ADOT_ENV,
     initTimeoutMs: 120_000,
+    firstAlone: "the aws-lambda instrumentation's faas.coldstart goes to the first invocation the process's module sees (a module flag)",
     events: [{ key: 'hello.txt' }, { key: 'hello.txt', fail: true }, { key: 'missing.txt' }],
   },
   {

@@ -153,10 +153,12 @@ export async function observe(parityCase: ParityCase, runtime: RuntimeId, mode: 
     if (fake.otlpExports.length > 0 || spansAtResult.some((n) => n > 0)) {
       const spans = receivedSpans(fake.otlpExports);
       const roots = parityCase.events.map((_, index) => traceRoot(index));
-      observation.set('OpenTelemetry spans', describeSpans(spans, roots, normalise, fake.endpoint.split(':').at(-1) ?? '', mode === 'concurrent'));
       // Under concurrency which invocation is cold, and whether any is (the instrumentation calls a
-      // first request more than 10 s after the process started a proactive initialisation), is timing.
-      if (mode === 'sequential') observation.set('OpenTelemetry cold starts', String(coldStarts(spans)));
+      // first request more than 10 s after the process started a proactive initialisation), is
+      // timing, unless the case sends its first event alone (firstAlone): then the first is cold.
+      const coldStartByTiming = mode === 'concurrent' && parityCase.firstAlone === undefined;
+      observation.set('OpenTelemetry spans', describeSpans(spans, roots, normalise, fake.endpoint.split(':').at(-1) ?? '', coldStartByTiming));
+      if (!coldStartByTiming) observation.set('OpenTelemetry cold starts', String(coldStarts(spans)));
       observation.set('OpenTelemetry span count', String(spans.length));
       observation.set('OpenTelemetry resource', describeResources(fake.otlpExports, normalise));
       if (mode === 'sequential') observation.set('OpenTelemetry spans exported when each result arrived', spansAtResult.join(','));

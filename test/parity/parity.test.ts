@@ -72,6 +72,8 @@ describe('parity: dist/bootstrap vs aws-lambda-ric 4.0.2 (managed nodejs24.x)', 
           expect(ours.observation.get('OpenTelemetry span count'), ours.output.slice(-2_000)).toBe(String(2 * parityCase.events.length));
           expect(ours.observation.get('OpenTelemetry spans')).toContain('X-Ray time-based id');
           expect(ours.observation.get('OpenTelemetry resource')).toContain('"cloud.platform":"aws_lambda"');
+          // One cold start, in both modes (Managed Instances: the first event is sent alone).
+          expect(ours.observation.get('OpenTelemetry cold starts')).toBe('1');
         }
         // AWS's client imports a .cjs handler and ADOT's loader registers no ESM hook for one: no
         // Lambda span, no flush before the invocation ends, nothing exported (docs/observability.md).
