@@ -60,6 +60,10 @@ export interface SnapshotRequest {
   env: Record<string, string>;
   /** Names whose values may be baked in although they look secret (`--allow-env-value`). */
   allowEnvValues?: string[];
+  /** The training run at build (default true; `--no-training`). */
+  training?: boolean;
+  /** Run the handler's init at build too (`--init-at-build`; SnapStart's semantics). */
+  initAtBuild?: boolean;
 }
 
 /**
@@ -74,6 +78,8 @@ async function snapshotExecutable(functionDir: string, outDir: string, request: 
     handler: request.handler,
     env: request.env,
     allowEnvValues: request.allowEnvValues ?? [],
+    training: request.training ?? true,
+    initAtBuild: request.initAtBuild ?? false,
     outDir: join(outDir, 'snapshot'),
     runtimeBundle: RUNTIME_BUNDLE,
     recorder: SNAPSHOT_RECORDER,
