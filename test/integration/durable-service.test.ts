@@ -212,6 +212,12 @@ describe('pause and resume in the history', () => {
     const post = (action: string, body: unknown) => fetch(`${path}/${action}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
     expect((await post('pause', { Reason: 'investigating', ExecutionTimeoutPaused: true })).status).toBe(202);
     await until(() => client.send(new GetDurableExecutionCommand({ DurableExecutionArn: arn })), (e) => (e.Status as string | undefined) === 'PAUSED', 'PAUSED');
+    // GetDurableExecution's PauseDetails: the Reason only with execution data.
+    const pauseDetails = async (include: boolean) => ((await (await fetch(`${path}?IncludeExecutionData=${include}`)).json()) as { PauseDetails?: Record<string, unknown> }).PauseDetails;
+    expect(await pauseDetails(true)).toMatchObject({ ExecutionTimeoutPaused: true, Reason: 'investigating' });
+    const withoutData = await pauseDetails(false);
+    expect(withoutData).toMatchObject({ ExecutionTimeoutPaused: true });
+    expect(withoutData?.Reason).toBeUndefined();
     expect((await post('resume', { Reason: 'all clear' })).status).toBe(202);
 
     // The pinned client's model predates these events (it drops their details): read them as sent.
