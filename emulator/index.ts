@@ -22,3 +22,4 @@ export { invokeDurableOnce } from './durable/one-shot.ts';
 export { durableFunctionEnv, endpointFor, freePort } from './durable/function-endpoint.ts';
 export { parseTimeScale } from './durable/time-scale.ts';
 export type { DurableClock } from './durable/time-scale.ts';
+export type { DurableSettings } from './durable/durable-service.ts';

@@ -12,7 +12,7 @@ import { benchFunction, formatBench } from './bench-function.ts';
 import { ToolError, buildBinary, buildLayerZip, buildWrapperLayerZip, parseNodeOption } from './build-binary.ts';
 import { MEMORY_MB, TIMEOUT_S, lambdaRange } from './lambda-limits.ts';
 import { inspectOf } from './debugging.ts';
-import { durableClockOf, durableOptions } from './durable.ts';
+import { chainedFunctionsOf, durableClockOf, durableOptions } from './durable.ts';
 import { durableCommand } from './durable-command.ts';
 import { mergeLayers } from './layers.ts';
 import { emulatorOptions, envOf, functionEnvironment } from './local-function.ts';
@@ -145,6 +145,7 @@ async function serveFunction(dir: string, options: Record<string, unknown>, watc
   const withService = (env: Record<string, string | undefined>): Record<string, string | undefined> =>
     durableEndpoint === undefined ? env : durableFunctionEnv(env, durableEndpoint);
   emulatorConfig.env = withService(emulatorConfig.env ?? {});
+  if (durable !== undefined) durable.chainedFunctions = chainedFunctionsOf(options, flags, emulatorConfig.functionName ?? 'function', withService, log);
   const emulator = await Emulator.start(emulatorConfig);
   let server: LocalServer;
   try {
@@ -297,10 +298,12 @@ export function program(): Command {
     .option('--event-file <file>', 'read the event from a file')
     .action(async (dir: string, options: Record<string, unknown>) => {
       const event = eventOf(options as { event?: string; eventFile?: string });
-      const config = emulatorOptions(dir, await flagsWithLayers(options), false);
+      const flags = await flagsWithLayers(options);
+      const config = emulatorOptions(dir, flags, false);
       for (const note of await localNotes(dir, options.handler as string, options.arch as Architecture)) log(`lambda-bootstrap: ${note}`);
       const durable = durableClockOf(options);
       if (durable !== undefined) {
+        durable.chainedFunctions = chainedFunctionsOf(options, flags, config.functionName ?? 'function', (env) => env, log);
         process.exitCode = await invokeDurableOnce(config, event, durable);
         return;
       }
