@@ -6,22 +6,22 @@
 // same inputs give the same bytes; file modes are 0755 for executables and 0644 otherwise,
 // symbolic links stay links (Lambda unpacks them as links).
 import { existsSync, statSync } from 'node:fs';
-import { TARGETS, isNative } from '../../build/arch.ts';
-import { generateCompileCache } from '../../build/compile-cache.ts';
-import { buildSnapshotExecutable } from '../../build/snapshot.ts';
+import { TARGETS, isNative } from '../../../build/arch.ts';
+import { generateCompileCache } from '../../../build/compile-cache.ts';
+import { buildSnapshotExecutable } from '../../../build/snapshot.ts';
 import { join, resolve } from 'node:path';
-import type { Architecture } from '../../build/arch.ts';
-import { EXECUTABLE_MODE, ZipWriteError, writeZipFile } from '../../build/zip.ts';
-import type { ZipEntry } from '../../build/zip.ts';
-import { ToolError, binaryPath, buildBinary, installPinnedNode } from './build-binary.ts';
+import type { Architecture } from '../../../build/arch.ts';
+import { EXECUTABLE_MODE, ZipWriteError, writeZipFile } from '../../../build/zip.ts';
+import type { ZipEntry } from '../../../build/zip.ts';
+import { ToolError, binaryPath, buildBinary, installPinnedNode } from '../build-binary.ts';
 import { devOnlyPackages } from './dev-dependencies.ts';
 import { functionFiles, leftOutLines } from './package-files.ts';
 import type { FileRules, WalkOptions } from './package-files.ts';
 import { checkUnzippedSize, directUploadWarning } from './package-limits.ts';
-import { RUNTIME_BUNDLE, SNAPSHOT_ENTRY, SNAPSHOT_RECORDER, postjectCli } from './resources.ts';
+import { RUNTIME_BUNDLE, SNAPSHOT_ENTRY, SNAPSHOT_RECORDER, postjectCli } from '../resources.ts';
 import { selfContainedEntries } from './self-contained.ts';
 import type { SelfContainedOptions } from './self-contained.ts';
-import { WRAPPER_BUNDLE_DIR, WRAPPER_NAME, wrapperEntries } from './wrapper-flavour.ts';
+import { WRAPPER_BUNDLE_DIR, WRAPPER_NAME, wrapperEntries } from '../wrapper-flavour.ts';
 
 export type Flavour = 'binary' | 'wrapper';
 export const FLAVOURS: readonly Flavour[] = ['binary', 'wrapper'];
