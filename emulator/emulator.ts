@@ -11,7 +11,7 @@ import { DebuggerObserver } from './debugger-observer.ts';
 import { Delivery } from './delivery.ts';
 import type { EmulatorOptions } from './emulator-options.ts';
 import { validateOptions } from './emulator-options.ts';
-import { extensionError, extensionNext, externalsRegistered, registerExtension } from './extension-registry.ts';
+import { extensionError, extensionNext, externalsRegistered, invokeSubscribersIdle, registerExtension } from './extension-registry.ts';
 import { ExternalExtensions } from './external-extensions.ts';
 import { FunctionOutput } from './function-output.ts';
 import type { OutputRetention } from './function-output.ts';
@@ -228,6 +228,18 @@ export class Emulator {
    * running one keeps its environment, as a Lambda sandbox does): `watch` re-reads --env-file. */
   setFunctionEnvironment(env: Record<string, string | undefined>): void {
     this.config.env = env;
+  }
+
+  /**
+   * Resolves once Lambda's invoke phase has ended for the extensions: every one subscribed to
+   * INVOKE called event/next again after the last invoke ("The Invoke phase ends after the runtime
+   * and all extensions signal that they are done", AWS docs, Lambda execution environment), or the
+   * runtime died, or `withinMs` ms passed (the function timeout bounds the whole invoke phase there).
+   */
+  async invokePhaseEnded(withinMs: number): Promise<void> {
+    const sandbox = this.sandbox;
+    if (sandbox === undefined) return;
+    await until(sandbox, () => invokeSubscribersIdle(sandbox), AbortSignal.timeout(Math.max(0, withinMs)));
   }
 
   /** Ends the runtime process the way Lambda does (rapid/shutdown.go): SIGKILL straight away when
