@@ -11,9 +11,8 @@ import { DebuggerObserver } from './debugger-observer.ts';
 import { Delivery } from './delivery.ts';
 import type { EmulatorOptions } from './emulator-options.ts';
 import { validateOptions } from './emulator-options.ts';
-import { extensionError, extensionNext, externalsRegistered, registerExtension } from './extension-registry.ts';
+import { extensionError, extensionNext, externalsRegistered, invokeSubscribersIdle, registerExtension } from './extension-registry.ts';
 import { ExternalExtensions } from './external-extensions.ts';
-import type { Fault, FaultRoute } from './faults.ts';
 import { FunctionOutput } from './function-output.ts';
 import type { OutputRetention } from './function-output.ts';
 import { FunctionProcess } from './function-process.ts';
@@ -27,14 +26,15 @@ import { OpenInvocations } from './open-invocations.ts';
 import { stoppedSettlement } from './outcomes.ts';
 import { OutputTap } from './output-tap.ts';
 import { PauseClock } from './pause-clock.ts';
-import { RuntimeApiServer } from './runtime-api-server.ts';
-import type { RecordedRequest, RuntimeApiBackend } from './runtime-api-server.ts';
+import type { Fault, FaultRoute } from './runtime-api/faults.ts';
+import { RuntimeApiServer } from './runtime-api/runtime-api-server.ts';
+import type { RecordedRequest, RuntimeApiBackend } from './runtime-api/runtime-api-server.ts';
+import type { ExtensionState, RuntimeState } from './runtime-api/state-table.ts';
 import { REGION, defaultFunctionArn, runtimeEnvironment } from './runtime-environment.ts';
 import type { FunctionConfig } from './runtime-environment.ts';
 import { enforceMemoryLimit, guardInit, initLimitMs, newSandbox, shutdownSandbox, until, wake } from './sandbox.ts';
 import type { Sandbox, ShutdownResult } from './sandbox.ts';
 import { describeExit } from './service-errors.ts';
-import type { ExtensionState, RuntimeState } from './state-table.ts';
 
 // Public types that callers import from here (emulator/index.ts).
 export type { EmulatorOptions } from './emulator-options.ts';
@@ -153,7 +153,7 @@ export class Emulator {
     return [...(this.sandbox?.extensions.values() ?? [])].map((extension) => extension.name);
   }
 
-  /** The runtime's state in the service's state machine (emulator/state-table.ts). */
+  /** The runtime's state in the service's state machine (emulator/runtime-api/state-table.ts). */
   get runtimeState(): RuntimeState | undefined {
     return this.sandbox?.runtimeState;
   }
@@ -228,6 +228,18 @@ export class Emulator {
    * running one keeps its environment, as a Lambda sandbox does): `watch` re-reads --env-file. */
   setFunctionEnvironment(env: Record<string, string | undefined>): void {
     this.config.env = env;
+  }
+
+  /**
+   * Resolves once Lambda's invoke phase has ended for the extensions: every one subscribed to
+   * INVOKE called event/next again after the last invoke ("The Invoke phase ends after the runtime
+   * and all extensions signal that they are done", AWS docs, Lambda execution environment), or the
+   * runtime died, or `withinMs` ms passed (the function timeout bounds the whole invoke phase there).
+   */
+  async invokePhaseEnded(withinMs: number): Promise<void> {
+    const sandbox = this.sandbox;
+    if (sandbox === undefined) return;
+    await until(sandbox, () => invokeSubscribersIdle(sandbox), AbortSignal.timeout(Math.max(0, withinMs)));
   }
 
   /** Ends the runtime process the way Lambda does (rapid/shutdown.go): SIGKILL straight away when
