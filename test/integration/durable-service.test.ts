@@ -12,6 +12,7 @@ import {
   LambdaClient,
   ListDurableExecutionsByFunctionCommand,
   SendDurableExecutionCallbackHeartbeatCommand,
+  StopDurableExecutionCommand,
 } from '@aws-sdk/client-lambda';
 import type { Event, GetDurableExecutionCommandOutput } from '@aws-sdk/client-lambda';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -236,6 +237,14 @@ describe('pause and resume in the history', () => {
     // Without execution data the reasons are left out.
     const compactPaused = (await raw(false)).find((e) => e.EventType === 'ExecutionPaused') as { ExecutionPausedDetails?: { Reason?: { Payload?: string } } } | undefined;
     expect(compactPaused?.ExecutionPausedDetails?.Reason?.Payload).toBeUndefined();
+
+    // Stopped without an ErrorObject: STOPPED, and the ExecutionStopped event still has its (required) Error.
+    const stopped = await client.send(new StopDurableExecutionCommand({ DurableExecutionArn: arn }));
+    expect(stopped.StopTimestamp).toBeInstanceOf(Date);
+    expect((await client.send(new GetDurableExecutionCommand({ DurableExecutionArn: arn }))).Status).toBe('STOPPED');
+    const last = (await historyOf(client, arn)).filter((e) => e.EventType !== 'InvocationCompleted').at(-1);
+    expect(last?.EventType).toBe('ExecutionStopped');
+    expect(last?.ExecutionStoppedDetails?.Error).toEqual({});
   });
 });
 
