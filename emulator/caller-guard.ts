@@ -1,4 +1,4 @@
-// Who may call the local servers (local-server.ts for `serve`/`watch`, invoke-endpoint.ts for
+// Who may call the local servers (invoke/local-server.ts for `serve`/`watch`, invoke/invoke-endpoint.ts for
 // emulator/cli.ts). The function behind them runs with the developer's own AWS credentials, and
 // any web page the developer visits can send requests to 127.0.0.1. Two attacks, two checks, as
 // the dev servers do since the DNS-rebinding advisories (webpack-dev-server `allowedHosts`, Vite

@@ -9,8 +9,8 @@ import { invokeDurableOnce } from './durable/one-shot.ts';
 import { durableFunctionEnv, endpointFor, freePort } from './durable/function-endpoint.ts';
 import { parseTimeScale } from './durable/time-scale.ts';
 import type { DurableClock } from './durable/time-scale.ts';
-import { InvokeEndpoint } from './invoke-endpoint.ts';
-import { LocalServer } from './local-server.ts';
+import { InvokeEndpoint } from './invoke/invoke-endpoint.ts';
+import { LocalServer } from './invoke/local-server.ts';
 import { invokeOnce } from './one-shot.ts';
 import { shutdownLine } from './shutdown-line.ts';
 

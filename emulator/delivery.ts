@@ -9,12 +9,12 @@ import type { FunctionOutput } from './function-output.ts';
 import type { Invocation } from './invocation.ts';
 import type { InvocationQueue } from './invocation-queue.ts';
 import type { OpenInvocations } from './open-invocations.ts';
-import { row } from './runtime-api-server.ts';
-import type { NextResult } from './runtime-api-server.ts';
+import { row } from './runtime-api/runtime-api-server.ts';
+import type { NextResult } from './runtime-api/runtime-api-server.ts';
 import { until } from './sandbox.ts';
 import type { Sandbox } from './sandbox.ts';
-import { runtimeRow } from './state-table.ts';
-import type { RuntimeState } from './state-table.ts';
+import { runtimeRow } from './runtime-api/state-table.ts';
+import type { RuntimeState } from './runtime-api/state-table.ts';
 
 /** What of the service delivery uses; the Emulator owns all of it. */
 export interface DeliveryDeps {

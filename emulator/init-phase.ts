@@ -4,11 +4,11 @@
 // then gets the error. The runtime's /next, which ends init, is in the Emulator.
 import { checkInit } from './extension-registry.ts';
 import type { Settlement } from './invocation.ts';
-import { row } from './runtime-api-server.ts';
-import type { Answer } from './runtime-api-server.ts';
+import { row } from './runtime-api/runtime-api-server.ts';
+import type { Answer } from './runtime-api/runtime-api-server.ts';
 import { holdAfterInitError } from './sandbox.ts';
 import type { Sandbox } from './sandbox.ts';
-import { runtimeRow } from './state-table.ts';
+import { runtimeRow } from './runtime-api/state-table.ts';
 
 /** POST /runtime/init/error (handler/initerror.go). `hold` stops deliveries. */
 export function initError(sandbox: Sandbox | undefined, settlement: Settlement, hold: () => void): Answer {

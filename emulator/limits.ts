@@ -1,4 +1,4 @@
-// The bounds of the local servers (local-server.ts, invoke-endpoint.ts, lambda-invoke-api.ts,
+// The bounds of the local servers (invoke/: local-server.ts, invoke-endpoint.ts, lambda-invoke-api.ts,
 // http-front-door.ts) and of what the emulator remembers, in one place: how large a request body
 // may be, and how much of past invocations is kept. `serve` and `watch` run all day against a
 // function holding the developer's credentials; nothing a client sends may grow the process without

@@ -13,11 +13,11 @@ import { allowedMs, exitedSettlement, outcomeOf, refusedResultSettlement, timedO
 import type { OutputTap } from './output-tap.ts';
 import { cancelLimit } from './pause-clock.ts';
 import type { PausableTimeout } from './pause-clock.ts';
-import { row } from './runtime-api-server.ts';
-import type { ResultGate } from './runtime-api-server.ts';
+import { row } from './runtime-api/runtime-api-server.ts';
+import type { ResultGate } from './runtime-api/runtime-api-server.ts';
 import type { FunctionConfig } from './runtime-environment.ts';
 import type { Sandbox } from './sandbox.ts';
-import { RUNTIME_GUARDS, runtimeRow } from './state-table.ts';
+import { RUNTIME_GUARDS, runtimeRow } from './runtime-api/state-table.ts';
 
 /** What of the service the open invocations use; the Emulator owns all of it. */
 export interface OpenInvocationsDeps {

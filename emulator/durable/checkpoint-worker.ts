@@ -15,6 +15,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { WorkerTimers, executionOfRequest, workerPreamble } from './worker-timers.ts';
 
 /** The worker's API names (ApiType in the package's tagged-strings.mjs). */
 export type WorkerApi =
@@ -85,6 +86,8 @@ export class CheckpointWorkerError extends Error {}
 interface Pending {
   resolve: (value: unknown) => void;
   reject: (error: Error) => void;
+  /** The execution the request is about (its timers go to that execution's clock). */
+  execution: string | undefined;
 }
 
 /** Where the package keeps its checkpoint server; throws with what to do when it is not installed. */
@@ -111,15 +114,20 @@ export class CheckpointWorker {
   private readonly worker: Worker;
   private readonly pending = new Map<string, Pending>();
   private failure: Error | undefined;
+  /** The checkpoint server's callback and heartbeat timers, on each execution's clock (worker-timers.ts). */
+  readonly timers: WorkerTimers;
 
   constructor() {
-    this.worker = new Worker(checkpointWorkerPath());
-    this.worker.on('message', (message: { data?: { requestId?: string; response?: unknown; error?: unknown } }) => {
+    this.worker = new Worker(workerPreamble(checkpointWorkerPath()), { eval: true });
+    this.timers = new WorkerTimers((message) => this.worker.postMessage(message));
+    this.worker.on('message', (message: { type?: string; data?: { requestId?: string; response?: unknown; error?: unknown; op?: unknown; id?: unknown; ms?: unknown } }) => {
       const data = message.data;
+      if (message.type === 'LOCAL_TIMER' && data !== undefined) return this.timers.onTimerMessage(data);
       if (data?.requestId === undefined) return;
       const waiting = this.pending.get(data.requestId);
       if (waiting === undefined) return;
       this.pending.delete(data.requestId);
+      this.timers.onAnswer(waiting.execution);
       if ('error' in data && data.error !== undefined) {
         const error = data.error as { message?: unknown; name?: unknown };
         const failure = new CheckpointWorkerError(typeof error.message === 'string' ? error.message : String(data.error));
@@ -146,7 +154,7 @@ export class CheckpointWorker {
     if (this.failure !== undefined) return Promise.reject(this.failure);
     const requestId = randomUUID();
     return new Promise<T>((resolve, reject) => {
-      this.pending.set(requestId, { resolve: resolve as (value: unknown) => void, reject });
+      this.pending.set(requestId, { resolve: resolve as (value: unknown) => void, reject, execution: executionOfRequest(params as Record<string, unknown>) });
       this.worker.postMessage({ type: 'API_REQUEST', data: { requestId, type: api, params } });
     });
   }

@@ -196,6 +196,23 @@ export class DurableExecution {
 
   /** Starts the execution and its first invocation (not awaited: `done` tells when it ends). */
   async start(): Promise<void> {
+    // The checkpoint server's callback and heartbeat timeouts run on this execution's clock
+    // (worker-timers.ts): not skippable, scaled like waits.
+    const routed = new Map<number, ClockTimer>();
+    this.worker.timers.register(this.arn, {
+      set: (id, ms) =>
+        routed.set(
+          id,
+          this.clock.after(ms, false, () => {
+            routed.delete(id);
+            this.worker.timers.fire(id);
+          }),
+        ),
+      clear: (id) => {
+        routed.get(id)?.cancel();
+        routed.delete(id);
+      },
+    });
     const invocationId = randomUUID();
     const first = await this.worker.call<InvocationStart>('StartDurableExecution', {
       executionId: this.arn,
@@ -350,6 +367,12 @@ export class DurableExecution {
     }
   }
 
+  /** An invocation in flight or not; the execution's clock skips only while none is (virtual-clock.ts). */
+  private setInvoking(invoking: boolean): void {
+    this.invoking = invoking;
+    this.clock.setBusy(invoking);
+  }
+
   /** Runs `run` when the service timestamp `due` comes, on the execution's clock (skippable: a wait or retry delay). */
   private after(due: Date | undefined, skippable: boolean, run: () => Promise<void>): void {
     this.clock.after(this.clock.untilServiceTime(due), skippable, () => {
@@ -404,12 +427,12 @@ export class DurableExecution {
 
   private async nextInvocation(): Promise<void> {
     if (this.terminal || this.invoking) return;
-    this.invoking = true;
+    this.setInvoking(true);
     let start: InvocationStart;
     try {
       start = await this.worker.call<InvocationStart>('StartInvocation', { executionId: this.arn, invocationId: randomUUID() });
     } catch (error) {
-      this.invoking = false;
+      this.setInvoking(false);
       this.log(`durable: ${this.name}: could not start an invocation: ${(error as Error).message}`);
       return;
     }
@@ -417,7 +440,7 @@ export class DurableExecution {
   }
 
   private async runInvocation(start: InvocationStart): Promise<void> {
-    this.invoking = true;
+    this.setInvoking(true);
     this.replayWanted = undefined;
     this.replays++;
     this.advanceToken(start.checkpointToken);
@@ -443,7 +466,7 @@ export class DurableExecution {
       error: outcome.status === 'ERROR' ? outcome.error : undefined,
     });
     this.invocationEvents.push(completed.event);
-    this.invoking = false;
+    this.setInvoking(false);
     if (this.status === 'PAUSING') {
       this.status = 'PAUSED';
       this.paused();
@@ -479,6 +502,7 @@ export class DurableExecution {
     this.endTimestamp = new Date();
     this.liveToken = undefined;
     this.clock.clear();
+    this.worker.timers.forget(this.arn);
     this.timeoutTimer = undefined;
     for (const waiter of this.waiters) waiter.resolve();
     this.waiters.clear();

@@ -5,10 +5,13 @@
 // with a 1-hour timeout beside a skipped 1-day wait has timed out when the wait ends, as on Lambda).
 //   real       — virtual time is real time;
 //   timeScale  — virtual time runs N times faster from the execution's start;
-//   skipTime   — virtual time is real time plus what was skipped: a *skippable* timer (a wait or a
-//                retry delay) fires at once and moves the clock to its due time, and every other
-//                timer due by then fires first, in due order. A timeout is not skippable: it fires
-//                when the clock reaches it, by real time passing or by a skip.
+//   skipTime   — virtual time is real time plus what was skipped: once the execution is idle (no
+//                invocation in flight), the earliest *skippable* timer (a wait or a retry delay)
+//                fires and moves the clock to its due time, every other timer due by then firing
+//                first, in due order; then the next, once the execution is idle again. (Idle
+//                first, as a fake clock advances: everything the invocation starts is on the clock
+//                before time jumps.) A timeout is not skippable: it fires when the clock reaches
+//                it, by real time passing or by a skip.
 // Why hand-written: the fake-timer libraries (@sinonjs/fake-timers, which the testing SDK's
 // skipTime uses) replace the process's global timers; here each execution has its own clock
 // while the server's own timers keep real time.
@@ -34,6 +37,8 @@ export class VirtualClock {
   /** Milliseconds of virtual time skipped so far (skipTime). */
   private offset = 0;
   private readonly entries = new Set<Entry>();
+  private busy = false;
+  private drainScheduled = false;
 
   constructor(clock: DurableClock) {
     this.skip = clock.skipTime === true;
@@ -53,13 +58,20 @@ export class VirtualClock {
   after(ms: number, skippable: boolean, run: () => void): ClockTimer {
     const entry: Entry = { due: this.now() + Math.max(0, ms), skippable, run, real: undefined, done: false };
     this.entries.add(entry);
-    const realDelay = this.skip && skippable ? 0 : Math.ceil(Math.max(0, ms) / this.scale);
-    entry.real = setTimeout(() => {
-      entry.real = undefined;
-      if (this.skip && skippable) this.skipTo(entry);
-      else this.fire(entry);
-    }, realDelay);
+    if (this.skip && skippable) this.scheduleDrain();
+    else {
+      entry.real = setTimeout(() => {
+        entry.real = undefined;
+        this.fire(entry);
+      }, Math.ceil(Math.max(0, ms) / this.scale));
+    }
     return { cancel: () => this.cancel(entry) };
+  }
+
+  /** Whether an invocation is in flight: under skipTime, time jumps only while none is. */
+  setBusy(busy: boolean): void {
+    this.busy = busy;
+    if (!busy) this.scheduleDrain();
   }
 
   /** Milliseconds of virtual time until a service timestamp (the checkpoint server's, in real time), as seen now. */
@@ -83,6 +95,18 @@ export class VirtualClock {
     if (entry.done) return;
     this.cancel(entry);
     entry.run();
+  }
+
+  /** skipTime: soon (after what this turn still records), skip to the earliest skippable timer if idle. */
+  private scheduleDrain(): void {
+    if (!this.skip || this.drainScheduled) return;
+    this.drainScheduled = true;
+    setTimeout(() => {
+      this.drainScheduled = false;
+      if (this.busy) return;
+      const next = [...this.entries].filter((e) => e.skippable).sort((a, b) => a.due - b.due)[0];
+      if (next !== undefined) this.skipTo(next);
+    }, 0);
   }
 
   /** skipTime: moves the clock to `target`'s due time, firing everything due by then in due order. */

@@ -1,6 +1,6 @@
 // The REST-JSON wire format of the durable-execution API (Lambda API version 2025-12-01): bodies
 // are JSON, timestamps are epoch seconds (the protocol's default timestampFormat), errors are the
-// service's `x-amzn-ErrorType` + `{"Type":"User","Message":…}` (lambda-invoke-api.ts sendServiceError).
+// service's `x-amzn-ErrorType` + `{"Type":"User","Message":…}` (invoke/lambda-invoke-api.ts sendServiceError).
 import type http from 'node:http';
 
 /** JSON with every Date as epoch seconds (fractional), as the AWS SDKs read timestamps. */

@@ -1,5 +1,5 @@
 // The front door never crashes and never mis-frames on what a function returns (emulator/
-// http-framing.ts): repro case ../shared/repros/front-door-invalid-response (framing, desync,
+// invoke/http-framing.ts): repro case ../shared/repros/front-door-invalid-response (framing, desync,
 // crash), read byte for byte on kept-alive connections (raw-http.ts), against dist/bootstrap
 // running test/fixtures/local-security.
 import http from 'node:http';

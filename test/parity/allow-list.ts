@@ -224,6 +224,10 @@ export const NOT_OBSERVED: readonly { anchor: string; why: string }[] = [
     why: 'the suite compares dist/bootstrap (Node 24) with AWS\'s client on Node 24; the Node 26 build\'s own differences are checked by BOOTSTRAP_NODE=26 runs of test/integration (managed-environment, wrapper, compile-cache, exec-path) and test/build/libatomic-compat.test.ts',
   },
   {
+    anchor: 'snapshot-init-at-build',
+    why: 'the parity suite runs dist/bootstrap and the wrapper, never a per-function snapshot executable built with --init-at-build; test/integration/snapshot-init.test.ts checks init at build, its hooks and its refusals',
+  },
+  {
     anchor: 'snapshot-environment-values',
     why: "the parity suite runs dist/bootstrap and the wrapper, never a per-function snapshot executable; test/integration/snapshot-secrets.test.ts checks the digests and refusals",
   },

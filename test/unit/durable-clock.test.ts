@@ -22,6 +22,23 @@ describe('VirtualClock under skipTime', () => {
     clock.clear();
   });
 
+  it('time jumps only while no invocation is in flight, one skippable timer at a time', async () => {
+    const clock = new VirtualClock({ skipTime: true });
+    const fired: string[] = [];
+    clock.setBusy(true);
+    clock.after(24 * HOUR, true, () => fired.push('1 day'));
+    clock.after(HOUR, true, () => fired.push('1 h'));
+    await tick();
+    expect(fired).toEqual([]);
+    clock.setBusy(false);
+    await tick();
+    expect(fired).toEqual(['1 h']);
+    clock.setBusy(true);
+    clock.setBusy(false);
+    await tick();
+    expect(fired).toEqual(['1 h', '1 day']);
+  });
+
   it('a timeout alone keeps real time; a cancelled timer never fires', async () => {
     const clock = new VirtualClock({ skipTime: true });
     const fired: string[] = [];
@@ -36,11 +53,12 @@ describe('VirtualClock under skipTime', () => {
 
 describe('VirtualClock under timeScale', () => {
   it('every timer runs N times faster, timeouts as waits', async () => {
-    const clock = new VirtualClock({ timeScale: 3_600_000 });
+    // 72000×: an hour is 50 ms, two hours 100 ms.
+    const clock = new VirtualClock({ timeScale: 72_000 });
     const fired: string[] = [];
     clock.after(2 * HOUR, false, () => fired.push('2 h timeout'));
     clock.after(HOUR, true, () => fired.push('1 h wait'));
-    await new Promise((resolve) => setTimeout(resolve, 30));
+    while (fired.length < 2) await tick();
     expect(fired).toEqual(['1 h wait', '2 h timeout']);
   });
 });
