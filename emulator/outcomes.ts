@@ -9,7 +9,7 @@ import { reportLine } from './report.ts';
 import { apiError, exitErrorBody, timeoutBody } from './service-errors.ts';
 import { goMarshal } from './runtime-api/state-table.ts';
 
-/** What a dead sandbox tells about why it died (emulator/sandbox.ts). */
+/** What a dead sandbox tells about why it died (emulator/sandbox/sandbox.ts). */
 interface DeathCause {
   outOfMemory: boolean;
   firstFatalError: string | undefined;
