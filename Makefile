@@ -163,7 +163,8 @@ soak: bootstrap
 # under qemu-user against the emulator on 127.0.0.1. Slower, hence its own target.
 # Then dist/node26/arm64/bootstrap under qemu: hello, module kinds, errors, streaming, logging (~80 s);
 # its ABI check and its layer zip run in the first pass (test/arm64/node26-abi.test.ts, layer-zip.test.ts).
-test-arm64: dist/arm64/bootstrap dist/node26/arm64/bootstrap
+# test/arm64/snapshot.test.ts builds an arm64 snapshot executable (recorded under qemu) from dist/bootstrap.js (~10-30 s).
+test-arm64: dist/arm64/bootstrap dist/node26/arm64/bootstrap dist/bootstrap.js
 	BOOTSTRAP_ARCH=arm64 vitest run test/arm64
 	BOOTSTRAP_ARCH=arm64 BOOTSTRAP_NODE=26 vitest run test/arm64/runtime.test.ts
 
@@ -179,10 +180,12 @@ clean:
 FN ?=
 HANDLER ?= index.handler
 # SNAPSHOT=1 instead builds FN/.lambda-bootstrap/snapshot/bootstrap: an executable for this one
-# function whose V8 startup snapshot holds its dependencies evaluated (docs/pre-initialised.md).
+# function whose V8 startup snapshot holds its dependencies evaluated (docs/pre-initialised.md);
+# INIT_AT_BUILD=1 runs the handler's init at build too; ARCH=arm64 builds it for Graviton
+# (make install-arm64 first; the snapshot is recorded under qemu-user).
 package: bootstrap-x86_64
-	@test -n "$(FN)" || { echo "usage: make package FN=<function dir> [HANDLER=index.handler] [EVENT=event.json] [SNAPSHOT=1]"; exit 2; }
-	$(if $(SNAPSHOT),$(NODE) build/snapshot.ts --handler $(HANDLER) $(FN),$(NODE) build/compile-cache.ts --handler $(HANDLER) $(if $(EVENT),--event $(EVENT)) $(FN))
+	@test -n "$(FN)" || { echo "usage: make package FN=<function dir> [HANDLER=index.handler] [EVENT=event.json] [SNAPSHOT=1 [INIT_AT_BUILD=1] [ARCH=arm64]]"; exit 2; }
+	$(if $(SNAPSHOT),$(NODE) build/snapshot.ts --handler $(HANDLER) $(if $(INIT_AT_BUILD),--init-at-build) $(if $(filter arm64,$(ARCH)),--arch arm64) $(FN),$(NODE) build/compile-cache.ts --handler $(HANDLER) $(if $(EVENT),--event $(EVENT)) $(FN))
 
 .PHONY: bench bench-smoke
 bench: dist/bootstrap dist/node26/bootstrap layer-wrapper

@@ -20,6 +20,8 @@ import { afterRestoreRunner, installBuildHooks, runBeforeSnapshotHooks } from '.
 import type { BuildHooks } from '../src/pre-init/init-at-build.ts';
 import { withoutLoaderWarning } from '../src/preloads.ts';
 import { trainDependencies } from './snapshot-training.ts';
+// A string constant only: esbuild inlines it, so the entry does not bundle build/snapshot.ts.
+const DEFERRED_AGENTS = 'lambda-bootstrap.deferred-agents';
 
 // Files on the build machine, read while the snapshot is built: as string literals in this script
 // they would sit in the heap twice more (the script's source and the literal), and every start
@@ -136,6 +138,11 @@ const probe = new Script('(specifier) => import(specifier)', { ...options, filen
 
 startupSnapshot.setDeserializeMainFunction(() => {
   reattachBuiltinExports();
+  // Agents made while the snapshot was built (an SDK client constructed by init at build) become
+  // real ones before any code can use them: this loads node:http/https only when there are some.
+  for (const [key, standIn] of registry) {
+    if (key.startsWith('builtin:')) (standIn as Record<symbol, (() => number) | undefined>)[Symbol.for(DEFERRED_AGENTS)]?.();
+  }
   // Node refills crypto.randomUUID's entropy cache only when it runs out: one filled at build
   // would hand every sandbox the same UUIDs (measured with the pinned node), so it is replaced as
   // after a SnapStart restore. V8 reseeds Math.random on deserialisation (measured too): kept.

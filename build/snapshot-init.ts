@@ -105,14 +105,29 @@ export function topLevelAwaitRefusal(esbuildMessage: string): string {
   ].join('\n');
 }
 
+/** A path that does not exist, for the SDK's shared config files while init runs at build. */
+export const INIT_MISSING_FILE = '/nonexistent/lambda-bootstrap-init-at-build/aws-config';
+
+/**
+ * The variables init at build runs with besides the build's environment, so that the AWS SDK's
+ * shared-config loading (started by a client's constructor) reads no file of the build machine:
+ * AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE, unless `--env` gives them.
+ */
+export function initIsolation(env: Readonly<Record<string, string>>): Record<string, string> {
+  const isolation: Record<string, string> = {};
+  for (const name of ['AWS_CONFIG_FILE', 'AWS_SHARED_CREDENTIALS_FILE']) if (env[name] === undefined) isolation[name] = INIT_MISSING_FILE;
+  return isolation;
+}
+
 /**
  * The build's log lines about the environment init runs with: only `buildEnv` (the runtime's
  * AWS_EXECUTION_ENV and --env); the build machine's AWS credentials are never passed, and the
  * lines name the ones left out (names only).
  */
-export function initEnvironmentNotes(buildEnv: Readonly<Record<string, string>>, machineEnv: NodeJS.ProcessEnv): string[] {
+export function initEnvironmentNotes(buildEnv: Readonly<Record<string, string>>, machineEnv: NodeJS.ProcessEnv, isolated: readonly string[] = []): string[] {
   const given = Object.keys(buildEnv).filter((name) => name !== 'AWS_EXECUTION_ENV').sort();
   const lines = [`snapshot: init at build: the handler's init runs at build with ${given.length === 0 ? 'no --env variables' : given.join(', ')} (and AWS_EXECUTION_ENV), without AWS credentials: the SDK reads the sandbox's at its first call`];
+  if (isolated.length > 0) lines.push(`snapshot: init at build: ${isolated.join(' and ')} point at a path that does not exist while init runs: nothing of this machine's ~/.aws is read`);
   const stripped = AWS_CREDENTIAL_VARIABLES.filter((name) => machineEnv[name] !== undefined);
   if (stripped.length > 0) lines.push(`snapshot: init at build: not passed to init: ${stripped.join(', ')} (this machine's AWS credentials are never built into an executable)`);
   return lines;

@@ -27,7 +27,7 @@ import { MANAGED_EXECUTION_ENV } from '../src/execution-environment.ts';
 import { HANDLER_KEY, registryKey } from '../src/pre-init/snapshot-modules.ts';
 import { TARGETS, isNative, parseArchitecture } from './arch.ts';
 import type { Architecture } from './arch.ts';
-import { importMetaRefusal, initEnvironmentNotes, initVerdict, topLevelAwaitRefusal } from './snapshot-init.ts';
+import { importMetaRefusal, initEnvironmentNotes, initIsolation, initVerdict, topLevelAwaitRefusal } from './snapshot-init.ts';
 import type { InitReport } from './snapshot-init.ts';
 import { EMBEDDED_SCRIPT_NAME, buildSea } from './sea.ts';
 import { credentialRefusal, planEnvironment } from './snapshot-env.ts';
@@ -76,6 +76,8 @@ export interface SnapshotOptions {
   node?: string;
   hostNode?: string;
   postjectCli?: string;
+  /** For a foreign `arch`: the x86_64 node of the same version that runs the recorder (default the repository's pinned one). */
+  recorderNode?: string;
   /** Where bootstrap (and the intermediate scripts) are written; default <functionDir>/.lambda-bootstrap/snapshot. */
   outDir?: string;
   /**
@@ -180,12 +182,36 @@ export function builtinShapes(node: string): Record<string, BuiltinShape> | Snap
   return JSON.parse(r.stdout) as Record<string, BuiltinShape>;
 }
 
-/** The CommonJS source of a stand-in: plain data inlined, everything else read from the real module on first use. */
+/** The stand-in's hidden hook (a non-enumerable symbol key) that turns deferred agents into real ones at start. */
+export const DEFERRED_AGENTS = 'lambda-bootstrap.deferred-agents';
+
+/**
+ * The CommonJS source of a stand-in: plain data inlined, everything else read from the real module
+ * on first use. `Agent` (node:http, node:https) is special while the snapshot is built: the SDK's
+ * request handler builds its keep-alive agents as soon as a client is constructed (init at build:
+ * `new S3Client()` at the handler's top level), and loading the real module there would put its
+ * native parser in the heap. So, only while building, `new Agent(options)` gives a placeholder
+ * whose prototype is a stand-in prototype (so `instanceof Agent` holds); at start, before anything
+ * uses one, the real module is loaded and each placeholder becomes a real agent in place (its
+ * prototype set to the real one, the real constructor run on it with the same options: node's
+ * Agent is a plain constructor function, callable on an existing object). Outside a snapshot
+ * build, Agent is the real one.
+ */
 export function standInSource(name: string, shape: BuiltinShape): string {
-  const lines = [`let real;\nconst load = () => real ??= process.getBuiltinModule(${JSON.stringify(`node:${name}`)});\nconst standIn = {};`];
+  const lines = [
+    `let real;`,
+    `const building = () => process.getBuiltinModule('node:v8').startupSnapshot.isBuildingSnapshot();`,
+    `const deferred = [];`,
+    `const upgrade = () => { for (const [agent, options] of deferred.splice(0)) { Object.setPrototypeOf(agent, real.Agent.prototype); real.Agent.call(agent, options); } };`,
+    `const load = () => { if (real === undefined) { real = process.getBuiltinModule(${JSON.stringify(`node:${name}`)}); upgrade(); } return real; };`,
+    `function Agent(options) { if (!building()) return new (load().Agent)(options); if (!new.target) return new Agent(options); deferred.push([this, options]); }`,
+    `const standIn = {};`,
+    `Object.defineProperty(standIn, Symbol.for(${JSON.stringify(DEFERRED_AGENTS)}), { value: () => { if (deferred.length > 0) load(); return deferred.length; } });`,
+  ];
   for (const [key, json] of Object.entries(shape.keys)) {
     const k = JSON.stringify(key);
     if (json !== null) lines.push(`standIn[${k}] = ${json};`);
+    else if (key === 'Agent') lines.push(`Object.defineProperty(standIn, ${k}, { enumerable: true, configurable: true, get: () => (real === undefined && building() ? Agent : load().Agent) });`);
     else lines.push(`Object.defineProperty(standIn, ${k}, { enumerable: true, configurable: true, get: () => load()[${k}] });`);
   }
   lines.push('module.exports = standIn;');
@@ -243,7 +269,7 @@ export async function buildSnapshotExecutable(options: SnapshotOptions): Promise
   const target = options.node === undefined ? TARGETS[arch] : { ...TARGETS[arch], node: options.node };
   // The recorder and the built-ins' key lists need a node of the same version, not the same
   // architecture: on a foreign one the host's pinned node runs them (qemu is for the snapshot itself).
-  const hostNode = isNative(target) ? target.node : (options.hostNode ?? TARGETS.x86_64.node);
+  const hostNode = isNative(target) ? target.node : (options.recorderNode ?? TARGETS.x86_64.node);
   const runtimeBundle = resolve(options.runtimeBundle ?? RUNTIME_BUNDLE);
   if (!existsSync(runtimeBundle)) return new SnapshotError(`snapshot: ${runtimeBundle} is missing: run \`make bundle\` first`);
   const credentials = credentialRefusal(options.env ?? {});
@@ -284,9 +310,16 @@ export async function buildSnapshotExecutable(options: SnapshotOptions): Promise
 
   // The dependencies are evaluated (here and in the snapshot builder) with exactly this environment.
   const buildEnv: Record<string, string> = { AWS_EXECUTION_ENV: MANAGED_EXECUTION_ENV, ...options.env };
-  if (initHandler !== undefined) for (const line of initEnvironmentNotes(buildEnv, process.env)) log(line);
+  // Init at build: the SDK's clients start reading the shared config and credentials files as soon
+  // as they are constructed; pointed at a path that does not exist, nothing of this machine's
+  // ~/.aws reaches the heap. Those two are the build's isolation, not the deployment's values, so
+  // they stay out of the environment guard (the SDK caches file contents by path, and a sandbox's
+  // path is another).
+  const isolation = initHandler === undefined ? {} : initIsolation(options.env ?? {});
+  const evaluationEnv: Record<string, string> = { ...buildEnv, ...isolation };
+  if (initHandler !== undefined) for (const line of initEnvironmentNotes(buildEnv, process.env, Object.keys(isolation))) log(line);
   const reportFile = join(outDir, 'snapshot-findings.json');
-  const recorded = spawnSync(hostNode, [options.recorder ?? RECORDER, dependencies, reportFile], { encoding: 'utf8', env: buildEnv, cwd: outDir });
+  const recorded = spawnSync(hostNode, [options.recorder ?? RECORDER, dependencies, reportFile], { encoding: 'utf8', env: evaluationEnv, cwd: outDir });
   if (recorded.status !== 0 || !existsSync(reportFile)) return new SnapshotError(`snapshot: evaluating the dependencies failed (exit ${recorded.status ?? recorded.signal}):\n${recorded.stdout}${recorded.stderr}`);
   const report = JSON.parse(readFileSync(reportFile, 'utf8')) as RecorderReport;
   if (report.failure !== undefined) return new SnapshotError(`snapshot: the dependencies threw while evaluating, so they cannot be snapshotted:\n${report.failure}`);
@@ -312,10 +345,16 @@ export async function buildSnapshotExecutable(options: SnapshotOptions): Promise
   } catch (error) {
     return new SnapshotError(`snapshot: esbuild could not minify the dependency bundle: ${error instanceof Error ? error.message : String(error)}`);
   }
-  const plan = planEnvironment(report.envRead, report.envWritten, buildEnv, options.allowEnvValues ?? []);
+  const plan = planEnvironment(
+    report.envRead.filter((name) => !(name in isolation)),
+    report.envWritten,
+    buildEnv,
+    options.allowEnvValues ?? [],
+  );
   if (typeof plan === 'string') return new SnapshotError(plan);
   const environment: SnapshotEnvironment = plan.environment;
-  if (report.envRead.length > 0) log(`snapshot: environment guard (checked at start, by SHA-256 digest): ${report.envRead.join(', ')}`);
+  const guarded = Object.keys(environment.reads);
+  if (guarded.length > 0) log(`snapshot: environment guard (checked at start, by SHA-256 digest): ${guarded.join(', ')}`);
   if (plan.bakedIn.length > 0) log(`snapshot: baked in: the dependencies read ${plan.bakedIn.join(', ')} while loading, so what they made of the build's values is in the executable`);
   for (const name of plan.allowedSecrets) log(`snapshot: warning: ${name} looks secret and its value is baked in (--allow-env-value): anyone who can download the function's code can read it`);
   const main = join(outDir, 'snapshot-main.js');
@@ -341,7 +380,7 @@ export async function buildSnapshotExecutable(options: SnapshotOptions): Promise
   });
   const executable = join(outDir, 'bootstrap');
   try {
-    buildSea({ target, bundle: main, output: executable, useCodeCache: false, useSnapshot: true, blobEnv: buildEnv, log, hostNode: options.hostNode, postjectCli: options.postjectCli });
+    buildSea({ target, bundle: main, output: executable, useCodeCache: false, useSnapshot: true, blobEnv: evaluationEnv, log, hostNode: options.hostNode, postjectCli: options.postjectCli });
   } catch (error) {
     return new SnapshotError(`snapshot: ${error instanceof Error ? error.message : String(error)}`);
   }
@@ -393,7 +432,8 @@ async function main(argv: string[]): Promise<number> {
     console.error(report.message);
     return 1;
   }
-  console.log(`snapshot: ${report.executable}: the function's dependencies (${(report.dependencyBytes / 1024 / 1024).toFixed(1)} MB of JavaScript) evaluated into its startup snapshot`);
+  const what = report.init === undefined ? "the function's dependencies" : "the function's dependencies and its init";
+  console.log(`snapshot: ${report.executable}: ${what} (${(report.dependencyBytes / 1024 / 1024).toFixed(1)} MB of JavaScript) evaluated into its startup snapshot`);
   return 0;
 }
 

@@ -2,42 +2,43 @@
 // runtime process (again after it dies), hands it invocations, and turns what happens into one
 // InvocationOutcome per invoke, with Lambda's REPORT line. This class ties the service's parts
 // together: it queues invokes, starts and buries runtime processes, and answers the Runtime API
-// server with the parts, each its own file: delivery on /next (delivery.ts), the result gate,
-// timeouts and settling (open-invocations.ts), the sandbox's lifecycle (sandbox.ts), extensions
-// (extension-registry.ts, external-extensions.ts), the init phase's requests (init-phase.ts), how an
-// invocation ends (outcomes.ts), the runtime's output (output-tap.ts, function-output.ts), Managed
-// Instances (managed-instances.ts), and the options (emulator-options.ts).
+// server (runtime-api/) with the parts, each its own file: delivery on /next (delivery.ts), the
+// result gate, timeouts and settling (open-invocations.ts), the sandbox (sandbox/: its lifecycle,
+// extensions, the init phase's requests, the runtime's output), how an invocation ends
+// (outcomes.ts), Managed Instances (managed-instances.ts), and the options (emulator-options.ts).
+// The ways a caller invokes it over HTTP are invoke/.
 import { DebuggerObserver } from './debugger-observer.ts';
 import { Delivery } from './delivery.ts';
 import type { EmulatorOptions } from './emulator-options.ts';
 import { validateOptions } from './emulator-options.ts';
-import { extensionError, extensionNext, registerExtension } from './extension-registry.ts';
-import { ExternalExtensions } from './external-extensions.ts';
-import type { Fault, FaultRoute } from './faults.ts';
-import { FunctionOutput } from './function-output.ts';
-import type { OutputRetention } from './function-output.ts';
-import { FunctionProcess } from './function-process.ts';
+import { InvocationQueue } from './invocation-queue.ts';
 import { Invocation } from './invocation.ts';
 import type { InvocationOutcome, InvokeOptions, ProcessExit } from './invocation.ts';
-import { InvocationQueue } from './invocation-queue.ts';
-import { initError, restoreError, restoreNext } from './init-phase.ts';
 import { REQUEST_HISTORY_BYTES, REQUEST_HISTORY_COUNT, REQUEST_HISTORY_MIN, VIOLATION_HISTORY, keepNewest } from './limits.ts';
 import { OpenInvocations } from './open-invocations.ts';
 import { stoppedSettlement } from './outcomes.ts';
-import { OutputTap } from './output-tap.ts';
 import { PauseClock } from './pause-clock.ts';
-import { RuntimeApiServer } from './runtime-api-server.ts';
-import type { RecordedRequest, RuntimeApiBackend } from './runtime-api-server.ts';
+import type { Fault, FaultRoute } from './runtime-api/faults.ts';
+import { RuntimeApiServer } from './runtime-api/runtime-api-server.ts';
+import type { RecordedRequest, RuntimeApiBackend } from './runtime-api/runtime-api-server.ts';
+import type { ExtensionState, RuntimeState } from './runtime-api/state-table.ts';
 import { REGION, defaultFunctionArn, runtimeEnvironment } from './runtime-environment.ts';
 import type { FunctionConfig } from './runtime-environment.ts';
-import { enforceMemoryLimit, guardInit, initLimitMs, newSandbox, shutdownSandbox, wake } from './sandbox.ts';
-import type { Sandbox, ShutdownResult } from './sandbox.ts';
+import { extensionError, extensionNext, externalsRegistered, invokeSubscribersIdle, registerExtension } from './sandbox/extension-registry.ts';
+import { ExternalExtensions } from './sandbox/external-extensions.ts';
+import { FunctionOutput } from './sandbox/function-output.ts';
+import type { OutputRetention } from './sandbox/function-output.ts';
+import { FunctionProcess } from './sandbox/function-process.ts';
+import type { SpawnSpec } from './sandbox/function-process.ts';
+import { initError, restoreError, restoreNext } from './sandbox/init-phase.ts';
+import { OutputTap } from './sandbox/output-tap.ts';
+import { enforceMemoryLimit, guardInit, initLimitMs, newSandbox, shutdownSandbox, until, wake } from './sandbox/sandbox.ts';
+import type { Sandbox, ShutdownResult } from './sandbox/sandbox.ts';
 import { describeExit } from './service-errors.ts';
-import type { ExtensionState, RuntimeState } from './state-table.ts';
 
 // Public types that callers import from here (emulator/index.ts).
 export type { EmulatorOptions } from './emulator-options.ts';
-export type { ShutdownResult } from './sandbox.ts';
+export type { ShutdownResult } from './sandbox/sandbox.ts';
 
 /** What the emulator holds of past invocations (all of it bounded: emulator/limits.ts). */
 export interface Retention extends OutputRetention {
@@ -64,6 +65,8 @@ export class Emulator {
   private readonly delivery: Delivery;
   private sandbox: Sandbox | undefined;
   private spawning: Promise<void> | undefined;
+  /** Aborted by stop(): a sandbox waiting for its external extensions to register gives up. */
+  private readonly stopSignal = new AbortController();
   private stopping: Promise<void> | undefined;
   private readonly functionOutput: FunctionOutput;
   private readonly tap: OutputTap;
@@ -118,7 +121,7 @@ export class Emulator {
     return this.functionOutput.output;
   }
 
-  /** The log lines of one invocation only (emulator/function-output.ts): complete once its
+  /** The log lines of one invocation only (emulator/sandbox/function-output.ts): complete once its
    * outcome's logsComplete resolved, kept for the last INVOCATION_LOG_HISTORY invocations, at least
    * the last INVOCATION_LOG_BYTES of them. undefined for an unknown or forgotten invocation. */
   invocationLog(requestId: string): string | undefined {
@@ -150,7 +153,7 @@ export class Emulator {
     return [...(this.sandbox?.extensions.values() ?? [])].map((extension) => extension.name);
   }
 
-  /** The runtime's state in the service's state machine (emulator/state-table.ts). */
+  /** The runtime's state in the service's state machine (emulator/runtime-api/state-table.ts). */
   get runtimeState(): RuntimeState | undefined {
     return this.sandbox?.runtimeState;
   }
@@ -227,6 +230,18 @@ export class Emulator {
     this.config.env = env;
   }
 
+  /**
+   * Resolves once Lambda's invoke phase has ended for the extensions: every one subscribed to
+   * INVOKE called event/next again after the last invoke ("The Invoke phase ends after the runtime
+   * and all extensions signal that they are done", AWS docs, Lambda execution environment), or the
+   * runtime died, or `withinMs` ms passed (the function timeout bounds the whole invoke phase there).
+   */
+  async invokePhaseEnded(withinMs: number): Promise<void> {
+    const sandbox = this.sandbox;
+    if (sandbox === undefined) return;
+    await until(sandbox, () => invokeSubscribersIdle(sandbox), AbortSignal.timeout(Math.max(0, withinMs)));
+  }
+
   /** Ends the runtime process the way Lambda does (rapid/shutdown.go): SIGKILL straight away when
    * no extension is registered; otherwise SIGTERM, then SIGKILL after 500 ms. Internal extensions
    * cannot subscribe to SHUTDOWN, so their open event/next is never answered. */
@@ -239,6 +254,7 @@ export class Emulator {
 
   /** Kills the process (if any) and closes the server. Idempotent. */
   stop(): Promise<void> {
+    this.stopSignal.abort();
     this.stopping ??= this.stopNow();
     return this.stopping;
   }
@@ -272,7 +288,12 @@ export class Emulator {
     // the runtime is held; its stderr names the inspector to observe.
     const pauses = this.options.debugging === undefined ? undefined : new PauseClock(this.options.debugging.waitsForDebugger === true);
     const observer = pauses === undefined ? undefined : new DebuggerObserver(pauses, (line) => this.tap.platformLine(line));
-    const child = await FunctionProcess.spawn({
+    // Lambda's init starts the external extensions, waits until each has registered, and only then
+    // starts the runtime (rapid.go doInitExtensions, AwaitExternalAgentsRegistered, then the
+    // runtime's bootstrap): with externals the sandbox and its runtime process are prepared first
+    // and the process starts once they registered (or exited).
+    const externalSpecs = this.options.externalExtensions ?? [];
+    const runtimeSpec: SpawnSpec = {
       command: this.options.command,
       args: this.options.args ?? [],
       cwd: this.config.taskRoot,
@@ -285,7 +306,8 @@ export class Emulator {
               observer.feed(text);
               this.tap.capture(text, 'stderr');
             },
-    });
+    };
+    const child = externalSpecs.length > 0 ? FunctionProcess.prepare(runtimeSpec) : await FunctionProcess.spawn(runtimeSpec);
     const { sandbox, markBuried } = newSandbox(child, retryOfTimedOutInit);
     if (pauses !== undefined) sandbox.pauses = pauses;
     if (observer !== undefined) void child.exited.then(() => observer.close());
@@ -312,17 +334,20 @@ export class Emulator {
         }
       },
     );
-    const externalSpecs = this.options.externalExtensions ?? [];
     if (externalSpecs.length > 0) {
-      // Lambda starts them with the runtime (here after its exit is watched, so that a runtime
-      // dying meanwhile is buried); the runtime's first /next waits for their registration. Their
-      // names are known before any starts, so each registers as external.
+      // Their names are known before any starts, so each registers as external. The init limit
+      // above covers their start and registration, as Lambda's init phase does.
       const externals = new ExternalExtensions(externalSpecs);
       sandbox.externals = externals;
       try {
         await externals.start(runtimeEnvironment(this.config, api), this.config.taskRoot, (text, stream) => this.tap.capture(text, stream), () => wake(sandbox));
+        // Ended meanwhile (the init limit, stop()): the runtime never starts; its death is buried.
+        if (!(await until(sandbox, () => externalsRegistered(sandbox), this.stopSignal.signal))) child.kill('SIGKILL');
+        await child.start();
       } catch (error) {
-        child.kill('SIGKILL');
+        externals.kill('SIGKILL');
+        if (child.alive) child.kill('SIGKILL');
+        else markBuried(); // start() failed: it never ran, nothing of it to bury
         throw error;
       }
     }
@@ -332,10 +357,10 @@ export class Emulator {
   private async bury(sandbox: Sandbox, exit: ProcessExit): Promise<void> {
     if (sandbox.initDoneAtMs === undefined) {
       const reason = sandbox.initError !== undefined ? 'after reporting an init error' : `(${describeExit(exit)})`;
-      sandbox.firstNext.reject(new Error(`the runtime process ${sandbox.process.pid} exited ${reason} before asking for its first invocation`));
+      sandbox.firstNext.reject(new Error(`the runtime process ${sandbox.process.pid ?? '(not started yet)'} exited ${reason} before asking for its first invocation`));
     }
     // In the shutdown sequence the external extensions outlive the runtime: their polls stay open
-    // for the SHUTDOWN event (external-extensions.ts).
+    // for the SHUTDOWN event (sandbox/external-extensions.ts).
     for (const extension of sandbox.extensions.values()) if (sandbox.shuttingDown !== true || extension.external !== true) extension.pending?.(undefined);
     if (sandbox.shuttingDown !== true) sandbox.externals?.kill('SIGKILL');
     wake(sandbox);
@@ -360,8 +385,11 @@ export class Emulator {
         this.invocations.settleExited(invocation, exit, sandbox);
       }
     }
+    // A runtime that died before it started (it waited for its external extensions): its launch
+    // ends with it, before a retry can start another.
+    if (!sandbox.process.started) await this.spawning?.catch(() => {});
     // Init ran out of time: Lambda retries it inside the first invoke, if one is waiting.
-    if (retry && this.queue.waitingInvocations().length > 0 && this.spawning === undefined) {
+    if (retry && this.sandbox === sandbox && this.queue.waitingInvocations().length > 0 && this.spawning === undefined) {
       this.spawning = this.startProcess(true).finally(() => {
         this.spawning = undefined;
       });

@@ -5,7 +5,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { basename, dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { RUNTIME_FILE, importFile } from './file-import.ts';
+import { importFile } from './file-import.ts';
 import {
   HANDLER_NOT_FOUND,
   IMPORT_MODULE_ERROR,
@@ -125,19 +125,17 @@ async function loadModule(found: ResolvedModule): Promise<unknown> {
   // wrapper flavour, `node dist/bootstrap.js`); the single executable has none.
   process.mainModule = undefined;
   try {
-    // Only a .cjs/.cts file is CommonJS for sure. Any other file Node decides by its syntax
-    // (Node 24 syntax detection: a typeless .js, .ts or extensionless file with ES module syntax
-    // is an ES module, possibly with top-level await, which require() cannot wait for), so it
-    // goes through import() as AWS's client v4 loads every candidate.
-    if (found.format === 'commonjs' && isSurelyCommonJs(found.file)) return createRequire(RUNTIME_FILE)(found.file);
+    // Every file goes through import(), as AWS's client 4.x loads every candidate
+    // (dist/function/module-loader.js: `await import(path)` for "", .js, .mjs, .cjs), CommonJS
+    // included: Node's ESM loader then runs it, not require(). Agents tell the two apart: a
+    // require hook (require-in-the-middle, behind OpenTelemetry's aws-lambda instrumentation)
+    // sees a require()d .cjs handler but not an imported one, which only an ESM loader hook
+    // (import-in-the-middle) wraps. ADOT's layer registers that hook for ES module handlers only,
+    // so on nodejs24.x its Lambda spans are missing for a .cjs handler; they must be here too.
     return await importFile(pathToFileURL(found.file).href);
   } catch (error) {
     throw classifyLoadError(error);
   }
-}
-
-function isSurelyCommonJs(file: string): boolean {
-  return file.endsWith('.cjs') || file.endsWith('.cts');
 }
 
 function classifyLoadError(error: unknown): unknown {

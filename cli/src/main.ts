@@ -12,16 +12,17 @@ import { benchFunction, formatBench } from './bench-function.ts';
 import { ToolError, buildBinary, buildLayerZip, buildWrapperLayerZip, parseNodeOption } from './build-binary.ts';
 import { MEMORY_MB, TIMEOUT_S, lambdaRange } from './lambda-limits.ts';
 import { inspectOf } from './debugging.ts';
-import { durableClockOf, durableOptions } from './durable.ts';
+import { chainedFunctionsOf, durableClockOf, durableOptions } from './durable.ts';
+import { durableCommand } from './durable-command.ts';
 import { mergeLayers } from './layers.ts';
 import { emulatorOptions, envOf, functionEnvironment } from './local-function.ts';
 import type { FunctionFlags } from './local-function.ts';
-import { FLAVOURS, packageFunction } from './package-function.ts';
-import type { CompileCacheRequest, Flavour, SnapshotRequest } from './package-function.ts';
-import { TARGET_OSES } from './native-addons.ts';
-import type { TargetOs } from './native-addons.ts';
+import { FLAVOURS, packageFunction } from './package/package-function.ts';
+import type { CompileCacheRequest, Flavour, SnapshotRequest } from './package/package-function.ts';
+import { TARGET_OSES } from './package/native-addons.ts';
+import type { TargetOs } from './package/native-addons.ts';
 import { localNotes } from './outside-warning.ts';
-import { rebuildAddons } from './rebuild-addons.ts';
+import { rebuildAddons } from './package/rebuild-addons.ts';
 import { packageVersion } from './resources.ts';
 import { serveUntilStopped } from './serve-lifecycle.ts';
 import { stopSignal } from './stop-signals.ts';
@@ -144,6 +145,7 @@ async function serveFunction(dir: string, options: Record<string, unknown>, watc
   const withService = (env: Record<string, string | undefined>): Record<string, string | undefined> =>
     durableEndpoint === undefined ? env : durableFunctionEnv(env, durableEndpoint);
   emulatorConfig.env = withService(emulatorConfig.env ?? {});
+  if (durable !== undefined) durable.chainedFunctions = chainedFunctionsOf(options, flags, emulatorConfig.functionName ?? 'function', withService, log);
   const emulator = await Emulator.start(emulatorConfig);
   let server: LocalServer;
   try {
@@ -244,6 +246,8 @@ export function program(): Command {
     .option('--event <json>', 'for --compile-cache: one invocation too, so modules loaded by the first invoke are cached (it really runs)')
     .option('-e, --env <NAME=VALUE>', 'an environment variable init needs (the check, --compile-cache); for --snapshot: one the dependencies read at load, as the function will have it (repeatable)', collect, [])
     .option('--allow-env-value <NAME>', 'for --snapshot: let the dependencies bake in the value of NAME although its name looks secret (repeatable)', collect, [])
+    .option('--no-training', 'for --snapshot: skip the training run at build (a first invocation\'s client and request code compiled into the snapshot)')
+    .option('--init-at-build', "for --snapshot: run the handler's init at build too, with --env and no credentials (SnapStart's semantics: awslambda.registerBeforeSnapshot/registerAfterRestore hooks; docs/pre-initialised.md)")
     .option('--exclude <pattern>', 'leave out files matching a gitignore-style pattern, beside the defaults and .lambdaignore (repeatable; docs/packaging.md)', collect, [])
     .option('--include <pattern>', 'put back files a default, .lambdaignore or --exclude left out, e.g. --include .env.example (repeatable)', collect, [])
     .addHelpText(
@@ -253,13 +257,17 @@ export function program(): Command {
         'wrapper: the same with --runtime nodejs24.x (any architecture) and\n' +
         "           --environment 'Variables={AWS_LAMBDA_EXEC_WRAPPER=/var/task/lambda-bootstrap-wrapper}'",
     )
-    .action(async (dir: string, options: { flavour: Flavour; arch: Architecture; outDir: string; output?: string; compileCache?: boolean; snapshot?: boolean; handler: string; event?: string; env: string[]; allowEnvValue: string[]; exclude: string[]; include: string[]; bundle?: boolean; verify: boolean; rebuild?: boolean; os: TargetOs }) => {
+    .action(async (dir: string, options: { flavour: Flavour; arch: Architecture; outDir: string; output?: string; compileCache?: boolean; snapshot?: boolean; training: boolean; initAtBuild?: boolean; handler: string; event?: string; env: string[]; allowEnvValue: string[]; exclude: string[]; include: string[]; bundle?: boolean; verify: boolean; rebuild?: boolean; os: TargetOs }) => {
       let cache: CompileCacheRequest | undefined;
       if (options.compileCache === true) {
         cache = { handler: options.handler, env: envOf(options.env) };
         if (options.event !== undefined) cache.event = eventOf({ event: options.event });
       }
-      const snapshot: SnapshotRequest | undefined = options.snapshot === true ? { handler: options.handler, env: envOf(options.env), allowEnvValues: options.allowEnvValue } : undefined;
+      if (options.snapshot !== true && (options.initAtBuild === true || options.training === false)) {
+        throw new ToolError(`package: --${options.initAtBuild === true ? 'init-at-build' : 'no-training'} is for --snapshot: only the snapshot executable is built with a training run or init at build`);
+      }
+      const snapshot: SnapshotRequest | undefined =
+        options.snapshot === true ? { handler: options.handler, env: envOf(options.env), allowEnvValues: options.allowEnvValue, training: options.training, initAtBuild: options.initAtBuild === true } : undefined;
       if (options.bundle === true && (options.snapshot === true || options.compileCache === true)) {
         throw new ToolError(`package: --bundle does not combine with --${options.snapshot === true ? 'snapshot' : 'compile-cache'}: that pre-initialises the function's source files, and the zip ships the bundle instead`);
       }
@@ -290,10 +298,12 @@ export function program(): Command {
     .option('--event-file <file>', 'read the event from a file')
     .action(async (dir: string, options: Record<string, unknown>) => {
       const event = eventOf(options as { event?: string; eventFile?: string });
-      const config = emulatorOptions(dir, await flagsWithLayers(options), false);
+      const flags = await flagsWithLayers(options);
+      const config = emulatorOptions(dir, flags, false);
       for (const note of await localNotes(dir, options.handler as string, options.arch as Architecture)) log(`lambda-bootstrap: ${note}`);
       const durable = durableClockOf(options);
       if (durable !== undefined) {
+        durable.chainedFunctions = chainedFunctionsOf(options, flags, config.functionName ?? 'function', (env) => env, log);
         process.exitCode = await invokeDurableOnce(config, event, durable);
         return;
       }
@@ -342,6 +352,7 @@ export function program(): Command {
       if (result.errors > 0) process.exitCode = 1;
     });
 
+  durableCommand(cli, (text) => void process.stdout.write(text));
   return cli;
 }
 

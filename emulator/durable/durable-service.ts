@@ -16,7 +16,9 @@ import type { ServiceError } from '../invoke/lambda-invoke-api.ts';
 import { MAX_EVENT_REQUEST_BYTES, MAX_SYNC_REQUEST_BYTES } from '../limits.ts';
 import { header, safeDecode } from '../listening.ts';
 import { defaultFunctionArn } from '../runtime-environment.ts';
-import { chainedExecutionName, namesLocalFunction, notLocalFunction } from './chained-invoke.ts';
+import { Emulator } from '../emulator.ts';
+import type { EmulatorOptions } from '../emulator.ts';
+import { chainedExecutionName, namesLocalFunction, notLocalFunction, plainOutcome } from './chained-invoke.ts';
 import type { ChainedOutcome, ChainedRun } from './chained-invoke.ts';
 import { CheckpointWorker } from './checkpoint-worker.ts';
 import type { Operation } from './checkpoint-worker.ts';
@@ -26,7 +28,14 @@ import type { DurableClock } from './time-scale.ts';
 import { PageError, markerPosition, maxItemsOf, page } from './history-view.ts';
 import { parseObject, sendJson, withoutPayloads } from './wire.ts';
 
-export interface DurableServiceOptions extends DurableClock {
+/** The durable configuration the local service runs the function with, and what may be chained. */
+export interface DurableSettings extends DurableClock {
+  /** Functions context.invoke may call besides this one (`--chained-function`), by name: each runs
+   * in a runtime of its own, started at its first invoke, as a plain invocation. */
+  chainedFunctions?: ReadonlyMap<string, EmulatorOptions>;
+}
+
+export interface DurableServiceOptions extends DurableSettings {
   /** The one function this server knows (its Invoke API name). */
   functionName: string;
   log?: (line: string) => void;
@@ -50,12 +59,16 @@ export class DurableService {
   /** Each execution's place in start order: ListDurableExecutionsByFunction's paging position. */
   private readonly startOrder = new Map<DurableExecution, number>();
   private readonly executionTimeout: number | undefined;
+  private readonly chainedFunctions: ReadonlyMap<string, EmulatorOptions>;
+  /** The chained functions' runtimes, started at their first invoke. */
+  private readonly chainedRuntimes = new Map<string, Promise<Emulator>>();
 
   constructor(fn: LocalFunction, options: DurableServiceOptions) {
     this.fn = fn;
     this.functionName = options.functionName;
     this.clock = { skipTime: options.skipTime, timeScale: options.timeScale };
     this.executionTimeout = options.executionTimeout;
+    this.chainedFunctions = options.chainedFunctions ?? new Map();
     this.log = options.log ?? ((line) => process.stderr.write(`${line}\n`));
   }
 
@@ -75,6 +88,8 @@ export class DurableService {
   }
 
   async close(): Promise<void> {
+    for (const runtime of this.chainedRuntimes.values()) await (await runtime.catch(() => undefined))?.stop();
+    this.chainedRuntimes.clear();
     await this.worker?.close();
     this.worker = undefined;
   }
@@ -176,7 +191,9 @@ export class DurableService {
    * for the caller's operation; any other function fails the operation with what to do. */
   private async chainedInvoke(request: { callerArn: string; operationId: string; functionName: string; payload: string | undefined }): Promise<ChainedRun> {
     if (!namesLocalFunction(request.functionName, this.functionName)) {
-      return { done: Promise.resolve({ status: 'FAILED', error: notLocalFunction(request.functionName, this.functionName) }) };
+      const other = [...this.chainedFunctions.keys()].find((name) => namesLocalFunction(request.functionName, name));
+      if (other === undefined) return { done: Promise.resolve({ status: 'FAILED', error: notLocalFunction(request.functionName, this.functionName, [...this.chainedFunctions.keys()]) }) };
+      return { done: this.invokeChained(other, request.payload ?? '{}') };
     }
     const name = chainedExecutionName(request.callerArn, request.operationId);
     const execution = this.byName.get(name) ?? (await this.startExecution(name, request.payload ?? '{}'));
@@ -186,6 +203,22 @@ export class DurableService {
       return { status, error: execution.error ?? { ErrorType: `Execution${status === 'TIMED_OUT' ? 'TimedOut' : status === 'STOPPED' ? 'Stopped' : 'Failed'}`, ErrorMessage: `the invoked durable execution ended ${status}: ${execution.arn}` } };
     });
     return { durableExecutionArn: execution.arn, done };
+  }
+
+  /** Invokes chained function `name` once (its runtime started the first time), plainly. */
+  private async invokeChained(name: string, payload: string): Promise<ChainedOutcome> {
+    let runtime = this.chainedRuntimes.get(name);
+    if (runtime === undefined) {
+      runtime = Emulator.start({ echoOutput: 'stderr', ...(this.chainedFunctions.get(name) as EmulatorOptions) });
+      this.chainedRuntimes.set(name, runtime);
+    }
+    try {
+      const outcome = await (await runtime).invoke(payload);
+      this.log(outcome.report);
+      return plainOutcome(outcome);
+    } catch (error) {
+      return { status: 'FAILED', error: { ErrorType: 'ServiceException', ErrorMessage: `the local runtime of ${name} could not be invoked: ${(error as Error).message}` } };
+    }
   }
 
   /** Answers one request under /2025-12-01/. Never throws for a bad request. */
@@ -408,7 +441,8 @@ function describe(execution: DurableExecution, includeData: boolean): Record<str
     Error: execution.error,
     EndTimestamp: execution.endTimestamp,
     Version: '$LATEST',
-    PauseDetails: execution.pauseDetails,
+    // PauseDetails.Reason: only with IncludeExecutionData (API reference, PauseDetails).
+    PauseDetails: execution.pauseDetails === undefined ? undefined : includeData ? execution.pauseDetails : { ...execution.pauseDetails, Reason: undefined },
   };
 }
 

@@ -7,17 +7,19 @@ import { Emulator } from '../emulator.ts';
 import type { EmulatorOptions } from '../emulator.ts';
 import { LocalServer } from '../invoke/local-server.ts';
 import { durableFunctionEnv, endpointFor, freePort } from './function-endpoint.ts';
-import type { DurableClock } from './time-scale.ts';
+import type { DurableSettings } from './durable-service.ts';
 
 /** Runs one execution of `event` (JSON text); resolves with the exit code: 0 SUCCEEDED, 1 otherwise. */
-export async function invokeDurableOnce(options: EmulatorOptions, event: string, clock: DurableClock, name?: string): Promise<number> {
+export async function invokeDurableOnce(options: EmulatorOptions, event: string, clock: DurableSettings, name?: string): Promise<number> {
   const log = (line: string): void => void process.stderr.write(`${line}\n`);
   const port = await freePort();
   const endpoint = endpointFor('127.0.0.1', port);
   const emulator = await Emulator.start({ ...options, env: durableFunctionEnv(options.env ?? {}, endpoint), echoOutput: 'stderr' });
   let server: LocalServer | undefined;
   try {
-    server = await LocalServer.start(emulator, { functionName: options.functionName ?? 'test-function', port, durable: clock, log });
+    // Chained functions (--chained-function) reach the same service, as the function does.
+    const chained = clock.chainedFunctions === undefined ? undefined : new Map([...clock.chainedFunctions].map(([name, config]) => [name, { ...config, env: durableFunctionEnv(config.env ?? {}, endpoint) }]));
+    server = await LocalServer.start(emulator, { functionName: options.functionName ?? 'test-function', port, durable: { ...clock, chainedFunctions: chained }, log });
     log(`durable: the durable-execution API is on ${endpoint} (aws lambda ... --endpoint-url ${endpoint})`);
     const execution = await server.durable!.startExecution(name ?? `invoke-${Date.now()}`, event);
     await execution.done;

@@ -14,13 +14,13 @@ import http from 'node:http';
 import { CallerGuard, exposureWarning, sendRefusal } from '../caller-guard.ts';
 import type { Way } from '../caller-guard.ts';
 import { DurableService } from '../durable/durable-service.ts';
-import type { DurableClock } from '../durable/time-scale.ts';
+import type { DurableSettings } from '../durable/durable-service.ts';
 import { HttpFrontDoor } from './http-front-door.ts';
 import { InvokeEndpoint } from './invoke-endpoint.ts';
 import { InvokeWithResponseStreamApi } from './invoke-with-response-stream.ts';
 import { LambdaInvokeApi, sendServiceError } from './lambda-invoke-api.ts';
 import type { LocalFunction } from './lambda-invoke-api.ts';
-import { MAX_READ_BYTES, discardBody, readBody } from '../limits.ts';
+import { MAX_READ_BYTES, readBody } from '../limits.ts';
 import { ServedOverHttp, listen } from '../listening.ts';
 
 export interface LocalServerOptions {
@@ -36,7 +36,7 @@ export interface LocalServerOptions {
   log?: (line: string) => void;
   /** The function has a durable configuration (`--durable`): an Invoke starts a durable execution,
    * and the durable-execution API (/2025-12-01/…) is served (emulator/durable/). */
-  durable?: DurableClock;
+  durable?: DurableSettings;
 }
 
 // The service's own API prefixes; no front-door request is routed to a path under them.

@@ -72,7 +72,7 @@ export class SnapshotEnvironmentError extends Error {
  * naming every variable that differs, and never a value (neither the build's, which the guard
  * does not know, nor the sandbox's: init errors reach the logs and the invoker).
  */
-export function applySnapshotEnvironment(environment: SnapshotEnvironment, env: NodeJS.ProcessEnv, specifier: string): SnapshotEnvironmentError | undefined {
+export function applySnapshotEnvironment(environment: SnapshotEnvironment, env: NodeJS.ProcessEnv, specifier: string, isHandler = false): SnapshotEnvironmentError | undefined {
   const differ: string[] = [];
   for (const [key, built] of Object.entries(environment.reads)) {
     const here = env[key];
@@ -84,7 +84,9 @@ export function applySnapshotEnvironment(environment: SnapshotEnvironment, env: 
   }
   if (differ.length > 0) {
     return new SnapshotEnvironmentError(
-      `Cannot import '${specifier}' from this executable's startup snapshot: its dependencies read ` +
+      (isHandler
+        ? `Cannot load the handler module '${specifier}' from this executable's startup snapshot (its init ran at build): its init or its dependencies read `
+        : `Cannot import '${specifier}' from this executable's startup snapshot: its dependencies read `) +
         `${differ.join(', ')} while loading, ` +
         'so the snapshot holds what they computed from the build\'s values. Rebuild it with the values this function has ' +
         '(lambda-bootstrap package --snapshot --env NAME=VALUE, or build/snapshot.ts --env), or deploy dist/bootstrap, which loads them at start.',
@@ -160,9 +162,9 @@ export function installSnapshotModules(contents: SnapshotContents, taskRoot: str
   // At the first import of a snapshotted package (or of the handler initialised at build): the
   // environment is then what the dependencies would see if they loaded now (the runtime has set
   // its own variables).
-  const checkEnvironment = (specifier: string): void => {
+  const checkEnvironment = (specifier: string, isHandler = false): void => {
     if (checked) return;
-    const mismatch = applySnapshotEnvironment(contents.environment, process.env, specifier);
+    const mismatch = applySnapshotEnvironment(contents.environment, process.env, specifier, isHandler);
     if (mismatch !== undefined) throw mismatch;
     checked = true;
   };
@@ -172,7 +174,7 @@ export function installSnapshotModules(contents: SnapshotContents, taskRoot: str
       if (!resolved.url.startsWith('file:')) return resolved;
       if (handlerFile !== undefined && fileURLToPath(resolved.url) === handlerFile) {
         // The handler module's init ran at build: its module object is in the heap, not loaded again.
-        checkEnvironment(contents.handler!.file);
+        checkEnvironment(contents.handler!.file, true);
         return { url: `${SCHEME}${HANDLER_KEY}`, format: contents.handler!.kind === 'require' ? 'commonjs' : 'module', shortCircuit: true };
       }
       if (!packageDirs.has(specifier)) return resolved;

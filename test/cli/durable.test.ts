@@ -105,6 +105,36 @@ describe('invoke --durable', () => {
     expect(run.stderr).toMatch(/durable: invoke-\d+: callback \S+ waits; its CallbackId is \S+/);
   });
 
+  it('--execution-timeout: an execution still running after it ends TIMED_OUT (exit 1), the 2-hour wait cut short', () => {
+    const run = tool(['invoke', fn, '--durable', '--skip-time', '--execution-timeout', '60', '--bootstrap', BOOTSTRAP, '--event', '{"who":"me"}']);
+    expect(run.status, run.stderr).toBe(1);
+    expect(JSON.parse(run.stdout)).toEqual({ status: 'TIMED_OUT', error: null });
+    const history = run.stderr.split('\n').filter((l) => l.startsWith('durable: history: ')).map((l) => l.slice('durable: history: '.length));
+    expect(history.filter((h) => h !== 'InvocationCompleted')).toEqual(['ExecutionStarted', 'StepStarted one', 'StepSucceeded one', 'WaitStarted nap', 'ExecutionTimedOut']);
+    expect(run.stderr).toContain('the execution ran past its ExecutionTimeout of 60 s');
+    const bad = tool(['invoke', fn, '--execution-timeout', '60', '--bootstrap', BOOTSTRAP]);
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toContain('--execution-timeout applies to durable functions: add --durable');
+    const range = tool(['invoke', fn, '--durable', '--execution-timeout', '0', '--bootstrap', BOOTSTRAP]);
+    expect(range.status).toBe(2);
+    expect(range.stderr).toContain("--execution-timeout must be a whole number of seconds from 1 to 31622400 (Lambda's DurableConfig.ExecutionTimeout range), got '0'");
+  });
+
+  it('--chained-function: context.invoke of a function registered beside it runs it, its result and its error reach the workflow', () => {
+    const fixture = join(REPO_ROOT, 'test', 'fixtures', 'durable');
+    const run = tool(['invoke', fixture, '--function-name', 'orders', '--durable', '--skip-time', '--bootstrap', BOOTSTRAP, '--event', '{"kind":"chain-plain"}', '--chained-function', `pricing=${fixture}:plain.handler`]);
+    expect(run.status, run.stderr).toBe(0);
+    expect(JSON.parse(run.stdout)).toEqual({ price: { item: 'book', cents: 250, from: 'pricing' }, missing: { errorName: 'InvokeError', message: 'no price for unknown' } });
+    expect(run.stderr).toMatch(/durable: history: ChainedInvokeSucceeded price-book/);
+    expect(run.stderr).toMatch(/durable: history: ChainedInvokeFailed price-unknown/);
+    const bad = tool(['invoke', fixture, '--durable', '--chained-function', 'pricing', '--bootstrap', BOOTSTRAP]);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain('--chained-function takes NAME=FOLDER[:module.export]');
+    const notDurable = tool(['invoke', fixture, '--chained-function', `pricing=${fixture}`, '--bootstrap', BOOTSTRAP]);
+    expect(notDurable.status).toBe(1);
+    expect(notDurable.stderr).toContain('--chained-function applies to durable functions (context.invoke): add --durable');
+  });
+
   it('--skip-time without --durable is refused with what to do', () => {
     const run = tool(['invoke', fn, '--skip-time', '--bootstrap', BOOTSTRAP]);
     expect(run.status).toBe(1);

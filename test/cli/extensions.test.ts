@@ -1,7 +1,8 @@
 // External extensions (issue 24, part 4): a small extension (a node script) in a layer's
 // extensions/ folder, and one passed with --extension, run by the tool's `invoke` (cli/src/bin.ts
-// run by the pinned Node 24) with dist/bootstrap: started with the runtime with
-// AWS_LAMBDA_RUNTIME_API, registered through the Extensions API under their file name, holding init
+// run by the pinned Node 24) with dist/bootstrap: started before the runtime (which starts once they
+// registered, as Lambda's init does) with AWS_LAMBDA_RUNTIME_API, registered through the Extensions
+// API under their file name, holding init
 // until their first event/next, receiving INVOKE (with the invocation's request id) and, when
 // subscribed, SHUTDOWN in Lambda's shutdown sequence; their lines shown with their name.
 import { spawnSync } from 'node:child_process';
@@ -47,7 +48,29 @@ beforeAll(() => {
   writeFileSync(join(work, 'counter'), extension(['INVOKE'], 0));
   chmodSync(join(work, 'counter'), 0o755);
   writeFileSync(join(work, 'not-executable'), extension(['INVOKE'], 0));
+  writeFileSync(join(work, 'slow'), slowToRegister);
+  chmodSync(join(work, 'slow'), 0o755);
+  // The function's init code says when its process started (performance.timeOrigin) and ran.
+  mkdirSync(join(work, 'ordered'));
+  writeFileSync(
+    join(work, 'ordered', 'index.mjs'),
+    "console.log('runtime process started at', Math.floor(performance.timeOrigin), 'init code at', Date.now());\nexport const handler = async () => ({ ok: true });\n",
+  );
 });
+
+/** An extension that takes 300 ms before it registers, and says when it started, when it sent its
+ * registration and when the answer came. */
+const slowToRegister = `#!${NODE24}
+console.log('extension started at', Date.now());
+const api = 'http://' + process.env.AWS_LAMBDA_RUNTIME_API + '/2020-01-01/extension';
+setTimeout(async () => {
+  console.log('registering at', Date.now());
+  const registered = await fetch(api + '/register', { method: 'POST', headers: { 'Lambda-Extension-Name': 'slow' }, body: JSON.stringify({ events: ['INVOKE'] }) });
+  console.log('registered at', Date.now(), registered.status);
+  const id = registered.headers.get('lambda-extension-identifier');
+  for (;;) await fetch(api + '/event/next', { headers: { 'Lambda-Extension-Identifier': id } });
+}, 300);
+`;
 
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
@@ -75,6 +98,24 @@ describe('external extensions', () => {
     expect(err).toContain('[audit] flushed, bye');
     expect(err).not.toContain('[counter] SHUTDOWN');
     expect(err).not.toContain('README.txt');
+  });
+
+  it('Lambda\'s init order: the extensions start and register first, then the runtime starts and runs the init code', () => {
+    const run = tool(['invoke', 'ordered', '--extension', 'slow']);
+    expect(run.status, run.stderr).toBe(0);
+    const at = (pattern: RegExp): number => Number(pattern.exec(run.stderr)?.[1]);
+    const extensionStarted = at(/\[slow\] extension started at (\d+)/);
+    const registering = at(/\[slow\] registering at (\d+)/);
+    const runtimeStarted = at(/runtime process started at (\d+)/);
+    const initCode = at(/init code at (\d+)/);
+    expect(run.stderr).toMatch(/\[slow\] registered at \d+ 200/);
+    expect(registering).toBeGreaterThanOrEqual(extensionStarted);
+    // The runtime process starts only after the registration (sent 300 ms after the extension
+    // started) was answered (rapid: AwaitExternalAgentsRegistered before the runtime's bootstrap),
+    // and its init code runs later still. Started with the runtime, as before, it would be ~300 ms
+    // earlier than the registration.
+    expect(runtimeStarted).toBeGreaterThanOrEqual(registering);
+    expect(initCode).toBeGreaterThanOrEqual(runtimeStarted);
   });
 
   it('--extension that is not executable or missing: named, nothing run', () => {

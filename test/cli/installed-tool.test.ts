@@ -327,12 +327,34 @@ export const handler = async (event) => {
       await emulator.stop();
     }
 
+    // --init-at-build and --no-training reach the build: the handler's init runs there (its
+    // module object is the snapshot's at start), and there is no training run.
+    const initZip = join(work, 'fn-snap-init.zip');
+    const init = run(['package', 'fn-snap', '--snapshot', '--init-at-build', '--no-training', '--output', initZip]);
+    expect(init.status, init.stderr).toBe(0);
+    expect(init.stderr).toContain("snapshot: init at build: the handler's init runs at build with no --env variables (and AWS_EXECUTION_ENV), without AWS credentials");
+    expect(init.stderr).toContain("snapshot: init at build: index.mjs's init is in the snapshot (0 before-snapshot hook(s) ran, 0 after-restore hook(s) run at every start)");
+    expect(init.stderr).not.toContain('snapshot: training run');
+    const initTask = join(work, 'var-task-snapshot-init');
+    unzipTo(readFileSync(initZip), initTask);
+    const initEmulator = await Emulator.start({ command: join(initTask, 'bootstrap'), handler: 'index.handler', taskRoot: initTask, functionName: 'snap-init' });
+    try {
+      const outcome = await initEmulator.invoke('{"via":"init at build"}');
+      expect(outcome.kind, outcome.body.toString()).toBe('response');
+      expect(outcome.json()).toEqual({ signature: '504b0304', stored: true, fromSnapshot: true });
+    } finally {
+      await initEmulator.stop();
+    }
+
     for (const [flags, message] of [
+      [['--no-snapshot-flag', '--init-at-build'], 'package: --init-at-build is for --snapshot'],
+      [['--no-snapshot-flag', '--no-training'], 'package: --no-training is for --snapshot'],
       [['--flavour', 'wrapper'], 'package: --snapshot needs the binary flavour'],
       [['--arch', 'arm64'], 'package: --snapshot is x86_64 only'],
       [['--compile-cache'], 'package: --snapshot and --compile-cache do not combine'],
     ] as const) {
-      const refused = run(['package', 'fn-snap', '--snapshot', ...flags, '--output', join(work, 'refused.zip')]);
+      const withSnapshot = flags[0] === '--no-snapshot-flag' ? flags.slice(1) : ['--snapshot', ...flags];
+      const refused = run(['package', 'fn-snap', ...withSnapshot, '--output', join(work, 'refused.zip')]);
       expect(refused.status, flags.join(' ')).toBe(1);
       expect(refused.stderr).toContain(`lambda-bootstrap: ${message}`);
       expect(existsSync(join(work, 'refused.zip'))).toBe(false);

@@ -12,19 +12,21 @@ import {
   LambdaClient,
   ListDurableExecutionsByFunctionCommand,
   SendDurableExecutionCallbackHeartbeatCommand,
+  StopDurableExecutionCommand,
 } from '@aws-sdk/client-lambda';
 import type { Event, GetDurableExecutionCommandOutput } from '@aws-sdk/client-lambda';
 import { afterAll, describe, expect, it } from 'vitest';
 import { LocalServer } from '../../emulator/index.ts';
-import type { DurableClock } from '../../emulator/index.ts';
-import { closedPort, fixturePath, startFunction, stopAll } from './harness.ts';
+import type { EmulatorOptions } from '../../emulator/index.ts';
+import type { DurableSettings } from '../../emulator/durable/durable-service.ts';
+import { bootstrapCommand, closedPort, fixturePath, startFunction, stopAll } from './harness.ts';
 
 const FUNCTION = 'durable-features';
 const lines: string[] = [];
 const servers: LocalServer[] = [];
 
 /** A local server for the fixture with the given durable settings, and a client for it. */
-async function serve(durable: DurableClock): Promise<{ server: LocalServer; client: LambdaClient }> {
+async function serve(durable: DurableSettings): Promise<{ server: LocalServer; client: LambdaClient }> {
   const port = await closedPort();
   const endpoint = `http://127.0.0.1:${port}`;
   const emulator = await startFunction(
@@ -72,7 +74,9 @@ describe('chained invokes', () => {
     const result = JSON.parse(done.Result ?? 'null') as { child: unknown; other: { errorName: string; message: string } };
     expect(result.child).toEqual({ doubled: 42 });
     expect(result.other.errorName).toBe('InvokeError');
-    expect(result.other.message).toMatch(/^Function not found: not-served-here\. The local durable service runs one function, "durable-features": context\.invoke can call it/);
+    expect(result.other.message).toMatch(
+      /^Function not found: not-served-here\. The local durable service runs "durable-features": context\.invoke can call it \(by name or ARN, unqualified or \$LATEST\) and no other function\. Run the other function beside it with --chained-function not-served-here=<its folder>\[:<module\.export>\]/,
+    );
 
     const events = await historyOf(client, arn);
     const started = events.filter((e) => e.EventType === 'ChainedInvokeStarted');
@@ -93,6 +97,24 @@ describe('chained invokes', () => {
     expect(child.Status).toBe('SUCCEEDED');
     expect(JSON.parse(child.Result ?? 'null')).toEqual({ doubled: 42 });
     expect(JSON.parse(child.InputPayload ?? 'null')).toEqual({ kind: 'leaf', value: 21 });
+  });
+
+  it('context.invoke of a function registered beside it (--chained-function) runs it plainly: its response is the result, its error the error', async () => {
+    const runtime = bootstrapCommand();
+    const pricing: EmulatorOptions = { command: runtime.command, args: runtime.args, handler: 'plain.handler', taskRoot: fixturePath('durable'), functionName: 'pricing', env: { ...runtime.env } };
+    const { client } = await serve({ skipTime: true, chainedFunctions: new Map([['pricing', pricing]]) });
+    const { arn, done } = await run(client, 'chain-plain-1', { kind: 'chain-plain' });
+    expect(done.Status, lines.join('\n')).toBe('SUCCEEDED');
+    const result = JSON.parse(done.Result ?? 'null') as { price: unknown; missing: { errorName: string; message: string } };
+    expect(result.price).toEqual({ item: 'book', cents: 250, from: 'pricing' });
+    expect(result.missing).toEqual({ errorName: 'InvokeError', message: 'no price for unknown' });
+    const events = await historyOf(client, arn);
+    const started = events.filter((e) => e.EventType === 'ChainedInvokeStarted').map((e) => e.ChainedInvokeStartedDetails);
+    expect(started.map((d) => d?.FunctionName)).toEqual(['pricing', 'arn:aws:lambda:us-east-1:123456789012:function:pricing']);
+    expect(started.every((d) => d?.DurableExecutionArn === undefined)).toBe(true);
+    const failed = events.find((e) => e.EventType === 'ChainedInvokeFailed')?.ChainedInvokeFailedDetails?.Error?.Payload;
+    expect(failed).toEqual({ ErrorType: 'TypeError', ErrorMessage: 'no price for unknown' });
+    expect(lines.some((l) => l.startsWith('REPORT RequestId:'))).toBe(true);
   });
 });
 
@@ -191,6 +213,12 @@ describe('pause and resume in the history', () => {
     const post = (action: string, body: unknown) => fetch(`${path}/${action}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
     expect((await post('pause', { Reason: 'investigating', ExecutionTimeoutPaused: true })).status).toBe(202);
     await until(() => client.send(new GetDurableExecutionCommand({ DurableExecutionArn: arn })), (e) => (e.Status as string | undefined) === 'PAUSED', 'PAUSED');
+    // GetDurableExecution's PauseDetails: the Reason only with execution data.
+    const pauseDetails = async (include: boolean) => ((await (await fetch(`${path}?IncludeExecutionData=${include}`)).json()) as { PauseDetails?: Record<string, unknown> }).PauseDetails;
+    expect(await pauseDetails(true)).toMatchObject({ ExecutionTimeoutPaused: true, Reason: 'investigating' });
+    const withoutData = await pauseDetails(false);
+    expect(withoutData).toMatchObject({ ExecutionTimeoutPaused: true });
+    expect(withoutData?.Reason).toBeUndefined();
     expect((await post('resume', { Reason: 'all clear' })).status).toBe(202);
 
     // The pinned client's model predates these events (it drops their details): read them as sent.
@@ -209,6 +237,14 @@ describe('pause and resume in the history', () => {
     // Without execution data the reasons are left out.
     const compactPaused = (await raw(false)).find((e) => e.EventType === 'ExecutionPaused') as { ExecutionPausedDetails?: { Reason?: { Payload?: string } } } | undefined;
     expect(compactPaused?.ExecutionPausedDetails?.Reason?.Payload).toBeUndefined();
+
+    // Stopped without an ErrorObject: STOPPED, and the ExecutionStopped event still has its (required) Error.
+    const stopped = await client.send(new StopDurableExecutionCommand({ DurableExecutionArn: arn }));
+    expect(stopped.StopTimestamp).toBeInstanceOf(Date);
+    expect((await client.send(new GetDurableExecutionCommand({ DurableExecutionArn: arn }))).Status).toBe('STOPPED');
+    const last = (await historyOf(client, arn)).filter((e) => e.EventType !== 'InvocationCompleted').at(-1);
+    expect(last?.EventType).toBe('ExecutionStopped');
+    expect(last?.ExecutionStoppedDetails?.Error).toEqual({});
   });
 });
 

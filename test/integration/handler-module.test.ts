@@ -90,6 +90,17 @@ describe.concurrent('loader hooks from preloads see and wrap the handler, import
   });
 });
 
+describe('a .cjs handler is imported, not required, as AWS\'s client 4.x loads it', () => {
+  // AWS's client imports every candidate file (module-loader.js: `await import(path)`), CommonJS
+  // too: a require hook (require-in-the-middle) sees the handler's own require()s but not the
+  // handler, so on nodejs24.x only an ESM hook can wrap a .cjs handler (ADOT's layer registers
+  // none for one: test/parity adot/cjs). AWS's client 4.0.2 returns ["dep.cjs"] here.
+  test('a Module.prototype.require hook sees its dependency, not the handler file', async () => {
+    const { result } = await invoke('require-hook', { NODE_OPTIONS: `--require ${join(ROOT, 'require-hook', 'patch-require.cjs')}` });
+    expect(result).toEqual({ dep: true, throughRequire: ['dep.cjs'] });
+  });
+});
+
 describe('a preload that redirects _HANDLER (as Sentry\'s awslambda-auto does)', () => {
   test('the handler named by _HANDLER after the preloads ran is loaded, as AWS\'s client reads it', async () => {
     const { result } = await invoke('redirect', { NODE_OPTIONS: `--require ${join(ROOT, 'redirect', 'redirect.cjs')}` });

@@ -7,8 +7,12 @@
 // failing hook fails the start's init as Runtime.AfterRestoreError, and a sandbox whose STAGE_NAME
 // differs from the build's is refused. Then the refusals: init that leaves a timer, a server, a
 // socket, a child process, an open file or a signal listener, init that throws, a failing
-// before-snapshot hook, top-level await and import.meta.
-import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+// before-snapshot hook, top-level await and import.meta. And a real SDK function (the benchmark's
+// bench/realistic: S3 and DynamoDB clients, middy, Powertools built at init) built with init at
+// build while this machine has AWS credentials in its environment: they are not passed (the build
+// says so) and not in the executable, and the clients made at build sign with the start's.
+import { execFileSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import type { Server, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -16,6 +20,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { SnapshotError, buildSnapshotExecutable } from '../../build/snapshot.ts';
 import type { SnapshotReport } from '../../build/snapshot.ts';
+import { FakeAws } from '../../bench/fake-aws.ts';
 import { Emulator } from '../../emulator/index.ts';
 import type { InvocationOutcome } from '../../emulator/index.ts';
 import { FIXTURES, REPO_ROOT, describeOutcome, errorBody } from './harness.ts';
@@ -36,11 +41,11 @@ function tempDir(prefix: string): string {
   return dir;
 }
 
-/** A function folder with `index.mjs` and the small `shouter` package in its node_modules. */
-function functionFolder(index: string | undefined): string {
+/** A function folder with `index.mjs` (or `file`) and the small `shouter` package in its node_modules. */
+function functionFolder(index: string | undefined, file = 'index.mjs'): string {
   const dir = tempDir('lambda-bootstrap-init-fn-');
   if (index === undefined) cpSync(join(FIXTURES, 'init-at-build'), dir, { recursive: true });
-  else writeFileSync(join(dir, 'index.mjs'), index);
+  else writeFileSync(join(dir, file), index);
   writeFileSync(join(dir, 'package.json'), '{"type":"module"}\n');
   mkdirSync(join(dir, 'node_modules', 'shouter'), { recursive: true });
   writeFileSync(join(dir, 'node_modules', 'shouter', 'package.json'), '{"name":"shouter","version":"1.0.0","main":"index.js"}\n');
@@ -137,6 +142,51 @@ binaryOnly('init at build', () => {
   });
 });
 
+binaryOnly('init at build of a CommonJS handler file (.cjs: the runtime require()s it)', () => {
+  let cjsFunction: string;
+  let cjsReport: SnapshotReport;
+
+  beforeAll(async () => {
+    cjsFunction = functionFolder(
+      [
+        "const { shout } = require('shouter');",
+        'const state = { afterRestoreRuns: 0, initPid: process.pid };',
+        // Read in the hook, at start: ASYNC_HOOK=1 makes the hook return a promise, which require() cannot wait for.
+        "awslambda.registerAfterRestore(() => { if (process.env.ASYNC_HOOK === '1') return Promise.resolve(); state.afterRestoreRuns += 1; });",
+        "exports.handler = async () => ({ greeting: shout('cjs'), afterRestoreRuns: state.afterRestoreRuns, initRanHere: state.initPid === process.pid });",
+        '',
+      ].join('\n'),
+      'app.cjs',
+    );
+    const built = await buildSnapshotExecutable({ functionDir: cjsFunction, handler: 'app.handler', initAtBuild: true, training: false, outDir: tempDir('lambda-bootstrap-init-cjs-out-') });
+    if (built instanceof SnapshotError) throw built;
+    cjsReport = built;
+  }, 600_000);
+
+  async function start(env: Record<string, string> = {}): Promise<InvocationOutcome> {
+    const emulator = await Emulator.start({ command: cjsReport.executable, handler: 'app.handler', taskRoot: cjsFunction, env });
+    emulators.push(emulator);
+    const outcome = await emulator.invoke('{}');
+    await emulator.stop();
+    return outcome;
+  }
+
+  test('its synchronous after-restore hook runs before the handler is handed over; init does not run again', async () => {
+    expect(cjsReport.init).toMatchObject({ afterRestoreHooks: 1 });
+    const outcome = await start();
+    expect(outcome.kind, describeOutcome(outcome)).toBe('response');
+    expect(outcome.json()).toEqual({ greeting: 'CJS!', afterRestoreRuns: 1, initRanHere: false });
+  });
+
+  test('an after-restore hook that returns a promise is an init error saying why', async () => {
+    const outcome = await start({ ASYNC_HOOK: '1' });
+    expect(outcome.kind, describeOutcome(outcome)).toBe('init-error');
+    const body = errorBody(outcome);
+    expect(body.errorType).toBe('Runtime.AfterRestoreError');
+    expect(body.errorMessage).toContain('TypeError: an after-restore hook returned a promise, but a CommonJS handler file (.cjs, .cts) is loaded with require()');
+  });
+});
+
 let server: Server;
 let serverPort: number;
 const accepted: Socket[] = [];
@@ -201,5 +251,88 @@ binaryOnly('init at build refuses init that leaves what a snapshot cannot hold',
     const message = await refusalFor('const here = import.meta.url;');
     expect(message).toContain("snapshot: refused: init at build: the handler's code uses import.meta");
     expect(message).toContain('index.mjs:2:');
+  });
+});
+
+const REALISTIC = join(REPO_ROOT, 'bench', 'realistic');
+// Recognisable values: the build machine's (never to be built in) and the sandbox's.
+const MACHINE_CREDENTIALS = { AWS_ACCESS_KEY_ID: 'AKIDBUILDMACHINE0INIT', AWS_SECRET_ACCESS_KEY: 'build-machine-secret-init-at-build-000000' };
+const SANDBOX_CREDENTIALS = { AWS_ACCESS_KEY_ID: 'AKIDSANDBOXINITBUILD0', AWS_SECRET_ACCESS_KEY: 'sandbox/secret/0000000000000000000000000', AWS_SESSION_TOKEN: 'sandbox-token' };
+
+binaryOnly('init at build of a real SDK function', () => {
+  let fake: FakeAws;
+  let sdkFunction: string;
+  let sdkReport: SnapshotReport;
+  const sdkLog: string[] = [];
+
+  beforeAll(async () => {
+    fake = await FakeAws.start();
+    if (!existsSync(join(REALISTIC, 'node_modules', '.package-lock.json'))) {
+      execFileSync('npm', ['ci', '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: REALISTIC, stdio: 'inherit' });
+    }
+    sdkFunction = tempDir('lambda-bootstrap-init-sdk-fn-');
+    for (const name of ['index.mjs', 'package.json', 'node_modules']) cpSync(join(REALISTIC, name), join(sdkFunction, name), { recursive: true });
+    const saved = { ...process.env };
+    Object.assign(process.env, MACHINE_CREDENTIALS);
+    try {
+      const built = await buildSnapshotExecutable({
+        functionDir: sdkFunction,
+        handler: 'index.handler',
+        // The deployment's non-secret configuration that its init reads (the guard names them otherwise).
+        env: { AWS_REGION: 'eu-west-1', AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand' },
+        initAtBuild: true,
+        outDir: tempDir('lambda-bootstrap-init-sdk-out-'),
+        log: (line) => sdkLog.push(line),
+      });
+      if (built instanceof SnapshotError) throw built;
+      sdkReport = built;
+    } finally {
+      for (const name of Object.keys(MACHINE_CREDENTIALS)) if (saved[name] === undefined) delete process.env[name];
+    }
+  }, 600_000);
+
+  afterAll(async () => {
+    await fake?.close();
+  });
+
+  test('the machine\'s credentials are not passed to init, said by name, and in neither the executable nor its snapshot script', () => {
+    expect(sdkLog).toContain("snapshot: init at build: not passed to init: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY (this machine's AWS credentials are never built into an executable)");
+    expect(sdkLog).toContain("snapshot: init at build: AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE point at a path that does not exist while init runs: nothing of this machine's ~/.aws is read");
+    const binary = readFileSync(sdkReport.executable);
+    for (const value of Object.values(MACHINE_CREDENTIALS)) expect(binary.includes(value), value).toBe(false);
+  });
+
+  // Signed at all: the only credentials there are the start's (the build had none).
+  test('the clients made at build send signed with the start\'s credentials to its endpoint, and answer as under dist/bootstrap', async () => {
+    const answers: unknown[] = [];
+    for (const command of [sdkReport.executable, DIST_BOOTSTRAP]) {
+      const before = fake.requests.length;
+      const emulator = await Emulator.start({
+        command,
+        handler: 'index.handler',
+        taskRoot: sdkFunction,
+        env: { ...SANDBOX_CREDENTIALS, AWS_REGION: 'eu-west-1', AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand', AWS_ENDPOINT_URL: fake.url },
+      });
+      emulators.push(emulator);
+      const outcome = await emulator.invoke('{"order":25}', { requestId: 'req-init-at-build-25' });
+      await emulator.stop();
+      expect(outcome.kind, describeOutcome(outcome, emulator)).toBe('response');
+      const sent = fake.requests.slice(before);
+      expect(sent.map((r) => `${r.method} ${r.path.split('?')[0]} ${r.scope?.split('/').slice(1).join('/')}`)).toEqual([
+        'PUT /bench-bucket/events/req-init-at-build-25.json eu-west-1/s3/aws4_request',
+        'POST / eu-west-1/dynamodb/aws4_request',
+      ]);
+      answers.push(outcome.json());
+    }
+    expect(answers[0]).toEqual(answers[1]);
+  });
+
+  test('a start in another region than the build\'s is refused by the guard, naming AWS_REGION', async () => {
+    const emulator = await Emulator.start({ command: sdkReport.executable, handler: 'index.handler', taskRoot: sdkFunction, env: { ...SANDBOX_CREDENTIALS, AWS_REGION: 'us-west-2', AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand', AWS_ENDPOINT_URL: fake.url } });
+    emulators.push(emulator);
+    const outcome = await emulator.invoke('{}');
+    await emulator.stop();
+    expect(outcome.kind, describeOutcome(outcome)).toBe('init-error');
+    expect(errorBody(outcome).errorMessage).toContain("Cannot load the handler module 'index.mjs' from this executable's startup snapshot (its init ran at build): its init or its dependencies read AWS_REGION (another value here than when it was built)");
   });
 });

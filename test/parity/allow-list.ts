@@ -280,6 +280,10 @@ export const NOT_OBSERVED: readonly { anchor: string; why: string }[] = [
     why: "with BOOTSTRAP_NODE=26 AWS's client runs on Node 26 as nodejs26.x too, so the runtime named (NODE_PATH, AWS_EXECUTION_ENV) is the same on both sides; libatomic, the handler's import() path and the compile cache's folder show in no observation; BOOTSTRAP_NODE=26 runs of test/integration (managed-environment, wrapper, compile-cache, exec-path) and test/build/libatomic-compat.test.ts check them",
   },
   {
+    anchor: 'snapshot-init-at-build',
+    why: 'the parity suite runs dist/bootstrap and the wrapper, never a per-function snapshot executable built with --init-at-build; test/integration/snapshot-init.test.ts checks init at build, its hooks and its refusals',
+  },
+  {
     anchor: 'snapshot-environment-values',
     why: "the parity suite runs dist/bootstrap and the wrapper, never a per-function snapshot executable; test/integration/snapshot-secrets.test.ts checks the digests and refusals",
   },

@@ -132,6 +132,14 @@ const NEW_RELIC_ENV: Record<string, string> = {
   NEWRELIC_PIPE_PATH: '/nonexistent/newrelic-telemetry',
 };
 
+/** What ADOT's exec wrapper (/opt/otel-handler) exports before the runtime starts, for a function without it. */
+const ADOT_ENV: Record<string, string> = {
+  NODE_OPTIONS: '--import {{dir}}/adot.mjs',
+  OTEL_RESOURCE_ATTRIBUTES: 'service.name=test-function',
+  OTEL_PROPAGATORS: 'tracecontext,baggage,xray',
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: '{{endpoint}}/v1/traces',
+};
+
 export const CASES: readonly ParityCase[] = [
   {
     name: 'sdk-s3/send',
@@ -262,6 +270,25 @@ export const CASES: readonly ParityCase[] = [
     function: 'otel',
     handler: 'cjs.handler',
     env: { NODE_OPTIONS: '--import {{dir}}/otel.mjs', OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: '{{endpoint}}/v1/traces' },
+    initTimeoutMs: 120_000,
+    events: [{ key: 'hello.txt' }, { key: 'hello.txt', fail: true }],
+  },
+  {
+    // OpenTelemetry as AWS's ADOT layer sets it up (functions/adot/adot.mjs): X-Ray ID generator,
+    // AWS Lambda resource detector, tracecontext+baggage+xray propagators, batch OTLP export.
+    name: 'adot/esm',
+    function: 'adot',
+    handler: 'index.handler',
+    env: ADOT_ENV,
+    initTimeoutMs: 120_000,
+    firstAlone: "the aws-lambda instrumentation's faas.coldstart goes to the first invocation the process's module sees (a module flag)",
+    events: [{ key: 'hello.txt' }, { key: 'hello.txt', fail: true }, { key: 'missing.txt' }],
+  },
+  {
+    name: 'adot/cjs',
+    function: 'adot',
+    handler: 'cjs.handler',
+    env: ADOT_ENV,
     initTimeoutMs: 120_000,
     events: [{ key: 'hello.txt' }, { key: 'hello.txt', fail: true }],
   },

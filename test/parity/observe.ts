@@ -19,7 +19,7 @@ import { functionDir, isRawEvent, MAX_CONCURRENCY } from './cases.ts';
 import type { Mode, ParityCase } from './cases.ts';
 import type { FakeAws, RecordedCall } from './fake-aws.ts';
 import { FUNCTIONS_DIR, PARITY_DIR } from './paths.ts';
-import { coldStarts, describeSpans, receivedSpans } from './otel-spans.ts';
+import { coldStarts, describeResources, describeSpans, otelIdMap, receivedSpans } from './otel-spans.ts';
 import { describeSentryEnvelopes } from './sentry-events.ts';
 import { describeNewRelicPayload, isNewRelicPayloadLine, newRelicColdStarts, newRelicIdMap } from './newrelic-payloads.ts';
 import { datadogColdStarts, datadogIdMap, describeDatadogTraceLine, isDatadogMetric, isDatadogTraceLine } from './datadog-records.ts';
@@ -133,7 +133,9 @@ export async function observe(parityCase: ParityCase, runtime: RuntimeId, mode: 
     const datadogIds = datadogIdMap(emulator.stdout, base, mode === 'concurrent');
     // New Relic's, named the same way (newrelic-payloads.ts).
     const newRelicIds = newRelicIdMap(emulator.stdout, base);
-    const normalise: Normalise = (text) => base(newRelicIds(datadogIds(text)));
+    // OpenTelemetry's, in the traceparent its propagator adds to outgoing requests (otel-spans.ts).
+    const otelIds = otelIdMap(receivedSpans(fake.otlpExports), parityCase.events.map((_, index) => traceRoot(index)));
+    const normalise: Normalise = (text) => base(otelIds(newRelicIds(datadogIds(text))));
     const fakePort = fake.endpoint.split(':').at(-1) ?? '';
     const observation: Observation = new Map();
     for (const [index, outcome] of outcomes.entries()) observation.set(`req-${index + 1} outcome`, describeOutcome(outcome, normalise));
@@ -151,11 +153,14 @@ export async function observe(parityCase: ParityCase, runtime: RuntimeId, mode: 
     if (fake.otlpExports.length > 0 || spansAtResult.some((n) => n > 0)) {
       const spans = receivedSpans(fake.otlpExports);
       const roots = parityCase.events.map((_, index) => traceRoot(index));
-      observation.set('OpenTelemetry spans', describeSpans(spans, roots, normalise, fake.endpoint.split(':').at(-1) ?? '', mode === 'concurrent'));
       // Under concurrency which invocation is cold, and whether any is (the instrumentation calls a
-      // first request more than 10 s after the process started a proactive initialisation), is timing.
-      if (mode === 'sequential') observation.set('OpenTelemetry cold starts', String(coldStarts(spans)));
+      // first request more than 10 s after the process started a proactive initialisation), is
+      // timing, unless the case sends its first event alone (firstAlone): then the first is cold.
+      const coldStartByTiming = mode === 'concurrent' && parityCase.firstAlone === undefined;
+      observation.set('OpenTelemetry spans', describeSpans(spans, roots, normalise, fake.endpoint.split(':').at(-1) ?? '', coldStartByTiming));
+      if (!coldStartByTiming) observation.set('OpenTelemetry cold starts', String(coldStarts(spans)));
       observation.set('OpenTelemetry span count', String(spans.length));
+      observation.set('OpenTelemetry resource', describeResources(fake.otlpExports, normalise));
       if (mode === 'sequential') observation.set('OpenTelemetry spans exported when each result arrived', spansAtResult.join(','));
     }
     if (fake.sentryEnvelopes.length > 0 || envelopesAtResult.some((n) => n > 0)) {

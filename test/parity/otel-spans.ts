@@ -23,7 +23,7 @@ interface OtlpSpan {
 }
 
 interface OtlpExport {
-  resourceSpans?: { scopeSpans?: { scope?: { name?: string }; spans?: OtlpSpan[] }[] }[];
+  resourceSpans?: { resource?: { attributes?: { key: string; value: OtlpValue }[] }; scopeSpans?: { scope?: { name?: string }; spans?: OtlpSpan[] }[] }[];
 }
 
 export interface ReceivedSpan extends OtlpSpan {
@@ -70,7 +70,7 @@ export function describeSpans(
   const byId = new Map(spans.map((span) => [span.spanId, span]));
   const traceLabel = (traceId: string): string => {
     const index = traceRoots.findIndex((root) => root.split('-').slice(1).join('') === traceId);
-    return index === -1 ? '<other trace>' : `trace-${index + 1}`;
+    return index === -1 ? `<other trace${xrayTimeBased(traceId) ? ', X-Ray time-based id' : ''}>` : `trace-${index + 1}`;
   };
   const lines = spans.map((span) => {
     const parent = span.parentSpanId === undefined || span.parentSpanId === '' ? 'none' : byId.get(span.parentSpanId)?.name ?? `remote ${span.parentSpanId}`;
@@ -89,4 +89,51 @@ export function describeSpans(
 /** How many spans say faas.coldstart true. */
 export function coldStarts(spans: readonly ReceivedSpan[]): number {
   return spans.filter((span) => span.attributes?.some((a) => a.key === 'faas.coldstart' && a.value.boolValue === true)).length;
+}
+
+/**
+ * Whether a trace id is X-Ray's form (the X-Ray ID generator's: the first 4 bytes are the trace's
+ * start, epoch seconds) rather than 16 random bytes: its first 8 hex digits are within a day of now.
+ */
+function xrayTimeBased(traceId: string): boolean {
+  const seconds = Number.parseInt(traceId.slice(0, 8), 16);
+  return Math.abs(seconds - Date.now() / 1000) < 86_400;
+}
+
+/**
+ * The resource attributes each export carried (the resource detectors' output: cloud.*, faas.*,
+ * service.name, telemetry.sdk.*), one line per distinct set, sorted.
+ */
+export function describeResources(exports: readonly unknown[], normalise: (text: string) => string): string {
+  const sets = new Set<string>();
+  for (const received of exports as OtlpExport[]) {
+    for (const resource of received.resourceSpans ?? []) {
+      const attributes: Record<string, unknown> = {};
+      for (const { key, value } of [...(resource.resource?.attributes ?? [])].sort((a, b) => a.key.localeCompare(b.key))) {
+        const v = plain(value);
+        attributes[key] = typeof v === 'string' ? normalise(v) : v;
+      }
+      sets.add(JSON.stringify(attributes));
+    }
+  }
+  return [...sets].sort().join('\n');
+}
+
+/**
+ * Names the OpenTelemetry ids a W3C traceparent carries (`00-<trace>-<span>-<flags>`) by what they
+ * stand for, from the exported spans: the trace as trace-N (the invocation's X-Ray trace) or
+ * `<other trace>`, the span as `otel-span(<name>)`. A traceparent of no exported trace is left as it is.
+ */
+export function otelIdMap(spans: readonly ReceivedSpan[], traceRoots: readonly string[]): (text: string) => string {
+  if (spans.length === 0) return (text) => text;
+  const traces = new Set(spans.map((span) => span.traceId));
+  const names = new Map(spans.map((span) => [span.spanId, span.name]));
+  const traceLabel = (traceId: string): string => {
+    const index = traceRoots.findIndex((root) => root.split('-').slice(1).join('') === traceId);
+    return index === -1 ? '<other trace>' : `trace-${index + 1}`;
+  };
+  return (text) =>
+    text.replace(/\b00-([0-9a-f]{32})-([0-9a-f]{16})-(\d\d)\b/g, (whole, trace: string, span: string, flags: string) =>
+      traces.has(trace) ? `00-${traceLabel(trace)}-otel-span(${names.get(span) ?? '?'})-${flags}` : whole,
+    );
 }

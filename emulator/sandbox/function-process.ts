@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import type { ProcessExit } from './invocation.ts';
+import type { ProcessExit } from '../invocation.ts';
 
 export interface SpawnSpec {
   command: string;
@@ -32,20 +32,63 @@ process.once('exit', () => {
 const MEMORY_SAMPLE_MS = 50;
 
 export class FunctionProcess {
-  readonly pid: number;
-  /** performance.now() at spawn. */
-  readonly spawnedAtMs: number;
+  /** The operating system's pid; undefined until started (FunctionProcess.prepare). */
+  pid: number | undefined;
+  /** performance.now() at spawn; for a prepared process, when it was prepared (its sandbox's init
+   * began: with external extensions that is before they start, as Lambda's init duration counts). */
+  spawnedAtMs: number;
   exitedAtMs: number | undefined;
   exitStatus: ProcessExit | undefined;
-  /** Resolves once the process has exited and its output has been read. */
+  /** Resolves once the process has exited and its output has been read (or it was killed before
+   * it started, or could not be started). */
   readonly exited: Promise<ProcessExit>;
-  private readonly child: ChildProcess;
+  private child: ChildProcess | undefined;
+  private readonly spec: SpawnSpec;
+  private readonly prepared: boolean;
+  private resolveExited: (exit: ProcessExit) => void = () => {};
   private readonly exitListeners: ((exit: ProcessExit) => void)[] = [];
   private peakKb: number | undefined;
   private readonly sampleListeners: ((rssKb: number) => void)[] = [];
-  private readonly sampler: NodeJS.Timeout;
+  private sampler: NodeJS.Timeout | undefined;
 
-  static spawn(spec: SpawnSpec): Promise<FunctionProcess> {
+  /** Spawns the process. Errors: SpawnError when it cannot be started. */
+  static async spawn(spec: SpawnSpec): Promise<FunctionProcess> {
+    const process = new FunctionProcess(spec, false);
+    await process.start();
+    return process;
+  }
+
+  /**
+   * The process, not started yet: alive (it is going to run) until start(), or until kill(),
+   * which ends it without ever starting it (its exit: no code, the signal). The emulator prepares
+   * the runtime this way when its sandbox starts external extensions first, as Lambda does.
+   */
+  static prepare(spec: SpawnSpec): FunctionProcess {
+    return new FunctionProcess(spec, true);
+  }
+
+  private constructor(spec: SpawnSpec, prepared: boolean) {
+    this.spec = spec;
+    this.prepared = prepared;
+    this.spawnedAtMs = performance.now();
+    this.exited = new Promise((resolve) => {
+      this.resolveExited = resolve;
+    });
+  }
+
+  /** True once the operating system's process exists. */
+  get started(): boolean {
+    return this.child !== undefined;
+  }
+
+  /**
+   * Starts a prepared process (nothing when it is started already or was killed). Errors:
+   * SpawnError when it cannot be started; it is then no longer alive (its exit listeners are not
+   * called: it never ran).
+   */
+  start(): Promise<void> {
+    if (this.child !== undefined || !this.alive) return Promise.resolve();
+    const spec = this.spec;
     return new Promise((resolve, reject) => {
       const child = spawn(spec.command, spec.args, {
         cwd: spec.cwd,
@@ -56,6 +99,8 @@ export class FunctionProcess {
         detached: true,
       });
       child.once('error', (error) => {
+        if (this.child !== undefined) return;
+        this.ended({ code: null, signal: null }, false);
         reject(
           new SpawnError(
             `Cannot start the runtime '${spec.command}' (cwd ${spec.cwd}): ${error.message}. ` +
@@ -63,21 +108,30 @@ export class FunctionProcess {
           ),
         );
       });
-      child.once('spawn', () => resolve(new FunctionProcess(child, spec)));
+      child.once('spawn', () => {
+        if (child.pid === undefined) {
+          this.ended({ code: null, signal: null }, false);
+          reject(new SpawnError(`the runtime '${spec.command}' has no pid after spawning`));
+          return;
+        }
+        this.attach(child);
+        resolve();
+      });
     });
   }
 
-  private constructor(child: ChildProcess, spec: SpawnSpec) {
-    if (child.pid === undefined) throw new SpawnError(`the runtime '${spec.command}' has no pid after spawning`);
+  private attach(child: ChildProcess): void {
+    const spec = this.spec;
     this.child = child;
     this.pid = child.pid;
     live.add(child);
-    this.spawnedAtMs = performance.now();
+    if (!this.prepared) this.spawnedAtMs = performance.now();
     child.on('error', () => {}); // a failed kill() of an already-dead process; nothing to do
     child.stdout?.setEncoding('utf8').on('data', (text: string) => spec.onStdout(text));
     child.stderr?.setEncoding('utf8').on('data', (text: string) => spec.onStderr(text));
-    this.sampler = setInterval(() => this.sampleMemory(), MEMORY_SAMPLE_MS);
-    this.sampler.unref();
+    const sampler = setInterval(() => this.sampleMemory(), MEMORY_SAMPLE_MS);
+    sampler.unref();
+    this.sampler = sampler;
     this.sampleMemory();
 
     let closed = false;
@@ -87,22 +141,28 @@ export class FunctionProcess {
         resolve();
       }),
     );
-    this.exited = new Promise((resolve) => {
-      child.once('exit', (code, signal) => {
-        live.delete(child);
-        clearInterval(this.sampler);
-        const exit: ProcessExit = { code, signal };
-        this.exitedAtMs = performance.now();
-        this.exitStatus = exit;
-        for (const listener of this.exitListeners) listener(exit);
-        if (closed) return resolve(exit);
-        const grace = setTimeout(() => resolve(exit), DRAIN_GRACE_MS);
-        void closedPromise.then(() => {
-          clearTimeout(grace);
-          resolve(exit);
-        });
+    child.once('exit', (code, signal) => {
+      live.delete(child);
+      clearInterval(sampler);
+      const exit: ProcessExit = { code, signal };
+      this.exitedAtMs = performance.now();
+      this.exitStatus = exit;
+      for (const listener of this.exitListeners) listener(exit);
+      if (closed) return this.resolveExited(exit);
+      const grace = setTimeout(() => this.resolveExited(exit), DRAIN_GRACE_MS);
+      void closedPromise.then(() => {
+        clearTimeout(grace);
+        this.resolveExited(exit);
       });
     });
+  }
+
+  /** The end of a process that never ran: killed before start(), or start() failed. */
+  private ended(exit: ProcessExit, notify: boolean): void {
+    this.exitedAtMs = performance.now();
+    this.exitStatus = exit;
+    if (notify) for (const listener of this.exitListeners) listener(exit);
+    this.resolveExited(exit);
   }
 
   get alive(): boolean {
@@ -120,12 +180,14 @@ export class FunctionProcess {
   }
 
   kill(signal: NodeJS.Signals): void {
-    if (this.alive) this.child.kill(signal);
+    if (!this.alive) return;
+    if (this.child === undefined) this.ended({ code: null, signal }, true);
+    else this.child.kill(signal);
   }
 
   /** Reads VmHWM (peak resident set) from /proc; keeps the last good reading after death. */
   sampleMemory(): void {
-    if (!this.alive) return;
+    if (!this.alive || this.pid === undefined) return;
     try {
       const status = readFileSync(`/proc/${this.pid}/status`, 'utf8');
       const match = /^VmHWM:\s+(\d+)\s+kB/m.exec(status);

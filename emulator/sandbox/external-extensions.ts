@@ -1,6 +1,7 @@
 // External extensions: the executables Lambda finds in /opt/extensions (a layer's extensions/
-// folder) and starts in the execution environment beside the runtime, each with the function's
-// environment and AWS_LAMBDA_RUNTIME_API, to register through the Extensions API under their file
+// folder) and starts in the execution environment before the runtime (emulator.ts starts the
+// runtime once they registered), each with the function's environment and AWS_LAMBDA_RUNTIME_API,
+// to register through the Extensions API under their file
 // name (AWS docs, "Lambda Extensions API": "Lambda starts each extension ... The name must match
 // the file name of the extension"; rapid's external agents). The emulator (emulator.ts) keeps
 // their state in the same table as internal extensions; this file owns their processes: starting
