@@ -11,6 +11,7 @@ import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { CompileCacheError, generateCompileCache } from '../build/compile-cache.ts';
 import { SnapshotError, buildSnapshotExecutable } from '../build/snapshot.ts';
+import { REGION } from '../emulator/runtime-environment.ts';
 import type { LeanRuntimeApi } from './driver.ts';
 import { FakeAws } from './fake-aws.ts';
 import { measureStart } from './measure.ts';
@@ -215,7 +216,10 @@ async function prepare(options: RealisticOptions, fake: FakeAws): Promise<{ runt
       outDir: join(WORK, `${id}-out`),
       training,
       initAtBuild,
-      ...(initAtBuild ? { env: { AWS_ENDPOINT_URL: fake.url } } : {}),
+      // Every variable init reads is guarded at start (docs/pre-initialised.md, "Init at build"):
+      // the SDK's clients and Powertools read the region and the initialisation type at init, which
+      // the bench's sandboxes have as the emulator sets them (runtimeEnvironment).
+      ...(initAtBuild ? { env: { AWS_ENDPOINT_URL: fake.url, AWS_REGION: REGION, AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand' } } : {}),
     });
     if (snapshot instanceof SnapshotError) {
       // The report keeps one line: the build's own error, when its output has one, says more than "exited 1".

@@ -432,7 +432,8 @@ async function main(argv: string[]): Promise<number> {
     console.error(report.message);
     return 1;
   }
-  console.log(`snapshot: ${report.executable}: the function's dependencies (${(report.dependencyBytes / 1024 / 1024).toFixed(1)} MB of JavaScript) evaluated into its startup snapshot`);
+  const what = report.init === undefined ? "the function's dependencies" : "the function's dependencies and its init";
+  console.log(`snapshot: ${report.executable}: ${what} (${(report.dependencyBytes / 1024 / 1024).toFixed(1)} MB of JavaScript) evaluated into its startup snapshot`);
   return 0;
 }
 

@@ -17,7 +17,7 @@
 // as before (runtimes that predate the header send none).
 import { randomUUID } from 'node:crypto';
 import type { Invocation } from './invocation.ts';
-import type { Answer, ResultGate } from './runtime-api-server.ts';
+import type { Answer, ResultGate } from './runtime-api/runtime-api-server.ts';
 import { INVALID_REQUEST_ID, apiError } from './service-errors.ts';
 
 /** rapi/rendering/render_error.go RenderInvokeTimeout. */

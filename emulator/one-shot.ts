@@ -40,6 +40,9 @@ export async function invokeOnce(options: EmulatorOptions, event: string, interr
     }
     const outcome = await pending;
     await outcome.logsComplete;
+    // The invoke phase ends when the extensions subscribed to INVOKE are done with it too: their
+    // lines belong before REPORT, and the shutdown sequence comes after.
+    await emulator.invokePhaseEnded(options.timeoutMs ?? 30_000);
     // stdout carries only the response, so that it can be piped; everything else goes to stderr.
     const printed = emulator.output.length;
     process.stderr.write(emulator.output);

@@ -3,12 +3,12 @@
 // NODE_MODULE_VERSION 115, and Node's own load error then advises `npm rebuild`, which rebuilds
 // for Node 20 again). Only packages with a binding.gyp are looked at, and only their
 // build/Release/*.node files, so the check costs a few stat calls; `package` checks every `.node`
-// file it ships (native-addons.ts).
+// file it ships (package/native-addons.ts).
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import type { Architecture } from '../../build/arch.ts';
-import type { ClosurePackage } from './dependency-closure.ts';
-import { RUNTIME_NODE_MAJOR, RUNTIME_NODE_MODULE_VERSION, inspectAddon } from './native-addons.ts';
+import type { ClosurePackage } from './package/dependency-closure.ts';
+import { RUNTIME_NODE_MAJOR, RUNTIME_NODE_MODULE_VERSION, inspectAddon } from './package/native-addons.ts';
 
 /** One line per node-gyp addon of `packages` (the function's closure) built for another Node or
  * CPU, each with the fix; [] when none. Never throws. */

@@ -441,7 +441,8 @@ function describe(execution: DurableExecution, includeData: boolean): Record<str
     Error: execution.error,
     EndTimestamp: execution.endTimestamp,
     Version: '$LATEST',
-    PauseDetails: execution.pauseDetails,
+    // PauseDetails.Reason: only with IncludeExecutionData (API reference, PauseDetails).
+    PauseDetails: execution.pauseDetails === undefined ? undefined : includeData ? execution.pauseDetails : { ...execution.pauseDetails, Reason: undefined },
   };
 }
 

@@ -2,7 +2,8 @@
 // (checkpoint-worker.ts) records the operations' events and numbers them; the service records a
 // few of its own that the testing SDK's server has no notion of (ExecutionPaused,
 // ExecutionResumed: Lambda API reference, Event, 2025-12-01) and fills details that server leaves
-// empty (ExecutionStartedDetails.ExecutionTimeout, ChainedInvokeStartedDetails). So the events are
+// empty (ExecutionStartedDetails.ExecutionTimeout, ChainedInvokeStartedDetails, the required
+// ExecutionStoppedDetails.Error). So the events are
 // merged in the order they happened and numbered again from 1, as the service numbers them.
 // Paging (MaxItems, Marker → NextMarker) follows the API: MaxItems 0 or absent is 100, at most
 // 1000; a marker is opaque to the caller, and here names the EventId the next page starts at.
@@ -30,6 +31,11 @@ export function mergeHistory(workerEvents: readonly HistoryEvent[], serviceEvent
 }
 
 function patch(event: HistoryEvent, patches: HistoryPatches): HistoryEvent {
+  if (event.EventType === 'ExecutionStopped') {
+    // ExecutionStoppedDetails.Error is required (API reference); a stop without an ErrorObject has an empty one.
+    const details = (event.ExecutionStoppedDetails ?? {}) as Record<string, unknown>;
+    if (details.Error === undefined) return { ...event, ExecutionStoppedDetails: { ...details, Error: {} } };
+  }
   if (event.EventType === 'ExecutionStarted' && patches.executionTimeout !== undefined) {
     const details = (event.ExecutionStartedDetails ?? {}) as Record<string, unknown>;
     return { ...event, ExecutionStartedDetails: { ...details, ExecutionTimeout: patches.executionTimeout } };

@@ -11,6 +11,7 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -253,6 +254,20 @@ describe('the function timeout under a debugger: suspended while paused, not swi
     expect(errorMessage).toMatch(TIMED_OUT);
     expect(run.stderr()).toContain(`${errorMessage}\n`);
     expect(run.stderr()).toMatch(/REPORT RequestId: [0-9a-f-]{36}\tDuration: [\d.]+ ms\t.*\tStatus: timeout\n/);
+  });
+
+  it('--inspect-brk on a port another process holds: Node runs on without an inspector, and the timeout is enforced', async () => {
+    const holder = net.createServer();
+    await new Promise<void>((resolveListen) => holder.listen(0, '127.0.0.1', resolveListen));
+    const { port } = holder.address() as net.AddressInfo;
+    try {
+      const run = invoke('runaway', [`--inspect-brk=127.0.0.1:${port}`]);
+      expect(await run.exited).toBe(1);
+      expect(run.stderr()).toContain(`Starting inspector on 127.0.0.1:${port} failed: address already in use`);
+      expect((JSON.parse(run.stdout()) as { errorMessage: string }).errorMessage).toMatch(TIMED_OUT);
+    } finally {
+      holder.close();
+    }
   });
 
   it('inspectOf: defaults, [host:]port, refusals; NODE_OPTIONS appended', () => {

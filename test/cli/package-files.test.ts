@@ -1,4 +1,4 @@
-// What `lambda-bootstrap package` puts in a function zip (cli/src/package-files.ts): secrets and
+// What `lambda-bootstrap package` puts in a function zip (cli/src/package/package-files.ts): secrets and
 // tool state left out by default and listed, .lambdaignore / --exclude / --include, owner-only
 // files, names the zip cannot hold refused by name, the runtime's own names (files and folders)
 // refused. First the walk in-process, then the command itself (cli/src/bin.ts under the
@@ -9,7 +9,7 @@ import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSyn
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_RULES, exactPattern, functionFiles, leftOutLines } from '../../cli/src/package-files.ts';
+import { DEFAULT_RULES, exactPattern, functionFiles, leftOutLines } from '../../cli/src/package/package-files.ts';
 import { requireBinary } from '../build/dist-binary.ts';
 
 const REPO_ROOT = resolve(import.meta.dirname, '../..');
@@ -71,7 +71,7 @@ function zipEntries(zip: string): [string, string, number][] {
   return JSON.parse(r.stdout) as [string, string, number][];
 }
 
-describe('the walk (cli/src/package-files.ts)', () => {
+describe('the walk (cli/src/package/package-files.ts)', () => {
   it('leaves out local secrets, keys, version control, editor and cache litter by default, each with its reason', () => {
     const walked = functionFiles(secretsFolder());
     expect(walked.entries.map((e) => e.name)).toEqual(['index.mjs']);

@@ -12,6 +12,7 @@ import {
   LambdaClient,
   ListDurableExecutionsByFunctionCommand,
   SendDurableExecutionCallbackHeartbeatCommand,
+  StopDurableExecutionCommand,
 } from '@aws-sdk/client-lambda';
 import type { Event, GetDurableExecutionCommandOutput } from '@aws-sdk/client-lambda';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -212,6 +213,12 @@ describe('pause and resume in the history', () => {
     const post = (action: string, body: unknown) => fetch(`${path}/${action}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
     expect((await post('pause', { Reason: 'investigating', ExecutionTimeoutPaused: true })).status).toBe(202);
     await until(() => client.send(new GetDurableExecutionCommand({ DurableExecutionArn: arn })), (e) => (e.Status as string | undefined) === 'PAUSED', 'PAUSED');
+    // GetDurableExecution's PauseDetails: the Reason only with execution data.
+    const pauseDetails = async (include: boolean) => ((await (await fetch(`${path}?IncludeExecutionData=${include}`)).json()) as { PauseDetails?: Record<string, unknown> }).PauseDetails;
+    expect(await pauseDetails(true)).toMatchObject({ ExecutionTimeoutPaused: true, Reason: 'investigating' });
+    const withoutData = await pauseDetails(false);
+    expect(withoutData).toMatchObject({ ExecutionTimeoutPaused: true });
+    expect(withoutData?.Reason).toBeUndefined();
     expect((await post('resume', { Reason: 'all clear' })).status).toBe(202);
 
     // The pinned client's model predates these events (it drops their details): read them as sent.
@@ -230,6 +237,14 @@ describe('pause and resume in the history', () => {
     // Without execution data the reasons are left out.
     const compactPaused = (await raw(false)).find((e) => e.EventType === 'ExecutionPaused') as { ExecutionPausedDetails?: { Reason?: { Payload?: string } } } | undefined;
     expect(compactPaused?.ExecutionPausedDetails?.Reason?.Payload).toBeUndefined();
+
+    // Stopped without an ErrorObject: STOPPED, and the ExecutionStopped event still has its (required) Error.
+    const stopped = await client.send(new StopDurableExecutionCommand({ DurableExecutionArn: arn }));
+    expect(stopped.StopTimestamp).toBeInstanceOf(Date);
+    expect((await client.send(new GetDurableExecutionCommand({ DurableExecutionArn: arn }))).Status).toBe('STOPPED');
+    const last = (await historyOf(client, arn)).filter((e) => e.EventType !== 'InvocationCompleted').at(-1);
+    expect(last?.EventType).toBe('ExecutionStopped');
+    expect(last?.ExecutionStoppedDetails?.Error).toEqual({});
   });
 });
 

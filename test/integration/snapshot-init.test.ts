@@ -41,11 +41,11 @@ function tempDir(prefix: string): string {
   return dir;
 }
 
-/** A function folder with `index.mjs` and the small `shouter` package in its node_modules. */
-function functionFolder(index: string | undefined): string {
+/** A function folder with `index.mjs` (or `file`) and the small `shouter` package in its node_modules. */
+function functionFolder(index: string | undefined, file = 'index.mjs'): string {
   const dir = tempDir('lambda-bootstrap-init-fn-');
   if (index === undefined) cpSync(join(FIXTURES, 'init-at-build'), dir, { recursive: true });
-  else writeFileSync(join(dir, 'index.mjs'), index);
+  else writeFileSync(join(dir, file), index);
   writeFileSync(join(dir, 'package.json'), '{"type":"module"}\n');
   mkdirSync(join(dir, 'node_modules', 'shouter'), { recursive: true });
   writeFileSync(join(dir, 'node_modules', 'shouter', 'package.json'), '{"name":"shouter","version":"1.0.0","main":"index.js"}\n');
@@ -139,6 +139,51 @@ binaryOnly('init at build', () => {
     expect(body.errorType).toBe('Runtime.SnapshotEnvironmentMismatch');
     expect(body.errorMessage).toContain('STAGE_NAME (another value here than when it was built)');
     expect(body.errorMessage).not.toContain('prod');
+  });
+});
+
+binaryOnly('init at build of a CommonJS handler file (.cjs: the runtime require()s it)', () => {
+  let cjsFunction: string;
+  let cjsReport: SnapshotReport;
+
+  beforeAll(async () => {
+    cjsFunction = functionFolder(
+      [
+        "const { shout } = require('shouter');",
+        'const state = { afterRestoreRuns: 0, initPid: process.pid };',
+        // Read in the hook, at start: ASYNC_HOOK=1 makes the hook return a promise, which require() cannot wait for.
+        "awslambda.registerAfterRestore(() => { if (process.env.ASYNC_HOOK === '1') return Promise.resolve(); state.afterRestoreRuns += 1; });",
+        "exports.handler = async () => ({ greeting: shout('cjs'), afterRestoreRuns: state.afterRestoreRuns, initRanHere: state.initPid === process.pid });",
+        '',
+      ].join('\n'),
+      'app.cjs',
+    );
+    const built = await buildSnapshotExecutable({ functionDir: cjsFunction, handler: 'app.handler', initAtBuild: true, training: false, outDir: tempDir('lambda-bootstrap-init-cjs-out-') });
+    if (built instanceof SnapshotError) throw built;
+    cjsReport = built;
+  }, 600_000);
+
+  async function start(env: Record<string, string> = {}): Promise<InvocationOutcome> {
+    const emulator = await Emulator.start({ command: cjsReport.executable, handler: 'app.handler', taskRoot: cjsFunction, env });
+    emulators.push(emulator);
+    const outcome = await emulator.invoke('{}');
+    await emulator.stop();
+    return outcome;
+  }
+
+  test('its synchronous after-restore hook runs before the handler is handed over; init does not run again', async () => {
+    expect(cjsReport.init).toMatchObject({ afterRestoreHooks: 1 });
+    const outcome = await start();
+    expect(outcome.kind, describeOutcome(outcome)).toBe('response');
+    expect(outcome.json()).toEqual({ greeting: 'CJS!', afterRestoreRuns: 1, initRanHere: false });
+  });
+
+  test('an after-restore hook that returns a promise is an init error saying why', async () => {
+    const outcome = await start({ ASYNC_HOOK: '1' });
+    expect(outcome.kind, describeOutcome(outcome)).toBe('init-error');
+    const body = errorBody(outcome);
+    expect(body.errorType).toBe('Runtime.AfterRestoreError');
+    expect(body.errorMessage).toContain('TypeError: an after-restore hook returned a promise, but a CommonJS handler file (.cjs, .cts) is loaded with require()');
   });
 });
 

@@ -1,11 +1,11 @@
-// cli/src/dependency-closure.ts on layouts written here: which packages ship, where in the zip,
-// and what is reported missing; cli/src/init-failure.ts's explanations of init errors.
+// cli/src/package/dependency-closure.ts on layouts written here: which packages ship, where in the zip,
+// and what is reported missing; cli/src/package/init-failure.ts's explanations of init errors.
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { dependencyClosure, packageNameOf, typeManifestEntry } from '../../cli/src/dependency-closure.ts';
-import { explainInitFailure } from '../../cli/src/init-failure.ts';
+import { dependencyClosure, packageNameOf, typeManifestEntry } from '../../cli/src/package/dependency-closure.ts';
+import { explainInitFailure } from '../../cli/src/package/init-failure.ts';
 
 const work = mkdtempSync(join(tmpdir(), 'closure-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));

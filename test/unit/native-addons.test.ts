@@ -1,11 +1,11 @@
-// cli/src/native-addons.ts on real shared libraries compiled here with the system C compiler:
+// cli/src/package/native-addons.ts on real shared libraries compiled here with the system C compiler:
 // the ABI read from the registration symbol, the CPU, the glibc needs against AL2 and AL2023.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { RUNTIME_NODE_MAJOR, RUNTIME_NODE_MODULE_VERSION, addonRefusal, inspectAddon, isBuildLitter } from '../../cli/src/native-addons.ts';
+import { RUNTIME_NODE_MAJOR, RUNTIME_NODE_MODULE_VERSION, addonRefusal, inspectAddon, isBuildLitter } from '../../cli/src/package/native-addons.ts';
 import { hasCompiler } from './elf-fixtures.ts';
 
 const work = mkdtempSync(join(tmpdir(), 'native-addons-'));

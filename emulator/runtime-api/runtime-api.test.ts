@@ -1,8 +1,8 @@
 // The Runtime API as served: the test plays the runtime itself (over fetch) while an idle
 // stand-in process holds the sandbox, so every status code and header can be checked exactly.
 import { afterAll, describe, expect, test } from 'vitest';
-import type { Emulator } from './emulator.ts';
-import { RUNTIME, startStandIn, stopAll } from './test-helpers.ts';
+import type { Emulator } from '../emulator.ts';
+import { RUNTIME, startStandIn, stopAll } from '../test-helpers.ts';
 
 afterAll(stopAll);
 

@@ -1,14 +1,14 @@
-// One test per row of emulator/state-table.ts: the test plays the runtime (and its internal
+// One test per row of emulator/runtime-api/state-table.ts: the test plays the runtime (and its internal
 // extensions) over fetch against an idle stand-in sandbox, drives the state the row names, sends
 // the request and compares status and body byte for byte with the row. A row without a scenario
 // here fails the suite, so the table and its tests cannot drift apart.
 import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, test } from 'vitest';
-import type { Emulator } from './emulator.ts';
-import type { EmulatorOptions } from './emulator.ts';
+import type { Emulator } from '../emulator.ts';
+import type { EmulatorOptions } from '../emulator.ts';
 import { allRows, extensionRow, extensionStateRow, goMarshal, runtimeRow } from './state-table.ts';
 import type { Row } from './state-table.ts';
-import { RUNTIME, startStandIn, stopAll, waitUntil } from './test-helpers.ts';
+import { RUNTIME, startStandIn, stopAll, waitUntil } from '../test-helpers.ts';
 
 afterAll(stopAll);
 
@@ -531,7 +531,7 @@ function extensionlessGuard(index: number): Row {
   return row;
 }
 
-describe('emulator/state-table.ts', () => {
+describe('emulator/runtime-api/state-table.ts', () => {
   const rows = allRows();
 
   test('every row has a scenario here, and every scenario a row', () => {
@@ -542,7 +542,7 @@ describe('emulator/state-table.ts', () => {
   });
 
   test('emulator/README.md lists every row with its exact body', () => {
-    const readme = readFileSync(new URL('README.md', import.meta.url), 'utf8');
+    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
     const params = { extensionId: '<id>', event: '<event>', jsonError: '<Go json error>', functionName: '<name>', functionVersion: '<version>', handler: '<handler>', accountId: '<account>' };
     for (const row of rows) {
       const line = readme.split('\n').find((l) => l.startsWith(`| \`${row.id}\` |`));

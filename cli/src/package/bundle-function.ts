@@ -10,10 +10,10 @@
 import { existsSync } from 'node:fs';
 import { dirname, join, posix, relative, resolve } from 'node:path';
 import { build } from 'esbuild';
-import { parseHandlerName, resolveModuleFile } from '../../src/handler-loader.ts';
-import { FILE_MODE } from '../../build/zip.ts';
-import type { ZipEntry } from '../../build/zip.ts';
-import { ToolError } from './build-binary.ts';
+import { parseHandlerName, resolveModuleFile } from '../../../src/handler-loader.ts';
+import { FILE_MODE } from '../../../build/zip.ts';
+import type { ZipEntry } from '../../../build/zip.ts';
+import { ToolError } from '../build-binary.ts';
 import { packageNameOf, resolvePackageDir } from './dependency-closure.ts';
 import type { RootImport } from './dependency-closure.ts';
 

@@ -25,8 +25,8 @@
 // through the closure) and VCS folders.
 import { existsSync, lstatSync, readFileSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
-import { EXECUTABLE_MODE, FILE_MODE } from '../../build/zip.ts';
-import type { ZipEntry } from '../../build/zip.ts';
+import { EXECUTABLE_MODE, FILE_MODE } from '../../../build/zip.ts';
+import type { ZipEntry } from '../../../build/zip.ts';
 import { isBuildLitter } from './native-addons.ts';
 
 /** Folders never copied out of a package. */

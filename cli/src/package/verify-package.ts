@@ -10,12 +10,12 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, wri
 import { tmpdir } from 'node:os';
 import { dirname, isAbsolute, join, normalize, sep } from 'node:path';
 import yauzl from 'yauzl';
-import { TARGETS, commandFor } from '../../build/arch.ts';
-import type { Architecture } from '../../build/arch.ts';
-import { Emulator } from '../../emulator/index.ts';
+import { TARGETS, commandFor } from '../../../build/arch.ts';
+import type { Architecture } from '../../../build/arch.ts';
+import { Emulator } from '../../../emulator/index.ts';
 import { explainInitFailure } from './init-failure.ts';
 import type { InitFailure } from './init-failure.ts';
-import { WRAPPER_BUNDLE_DIR } from './wrapper-flavour.ts';
+import { WRAPPER_BUNDLE_DIR } from '../wrapper-flavour.ts';
 
 export interface VerifyOptions {
   /** The zip: its path, or its bytes (checked before they are written to the output). */

@@ -12,9 +12,9 @@ import type { Stats } from 'node:fs';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import ignore from 'ignore';
 import type { Ignore } from 'ignore';
-import { EXECUTABLE_MODE, FILE_MODE, SYMLINK_MODE } from '../../build/zip.ts';
-import type { ZipEntry } from '../../build/zip.ts';
-import { ToolError } from './build-binary.ts';
+import { EXECUTABLE_MODE, FILE_MODE, SYMLINK_MODE } from '../../../build/zip.ts';
+import type { ZipEntry } from '../../../build/zip.ts';
+import { ToolError } from '../build-binary.ts';
 
 /** The ignore file read from the function folder's root. */
 export const IGNORE_FILE = '.lambdaignore';

@@ -2,23 +2,23 @@
 // lifecycle that are the service's own rules rather than the Runtime API's: its start state, the
 // init time limit (then a reset), the reset of a process that reported an init error, memory
 // enforcement, and the shutdown sequence (rapid/shutdown.go). The Emulator decides when each runs;
-// the Runtime API's requests move the sandbox through its states (emulator/state-table.ts).
+// the Runtime API's requests move the sandbox through its states (emulator/runtime-api/state-table.ts).
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Extension } from './extension-registry.ts';
 import type { ExternalExtensions } from './external-extensions.ts';
 import { shutdownWithExternals } from './external-extensions.ts';
 import type { FunctionProcess } from './function-process.ts';
-import type { Invocation, Settlement } from './invocation.ts';
-import type { PauseClock } from './pause-clock.ts';
-import { cancelLimit } from './pause-clock.ts';
-import { goMarshal } from './state-table.ts';
-import type { RuntimeState } from './state-table.ts';
+import type { Invocation, Settlement } from '../invocation.ts';
+import type { PauseClock } from '../pause-clock.ts';
+import { cancelLimit } from '../pause-clock.ts';
+import { goMarshal } from '../runtime-api/state-table.ts';
+import type { RuntimeState } from '../runtime-api/state-table.ts';
 
 /** One runtime process and what the service knows about it. */
 export interface Sandbox {
   process: FunctionProcess;
-  /** The runtime state machine (emulator/state-table.ts). */
+  /** The runtime state machine (emulator/runtime-api/state-table.ts). */
   runtimeState: RuntimeState;
   /** The invocation the runtime was last handed: the only id a result post may name (capacity 1). */
   current: Invocation | undefined;

@@ -1,19 +1,19 @@
 // The HTTP side of the Runtime API (/2018-06-01/runtime/*) and of the Extensions API
 // (/2020-01-01/extension/*), as the Lambda service serves them. It parses requests, applies planted
 // faults, records every request, and leaves the state machines to a RuntimeApiBackend (the
-// Emulator), which answers with the rows of emulator/state-table.ts. How it reads and writes the
+// Emulator), which answers with the rows of emulator/runtime-api/state-table.ts. How it reads and writes the
 // wire's details (headers in UTF-8, Go's JSON, ids, bodies) is runtime-api-wire.ts.
 import http from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { runtimeApiRefusal } from './caller-guard.ts';
+import { runtimeApiRefusal } from '../caller-guard.ts';
 import { FaultPlan, faultBody } from './faults.ts';
-import { discardBody } from './limits.ts';
-import { newInvocationId } from './managed-instances.ts';
+import { discardBody } from '../limits.ts';
+import { newInvocationId } from '../managed-instances.ts';
 import type { Fault, FaultRoute } from './faults.ts';
-import type { Invocation, Settlement } from './invocation.ts';
-import { closeServer, hostAndPort, listen } from './listening.ts';
-import { MAX_BUFFERED_RESPONSE_BYTES, MAX_STREAMED_RESPONSE_BYTES, apiError, recordedErrorType } from './service-errors.ts';
+import type { Invocation, Settlement } from '../invocation.ts';
+import { closeServer, hostAndPort, listen } from '../listening.ts';
+import { MAX_BUFFERED_RESPONSE_BYTES, MAX_STREAMED_RESPONSE_BYTES, apiError, recordedErrorType } from '../service-errors.ts';
 import { ACCEPTED_BODY, extensionRow, goMarshal, runtimeRow } from './state-table.ts';
 import type { BodyParams, Row } from './state-table.ts';
 import { UUID, bodyErrorType, canonicalUuid, caseInsensitive, decodeId, flattenHeaders, goJsonSyntaxError, nextHeaders, readAll, readLimited } from './runtime-api-wire.ts';
@@ -51,7 +51,7 @@ export interface RegisterRequest {
   wantsAccountId: boolean;
 }
 
-/** The service's side: the state machines of emulator/state-table.ts applied to one sandbox. */
+/** The service's side: the state machines of emulator/runtime-api/state-table.ts applied to one sandbox. */
 export interface RuntimeApiBackend {
   /** Called on every request from the runtime. */
   onRequest(): void;

@@ -4,10 +4,10 @@
 // (bundle-function.ts), the module type of a package.json above the folder, and the native
 // addon check (native-addons.ts); after — the init run from the unpacked zip (verify-package.ts).
 import { resolve } from 'node:path';
-import { TARGETS, commandFor } from '../../build/arch.ts';
-import type { Architecture } from '../../build/arch.ts';
-import type { ZipEntry } from '../../build/zip.ts';
-import { ToolError, installPinnedNode } from './build-binary.ts';
+import { TARGETS, commandFor } from '../../../build/arch.ts';
+import type { Architecture } from '../../../build/arch.ts';
+import type { ZipEntry } from '../../../build/zip.ts';
+import { ToolError, installPinnedNode } from '../build-binary.ts';
 import { CODE_FILE, bundleHandler, handlerFile } from './bundle-function.ts';
 import { dependencyClosure, shown, typeManifestEntry } from './dependency-closure.ts';
 import { devOnlyPackages } from './dev-dependencies.ts';

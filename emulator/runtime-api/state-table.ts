@@ -2,7 +2,7 @@
 // publishes them in the Runtime Interface Emulator's Go source (aws/aws-lambda-runtime-interface-emulator,
 // internal/lambda/...). The Runtime API server decides every answer with `runtimeRow` /
 // `extensionRow` and renders the body with the row's `body`, so this table IS the emulator's
-// behaviour; emulator/state-table.test.ts drives one request per row and compares the bytes.
+// behaviour; emulator/runtime-api/state-table.test.ts drives one request per row and compares the bytes.
 //
 // Hand-written data, no library: it is a transcription of AWS's source, with a reference per row.
 // Paths below are relative to internal/lambda/ in that repository.
@@ -301,7 +301,7 @@ const HANDLER_FILE: Record<RuntimeRequest, string> = {
 };
 
 /** Extension answers. An extension whose name is one of the external extensions the emulator
- * started (emulator/external-extensions.ts) may subscribe to SHUTDOWN; see emulator/README.md. */
+ * started (emulator/sandbox/external-extensions.ts) may subscribe to SHUTDOWN; see emulator/README.md. */
 export const EXTENSION_ROWS: Row[] = [
   {
     id: 'extension.register.no-name',

@@ -6,22 +6,22 @@
 // same inputs give the same bytes; file modes are 0755 for executables and 0644 otherwise,
 // symbolic links stay links (Lambda unpacks them as links).
 import { existsSync, statSync } from 'node:fs';
-import { TARGETS, isNative } from '../../build/arch.ts';
-import { generateCompileCache } from '../../build/compile-cache.ts';
-import { buildSnapshotExecutable } from '../../build/snapshot.ts';
+import { TARGETS, isNative } from '../../../build/arch.ts';
+import { generateCompileCache } from '../../../build/compile-cache.ts';
+import { buildSnapshotExecutable } from '../../../build/snapshot.ts';
 import { join, resolve } from 'node:path';
-import type { Architecture } from '../../build/arch.ts';
-import { EXECUTABLE_MODE, ZipWriteError, writeZipFile } from '../../build/zip.ts';
-import type { ZipEntry } from '../../build/zip.ts';
-import { ToolError, binaryPath, buildBinary, installPinnedNode } from './build-binary.ts';
+import type { Architecture } from '../../../build/arch.ts';
+import { EXECUTABLE_MODE, ZipWriteError, writeZipFile } from '../../../build/zip.ts';
+import type { ZipEntry } from '../../../build/zip.ts';
+import { ToolError, binaryPath, buildBinary, installPinnedNode } from '../build-binary.ts';
 import { devOnlyPackages } from './dev-dependencies.ts';
 import { functionFiles, leftOutLines } from './package-files.ts';
 import type { FileRules, WalkOptions } from './package-files.ts';
 import { checkUnzippedSize, directUploadWarning } from './package-limits.ts';
-import { RUNTIME_BUNDLE, SNAPSHOT_ENTRY, SNAPSHOT_RECORDER, postjectCli } from './resources.ts';
+import { RUNTIME_BUNDLE, SNAPSHOT_ENTRY, SNAPSHOT_RECORDER, postjectCli } from '../resources.ts';
 import { selfContainedEntries } from './self-contained.ts';
 import type { SelfContainedOptions } from './self-contained.ts';
-import { WRAPPER_BUNDLE_DIR, WRAPPER_NAME, wrapperEntries } from './wrapper-flavour.ts';
+import { WRAPPER_BUNDLE_DIR, WRAPPER_NAME, wrapperEntries } from '../wrapper-flavour.ts';
 
 export type Flavour = 'binary' | 'wrapper';
 export const FLAVOURS: readonly Flavour[] = ['binary', 'wrapper'];
@@ -133,7 +133,12 @@ export async function packageFunction(
   let snapshotBinary: string | undefined;
   if (snapshot !== undefined) {
     if (flavour === 'wrapper') throw new ToolError('package: --snapshot needs the binary flavour: the snapshot executable is its own bootstrap for provided.al2023/al2, not a bundle for the managed runtime');
-    if (arch !== 'x86_64') throw new ToolError(`package: --snapshot is x86_64 only: the snapshot is written by the very node it is injected into, run natively; package for ${arch} without --snapshot`);
+    if (arch !== 'x86_64') {
+      throw new ToolError(
+        `package: --snapshot is x86_64 only in this tool: the snapshot is written by the very node it is injected into; package for ${arch} without --snapshot, ` +
+          'or build an arm64 snapshot executable (recorded under qemu-user) from the lambda-bootstrap repository: make package FN=<dir> SNAPSHOT=1 ARCH=arm64',
+      );
+    }
     if (!isNative(TARGETS.x86_64)) throw new ToolError('package: --snapshot must run on an x86_64 machine: the snapshot is written by the node it is injected into');
     if (compileCache !== undefined) throw new ToolError('package: --snapshot and --compile-cache do not combine: the code cache would be written by the plain binary, which loads the dependencies the snapshot executable takes from its heap; choose one (--snapshot starts faster, docs/pre-initialised.md)');
     snapshotBinary = await snapshotExecutable(root, outDir, snapshot, log);

@@ -10,9 +10,9 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, realpathSync } from 'node:fs';
 import { delimiter, dirname, join } from 'node:path';
-import type { Architecture } from '../../build/arch.ts';
-import { TARGETS } from '../../build/arch.ts';
-import { ToolError, installPinnedNode } from './build-binary.ts';
+import type { Architecture } from '../../../build/arch.ts';
+import { TARGETS } from '../../../build/arch.ts';
+import { ToolError, installPinnedNode } from '../build-binary.ts';
 import { dependencyClosure } from './dependency-closure.ts';
 
 export interface RebuiltAddon {
