@@ -141,8 +141,10 @@ export class OpenInvocations {
 
   settleTimeout(invocation: Invocation, exit: ProcessExit | undefined): void {
     const allowed = allowedMs(invocation, this.deps.timeoutMs);
-    this.deps.tap.platformLine(timedOutLine(invocation, allowed), invocation.requestId);
-    this.settle(invocation, timeoutSettlement(invocation, allowed, exit));
+    // One moment for both: the log line and the caller's error message read the same.
+    const at = new Date();
+    this.deps.tap.platformLine(timedOutLine(invocation, allowed, at), invocation.requestId);
+    this.settle(invocation, timeoutSettlement(invocation, allowed, exit, at));
   }
 
   /** Ends `invocation` with `settlement` (once; later calls do nothing): its outcome resolves, with
