@@ -64,6 +64,11 @@ export class LeanRuntimeApi {
     this.fail(new InvokeFailed(reason));
     this.heldNext?.destroy();
     this.heldNext = undefined;
+    // The previous process's connections go too: a GET /next it sent just before it was killed
+    // could otherwise be parsed after this reset, be taken for the new process's first /next and
+    // be handed the new process's event on a dead socket (seen under load as a start that "did
+    // not ask for /next" within the limit, and printed nothing).
+    this.server.closeAllConnections();
     this.firstNextAtMs = undefined;
     this.firstNextWaiters = [];
   }

@@ -186,7 +186,14 @@ export class PackageDevice {
       this.unmount();
     } finally {
       try {
-        sh('losetup', ['-d', this.device]);
+        try {
+          sh('losetup', ['-d', this.device]);
+        } catch (error) {
+          // Already detached (another run of the bench on this image took it over and released
+          // it): nothing of ours is left to release; the results measured so far still count.
+          if (sh('losetup', ['-j', this.image]).trim() !== '') throw error;
+          return;
+        }
         if (this.readAheadBeforeKiB !== undefined) writeFileSync(readAheadFile(this.device), this.readAheadBeforeKiB);
       } finally {
         rmSync(this.image, { force: true });

@@ -28,7 +28,8 @@ const realistic = positionals.some((id) => id.includes('realistic'))
   : undefined;
 const all = [...lambdaLikeVariants({ binary: join(dist, 'bootstrap'), wrapperLayer: join(WORK_DIR, 'dist', 'wrapper-layer'), ricDir: RIC_DIR, bun: undefined }), ...(realistic?.variants ?? [])];
 const bases = positionals.map((id) => all.find((v) => v.id === id) ?? (() => { throw new Error(`no variant ${id}`); })());
-const device = PackageDevice.create(join(WORK_DIR, 'lambda-like'), bases.flatMap((v) => v.files));
+// Its own image: a make bench running meanwhile keeps its device.
+const device = PackageDevice.create(join(WORK_DIR, 'lambda-like-pairs'), bases.flatMap((v) => v.files));
 if (device instanceof Error) throw device;
 console.log(`load ${loadavg()[0]!.toFixed(2)}`);
 try {

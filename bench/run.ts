@@ -171,7 +171,8 @@ function setUpLambdaLike(runtimes: Runtime[], smoke: boolean, log: (line: string
   const mincore = buildMincore();
   if (!mincore.ok) return { variants: [], device: undefined, mincore: undefined, unavailable: mincore.reason };
   log(`setup: package device for the Lambda-like starts (${variants.length} packages, ext4 on a loop device with direct I/O) ...`);
-  const device = PackageDevice.create(join(WORK_DIR, 'lambda-like'), variants.flatMap((v) => v.files));
+  // The smoke run (make test) has an image of its own: a full run in the same tree keeps its device.
+  const device = PackageDevice.create(join(WORK_DIR, smoke ? 'lambda-like-smoke' : 'lambda-like'), variants.flatMap((v) => v.files));
   if (device instanceof Error) {
     log(`unavailable: Lambda-like cold starts: ${device.message}`);
     return { variants: [], device: undefined, mincore: undefined, unavailable: device.message };

@@ -4,17 +4,17 @@
 // offering it again when its delivery failed on the wire. Part of the Emulator (emulator.ts); the
 // timeout and settling are open-invocations.ts.
 import { performance } from 'node:perf_hooks';
-import { checkInit, externalsRegistered, invokeSubscribersIdle, sendInvokeEvent } from './extension-registry.ts';
-import type { FunctionOutput } from './function-output.ts';
-import type { Invocation } from './invocation.ts';
 import type { InvocationQueue } from './invocation-queue.ts';
+import type { Invocation } from './invocation.ts';
 import type { OpenInvocations } from './open-invocations.ts';
 import { row } from './runtime-api/runtime-api-server.ts';
 import type { NextResult } from './runtime-api/runtime-api-server.ts';
-import { until } from './sandbox.ts';
-import type { Sandbox } from './sandbox.ts';
 import { runtimeRow } from './runtime-api/state-table.ts';
 import type { RuntimeState } from './runtime-api/state-table.ts';
+import { checkInit, externalsRegistered, invokeSubscribersIdle, sendInvokeEvent } from './sandbox/extension-registry.ts';
+import type { FunctionOutput } from './sandbox/function-output.ts';
+import { until } from './sandbox/sandbox.ts';
+import type { Sandbox } from './sandbox/sandbox.ts';
 
 /** What of the service delivery uses; the Emulator owns all of it. */
 export interface DeliveryDeps {

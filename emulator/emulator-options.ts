@@ -3,8 +3,8 @@
 // Emulator.start, which names every bad option at once.
 import { statSync } from 'node:fs';
 import { isAbsolute } from 'node:path';
-import type { ExternalExtensionSpec } from './external-extensions.ts';
 import type { ProcessExit } from './invocation.ts';
+import type { ExternalExtensionSpec } from './sandbox/external-extensions.ts';
 
 export interface EmulatorOptions {
   command: string;
@@ -46,7 +46,7 @@ export interface EmulatorOptions {
    * Infinity, since it prints all of it. */
   outputHistoryChars?: number;
   /** External extensions (executables; each registers under its file name), started with every
-   * runtime process as Lambda starts /opt/extensions/* (emulator/external-extensions.ts). */
+   * runtime process as Lambda starts /opt/extensions/* (emulator/sandbox/external-extensions.ts). */
   externalExtensions?: ExternalExtensionSpec[];
   /** The runtime runs with Node's inspector (the npm tool's --inspect; `waitsForDebugger`:
    * --inspect-brk): the function timeout and the init limit count only the time the runtime is

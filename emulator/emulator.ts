@@ -2,29 +2,21 @@
 // runtime process (again after it dies), hands it invocations, and turns what happens into one
 // InvocationOutcome per invoke, with Lambda's REPORT line. This class ties the service's parts
 // together: it queues invokes, starts and buries runtime processes, and answers the Runtime API
-// server with the parts, each its own file: delivery on /next (delivery.ts), the result gate,
-// timeouts and settling (open-invocations.ts), the sandbox's lifecycle (sandbox.ts), extensions
-// (extension-registry.ts, external-extensions.ts), the init phase's requests (init-phase.ts), how an
-// invocation ends (outcomes.ts), the runtime's output (output-tap.ts, function-output.ts), Managed
-// Instances (managed-instances.ts), and the options (emulator-options.ts).
+// server (runtime-api/) with the parts, each its own file: delivery on /next (delivery.ts), the
+// result gate, timeouts and settling (open-invocations.ts), the sandbox (sandbox/: its lifecycle,
+// extensions, the init phase's requests, the runtime's output), how an invocation ends
+// (outcomes.ts), Managed Instances (managed-instances.ts), and the options (emulator-options.ts).
+// The ways a caller invokes it over HTTP are invoke/.
 import { DebuggerObserver } from './debugger-observer.ts';
 import { Delivery } from './delivery.ts';
 import type { EmulatorOptions } from './emulator-options.ts';
 import { validateOptions } from './emulator-options.ts';
-import { extensionError, extensionNext, externalsRegistered, invokeSubscribersIdle, registerExtension } from './extension-registry.ts';
-import { ExternalExtensions } from './external-extensions.ts';
-import { FunctionOutput } from './function-output.ts';
-import type { OutputRetention } from './function-output.ts';
-import { FunctionProcess } from './function-process.ts';
-import type { SpawnSpec } from './function-process.ts';
+import { InvocationQueue } from './invocation-queue.ts';
 import { Invocation } from './invocation.ts';
 import type { InvocationOutcome, InvokeOptions, ProcessExit } from './invocation.ts';
-import { InvocationQueue } from './invocation-queue.ts';
-import { initError, restoreError, restoreNext } from './init-phase.ts';
 import { REQUEST_HISTORY_BYTES, REQUEST_HISTORY_COUNT, REQUEST_HISTORY_MIN, VIOLATION_HISTORY, keepNewest } from './limits.ts';
 import { OpenInvocations } from './open-invocations.ts';
 import { stoppedSettlement } from './outcomes.ts';
-import { OutputTap } from './output-tap.ts';
 import { PauseClock } from './pause-clock.ts';
 import type { Fault, FaultRoute } from './runtime-api/faults.ts';
 import { RuntimeApiServer } from './runtime-api/runtime-api-server.ts';
@@ -32,13 +24,21 @@ import type { RecordedRequest, RuntimeApiBackend } from './runtime-api/runtime-a
 import type { ExtensionState, RuntimeState } from './runtime-api/state-table.ts';
 import { REGION, defaultFunctionArn, runtimeEnvironment } from './runtime-environment.ts';
 import type { FunctionConfig } from './runtime-environment.ts';
-import { enforceMemoryLimit, guardInit, initLimitMs, newSandbox, shutdownSandbox, until, wake } from './sandbox.ts';
-import type { Sandbox, ShutdownResult } from './sandbox.ts';
+import { extensionError, extensionNext, externalsRegistered, invokeSubscribersIdle, registerExtension } from './sandbox/extension-registry.ts';
+import { ExternalExtensions } from './sandbox/external-extensions.ts';
+import { FunctionOutput } from './sandbox/function-output.ts';
+import type { OutputRetention } from './sandbox/function-output.ts';
+import { FunctionProcess } from './sandbox/function-process.ts';
+import type { SpawnSpec } from './sandbox/function-process.ts';
+import { initError, restoreError, restoreNext } from './sandbox/init-phase.ts';
+import { OutputTap } from './sandbox/output-tap.ts';
+import { enforceMemoryLimit, guardInit, initLimitMs, newSandbox, shutdownSandbox, until, wake } from './sandbox/sandbox.ts';
+import type { Sandbox, ShutdownResult } from './sandbox/sandbox.ts';
 import { describeExit } from './service-errors.ts';
 
 // Public types that callers import from here (emulator/index.ts).
 export type { EmulatorOptions } from './emulator-options.ts';
-export type { ShutdownResult } from './sandbox.ts';
+export type { ShutdownResult } from './sandbox/sandbox.ts';
 
 /** What the emulator holds of past invocations (all of it bounded: emulator/limits.ts). */
 export interface Retention extends OutputRetention {
@@ -121,7 +121,7 @@ export class Emulator {
     return this.functionOutput.output;
   }
 
-  /** The log lines of one invocation only (emulator/function-output.ts): complete once its
+  /** The log lines of one invocation only (emulator/sandbox/function-output.ts): complete once its
    * outcome's logsComplete resolved, kept for the last INVOCATION_LOG_HISTORY invocations, at least
    * the last INVOCATION_LOG_BYTES of them. undefined for an unknown or forgotten invocation. */
   invocationLog(requestId: string): string | undefined {
@@ -360,7 +360,7 @@ export class Emulator {
       sandbox.firstNext.reject(new Error(`the runtime process ${sandbox.process.pid ?? '(not started yet)'} exited ${reason} before asking for its first invocation`));
     }
     // In the shutdown sequence the external extensions outlive the runtime: their polls stay open
-    // for the SHUTDOWN event (external-extensions.ts).
+    // for the SHUTDOWN event (sandbox/external-extensions.ts).
     for (const extension of sandbox.extensions.values()) if (sandbox.shuttingDown !== true || extension.external !== true) extension.pending?.(undefined);
     if (sandbox.shuttingDown !== true) sandbox.externals?.kill('SIGKILL');
     wake(sandbox);

@@ -4,20 +4,20 @@
 // and the invocation's log window). Part of the Emulator (emulator.ts); what each way of ending
 // records is outcomes.ts, Managed Instances' own gate managed-instances.ts.
 import { performance } from 'node:perf_hooks';
-import type { FunctionOutput } from './function-output.ts';
-import type { Invocation, ProcessExit, Settlement } from './invocation.ts';
 import type { InvocationQueue } from './invocation-queue.ts';
+import type { Invocation, ProcessExit, Settlement } from './invocation.ts';
 import { SETTLED_ID_HISTORY } from './limits.ts';
 import { INVALID_REQUEST, TimedOutAttempts, echoMatches, managedInstancesGate } from './managed-instances.ts';
 import { allowedMs, exitedSettlement, outcomeOf, refusedResultSettlement, timedOutLine, timeoutSettlement } from './outcomes.ts';
-import type { OutputTap } from './output-tap.ts';
 import { cancelLimit } from './pause-clock.ts';
 import type { PausableTimeout } from './pause-clock.ts';
 import { row } from './runtime-api/runtime-api-server.ts';
 import type { ResultGate } from './runtime-api/runtime-api-server.ts';
-import type { FunctionConfig } from './runtime-environment.ts';
-import type { Sandbox } from './sandbox.ts';
 import { RUNTIME_GUARDS, runtimeRow } from './runtime-api/state-table.ts';
+import type { FunctionConfig } from './runtime-environment.ts';
+import type { FunctionOutput } from './sandbox/function-output.ts';
+import type { OutputTap } from './sandbox/output-tap.ts';
+import type { Sandbox } from './sandbox/sandbox.ts';
 
 /** What of the service the open invocations use; the Emulator owns all of it. */
 export interface OpenInvocationsDeps {
@@ -141,8 +141,10 @@ export class OpenInvocations {
 
   settleTimeout(invocation: Invocation, exit: ProcessExit | undefined): void {
     const allowed = allowedMs(invocation, this.deps.timeoutMs);
-    this.deps.tap.platformLine(timedOutLine(invocation, allowed), invocation.requestId);
-    this.settle(invocation, timeoutSettlement(invocation, allowed, exit));
+    // One moment for both: the log line and the caller's error message read the same.
+    const at = new Date();
+    this.deps.tap.platformLine(timedOutLine(invocation, allowed, at), invocation.requestId);
+    this.settle(invocation, timeoutSettlement(invocation, allowed, exit, at));
   }
 
   /** Ends `invocation` with `settlement` (once; later calls do nothing): its outcome resolves, with

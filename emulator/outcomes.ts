@@ -9,7 +9,7 @@ import { reportLine } from './report.ts';
 import { apiError, exitErrorBody, timeoutBody } from './service-errors.ts';
 import { goMarshal } from './runtime-api/state-table.ts';
 
-/** What a dead sandbox tells about why it died (emulator/sandbox.ts). */
+/** What a dead sandbox tells about why it died (emulator/sandbox/sandbox.ts). */
 interface DeathCause {
   outOfMemory: boolean;
   firstFatalError: string | undefined;
@@ -60,15 +60,16 @@ export function allowedMs(invocation: Invocation, timeoutMs: number): number {
   return allowed;
 }
 
-/** Lambda's own log line for a timeout, in the function's log, before END/REPORT. */
-export function timedOutLine(invocation: Invocation, allowed: number): string {
-  return `${new Date().toISOString()} ${invocation.requestId} Task timed out after ${(allowed / 1000).toFixed(2)} seconds`;
+/** Lambda's own log line for a timeout, in the function's log, before END/REPORT; `at`: the
+ * moment of the timeout, the same as in the error message the caller gets. */
+export function timedOutLine(invocation: Invocation, allowed: number, at = new Date()): string {
+  return `${at.toISOString()} ${invocation.requestId} Task timed out after ${(allowed / 1000).toFixed(2)} seconds`;
 }
 
-export function timeoutSettlement(invocation: Invocation, allowed: number, exit: ProcessExit | undefined): Settlement {
+export function timeoutSettlement(invocation: Invocation, allowed: number, exit: ProcessExit | undefined, at = new Date()): Settlement {
   return {
     kind: 'timeout',
-    body: Buffer.from(timeoutBody(invocation.requestId, allowed)),
+    body: Buffer.from(timeoutBody(invocation.requestId, allowed, at)),
     recordedErrorType: 'Sandbox.Timedout',
     exit,
   };

@@ -64,7 +64,8 @@ export function exitErrorBody(requestId: string, exit: ProcessExit | undefined):
   return JSON.stringify({ errorType: 'Runtime.ExitError', errorMessage: `RequestId: ${requestId} Error: ${reason}` });
 }
 
-export function timeoutBody(requestId: string, timeoutMs: number): string {
+/** The timeout's error document; `at`: the moment of the timeout (the same as in its log line). */
+export function timeoutBody(requestId: string, timeoutMs: number, at = new Date()): string {
   const seconds = (timeoutMs / 1000).toFixed(2);
-  return JSON.stringify({ errorMessage: `${new Date().toISOString()} ${requestId} Task timed out after ${seconds} seconds` });
+  return JSON.stringify({ errorMessage: `${at.toISOString()} ${requestId} Task timed out after ${seconds} seconds` });
 }

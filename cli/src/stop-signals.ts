@@ -1,5 +1,5 @@
 // Ctrl-C and SIGTERM to the tool: Lambda's shutdown sequence, not a kill. A terminal's Ctrl-C
-// signals the tool's process group; the runtime lives in its own (emulator/function-process.ts),
+// signals the tool's process group; the runtime lives in its own (emulator/sandbox/function-process.ts),
 // so only the tool hears it, and then stops the runtime the way the Lambda service does
 // (Emulator.shutdown(): SIGTERM when an extension is registered, 500 ms, then SIGKILL), as the
 // emulator's own CLI does.

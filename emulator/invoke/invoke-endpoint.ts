@@ -6,8 +6,9 @@ import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import { CallerGuard, exposureWarning, sendRefusal } from '../caller-guard.ts';
 import type { InvocationOutcome, InvokeOptions } from '../invocation.ts';
+import { invokeHeaders } from './invoke-headers.ts';
 import { MAX_SYNC_REQUEST_BYTES, discardBody, readBody } from '../limits.ts';
-import { ServedOverHttp, drained, header, listen } from '../listening.ts';
+import { ServedOverHttp, drained, listen } from '../listening.ts';
 import { apiError } from '../service-errors.ts';
 
 export interface Invoker {
@@ -134,25 +135,9 @@ export class InvokeEndpoint extends ServedOverHttp {
   }
 }
 
-/** Maps the AWS Invoke API headers onto the Runtime API's; a string is a 400 body. */
+/** Maps the AWS Invoke API headers onto the Runtime API's (invoke-headers.ts); a string is a 400 body. */
 function invokeOptions(req: http.IncomingMessage): InvokeOptions | string {
-  const options: InvokeOptions = { requestId: randomUUID() };
-  const clientContext = header(req, 'x-amz-client-context');
-  if (clientContext !== undefined) {
-    // The Invoke API carries the client context as base64 of its JSON; the runtime gets raw JSON.
-    const json = Buffer.from(clientContext, 'base64').toString('utf8');
-    try {
-      JSON.parse(json);
-    } catch {
-      return apiError('InvalidRequestContentException', 'X-Amz-Client-Context must be the base64 encoding of a JSON object');
-    }
-    options.clientContext = json;
-  }
-  const traceId = header(req, 'x-amzn-trace-id');
-  if (traceId !== undefined) options.traceId = traceId;
-  const tenantId = header(req, 'x-amz-tenant-id');
-  if (tenantId !== undefined) options.tenantId = tenantId;
-  return options;
+  return invokeHeaders(req, randomUUID()) ?? apiError('InvalidRequestContentException', 'X-Amz-Client-Context must be the base64 encoding of a JSON object');
 }
 
 function sendJson(res: http.ServerResponse, status: number, body: string): void {

@@ -12,6 +12,7 @@ import { randomUUID } from 'node:crypto';
 import type http from 'node:http';
 import type { InvocationOutcome, InvokeOptions } from '../invocation.ts';
 import type { Invoker } from './invoke-endpoint.ts';
+import { invokeHeaders } from './invoke-headers.ts';
 import { header, safeDecode } from '../listening.ts';
 import { MAX_EVENT_REQUEST_BYTES, MAX_PENDING_EVENTS, MAX_SYNC_REQUEST_BYTES } from '../limits.ts';
 import { REGION } from '../runtime-environment.ts';
@@ -263,29 +264,9 @@ export function readInvokeRequest(
   if (parseError !== undefined) {
     return { error: { status: 400, type: 'InvalidRequestContentException', message: `Could not parse request body into json: ${parseError}` } };
   }
-  const read = invokeOptionsOf(req, requestId);
-  if ('error' in read) return read;
-  return { request: { invocationType, logType, event, options: read.options } };
-}
-
-/**
- * The Invoke API's request headers as the invocation's options: X-Amz-Client-Context (base64 of a
- * JSON object; the runtime gets the JSON), X-Amzn-Trace-Id, X-Amz-Tenant-Id. A client context that
- * is not base64 of JSON is the service's 400 InvalidRequestContentException, in its wording.
- */
-function invokeOptionsOf(req: http.IncomingMessage, requestId: string): { options: InvokeOptions } | { error: ServiceError } {
-  const options: InvokeOptions = { requestId };
-  const clientContext = header(req, 'x-amz-client-context');
-  if (clientContext !== undefined) {
-    const json = Buffer.from(clientContext, 'base64').toString('utf8');
-    if (jsonError(Buffer.from(json)) !== undefined) {
-      return { error: { status: 400, type: 'InvalidRequestContentException', message: 'Client context must be a valid Base64-encoded JSON object.' } };
-    }
-    options.clientContext = json;
+  const options = invokeHeaders(req, requestId);
+  if (options === undefined) {
+    return { error: { status: 400, type: 'InvalidRequestContentException', message: 'Client context must be a valid Base64-encoded JSON object.' } };
   }
-  const traceId = header(req, 'x-amzn-trace-id');
-  if (traceId !== undefined) options.traceId = traceId;
-  const tenantId = header(req, 'x-amz-tenant-id');
-  if (tenantId !== undefined) options.tenantId = tenantId;
-  return { options };
+  return { request: { invocationType, logType, event, options } };
 }

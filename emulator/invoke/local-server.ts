@@ -20,7 +20,7 @@ import { InvokeEndpoint } from './invoke-endpoint.ts';
 import { InvokeWithResponseStreamApi } from './invoke-with-response-stream.ts';
 import { LambdaInvokeApi, sendServiceError } from './lambda-invoke-api.ts';
 import type { LocalFunction } from './lambda-invoke-api.ts';
-import { MAX_READ_BYTES, discardBody, readBody } from '../limits.ts';
+import { MAX_READ_BYTES, readBody } from '../limits.ts';
 import { ServedOverHttp, listen } from '../listening.ts';
 
 export interface LocalServerOptions {

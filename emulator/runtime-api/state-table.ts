@@ -301,7 +301,7 @@ const HANDLER_FILE: Record<RuntimeRequest, string> = {
 };
 
 /** Extension answers. An extension whose name is one of the external extensions the emulator
- * started (emulator/external-extensions.ts) may subscribe to SHUTDOWN; see emulator/README.md. */
+ * started (emulator/sandbox/external-extensions.ts) may subscribe to SHUTDOWN; see emulator/README.md. */
 export const EXTENSION_ROWS: Row[] = [
   {
     id: 'extension.register.no-name',

@@ -1,5 +1,5 @@
 // Each caller gets only its own data, and nothing of an invocation is kept once it is answered
-// beyond small bounded histories (emulator/function-output.ts, emulator/limits.ts). Repro cases
+// beyond small bounded histories (emulator/sandbox/function-output.ts, emulator/limits.ts). Repro cases
 // ../shared/repros/invoke-api-tail-leak and serve-unbounded-memory, against dist/bootstrap running
 // test/fixtures/local-security.
 import { mkdtempSync, writeFileSync } from 'node:fs';

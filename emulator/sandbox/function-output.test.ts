@@ -2,7 +2,7 @@
 // so it is tested here deterministically (the end-to-end retention test is test/local/own-data.test.ts).
 import { describe, expect, it } from 'vitest';
 import { FunctionOutput } from './function-output.ts';
-import { ANSWERED_LOG_WINDOWS, INVOCATION_LOG_HISTORY } from './limits.ts';
+import { ANSWERED_LOG_WINDOWS, INVOCATION_LOG_HISTORY } from '../limits.ts';
 
 const record = (id: string, text: string): string => `2026-12-05T20:00:00.000Z\t${id}\tINFO\t${text}\n`;
 

@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import type { ProcessExit } from './invocation.ts';
+import type { ProcessExit } from '../invocation.ts';
 
 export interface SpawnSpec {
   command: string;

@@ -14,7 +14,7 @@
 // Everything is bounded (limits.ts): each invocation keeps the last INVOCATION_LOG_BYTES of its
 // lines, at most ANSWERED_LOG_WINDOWS answered ones wait for their output to complete, a finished one is kept for INVOCATION_LOG_HISTORY more invocations, and the process-wide
 // stdout/stderr/output histories keep their last OUTPUT_HISTORY_CHARS.
-import { ANSWERED_LOG_WINDOWS, INVOCATION_LOG_BYTES, INVOCATION_LOG_HISTORY, OUTPUT_HISTORY_CHARS, keepTail } from './limits.ts';
+import { ANSWERED_LOG_WINDOWS, INVOCATION_LOG_BYTES, INVOCATION_LOG_HISTORY, OUTPUT_HISTORY_CHARS, keepTail } from '../limits.ts';
 
 type Stream = 'stdout' | 'stderr';
 

@@ -1,4 +1,4 @@
-// The init phase with external extensions (emulator/external-extensions.ts, emulator.ts): Lambda
+// The init phase with external extensions (emulator/sandbox/external-extensions.ts, emulator.ts): Lambda
 // starts them, waits for each to register, then starts the runtime (rapid.go doInitExtensions,
 // AwaitExternalAgentsRegistered). An extension that never registers holds the runtime back until
 // the init limit; the runtime never starts, init is retried inside the invoke, which times out;
@@ -6,7 +6,7 @@
 import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { startStandIn, stopAll, tempDir } from './test-helpers.ts';
+import { startStandIn, stopAll, tempDir } from '../test-helpers.ts';
 
 afterAll(stopAll);
 

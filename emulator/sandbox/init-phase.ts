@@ -1,14 +1,14 @@
 // The init phase's own Runtime API requests: POST /runtime/init/error, and SnapStart's
 // GET /runtime/restore/next and POST /runtime/restore/error. A failed init or restore holds the
-// sandbox (no events) until the process exits or is reset (emulator/sandbox.ts); the first invoke
+// sandbox (no events) until the process exits or is reset (emulator/sandbox/sandbox.ts); the first invoke
 // then gets the error. The runtime's /next, which ends init, is in the Emulator.
 import { checkInit } from './extension-registry.ts';
-import type { Settlement } from './invocation.ts';
-import { row } from './runtime-api/runtime-api-server.ts';
-import type { Answer } from './runtime-api/runtime-api-server.ts';
+import type { Settlement } from '../invocation.ts';
+import { row } from '../runtime-api/runtime-api-server.ts';
+import type { Answer } from '../runtime-api/runtime-api-server.ts';
 import { holdAfterInitError } from './sandbox.ts';
 import type { Sandbox } from './sandbox.ts';
-import { runtimeRow } from './runtime-api/state-table.ts';
+import { runtimeRow } from '../runtime-api/state-table.ts';
 
 /** POST /runtime/init/error (handler/initerror.go). `hold` stops deliveries. */
 export function initError(sandbox: Sandbox | undefined, settlement: Settlement, hold: () => void): Answer {

@@ -9,11 +9,11 @@ import type { Extension } from './extension-registry.ts';
 import type { ExternalExtensions } from './external-extensions.ts';
 import { shutdownWithExternals } from './external-extensions.ts';
 import type { FunctionProcess } from './function-process.ts';
-import type { Invocation, Settlement } from './invocation.ts';
-import type { PauseClock } from './pause-clock.ts';
-import { cancelLimit } from './pause-clock.ts';
-import { goMarshal } from './runtime-api/state-table.ts';
-import type { RuntimeState } from './runtime-api/state-table.ts';
+import type { Invocation, Settlement } from '../invocation.ts';
+import type { PauseClock } from '../pause-clock.ts';
+import { cancelLimit } from '../pause-clock.ts';
+import { goMarshal } from '../runtime-api/state-table.ts';
+import type { RuntimeState } from '../runtime-api/state-table.ts';
 
 /** One runtime process and what the service knows about it. */
 export interface Sandbox {

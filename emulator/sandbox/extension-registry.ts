@@ -5,13 +5,13 @@
 // external-extensions.ts; here they are registered like any other, and may subscribe to SHUTDOWN.
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import type { Invocation } from './invocation.ts';
-import { row } from './runtime-api/runtime-api-server.ts';
-import type { Answer, RegisterRequest } from './runtime-api/runtime-api-server.ts';
+import type { Invocation } from '../invocation.ts';
+import { row } from '../runtime-api/runtime-api-server.ts';
+import type { Answer, RegisterRequest } from '../runtime-api/runtime-api-server.ts';
 import { wake } from './sandbox.ts';
 import type { Sandbox } from './sandbox.ts';
-import { MAX_EXTENSIONS, extensionRow, extensionStateRow, goMarshal } from './runtime-api/state-table.ts';
-import type { ExtensionState } from './runtime-api/state-table.ts';
+import { MAX_EXTENSIONS, extensionRow, extensionStateRow, goMarshal } from '../runtime-api/state-table.ts';
+import type { ExtensionState } from '../runtime-api/state-table.ts';
 
 /** An extension the runtime process (or an external extension's process) registered (core/internalagent.go). */
 export interface Extension {
