@@ -3,7 +3,6 @@
 // concurrent invocation on Lambda Managed Instances) until the Runtime API says the sandbox is done.
 // Started by a function as `process.execPath` (fork, execFile), the same binary runs as node.
 
-import { afterInit } from './src/pre-init/compile-cache.ts';
 import { EmptyEventLoop } from './src/empty-event-loop.ts';
 import { EnvironmentError, readEnvironment } from './src/environment.ts';
 import { applyExecutionEnvironment } from './src/execution-environment.ts';
@@ -16,9 +15,10 @@ import { runWorkerPool } from './src/managed-instances/worker-pool.ts';
 import { workerScript } from './src/managed-instances/worker-script.ts';
 import { RUNTIME_PID_VARIABLE, runAsNode, startMode } from './src/node-command-line.ts';
 import { applyManagedNodePath } from './src/node-path.ts';
+import { afterInit } from './src/pre-init/compile-cache.ts';
+import { SNAP_START, snapshotAndRestore } from './src/pre-init/snapstart.ts';
 import { runImportPreloads } from './src/preloads.ts';
 import { enableGracefulShutdown } from './src/shutdown.ts';
-import { SNAP_START, snapshotAndRestore } from './src/pre-init/snapstart.ts';
 
 async function main(): Promise<void> {
   const environment = readEnvironment(process.env, process.cwd());

@@ -47,10 +47,10 @@ function checkShrinkwrap(): void {
   }
 }
 
-/** Which installed packages the CLI bundle must leave as imports: the package's dependencies. */
+/** Which installed packages the CLI bundle must leave as imports: the package's dependencies, optional ones included (AWS's durable SDKs, Node 22+ only). */
 function dependencies(): string[] {
-  const manifest = JSON.parse(readFileSync(join(cliRoot, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
-  return Object.keys(manifest.dependencies);
+  const manifest = JSON.parse(readFileSync(join(cliRoot, 'package.json'), 'utf8')) as { dependencies: Record<string, string>; optionalDependencies?: Record<string, string> };
+  return Object.keys({ ...manifest.dependencies, ...manifest.optionalDependencies });
 }
 
 async function main(): Promise<void> {

@@ -7,7 +7,7 @@ import { performance } from 'node:perf_hooks';
 import type { Invocation, InvocationOutcome, ProcessExit, Settlement } from './invocation.ts';
 import { reportLine } from './report.ts';
 import { apiError, exitErrorBody, timeoutBody } from './service-errors.ts';
-import { goMarshal } from './runtime-api/state-table.ts';
+import { goMarshal } from './runtime-api/rie-bodies.ts';
 
 /** What a dead sandbox tells about why it died (emulator/sandbox/sandbox.ts). */
 interface DeathCause {

@@ -14,7 +14,9 @@ import type { Fault, FaultRoute } from './faults.ts';
 import type { Invocation, Settlement } from '../invocation.ts';
 import { closeServer, hostAndPort, listen } from '../listening.ts';
 import { MAX_BUFFERED_RESPONSE_BYTES, MAX_STREAMED_RESPONSE_BYTES, apiError, recordedErrorType } from '../service-errors.ts';
-import { ACCEPTED_BODY, extensionRow, goMarshal, runtimeRow } from './state-table.ts';
+import { extensionRow } from './extension-state-table.ts';
+import { ACCEPTED_BODY, goMarshal } from './rie-bodies.ts';
+import { runtimeRow } from './state-table.ts';
 import type { BodyParams, Row } from './state-table.ts';
 import { UUID, bodyErrorType, canonicalUuid, caseInsensitive, decodeId, flattenHeaders, goJsonSyntaxError, nextHeaders, readAll, readLimited } from './runtime-api-wire.ts';
 

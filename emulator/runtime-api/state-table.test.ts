@@ -6,7 +6,9 @@ import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, test } from 'vitest';
 import type { Emulator } from '../emulator.ts';
 import type { EmulatorOptions } from '../emulator.ts';
-import { allRows, extensionRow, extensionStateRow, goMarshal, runtimeRow } from './state-table.ts';
+import { extensionRow, extensionStateRow } from './extension-state-table.ts';
+import { goMarshal } from './rie-bodies.ts';
+import { allRows, runtimeRow } from './state-table.ts';
 import type { Row } from './state-table.ts';
 import { RUNTIME, startStandIn, stopAll, waitUntil } from '../test-helpers.ts';
 

@@ -10,7 +10,8 @@ import { row } from '../runtime-api/runtime-api-server.ts';
 import type { Answer, RegisterRequest } from '../runtime-api/runtime-api-server.ts';
 import { wake } from './sandbox.ts';
 import type { Sandbox } from './sandbox.ts';
-import { MAX_EXTENSIONS, extensionRow, extensionStateRow, goMarshal } from '../runtime-api/state-table.ts';
+import { MAX_EXTENSIONS, extensionRow, extensionStateRow } from '../runtime-api/extension-state-table.ts';
+import { goMarshal } from '../runtime-api/rie-bodies.ts';
 import type { ExtensionState } from '../runtime-api/state-table.ts';
 
 /** An extension the runtime process (or an external extension's process) registered (core/internalagent.go). */

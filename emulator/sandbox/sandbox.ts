@@ -12,7 +12,7 @@ import type { FunctionProcess } from './function-process.ts';
 import type { Invocation, Settlement } from '../invocation.ts';
 import type { PauseClock } from '../pause-clock.ts';
 import { cancelLimit } from '../pause-clock.ts';
-import { goMarshal } from '../runtime-api/state-table.ts';
+import { goMarshal } from '../runtime-api/rie-bodies.ts';
 import type { RuntimeState } from '../runtime-api/state-table.ts';
 
 /** One runtime process and what the service knows about it. */
