@@ -14,6 +14,7 @@ import { lstatSync, readdirSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { CompileCacheError, generateCompileCache } from '../build/compile-cache.ts';
 import { SnapshotError, buildSnapshotExecutable } from '../build/snapshot.ts';
+import { REGION } from '../emulator/runtime-environment.ts';
 import { FakeAws } from './fake-aws.ts';
 import { variant } from './lambda-like.ts';
 import type { LambdaLikeVariant } from './lambda-like.ts';
@@ -87,6 +88,19 @@ export async function realisticLambdaLikeVariants(options: {
   const snapshot = await buildSnapshotExecutable({ functionDir: plain, handler: HANDLER, runtimeBundle: join(dirname(options.binary), 'bootstrap.js'), outDir: join(WORK, 'snapshot-out') });
   if (snapshot instanceof SnapshotError) unavailable.push(`realistic function, snapshot executable: ${snapshot.message.split('\n')[0]}`);
   else variants.push(variant('snapshot-realistic-image', 'snapshot executable (image-like)', 'snapshot', 'image', [['opt/bootstrap', snapshot.executable], ...taskFiles(plain)], binaryLaunch));
+
+  // Init at build (issue 25 part 2): the handler's init runs at build with the deployment's
+  // non-secret configuration, the variables init reads as the bench's sandboxes have them.
+  const initSnapshot = await buildSnapshotExecutable({
+    functionDir: plain,
+    handler: HANDLER,
+    runtimeBundle: join(dirname(options.binary), 'bootstrap.js'),
+    outDir: join(WORK, 'snapshot-init-out'),
+    initAtBuild: true,
+    env: { AWS_ENDPOINT_URL: fake.url, AWS_REGION: REGION, AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand' },
+  });
+  if (initSnapshot instanceof SnapshotError) unavailable.push(`realistic function, snapshot executable with init at build: ${initSnapshot.message.split('\n').find((line) => /^\w*Error: /.test(line)) ?? initSnapshot.message.split('\n')[0]}`);
+  else variants.push(variant('snapshot-init-realistic-image', 'snapshot executable, init at build (image-like)', 'snapshot', 'image', [['opt/bootstrap', initSnapshot.executable], ...taskFiles(plain)], binaryLaunch));
 
   if (options.bun === undefined) unavailable.push('realistic function, bun --compile --bytecode: bun is not installed in bench/peers');
   else {
