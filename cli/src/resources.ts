@@ -16,7 +16,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 
 export const RUNTIME_BUNDLE = join(here, 'runtime', 'bootstrap.js');
 export const WRAPPER_SCRIPT = join(here, 'lambda-bootstrap-wrapper');
-/** build/snapshot-recorder.ts and build/snapshot-entry.ts as JavaScript (`package --snapshot`). */
+/** build/snapshot/snapshot-recorder.ts and build/snapshot/snapshot-entry.ts as JavaScript (`package --snapshot`). */
 export const SNAPSHOT_RECORDER = join(here, 'snapshot', 'recorder.js');
 export const SNAPSHOT_ENTRY = join(here, 'snapshot', 'entry.js');
 
