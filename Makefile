@@ -130,23 +130,26 @@ cli: install
 
 # Then the integration suite once more in the wrapper flavour: the bundle on the managed node,
 # started by the stand-in managed bootstrap with AWS_LAMBDA_EXEC_WRAPPER (test/integration/README.md).
-# Then Node 26 (issue 21): the integration and parity suites against dist/node26/bootstrap, and the wrapper
+# Then Node 26 (issue 21): the integration suite against dist/node26/bootstrap; the parity suite
+# against AWS's client on the same Node 26 as nodejs26.x runs it (like for like), and once more
+# against AWS's client on Node 24, where test/parity/node-line.ts maps the Node line's own facts
+# (runtime name, Node version and major, Node 26's DEP0205 warning; docs/node-versions.md); and the wrapper
 # flavour's own files on nodejs26.x's stand-in (Node 26 as the managed node). `make test-node26`
-# runs the whole integration suite in the wrapper flavour on nodejs26.x as well.
+# runs the Node 26 parts alone, with the whole integration suite in the wrapper flavour as well.
 NODE26_WRAPPER_TESTS := test/integration/wrapper.test.ts test/integration/managed-environment.test.ts test/integration/esm-detection.test.ts test/integration/resolution.test.ts test/integration/results.test.ts
 test: dist/bootstrap dist/node26/bootstrap build/node26/arm64-node/node_modules/.package-lock.json layer-wrapper typecheck node_modules/.cli-deps-cached
 	vitest run
 	BOOTSTRAP_TARGET=wrapper vitest run test/integration
 	BOOTSTRAP_NODE=26 vitest run test/integration
+	BOOTSTRAP_NODE=26 vitest run --project parity
+	BOOTSTRAP_NODE=26 PARITY_RIC_NODE=24 vitest run test/parity/parity.test.ts
 	BOOTSTRAP_NODE=26 BOOTSTRAP_TARGET=wrapper vitest run $(NODE26_WRAPPER_TESTS)
 
 .PHONY: test-node26
-# The parity suite on Node 26 is here, not in `make test`, until its allow-list knows the Node-line
-# differences the OpenTelemetry and Sentry cases show against AWS's client on Node 24
-# (docs/node-versions.md, "Tests and CI time").
 test-node26: dist/node26/bootstrap layer-wrapper
 	BOOTSTRAP_NODE=26 vitest run test/integration
 	BOOTSTRAP_NODE=26 vitest run --project parity
+	BOOTSTRAP_NODE=26 PARITY_RIC_NODE=24 vitest run test/parity/parity.test.ts
 	BOOTSTRAP_NODE=26 BOOTSTRAP_TARGET=wrapper vitest run test/integration
 
 # The long soak: 20,000 invocations in one runtime process, RSS and open fds sampled every 1,000,
@@ -158,7 +161,8 @@ soak: bootstrap
 
 # hello, ESM, error, streaming, logging, the layer zip and the ABI check, with dist/arm64/bootstrap
 # under qemu-user against the emulator on 127.0.0.1. Slower, hence its own target.
-# Then dist/node26/arm64/bootstrap under qemu: hello, module kinds, errors, streaming, logging (~80 s).
+# Then dist/node26/arm64/bootstrap under qemu: hello, module kinds, errors, streaming, logging (~80 s);
+# its ABI check and its layer zip run in the first pass (test/arm64/node26-abi.test.ts, layer-zip.test.ts).
 # test/arm64/snapshot.test.ts builds an arm64 snapshot executable (recorded under qemu) from dist/bootstrap.js (~10-30 s).
 test-arm64: dist/arm64/bootstrap dist/node26/arm64/bootstrap dist/bootstrap.js
 	BOOTSTRAP_ARCH=arm64 vitest run test/arm64

@@ -8,6 +8,9 @@
 //   dist/lambda-bootstrap-wrapper  the exec wrapper of the wrapper flavour
 //   dist/snapshot/recorder.js  build/snapshot/snapshot-recorder.ts, run by the pinned node (`package --snapshot`)
 //   dist/snapshot/entry.js     build/snapshot/snapshot-entry.ts, bundled again per function with its defines
+//   dist/managed-runtime/      the stand-ins of the managed nodejs24.x/nodejs26.x bootstrap
+//                              (build/managed-runtime/) and of /var/runtime (test/fixtures/managed-runtime:
+//                              AWS's client that fails loudly if run, the CA file), for `--flavour wrapper`
 // Usage: node cli/build.ts
 import { chmodSync, copyFileSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -47,10 +50,10 @@ function checkShrinkwrap(): void {
   }
 }
 
-/** Which installed packages the CLI bundle must leave as imports: the package's dependencies. */
+/** Which installed packages the CLI bundle must leave as imports: the package's dependencies, optional ones included (AWS's durable SDKs, Node 22+ only). */
 function dependencies(): string[] {
-  const manifest = JSON.parse(readFileSync(join(cliRoot, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
-  return Object.keys(manifest.dependencies);
+  const manifest = JSON.parse(readFileSync(join(cliRoot, 'package.json'), 'utf8')) as { dependencies: Record<string, string>; optionalDependencies?: Record<string, string> };
+  return Object.keys({ ...manifest.dependencies, ...manifest.optionalDependencies });
 }
 
 async function main(): Promise<void> {
@@ -90,7 +93,15 @@ async function main(): Promise<void> {
   const wrapper = join(dist, 'lambda-bootstrap-wrapper');
   copyFileSync(join(repoRoot, 'build', 'lambda-bootstrap-wrapper'), wrapper);
   chmodSync(wrapper, 0o755);
-  console.log(`cli/build: ${outfile} (node >= 20), the wrapper, the snapshot scripts, and the pinned node lock files for ${ARCHITECTURES.join(', ')} (Node ${NODE_LINES.join(', ')})`);
+  // The managed runtime's stand-ins, which `invoke/serve/watch --flavour wrapper` run (cli/src/managed-runtime.ts).
+  const managed = join(dist, 'managed-runtime');
+  mkdirSync(join(managed, 'var-runtime'), { recursive: true });
+  for (const name of ['bootstrap', 'bootstrap-nodejs26.x']) {
+    copyFileSync(join(repoRoot, 'build', 'managed-runtime', name), join(managed, name));
+    chmodSync(join(managed, name), 0o755);
+  }
+  for (const name of ['index.mjs', 'ca-cert.pem']) copyFileSync(join(repoRoot, 'test', 'fixtures', 'managed-runtime', name), join(managed, 'var-runtime', name));
+  console.log(`cli/build: ${outfile} (node >= 20), the wrapper, the managed runtime's stand-ins, the snapshot scripts, and the pinned node lock files for ${ARCHITECTURES.join(', ')} (Node ${NODE_LINES.join(', ')})`);
 }
 
 await main();

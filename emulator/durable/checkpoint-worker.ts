@@ -90,6 +90,26 @@ interface Pending {
   execution: string | undefined;
 }
 
+/** The minimum Node.js of AWS's durable execution SDKs (their `engines`: node >=22). */
+export const DURABLE_SDK_MIN_NODE_MAJOR = 22;
+
+/**
+ * Why the checkpoint server is missing, and what to do. The npm tool lists the durable SDKs as
+ * optional dependencies so that it installs on Node 20 without engine warnings; npm then skips
+ * them there (their `engines` say >=22), and `--durable` needs Node 22 or later.
+ * `nodeVersion`: process.versions.node ("20.20.2").
+ */
+export function checkpointServerMissing(nodeVersion: string): string {
+  const major = Number(nodeVersion.split('.')[0]);
+  if (major < DURABLE_SDK_MIN_NODE_MAJOR) {
+    return (
+      `durable functions need Node.js ${DURABLE_SDK_MIN_NODE_MAJOR} or later for AWS's durable execution SDK (@aws/durable-execution-sdk-js-testing, ` +
+      `its checkpoint server), which npm does not install on Node.js ${nodeVersion}; run lambda-bootstrap on Node ${DURABLE_SDK_MIN_NODE_MAJOR}+ and reinstall it there (npm install)`
+    );
+  }
+  return 'durable functions need @aws/durable-execution-sdk-js-testing (its checkpoint server): it is not installed; run `npm install` (or `npm ci`) in the project';
+}
+
 /** Where the package keeps its checkpoint server; throws with what to do when it is not installed. */
 export function checkpointWorkerPath(): string {
   const require = createRequire(import.meta.url);
@@ -97,9 +117,7 @@ export function checkpointWorkerPath(): string {
   try {
     entry = require.resolve('@aws/durable-execution-sdk-js-testing');
   } catch {
-    throw new Error(
-      'durable functions need @aws/durable-execution-sdk-js-testing (its checkpoint server): it is not installed; run `npm ci` in the project',
-    );
+    throw new Error(checkpointServerMissing(process.versions.node));
   }
   // dist-cjs/index.js → dist/checkpoint-server/index.mjs
   const path = join(dirname(entry), '..', 'dist', 'checkpoint-server', 'index.mjs');

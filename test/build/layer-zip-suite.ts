@@ -10,6 +10,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { ARCHITECTURES, DIST, TARGETS } from '../../build/arch.ts';
 import type { ArchitectureTarget } from '../../build/arch.ts';
 import { buildLayer } from '../../build/layer.ts';
+import { NODE_LINES, targetFor } from '../../build/node-lines.ts';
 import { requireBinary } from './dist-binary.ts';
 
 export type CentralEntry = { name: string; madeBy: number; mode: number; method: number; compressedSize: number; size: number; localOffset: number };
@@ -82,11 +83,14 @@ export function describeLayerZip(target: ArchitectureTarget): void {
       }
     }, 120_000);
 
-    it('is named after its architecture, and no unqualified bootstrap-layer.zip is left to mix up', () => {
-      expect(target.layerZip).toBe(`bootstrap-layer-${target.name}.zip`);
+    it('is named after its architecture (and its Node line, past the default), and no unqualified bootstrap-layer.zip is left to mix up', () => {
+      // dist/bootstrap → bootstrap-layer-<arch>.zip; dist/node26/… → bootstrap-node26-layer-<arch>.zip (issue 21).
+      const line = /^node(\d+)\//.exec(target.binary)?.[1];
+      expect(target.layerZip).toBe(line === undefined ? `bootstrap-layer-${target.name}.zip` : `bootstrap-node${line}-layer-${target.name}.zip`);
       expect(existsSync(resolve(DIST, 'bootstrap-layer.zip'))).toBe(false);
-      const names = ARCHITECTURES.map((arch) => TARGETS[arch].layerZip);
+      const names = NODE_LINES.flatMap((l) => ARCHITECTURES.map((arch) => targetFor(arch, l).layerZip));
       expect(new Set(names).size).toBe(names.length);
+      expect(names).toEqual(expect.arrayContaining(ARCHITECTURES.map((arch) => TARGETS[arch].layerZip)));
     });
 
     it('holds exactly bootstrap, at the root, Unix mode 0755, under 50 MB', () => {

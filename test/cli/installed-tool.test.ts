@@ -169,6 +169,23 @@ describe('the installed lambda-bootstrap tool', () => {
     expect(samples.initMs.every((ms) => ms > 0)).toBe(true);
   }, 900_000);
 
+  it("installs on this machine's Node without engine warnings: AWS's durable SDKs (node >=22) are optional, skipped before Node 22, where --durable says what to do", () => {
+    // The same install again, now showing warnings: every package's engines are checked each time.
+    const again = spawnSync('npm', ['install', '--offline', '--no-audit', '--no-fund', '--loglevel=warn'], { cwd: project, encoding: 'utf8', env: USER_ENV });
+    expect(again.status, again.stdout + again.stderr).toBe(0);
+    expect(again.stdout + again.stderr).not.toContain('EBADENGINE');
+    const userVersion = spawnSync(userNode, ['-p', 'process.versions.node'], { encoding: 'utf8' }).stdout.trim();
+    const major = Number(userVersion.split('.')[0]);
+    const durableSdk = existsSync(join(project, 'node_modules', '@aws', 'durable-execution-sdk-js-testing', 'package.json'));
+    expect(durableSdk, `the durable SDK is installed on Node ${major} only if it is 22 or later`).toBe(major >= 22);
+    if (major >= 22) return;
+    const durable = run(['invoke', 'fn', '--durable', '--event', '{}', '--bootstrap', join(REPO_ROOT, 'dist', 'bootstrap')]);
+    expect(durable.status).toBe(1);
+    expect(durable.stderr).toContain(
+      `lambda-bootstrap: durable functions need Node.js 22 or later for AWS's durable execution SDK (@aws/durable-execution-sdk-js-testing, its checkpoint server), which npm does not install on Node.js ${userVersion}; run lambda-bootstrap on Node 22+ and reinstall it there (npm install)`,
+    );
+  });
+
   it('build --node 26: the Node 26 binary from the package alone (its pinned node from the cache), which invoke runs; an unpinned version is refused', () => {
     const build = run(['build', '--node', '26.12.1']);
     expect(build.status, build.stderr).toBe(0);

@@ -4,6 +4,7 @@
 // why, and says exactly which part of which observation it explains: `reconcile` removes that part
 // from both sides, and a difference is accepted only if, after every applicable entry, nothing is
 // left. Never list here a difference that is a bug.
+import type { NodeLine } from '../../build/node-lines.ts';
 import type { Mode } from './cases.ts';
 
 export interface FacetDifference {
@@ -22,6 +23,11 @@ export interface AllowedDifference {
   applies(difference: FacetDifference): boolean;
   /** Both sides with what this entry explains taken out (or rewritten to a common form). */
   reconcile(ours: string, ric: string): { ours: string; ric: string };
+  /**
+   * The Node lines on which this difference can show at all, for both runtimes (default: every
+   * line): a run on another line does not count the entry as unused.
+   */
+  observedOn?: readonly NodeLine[];
 }
 
 const withoutLines = (text: string, pattern: RegExp): string =>
@@ -165,9 +171,67 @@ export const ALLOWED: readonly AllowedDifference[] = [
     reason:
       "A --require preload runs before any runtime code, so in the binary it sees no AWS_EXECUTION_ENV (Lambda sets none on provided.al2023; the runtime sets it after): Sentry's init from --require records no cloud.platform.",
     applies: (d) => d.case === 'sentry/cjs' && d.facet === 'Sentry envelope items',
-    reconcile: (ours, ric) => ({ ours, ric: ric.replaceAll('"cloud.platform":"AWS_Lambda_nodejs24.x",', '') }),
+    // nodejs24.x's or nodejs26.x's name, whichever line AWS's client runs on.
+    reconcile: (ours, ric) => ({ ours, ric: ric.replace(/"cloud\.platform":"AWS_Lambda_nodejs\d+\.x",/g, '') }),
+  },
+  {
+    anchor: 'node-command-line',
+    reason:
+      "process.argv0 is the executable's name, `bootstrap` (the managed runtime's is /var/lang/bin/node), and Node's own warnings name it in their hint: " +
+      "(Use `bootstrap --trace-deprecation ...`. Seen with Node 26's DEP0205 for module.register(), which both runtimes print.",
+    // Log records, and Sentry's console breadcrumbs of them.
+    applies: (d) => (d.facet.endsWith(' logs') || d.facet === 'Sentry envelope items') && d.ours.includes('(Use `bootstrap --trace-'),
+    reconcile: (ours, ric) => ({ ours: ours.replace(/\(Use `bootstrap (--trace-(?:deprecation|warnings) \.\.\.`)/g, '(Use `node $1'), ric }),
+    observedOn: ['26'],
+  },
+  {
+    anchor: 'managed-instances-workers',
+    reason:
+      "Under Managed Instances a NODE_OPTIONS preload runs in the main thread too; what it writes there (here Node 26's DEP0205 warning) is one log record " +
+      "for us, and raw stderr lines under AWS's client, which sets up its console only in the workers.",
+    applies: (d) => d.mode === 'concurrent' && d.facet === 'outside invocations logs' && MAIN_THREAD_WARNING.test(d.ric),
+    reconcile: (ours, ric) => mainThreadWarningsAsRecords(ours, ric),
+    observedOn: ['26'],
   },
 ];
+
+/** A Node process warning's first line as the facet holds raw stderr (pid already normalised). */
+const MAIN_THREAD_WARNING = /^stderr RAW \[\] (\(node:<pid>\) \[[A-Z0-9]+\] .*)$/m;
+const WARNING_HINT = /^stderr RAW \[\] (\(Use `[^`]+ --trace-(?:deprecation|warnings) \.\.\.` to show where the warning was created\))$/m;
+
+/**
+ * Each raw warning of AWS's client's main thread (its line and Node's hint line) taken out, with
+ * the one record of ours whose message is that same warning. Anything else stays, so a record of
+ * ours with no raw twin (or the other way round) is still a difference.
+ */
+function mainThreadWarningsAsRecords(ours: string, ric: string): { ours: string; ric: string } {
+  let ourLines = ours.split('\n');
+  let ricLines = ric.split('\n');
+  for (;;) {
+    const warning = ricLines.find((line) => MAIN_THREAD_WARNING.test(line));
+    const hint = ricLines.find((line) => WARNING_HINT.test(line));
+    if (warning === undefined || hint === undefined) break;
+    const message = `${MAIN_THREAD_WARNING.exec(warning)?.[1] ?? ''}\n${WARNING_HINT.exec(hint)?.[1] ?? ''}`;
+    const record = ourLines.findIndex((line) => recordMessage(line) === message);
+    if (record === -1) break;
+    ourLines = ourLines.filter((_, i) => i !== record);
+    const taken = [ricLines.indexOf(warning), ricLines.indexOf(hint)];
+    ricLines = ricLines.filter((_, i) => !taken.includes(i));
+  }
+  return { ours: ourLines.join('\n'), ric: ricLines.join('\n') };
+}
+
+/** The message of a JSON log record line (`stdout ERROR [] {...}`), or undefined. */
+function recordMessage(line: string): string | undefined {
+  const json = /^stdout ERROR \[\] (\{.*\})$/.exec(line)?.[1];
+  if (json === undefined) return undefined;
+  try {
+    const record = JSON.parse(json) as { message?: unknown };
+    return typeof record.message === 'string' ? record.message : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 /**
  * Sections of docs/differences.md that describe a difference this suite cannot observe (it needs a
@@ -192,20 +256,12 @@ export const NOT_OBSERVED: readonly { anchor: string; why: string }[] = [
     why: "observations drop every stack frame outside the function's own files, the runtime's frames on both sides",
   },
   {
-    anchor: 'node-command-line',
-    why: 'no parity function starts process.execPath children; test/integration covers them against node itself',
-  },
-  {
     anchor: 'packaged-code-cache',
     why: 'no parity function ships .lambda-bootstrap/compile-cache/ (make package); the cache is meant never to change behaviour',
   },
   {
     anchor: 'snapshot-executable',
     why: 'the parity suite runs dist/bootstrap; the per-function snapshot executable has its own tests (test/integration/snapshot.test.ts)',
-  },
-  {
-    anchor: 'managed-instances-workers',
-    why: 'the suite runs Managed Instances with AWS_LAMBDA_NODEJS_WORKER_COUNT=1 and a concurrency of 4, where none of these differences shows; test/integration/managed-instances.test.ts checks each',
   },
   {
     anchor: 'snapstart',
@@ -221,7 +277,7 @@ export const NOT_OBSERVED: readonly { anchor: string; why: string }[] = [
   },
   {
     anchor: 'node-26',
-    why: 'the suite compares dist/bootstrap (Node 24) with AWS\'s client on Node 24; the Node 26 build\'s own differences are checked by BOOTSTRAP_NODE=26 runs of test/integration (managed-environment, wrapper, compile-cache, exec-path) and test/build/libatomic-compat.test.ts',
+    why: "with BOOTSTRAP_NODE=26 AWS's client runs on Node 26 as nodejs26.x too, so the runtime named (NODE_PATH, AWS_EXECUTION_ENV) is the same on both sides; libatomic, the handler's import() path and the compile cache's folder show in no observation; BOOTSTRAP_NODE=26 runs of test/integration (managed-environment, wrapper, compile-cache, exec-path) and test/build/libatomic-compat.test.ts check them",
   },
   {
     anchor: 'snapshot-init-at-build',

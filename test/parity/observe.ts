@@ -209,6 +209,8 @@ function normaliser(invocations: number, runtimeApi: string): Normalise {
     out = out.replaceAll(runtimeApi, '<runtime-api>');
     out = out.replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)/g, '<time>');
     out = out.replace(/"totalRetryDelay":\d+/g, '"totalRetryDelay":"<ms>"');
+    // Node's process warnings name the process id ("(node:978) [DEP0205] ..."): new on every run.
+    out = out.replace(/\(node:\d+\) /g, '(node:<pid>) ');
     return dropRuntimeFrames(out);
   };
 }

@@ -3,14 +3,23 @@
 // the managed nodejs24.x runtime's flags), one invocation at a time and with
 // AWS_LAMBDA_MAX_CONCURRENCY; every observed facet must be identical, or fully explained by
 // allow-list.ts. The closing summary line says how many functions × modes were compared.
+// BOOTSTRAP_NODE=26 compares dist/node26/bootstrap with AWS's client on Node 26 (like for like);
+// adding PARITY_RIC_NODE=24 keeps AWS's client on Node 24, and then node-line.ts first maps the
+// facts of the Node line itself (runtimes.ts).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closedPort } from '../integration/harness.ts';
 import { ALLOWED, judge } from './allow-list.ts';
 import type { FacetDifference } from './allow-list.ts';
 import { CASES, comparisonCount, functionNames, MODES, modesOf, W3C_TRACEPARENTS } from './cases.ts';
 import { FakeAws } from './fake-aws.ts';
+import { NODE_LINE_FACTS, normaliseNodeLine } from './node-line.ts';
 import { createWorkspace, observe } from './observe.ts';
 import type { Workspace } from './observe.ts';
+import { CROSS_LINE, NODE_LINES_COMPARED } from './runtimes.ts';
+
+const LINES = { ours: NODE_LINES_COMPARED.bootstrap, ric: NODE_LINES_COMPARED.ric };
+const OURS_NAMED = LINES.ours.line === '24' ? 'dist/bootstrap' : `dist/node${LINES.ours.line}/bootstrap`;
+const PAIR = `${OURS_NAMED} (Node ${LINES.ours.version}) vs aws-lambda-ric 4.0.2 on Node ${LINES.ric.version} (managed nodejs${LINES.ric.line}.x)`;
 
 const CASE_TIMEOUT_MS = 180_000;
 
@@ -18,6 +27,7 @@ let workspace: Workspace;
 let fake: FakeAws;
 const tally = { identical: 0, allowed: 0, differing: 0, facets: 0 };
 const usedAnchors = new Set<string>();
+const usedLineFacts = new Set<string>();
 
 beforeAll(async () => {
   workspace = createWorkspace(await closedPort());
@@ -29,8 +39,8 @@ afterAll(async () => {
   const comparisons = tally.identical + tally.allowed + tally.differing;
   console.log(
     `parity summary: ${functionNames().length} functions, ${CASES.length} cases in up to ${MODES.length} modes (${MODES.join(', ')}) = ` +
-      `${comparisons} comparisons of dist/bootstrap with aws-lambda-ric 4.0.2 (${tally.facets} facets): ` +
-      `${tally.identical} identical, ${tally.allowed} identical up to the allow-list, ${tally.differing} with unexplained differences`,
+      `${comparisons} comparisons of ${PAIR} (${tally.facets} facets): ` +
+      `${tally.identical} identical, ${tally.allowed} identical up to the allow-list${CROSS_LINE ? ' and the node-line normalisation' : ''}, ${tally.differing} with unexplained differences`,
   );
 });
 
@@ -44,7 +54,7 @@ function lineDiff(ours: string, ric: string): string {
   return changed.length > 0 ? changed.join('\n') : `  same lines, different order:\n  bootstrap> ${ourLines.join('\n  bootstrap> ')}\n  ric>       ${ricLines.join('\n  ric>       ')}`;
 }
 
-describe('parity: dist/bootstrap vs aws-lambda-ric 4.0.2 (managed nodejs24.x)', () => {
+describe(`parity: ${PAIR}`, () => {
   for (const parityCase of CASES) {
     for (const mode of modesOf(parityCase)) {
       it(`${parityCase.name} [${mode}]`, { timeout: CASE_TIMEOUT_MS }, async () => {
@@ -84,14 +94,13 @@ describe('parity: dist/bootstrap vs aws-lambda-ric 4.0.2 (managed nodejs24.x)', 
         let allowed = false;
         for (const facet of facets) {
           tally.facets++;
-          const difference: FacetDifference = {
-            case: parityCase.name,
-            mode,
-            facet,
-            // A facet only one side has is a log group with no records on the other.
-            ours: ours.observation.get(facet) ?? '',
-            ric: ric.observation.get(facet) ?? '',
-          };
+          // A facet only one side has is a log group with no records on the other.
+          const observed = { ours: ours.observation.get(facet) ?? '', ric: ric.observation.get(facet) ?? '' };
+          if (observed.ours === observed.ric) continue;
+          const lined = CROSS_LINE ? normaliseNodeLine(facet, observed.ours, observed.ric, LINES) : { ...observed, used: [] };
+          for (const name of lined.used) usedLineFacts.add(name);
+          if (lined.used.length > 0) allowed = true;
+          const difference: FacetDifference = { case: parityCase.name, mode, facet, ours: lined.ours, ric: lined.ric };
           if (difference.ours === difference.ric) continue;
           const verdict = judge(difference);
           for (const anchor of verdict.explainedBy) usedAnchors.add(anchor);
@@ -111,7 +120,16 @@ describe('parity: dist/bootstrap vs aws-lambda-ric 4.0.2 (managed nodejs24.x)', 
     const compared = tally.identical + tally.allowed + tally.differing;
     // Only meaningful when every case ran (not under a -t filter).
     if (compared < comparisonCount()) context.skip();
-    const unused = ALLOWED.map((entry) => entry.anchor).filter((anchor) => !usedAnchors.has(anchor));
+    // An entry whose difference shows only on some Node lines counts only when both runtimes run on one of them.
+    const observable = ALLOWED.filter((entry) => entry.observedOn === undefined || (entry.observedOn.includes(LINES.ours.line) && entry.observedOn.includes(LINES.ric.line)));
+    const unused = [...new Set(observable.map((entry) => entry.anchor))].filter((anchor) => !usedAnchors.has(anchor));
     expect(unused, 'allow-list entries that no longer match any difference: remove them (and their docs/differences.md section if the difference is gone)').toEqual([]);
+  });
+
+  it('every node-line fact explains a difference this cross-line run observed', (context) => {
+    const compared = tally.identical + tally.allowed + tally.differing;
+    if (!CROSS_LINE || compared < comparisonCount()) context.skip();
+    const unused = NODE_LINE_FACTS.map((fact) => fact.name).filter((name) => !usedLineFacts.has(name));
+    expect(unused, 'node-line.ts facts that no longer match any difference: remove them').toEqual([]);
   });
 });

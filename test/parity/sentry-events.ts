@@ -5,7 +5,7 @@
 
 // Keys whose values differ on every run of the same runtime, or describe the machine or the
 // runtime's own process rather than the function.
-const VARYING_KEYS = new Set(['event_id', 'timestamp', 'start_timestamp', 'sent_at', 'sid', 'started', 'duration', 'trace_id', 'span_id', 'parent_span_id', 'sample_rand', 'modules', 'breadcrumbs', 'os', 'device', 'culture', 'app', 'server_name', 'free_memory', 'memory_size', 'boot_time', 'process_memory', 'app_memory', 'app_start_time', 'sdk', 'length', 'execution_duration_in_millis', 'remaining_time_in_millis']);
+const VARYING_KEYS = new Set(['event_id', 'timestamp', 'start_timestamp', 'sent_at', 'sid', 'started', 'duration', 'trace_id', 'span_id', 'parent_span_id', 'sample_rand', 'modules', 'os', 'device', 'culture', 'app', 'server_name', 'free_memory', 'memory_size', 'boot_time', 'process_memory', 'app_memory', 'app_start_time', 'sdk', 'length', 'execution_duration_in_millis', 'remaining_time_in_millis']);
 // The process's command line names the runtime itself: node and /var/runtime/index.mjs, or bootstrap.
 const RUNTIME_KEYS = new Set(['sys.argv']);
 
@@ -17,6 +17,7 @@ function normaliseValue(value: unknown, normalise: (text: string) => string, fun
     for (const key of Object.keys(value).sort()) {
       const v = (value as Record<string, unknown>)[key];
       if (VARYING_KEYS.has(key)) out[key] = '<varies>';
+      else if (key === 'breadcrumbs' && Array.isArray(v)) out[key] = v.map((crumb) => describeBreadcrumb(crumb, normalise));
       else if (RUNTIME_KEYS.has(key)) out[key] = '<runtime>';
       // A stack trace's frames include the runtime's own: only the function's are compared.
       else if (key === 'frames' && Array.isArray(v)) {
@@ -28,6 +29,16 @@ function normaliseValue(value: unknown, normalise: (text: string) => string, fun
     return out;
   }
   return value;
+}
+
+/**
+ * A breadcrumb as `<category> <level>: <message>` (its time and data vary): what the function's
+ * process printed or did before the event, e.g. a console breadcrumb of Node's own warnings.
+ */
+function describeBreadcrumb(crumb: unknown, normalise: (text: string) => string): string {
+  if (typeof crumb !== 'object' || crumb === null) return '<unparsable breadcrumb>';
+  const { category, level, message } = crumb as { category?: unknown; level?: unknown; message?: unknown };
+  return `${String(category ?? '?')} ${String(level ?? '?')}: ${typeof message === 'string' ? normalise(message) : '<no message>'}`;
 }
 
 /** One line per envelope item (its type and normalised payload), sorted. */
