@@ -1,4 +1,4 @@
-// Module resolution for a per-function snapshot executable (build/snapshot.ts): the packages the
+// Module resolution for a per-function snapshot executable (build/snapshot/snapshot.ts): the packages the
 // handler imports were evaluated when the executable was built and live in its V8 startup
 // snapshot; at start the handler's `import '@aws-sdk/client-s3'` (or `require`) must get those
 // very module objects instead of loading the files again. Node's in-thread module hooks
@@ -12,7 +12,7 @@ import { registerHooks } from 'node:module';
 import { join, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** One package the handler imports, as build/snapshot.ts recorded it. */
+/** One package the handler imports, as build/snapshot/snapshot.ts recorded it. */
 export interface SnapshotModule {
   specifier: string;
   /** 'import' (ESM `import`/`import()`: a namespace object) or 'require' (`module.exports`). */
@@ -89,7 +89,7 @@ export function applySnapshotEnvironment(environment: SnapshotEnvironment, env: 
         : `Cannot import '${specifier}' from this executable's startup snapshot: its dependencies read `) +
         `${differ.join(', ')} while loading, ` +
         'so the snapshot holds what they computed from the build\'s values. Rebuild it with the values this function has ' +
-        '(lambda-bootstrap package --snapshot --env NAME=VALUE, or build/snapshot.ts --env), or deploy dist/bootstrap, which loads them at start.',
+        '(lambda-bootstrap package --snapshot --env NAME=VALUE, or build/snapshot/snapshot.ts --env), or deploy dist/bootstrap, which loads them at start.',
     );
   }
   for (const [key, value] of Object.entries(environment.writes)) {
