@@ -10,6 +10,7 @@ import { ToolError, binaryPath } from './build-binary.ts';
 import { nodeOptionsWithInspector } from './debugging.ts';
 import type { InspectRequest } from './debugging.ts';
 import { envFromFiles } from './env-files.ts';
+import { initHintReporter } from './init-hint.ts';
 import { layerExtensions, optEnvironment } from './layers.ts';
 import type { LocalOpt } from './layers.ts';
 import { managedRuntimeName, withManagedRuntime } from './managed-runtime.ts';
@@ -47,6 +48,8 @@ export interface RuntimeSetup {
   /** Run the runtime in a memory cgroup where allowed (default true). `bench` says false: it times
    * the binary's own start, without the shell that joins the group (~1.5 ms). */
   memoryCgroup?: boolean;
+  /** Gets the explanation of an init error (cli/src/init-hint.ts); default `log`. */
+  initHint?: (line: string) => void;
 }
 
 /**
@@ -86,6 +89,8 @@ export function emulatorOptions(functionDir: string, flags: FunctionFlags, echoO
     // --memory is killed and the invocation fails with Runtime.OutOfMemory.
     enforceMemory: true,
   };
+  const hint = setup.initHint ?? log;
+  if (hint !== undefined) options.onInitError = initHintReporter(taskRoot, flags.handler, hint);
   if (flags.maxConcurrency !== undefined) options.maxConcurrency = flags.maxConcurrency;
   if (flags.inspect !== undefined) options.debugging = { waitsForDebugger: flags.inspect.flag === '--inspect-brk' };
   const extensions = [...(flags.opt === undefined ? [] : layerExtensions(flags.opt.dir)), ...(flags.extensions ?? []).map((file) => executableFile(file))];

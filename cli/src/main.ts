@@ -313,12 +313,15 @@ export function program(): Command {
     .action(async (dir: string, options: Record<string, unknown>) => {
       const event = eventOf(options as { event?: string; eventFile?: string });
       const flags = await flagsWithLayers(options);
-      const config = emulatorOptions(dir, flags, false);
+      // The explanation of an init error follows the runtime's own lines, printed when it ends.
+      const hints: string[] = [];
+      const config = emulatorOptions(dir, flags, false, { initHint: (line) => hints.push(line) });
       for (const note of await localNotes(dir, options.handler as string, options.arch as Architecture)) log(`lambda-bootstrap: ${note}`);
       const durable = durableClockOf(options);
       if (durable !== undefined) {
         durable.chainedFunctions = chainedFunctionsOf(options, flags, config.functionName ?? 'function', (env) => env, log);
         process.exitCode = await invokeDurableOnce(config, event, durable);
+        for (const hint of hints) log(hint);
         return;
       }
       const stop = stopSignal();
@@ -326,6 +329,7 @@ export function program(): Command {
       try {
         process.exitCode = await invokeOnce(config, event, { signal: stop.signal, prefix: 'lambda-bootstrap' });
       } finally {
+        for (const hint of hints) log(hint);
         restore();
         stop.dispose();
       }

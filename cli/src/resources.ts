@@ -23,7 +23,7 @@ export const MANAGED_RUNTIME_FILES: Record<NodeLine, { bootstrap: string; runtim
   '24': { bootstrap: join(here, 'managed-runtime', 'bootstrap'), runtimeDir: join(here, 'managed-runtime', 'var-runtime') },
   '26': { bootstrap: join(here, 'managed-runtime', 'bootstrap-nodejs26.x'), runtimeDir: join(here, 'managed-runtime', 'var-runtime') },
 };
-/** build/snapshot-recorder.ts and build/snapshot-entry.ts as JavaScript (`package --snapshot`). */
+/** build/snapshot/snapshot-recorder.ts and build/snapshot/snapshot-entry.ts as JavaScript (`package --snapshot`). */
 export const SNAPSHOT_RECORDER = join(here, 'snapshot', 'recorder.js');
 export const SNAPSHOT_ENTRY = join(here, 'snapshot', 'entry.js');
 
