@@ -124,7 +124,7 @@ function runtimeCommand(flags: FunctionFlags): { command: string; args: string[]
   if (flags.managed !== undefined) {
     const { bootstrap, runtimeDir } = flags.managed;
     if (!existsSync(bootstrap) || !existsSync(runtimeDir)) {
-      throw new ToolError(`--flavour wrapper: the package's stand-in for the ${managedRuntimeName(flags.managed.line)} runtime (${bootstrap}) is missing: reinstall lambda-bootstrap (in the repository: \`make cli\`)`);
+      throw new ToolError(`--flavour wrapper: the package's stand-in for the ${managedRuntimeName(flags.managed.line)} runtime (${bootstrap}) is missing: reinstall lambda-bootstrap (in the repository: \`make cli\`, then run cli/dist/lambda-bootstrap.js)`);
     }
     return { command: bootstrap, args: [], qemu: false };
   }

