@@ -90,7 +90,8 @@ export async function prepareManagedRuntime(
   if (line !== DEFAULT_NODE_LINE) {
     log(`lambda-bootstrap: ${managedRuntimeName(line)} is a public preview on Lambda (docs/node-versions.md); the wrapper layer is the same on it`);
   }
-  const node = installPinnedNode(flags.arch, flags.outDir, log, line);
+  // The install's own lines say `build:`; here they belong to the command that runs the function.
+  const node = installPinnedNode(flags.arch, flags.outDir, (text) => log(text.replace(/^build: /, 'lambda-bootstrap: ')), line);
   // The wrapper layer as Lambda unpacks it into /opt, first, so the function's own layers come
   // after it in the merged view (a later layer's file replaces an earlier one's, as on Lambda).
   const staged = mkdtempSync(join(tmpdir(), 'lambda-bootstrap-wrapper-layer-'));
