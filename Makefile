@@ -185,7 +185,7 @@ HANDLER ?= index.handler
 # (make install-arm64 first; the snapshot is recorded under qemu-user).
 package: bootstrap-x86_64
 	@test -n "$(FN)" || { echo "usage: make package FN=<function dir> [HANDLER=index.handler] [EVENT=event.json] [SNAPSHOT=1 [INIT_AT_BUILD=1] [ARCH=arm64]]"; exit 2; }
-	$(if $(SNAPSHOT),$(NODE) build/snapshot.ts --handler $(HANDLER) $(if $(INIT_AT_BUILD),--init-at-build) $(if $(filter arm64,$(ARCH)),--arch arm64) $(FN),$(NODE) build/compile-cache.ts --handler $(HANDLER) $(if $(EVENT),--event $(EVENT)) $(FN))
+	$(if $(SNAPSHOT),$(NODE) build/snapshot/snapshot.ts --handler $(HANDLER) $(if $(INIT_AT_BUILD),--init-at-build) $(if $(filter arm64,$(ARCH)),--arch arm64) $(FN),$(NODE) build/compile-cache.ts --handler $(HANDLER) $(if $(EVENT),--event $(EVENT)) $(FN))
 
 .PHONY: bench bench-smoke
 bench: dist/bootstrap dist/node26/bootstrap layer-wrapper

@@ -6,14 +6,15 @@
 //               under that flavour (build/compile-cache.ts), bundled (esbuild), bundled + cache;
 //               dist/bootstrap
 //   image-like  a nodejs24.x image (node, AWS's client, the function), dist/bootstrap, the
-//               per-function snapshot executable (build/snapshot.ts), Bun `--compile --bytecode`
+//               per-function snapshot executable (build/snapshot/snapshot.ts), Bun `--compile --bytecode`
 //               of runtime + function
 // Each first invoke sends PutObject and GetItem to bench/fake-aws.ts on 127.0.0.1 (started here,
 // closed by close()); a start that did not is a failed sample.
 import { lstatSync, readdirSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { CompileCacheError, generateCompileCache } from '../build/compile-cache.ts';
-import { SnapshotError, buildSnapshotExecutable } from '../build/snapshot.ts';
+import { SnapshotError, buildSnapshotExecutable } from '../build/snapshot/snapshot.ts';
+import { REGION } from '../emulator/runtime-environment.ts';
 import { FakeAws } from './fake-aws.ts';
 import { variant } from './lambda-like.ts';
 import type { LambdaLikeVariant } from './lambda-like.ts';
@@ -83,10 +84,23 @@ export async function realisticLambdaLikeVariants(options: {
 
   // The per-function snapshot executable, shipped as an image's entry point beside the function's
   // files (node_modules included: the handler module loads from disk).
-  options.log('lambda-like: building the realistic function\'s snapshot executable (build/snapshot.ts) ...');
+  options.log('lambda-like: building the realistic function\'s snapshot executable (build/snapshot/snapshot.ts) ...');
   const snapshot = await buildSnapshotExecutable({ functionDir: plain, handler: HANDLER, runtimeBundle: join(dirname(options.binary), 'bootstrap.js'), outDir: join(WORK, 'snapshot-out') });
   if (snapshot instanceof SnapshotError) unavailable.push(`realistic function, snapshot executable: ${snapshot.message.split('\n')[0]}`);
   else variants.push(variant('snapshot-realistic-image', 'snapshot executable (image-like)', 'snapshot', 'image', [['opt/bootstrap', snapshot.executable], ...taskFiles(plain)], binaryLaunch));
+
+  // Init at build (issue 25 part 2): the handler's init runs at build with the deployment's
+  // non-secret configuration, the variables init reads as the bench's sandboxes have them.
+  const initSnapshot = await buildSnapshotExecutable({
+    functionDir: plain,
+    handler: HANDLER,
+    runtimeBundle: join(dirname(options.binary), 'bootstrap.js'),
+    outDir: join(WORK, 'snapshot-init-out'),
+    initAtBuild: true,
+    env: { AWS_ENDPOINT_URL: fake.url, AWS_REGION: REGION, AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand' },
+  });
+  if (initSnapshot instanceof SnapshotError) unavailable.push(`realistic function, snapshot executable with init at build: ${initSnapshot.message.split('\n').find((line) => /^\w*Error: /.test(line)) ?? initSnapshot.message.split('\n')[0]}`);
+  else variants.push(variant('snapshot-init-realistic-image', 'snapshot executable, init at build (image-like)', 'snapshot', 'image', [['opt/bootstrap', initSnapshot.executable], ...taskFiles(plain)], binaryLaunch));
 
   if (options.bun === undefined) unavailable.push('realistic function, bun --compile --bytecode: bun is not installed in bench/peers');
   else {

@@ -2,7 +2,7 @@
 // DynamoDB DocumentClient, middy, Powertools logger; clients built at init; the first invoke sends
 // to bench/fake-aws.ts on 127.0.0.1), started cold under every way we can ship it, interleaved in
 // one run: dist/bootstrap plain and with the packaged code cache (unbundled and esbuild-bundled),
-// the per-function snapshot executable (build/snapshot.ts), AWS's aws-lambda-ric 4.0.2, and Bun's
+// the per-function snapshot executable (build/snapshot/snapshot.ts), AWS's aws-lambda-ric 4.0.2, and Bun's
 // `build --compile --bytecode` of runtime + function.
 // Reported: spawn → first /next and spawn → first response, median (min–max), ratio to ric.
 import { spawnSync } from 'node:child_process';
@@ -10,7 +10,7 @@ import { cpSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { CompileCacheError, generateCompileCache } from '../build/compile-cache.ts';
-import { SnapshotError, buildSnapshotExecutable } from '../build/snapshot.ts';
+import { SnapshotError, buildSnapshotExecutable } from '../build/snapshot/snapshot.ts';
 import { REGION } from '../emulator/runtime-environment.ts';
 import type { LeanRuntimeApi } from './driver.ts';
 import { FakeAws } from './fake-aws.ts';
@@ -198,7 +198,7 @@ async function prepare(options: RealisticOptions, fake: FakeAws): Promise<{ runt
   }
   if (want('bundled')) runtimes.push(withFunction(ours, 'bundled', 'dist/bootstrap, bundled', dirs.bundled, env));
   // Lever 2: this run's runtime bundle + the function's dependencies evaluated into a V8 startup
-  // snapshot, one executable for this function (build/snapshot.ts); the handler itself loads from
+  // snapshot, one executable for this function (build/snapshot/snapshot.ts); the handler itself loads from
   // disk. Built with its training run (the default) and without, to measure what training gains.
   // Init at build (issue 25 part 2): the handler module's init (the clients) runs at build too,
   // with the deployment's non-secret configuration (the endpoint) and no credentials.
@@ -208,7 +208,7 @@ async function prepare(options: RealisticOptions, fake: FakeAws): Promise<{ runt
     ['snapshot-init-at-build', 'snapshot executable, init at build', true, true],
   ] as const) {
     if (!want(id)) continue;
-    log(`realistic: building the ${label} (build/snapshot.ts) ...`);
+    log(`realistic: building the ${label} (build/snapshot/snapshot.ts) ...`);
     const snapshot = await buildSnapshotExecutable({
       functionDir: dirs.snapshot,
       handler: HANDLER,
@@ -317,7 +317,7 @@ export async function runRealistic(options: RealisticOptions): Promise<Realistic
         `Load average (1 min) ${loadAtStart.toFixed(2)} at the start of this section, ${loadavg()[0]!.toFixed(2)} at its end, on ${cpus().length} cores.`,
         `The function: bench/realistic/index.mjs, dependencies from bench/realistic/package-lock.json (npm ci). Bundled = esbuild, one CommonJS file. Every start's first invoke sent one PutObject and one GetItem to ${'`bench/fake-aws.ts`'} (checked).`,
         'Code cache: `make package` (build/compile-cache.ts) ran init + one invocation under dist/bootstrap and wrote .lambda-bootstrap/compile-cache into the function dir.',
-        'Snapshot: `make package SNAPSHOT=1` (build/snapshot.ts): one executable for this function whose V8 startup snapshot holds its five packages evaluated, and (unless "no training run") the bytecode compiled by the build\'s training run (clients built, one request each through the SDK\'s middleware to an in-memory stub, the logger, middy); the handler module and its init (clients) run at start.',
+        'Snapshot: `make package SNAPSHOT=1` (build/snapshot/snapshot.ts): one executable for this function whose V8 startup snapshot holds its five packages evaluated, and (unless "no training run") the bytecode compiled by the build\'s training run (clients built, one request each through the SDK\'s middleware to an in-memory stub, the logger, middy); the handler module and its init (clients) run at start.',
         'Wrapper rows: the wrapper layer (make layer-wrapper) started by the stand-in managed bootstrap on the pinned node 24, the function unbundled; "+ packaged code cache" is build/compile-cache.ts run under that same flavour.',
         'Warm page cache: every file was read moments before; Lambda fetches code lazily on a real cold start.',
         'CPU to first response: utime + stime of the process (all threads, /proc/<pid>/stat, 10 ms ticks) when its first response arrived. On a loaded machine wall times stretch with the load; CPU time much less, so its ratios are the steadier ones.',

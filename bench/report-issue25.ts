@@ -69,6 +69,7 @@ export function issue25Targets(results: BenchResults): string[] {
   // initbuild's row (issue 25 part 2), when the run has it.
   const initRow = results.realistic?.rows.find((r) => r.id.includes('init') && r.failure === undefined);
   row('with init at build ≤ 1.5× the hello-world floor', initRow === undefined ? 'warm page cache (no init-at-build row in this run)' : `warm page cache, ${initRow.label}`, initRow?.firstResponseMs?.median, warm('hello'), 1.5);
+  row('with init at build ≤ 1.5× the hello-world floor', 'Lambda-like, image-like: dist/bootstrap hello world', lambda('snapshot-init-realistic-image'), lambda('binary-image'), 1.5);
   for (const id of ['wrapper-realistic-zip', 'wrapper-cache-realistic-zip', 'wrapper-bundled-realistic-zip', 'wrapper-bundled-cache-realistic-zip']) {
     const v = find(section, id);
     row('wrapper flavour ≤ 0.8× aws-lambda-ric (zip-like)', v?.label ?? id, lambda(id), lambda('ric-realistic-zip'), 0.8);

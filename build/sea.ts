@@ -36,7 +36,7 @@ export type SeaOptions = {
   useCodeCache: boolean;
   /**
    * `main` is a snapshot builder script (v8.startupSnapshot): the blob carries the heap it leaves
-   * (build/snapshot.ts, one executable per function). V8's code cache does not apply then.
+   * (build/snapshot/snapshot.ts, one executable per function). V8's code cache does not apply then.
    */
   useSnapshot?: boolean;
   /**

@@ -6,8 +6,11 @@
 //   dist/node/<arch>/          the lock files pinning the official node per architecture (Node 24)
 //   dist/node/node26/<arch>/   the same for Node 26 (`build --node 26`)
 //   dist/lambda-bootstrap-wrapper  the exec wrapper of the wrapper flavour
-//   dist/snapshot/recorder.js  build/snapshot-recorder.ts, run by the pinned node (`package --snapshot`)
-//   dist/snapshot/entry.js     build/snapshot-entry.ts, bundled again per function with its defines
+//   dist/snapshot/recorder.js  build/snapshot/snapshot-recorder.ts, run by the pinned node (`package --snapshot`)
+//   dist/snapshot/entry.js     build/snapshot/snapshot-entry.ts, bundled again per function with its defines
+//   dist/managed-runtime/      the stand-ins of the managed nodejs24.x/nodejs26.x bootstrap
+//                              (build/managed-runtime/) and of /var/runtime (test/fixtures/managed-runtime:
+//                              AWS's client that fails loudly if run, the CA file), for `--flavour wrapper`
 // Usage: node cli/build.ts
 import { chmodSync, copyFileSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -83,14 +86,22 @@ async function main(): Promise<void> {
     for (const file of ['package.json', 'package-lock.json']) copyFileSync(join(from, file), join(to, file));
   }
   // The snapshot's own scripts as JavaScript for the pinned node; the entry's
-  // __LAMBDA_BOOTSTRAP_* identifiers stay free, for build/snapshot.ts's `define` per function.
+  // __LAMBDA_BOOTSTRAP_* identifiers stay free, for build/snapshot/snapshot.ts's `define` per function.
   for (const [from, to] of [['snapshot-recorder.ts', 'recorder.js'], ['snapshot-entry.ts', 'entry.js']] as const) {
-    await build({ entryPoints: [join(repoRoot, 'build', from)], outfile: join(dist, 'snapshot', to), bundle: true, format: 'esm', platform: 'node', target: 'node24', logLevel: 'warning' });
+    await build({ entryPoints: [join(repoRoot, 'build', 'snapshot', from)], outfile: join(dist, 'snapshot', to), bundle: true, format: 'esm', platform: 'node', target: 'node24', logLevel: 'warning' });
   }
   const wrapper = join(dist, 'lambda-bootstrap-wrapper');
   copyFileSync(join(repoRoot, 'build', 'lambda-bootstrap-wrapper'), wrapper);
   chmodSync(wrapper, 0o755);
-  console.log(`cli/build: ${outfile} (node >= 20), the wrapper, the snapshot scripts, and the pinned node lock files for ${ARCHITECTURES.join(', ')} (Node ${NODE_LINES.join(', ')})`);
+  // The managed runtime's stand-ins, which `invoke/serve/watch --flavour wrapper` run (cli/src/managed-runtime.ts).
+  const managed = join(dist, 'managed-runtime');
+  mkdirSync(join(managed, 'var-runtime'), { recursive: true });
+  for (const name of ['bootstrap', 'bootstrap-nodejs26.x']) {
+    copyFileSync(join(repoRoot, 'build', 'managed-runtime', name), join(managed, name));
+    chmodSync(join(managed, name), 0o755);
+  }
+  for (const name of ['index.mjs', 'ca-cert.pem']) copyFileSync(join(repoRoot, 'test', 'fixtures', 'managed-runtime', name), join(managed, 'var-runtime', name));
+  console.log(`cli/build: ${outfile} (node >= 20), the wrapper, the managed runtime's stand-ins, the snapshot scripts, and the pinned node lock files for ${ARCHITECTURES.join(', ')} (Node ${NODE_LINES.join(', ')})`);
 }
 
 await main();

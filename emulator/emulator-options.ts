@@ -53,6 +53,10 @@ export interface EmulatorOptions {
    * not held by a debugger (emulator/debugger-observer.ts); the deadline the runtime is given
    * (Lambda-Runtime-Deadline-Ms) is still timeoutMs from its delivery. */
   debugging?: { waitsForDebugger?: boolean };
+  /** Called as the runtime posts /runtime/init/error, with the error it reported (errorType from
+   * the Lambda-Runtime-Function-Error-Type header or the body; errorMessage from the body, '' when
+   * the body is not Lambda's error JSON): the npm tool explains it (cli/src/init-hint.ts). */
+  onInitError?: (error: { errorType: string; errorMessage: string }) => void;
 }
 
 /** Throws a TypeError naming every invalid option (Emulator.start calls it before anything starts). */

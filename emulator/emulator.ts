@@ -30,7 +30,7 @@ import { FunctionOutput } from './sandbox/function-output.ts';
 import type { OutputRetention } from './sandbox/function-output.ts';
 import { FunctionProcess } from './sandbox/function-process.ts';
 import type { SpawnSpec } from './sandbox/function-process.ts';
-import { initError, restoreError, restoreNext } from './sandbox/init-phase.ts';
+import { initError, reportedError, restoreError, restoreNext } from './sandbox/init-phase.ts';
 import { OutputTap } from './sandbox/output-tap.ts';
 import { enforceMemoryLimit, guardInit, initLimitMs, newSandbox, shutdownSandbox, until, wake } from './sandbox/sandbox.ts';
 import type { Sandbox, ShutdownResult } from './sandbox/sandbox.ts';
@@ -411,7 +411,10 @@ export class Emulator {
       resultAbandoned: (invocation) => this.invocations.resultAbandoned(invocation),
       settle: (invocation, settlement) => this.invocations.resultPosted(invocation, settlement),
       badResponseMode: (invocation, settlement) => this.invocations.badResponseMode(invocation, settlement),
-      initError: (settlement) => initError(this.sandbox, settlement, () => this.queue.hold(true)),
+      initError: (settlement) => {
+        this.options.onInitError?.(reportedError(settlement));
+        return initError(this.sandbox, settlement, () => this.queue.hold(true));
+      },
       snapStart: this.options.snapStart === true,
       restoreNext: (signal) => restoreNext(this.sandbox, signal),
       restoreError: (settlement) => restoreError(this.sandbox, settlement, () => this.queue.hold(true)),

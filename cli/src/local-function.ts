@@ -1,5 +1,6 @@
 // What `invoke`, `serve`, `watch` and `bench` share: the function's settings from the command line,
-// turned into the emulator's options with the built binary as the runtime.
+// turned into the emulator's options with the built binary as the runtime, or (--flavour wrapper)
+// the managed runtime with the wrapper layer (cli/src/managed-runtime.ts).
 import { existsSync, statSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { TARGETS, commandFor } from '../../build/arch.ts';
@@ -9,8 +10,12 @@ import { ToolError, binaryPath } from './build-binary.ts';
 import { nodeOptionsWithInspector } from './debugging.ts';
 import type { InspectRequest } from './debugging.ts';
 import { envFromFiles } from './env-files.ts';
+import { initHintReporter } from './init-hint.ts';
 import { layerExtensions, optEnvironment } from './layers.ts';
 import type { LocalOpt } from './layers.ts';
+import { managedRuntimeName, withManagedRuntime } from './managed-runtime.ts';
+import type { ManagedRuntime } from './managed-runtime.ts';
+import type { NodeLine } from '../../build/node-lines.ts';
 import { memorySandbox } from './memory-cgroup.ts';
 
 export interface FunctionFlags {
@@ -31,6 +36,10 @@ export interface FunctionFlags {
   /** --inspect / --inspect-brk (cli/src/debugging.ts). */
   inspect?: InspectRequest;
   maxConcurrency?: number;
+  /** --node: the binary of that line in --out-dir (binary flavour), or the managed runtime's line. */
+  node?: NodeLine;
+  /** --flavour wrapper: the managed runtime run instead of a binary; `opt` then holds the wrapper layer. */
+  managed?: ManagedRuntime;
 }
 
 export interface RuntimeSetup {
@@ -39,6 +48,8 @@ export interface RuntimeSetup {
   /** Run the runtime in a memory cgroup where allowed (default true). `bench` says false: it times
    * the binary's own start, without the shell that joins the group (~1.5 ms). */
   memoryCgroup?: boolean;
+  /** Gets the explanation of an init error (cli/src/init-hint.ts); default `log`. */
+  initHint?: (line: string) => void;
 }
 
 /**
@@ -49,7 +60,8 @@ export interface RuntimeSetup {
  */
 export function functionEnvironment(flags: FunctionFlags): Record<string, string> {
   const opt = flags.opt === undefined ? {} : optEnvironment(flags.opt.dir, process.env.PATH, undefined);
-  const env: Record<string, string> = { ...forwardedCredentials(process.env), ...opt, ...envFromFiles(flags.envFiles ?? []), ...envOf(flags.env) };
+  let env: Record<string, string> = { ...forwardedCredentials(process.env), ...opt, ...envFromFiles(flags.envFiles ?? []), ...envOf(flags.env) };
+  if (flags.managed !== undefined && flags.opt !== undefined) env = withManagedRuntime(env, flags.managed, flags.opt.dir);
   if (flags.inspect !== undefined) env.NODE_OPTIONS = nodeOptionsWithInspector(env.NODE_OPTIONS, flags.inspect);
   return env;
 }
@@ -61,17 +73,7 @@ export function emulatorOptions(functionDir: string, flags: FunctionFlags, echoO
   if (!existsSync(taskRoot) || !statSync(taskRoot).isDirectory()) {
     throw new ToolError(`${taskRoot} is not a folder: pass the folder that holds your handler's code (default: the current folder)`);
   }
-  // A layer's bootstrap is the function's runtime, as /opt/bootstrap is on Lambda; --bootstrap wins.
-  const binary = resolve(flags.bootstrap ?? flags.opt?.bootstrap ?? binaryPath(flags.outDir, flags.arch));
-  if (!existsSync(binary)) {
-    throw new ToolError(
-      flags.bootstrap === undefined
-        ? `no ${flags.arch} bootstrap binary at ${binary}: run \`lambda-bootstrap build${flags.arch === 'x86_64' ? '' : ` --arch ${flags.arch}`}\` first, or pass --bootstrap <file>`
-        : `--bootstrap ${binary} does not exist`,
-    );
-  }
-  const runtime = commandFor(TARGETS[flags.arch], binary);
-  if (runtime instanceof Error) throw new ToolError(runtime.message);
+  const runtime = runtimeCommand(flags);
   const env = functionEnvironment(flags);
   const options: EmulatorOptions = {
     command: runtime.command,
@@ -87,6 +89,8 @@ export function emulatorOptions(functionDir: string, flags: FunctionFlags, echoO
     // --memory is killed and the invocation fails with Runtime.OutOfMemory.
     enforceMemory: true,
   };
+  const hint = setup.initHint ?? log;
+  if (hint !== undefined) options.onInitError = initHintReporter(taskRoot, flags.handler, hint);
   if (flags.maxConcurrency !== undefined) options.maxConcurrency = flags.maxConcurrency;
   if (flags.inspect !== undefined) options.debugging = { waitsForDebugger: flags.inspect.flag === '--inspect-brk' };
   const extensions = [...(flags.opt === undefined ? [] : layerExtensions(flags.opt.dir)), ...(flags.extensions ?? []).map((file) => executableFile(file))];
@@ -95,7 +99,7 @@ export function emulatorOptions(functionDir: string, flags: FunctionFlags, echoO
   // so the binary sizes V8's heap from it and the kernel's kill at the limit is Runtime.OutOfMemory.
   // (Not around qemu: an emulated arm64 runtime's memory is qemu's.)
   const sandbox =
-    runtime.command !== binary
+    runtime.qemu
       ? { kind: 'unavailable' as const, reason: 'the runtime runs under qemu' }
       : memoryCgroup
         ? memorySandbox(flags.memory)
@@ -103,11 +107,36 @@ export function emulatorOptions(functionDir: string, flags: FunctionFlags, echoO
   if (sandbox.kind === 'cgroup') {
     Object.assign(options, sandbox.group.wrap(runtime.command, runtime.args));
     options.killedAtMemoryLimit = () => sandbox.group.killedAtLimit();
-    log?.(`lambda-bootstrap: the runtime runs in a ${flags.memory} MB memory cgroup (${sandbox.group.dir}), as in a Lambda sandbox: V8's heap is sized from it`);
+    const heap = flags.managed === undefined ? "V8's heap is sized from it" : "the managed bootstrap sizes V8's heap from --memory";
+    log?.(`lambda-bootstrap: the runtime runs in a ${flags.memory} MB memory cgroup (${sandbox.group.dir}), as in a Lambda sandbox: ${heap}`);
   } else {
     log?.(`lambda-bootstrap: --memory ${flags.memory} is enforced on the runtime's resident memory; ${sandbox.reason}, so V8's heap is sized from this machine's memory`);
   }
   return options;
+}
+
+/**
+ * What the emulator starts: the managed runtime's bootstrap (--flavour wrapper), else the binary
+ * (--bootstrap, a layer's bootstrap as /opt/bootstrap is on Lambda, or `build`'s of --arch and
+ * --node), under qemu for a foreign architecture. Errors: ToolError saying what to run first.
+ */
+function runtimeCommand(flags: FunctionFlags): { command: string; args: string[]; qemu: boolean } {
+  if (flags.managed !== undefined) {
+    const { bootstrap, runtimeDir } = flags.managed;
+    if (!existsSync(bootstrap) || !existsSync(runtimeDir)) {
+      throw new ToolError(`--flavour wrapper: the package's stand-in for the ${managedRuntimeName(flags.managed.line)} runtime (${bootstrap}) is missing: reinstall lambda-bootstrap (in the repository: \`make cli\`, then run cli/dist/lambda-bootstrap.js)`);
+    }
+    return { command: bootstrap, args: [], qemu: false };
+  }
+  // A layer's bootstrap is the function's runtime, as /opt/bootstrap is on Lambda; --bootstrap wins.
+  const binary = resolve(flags.bootstrap ?? flags.opt?.bootstrap ?? binaryPath(flags.outDir, flags.arch, flags.node));
+  if (!existsSync(binary)) {
+    const build = ['lambda-bootstrap build', ...(flags.arch === 'x86_64' ? [] : [`--arch ${flags.arch}`]), ...(flags.node === undefined || flags.node === '24' ? [] : [`--node ${flags.node}`])].join(' ');
+    throw new ToolError(flags.bootstrap === undefined ? `no ${flags.arch} bootstrap binary at ${binary}: run \`${build}\` first, or pass --bootstrap <file>` : `--bootstrap ${binary} does not exist`);
+  }
+  const runtime = commandFor(TARGETS[flags.arch], binary);
+  if (runtime instanceof Error) throw new ToolError(runtime.message);
+  return { ...runtime, qemu: runtime.command !== binary };
 }
 
 /** --extension's file, absolute. Errors: ToolError when it is missing or not executable. */

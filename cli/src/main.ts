@@ -15,6 +15,7 @@ import { inspectOf } from './debugging.ts';
 import { chainedFunctionsOf, durableClockOf, durableOptions } from './durable.ts';
 import { durableCommand } from './durable-command.ts';
 import { mergeLayers } from './layers.ts';
+import { prepareManagedRuntime } from './managed-runtime.ts';
 import { emulatorOptions, envOf, functionEnvironment } from './local-function.ts';
 import type { FunctionFlags } from './local-function.ts';
 import { FLAVOURS, packageFunction } from './package/package-function.ts';
@@ -82,6 +83,13 @@ function debuggable(command: Command): Command {
     .option('--inspect-brk [host:port]', 'the same, stopped before the runtime runs its first line, until a debugger attaches and resumes');
 }
 
+/** --flavour and --node, on the commands that run the function in either flavour (cli/src/managed-runtime.ts). */
+function flavoured(command: Command): Command {
+  return command
+    .addOption(flavourOption())
+    .option('--node <line>', 'the Node.js line: binary: <out-dir>/node26/bootstrap for 26; wrapper: nodejs24.x or nodejs26.x (24, 26, or the pinned version)');
+}
+
 /** On a terminal, multi-line log records as lines (cli/src/terminal-logs.ts) unless --raw-logs. */
 const renderLogs = (options: Record<string, unknown>): (() => void) => renderRecordsOn(process.stderr, process.stderr.isTTY === true && options.rawLogs !== true);
 
@@ -101,6 +109,7 @@ function flagsOf(options: Record<string, unknown>): FunctionFlags {
   if (typeof options.bootstrap === 'string') flags.bootstrap = options.bootstrap;
   if (typeof options.functionName === 'string') flags.functionName = options.functionName;
   if (typeof options.maxConcurrency === 'number') flags.maxConcurrency = options.maxConcurrency;
+  if (typeof options.node === 'string') flags.node = parseNodeOption(options.node, flags.arch);
   return flags;
 }
 
@@ -108,7 +117,12 @@ function flagsOf(options: Record<string, unknown>): FunctionFlags {
 async function flagsWithLayers(options: Record<string, unknown>): Promise<FunctionFlags> {
   const flags = flagsOf(options);
   const layers = (options.layer as string[] | undefined) ?? [];
-  if (layers.length > 0) flags.opt = await mergeLayers(layers);
+  if (options.flavour === 'wrapper') {
+    // The local /opt holds the wrapper layer first, then --layer's (cli/src/managed-runtime.ts).
+    const { managed, opt } = await prepareManagedRuntime(flags, layers, log);
+    flags.managed = managed;
+    flags.opt = opt;
+  } else if (layers.length > 0) flags.opt = await mergeLayers(layers);
   return flags;
 }
 
@@ -292,19 +306,22 @@ export function program(): Command {
       for (const addon of rebuilt) process.stdout.write(`${addon.name}\t${addon.dir}\n`);
     });
 
-  durableOptions(debuggable(functionCommand(cli.command('invoke'))))
+  durableOptions(flavoured(debuggable(functionCommand(cli.command('invoke')))))
     .description('invoke the function once: the response on stdout; its logs and the REPORT line on stderr; exit 1 on a function error')
     .option('--event <json>', 'the event (default {})')
     .option('--event-file <file>', 'read the event from a file')
     .action(async (dir: string, options: Record<string, unknown>) => {
       const event = eventOf(options as { event?: string; eventFile?: string });
       const flags = await flagsWithLayers(options);
-      const config = emulatorOptions(dir, flags, false);
+      // The explanation of an init error follows the runtime's own lines, printed when it ends.
+      const hints: string[] = [];
+      const config = emulatorOptions(dir, flags, false, { initHint: (line) => hints.push(line) });
       for (const note of await localNotes(dir, options.handler as string, options.arch as Architecture)) log(`lambda-bootstrap: ${note}`);
       const durable = durableClockOf(options);
       if (durable !== undefined) {
         durable.chainedFunctions = chainedFunctionsOf(options, flags, config.functionName ?? 'function', (env) => env, log);
         process.exitCode = await invokeDurableOnce(config, event, durable);
+        for (const hint of hints) log(hint);
         return;
       }
       const stop = stopSignal();
@@ -312,13 +329,14 @@ export function program(): Command {
       try {
         process.exitCode = await invokeOnce(config, event, { signal: stop.signal, prefix: 'lambda-bootstrap' });
       } finally {
+        for (const hint of hints) log(hint);
         restore();
         stop.dispose();
       }
     });
 
   for (const watching of [false, true]) {
-    const command = durableOptions(debuggable(functionCommand(cli.command(watching ? 'watch' : 'serve'))))
+    const command = durableOptions(flavoured(debuggable(functionCommand(cli.command(watching ? 'watch' : 'serve')))))
       .description(
         watching
           ? 'like serve, and start a new runtime whenever a file in <function-dir> changes'

@@ -5,6 +5,7 @@
 //   dist/node/node26/<arch>/   the same for Node 26 (`build --node 26`)
 //   dist/lambda-bootstrap-wrapper  the exec wrapper of the wrapper flavour (build/lambda-bootstrap-wrapper)
 //   dist/snapshot/             the snapshot executable's recorder and entry (`package --snapshot`)
+//   dist/managed-runtime/      the managed runtimes' bootstrap stand-ins and their /var/runtime (`--flavour wrapper`)
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,7 +17,13 @@ const here = dirname(fileURLToPath(import.meta.url));
 
 export const RUNTIME_BUNDLE = join(here, 'runtime', 'bootstrap.js');
 export const WRAPPER_SCRIPT = join(here, 'lambda-bootstrap-wrapper');
-/** build/snapshot-recorder.ts and build/snapshot-entry.ts as JavaScript (`package --snapshot`). */
+/** The stand-ins for the managed runtime of each Node line (cli/src/managed-runtime.ts): its
+ * /var/runtime/bootstrap (build/managed-runtime/) and the folder standing in for /var/runtime. */
+export const MANAGED_RUNTIME_FILES: Record<NodeLine, { bootstrap: string; runtimeDir: string }> = {
+  '24': { bootstrap: join(here, 'managed-runtime', 'bootstrap'), runtimeDir: join(here, 'managed-runtime', 'var-runtime') },
+  '26': { bootstrap: join(here, 'managed-runtime', 'bootstrap-nodejs26.x'), runtimeDir: join(here, 'managed-runtime', 'var-runtime') },
+};
+/** build/snapshot/snapshot-recorder.ts and build/snapshot/snapshot-entry.ts as JavaScript (`package --snapshot`). */
 export const SNAPSHOT_RECORDER = join(here, 'snapshot', 'recorder.js');
 export const SNAPSHOT_ENTRY = join(here, 'snapshot', 'entry.js');
 

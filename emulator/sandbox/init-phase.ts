@@ -51,3 +51,19 @@ function restoreFailed(sandbox: Sandbox, settlement: Settlement, request: 'init/
   holdAfterInitError(sandbox, { ...settlement, kind: 'init-error' }, hold);
   return row(verdict);
 }
+
+/** The error a runtime reported in an init/error settlement: errorType from its header or body,
+ * errorMessage from the body (Lambda's error JSON), '' where the body holds none. */
+export function reportedError(settlement: Settlement): { errorType: string; errorMessage: string } {
+  let body: unknown;
+  try {
+    body = JSON.parse(settlement.body.toString('utf8'));
+  } catch {
+    body = undefined;
+  }
+  const field = (name: string): string | undefined => {
+    const value = typeof body === 'object' && body !== null ? (body as Record<string, unknown>)[name] : undefined;
+    return typeof value === 'string' ? value : undefined;
+  };
+  return { errorType: settlement.errorType ?? field('errorType') ?? 'Runtime.Unknown', errorMessage: field('errorMessage') ?? '' };
+}

@@ -72,7 +72,7 @@ function define(target: object, name: string, value: (...args: never[]) => unkno
 /**
  * Call once, right after restore/next answers and before any after-restore hook or invocation.
  * Idempotent in effect; never throws. `mathRandom: false` keeps V8's Math.random: a V8 startup
- * snapshot (build/snapshot-entry.ts) reseeds it itself when the context is deserialised, unlike a
+ * snapshot (build/snapshot/snapshot-entry.ts) reseeds it itself when the context is deserialised, unlike a
  * SnapStart restore, which resumes the memory as it was.
  */
 export function restoreUniqueness(options: { mathRandom?: boolean } = {}): void {

@@ -1,4 +1,4 @@
-// Module resolution for a per-function snapshot executable (build/snapshot.ts): the packages the
+// Module resolution for a per-function snapshot executable (build/snapshot/snapshot.ts): the packages the
 // handler imports were evaluated when the executable was built and live in its V8 startup
 // snapshot; at start the handler's `import '@aws-sdk/client-s3'` (or `require`) must get those
 // very module objects instead of loading the files again. Node's in-thread module hooks
@@ -12,7 +12,7 @@ import { registerHooks } from 'node:module';
 import { join, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** One package the handler imports, as build/snapshot.ts recorded it. */
+/** One package the handler imports, as build/snapshot/snapshot.ts recorded it. */
 export interface SnapshotModule {
   specifier: string;
   /** 'import' (ESM `import`/`import()`: a namespace object) or 'require' (`module.exports`). */
@@ -89,7 +89,7 @@ export function applySnapshotEnvironment(environment: SnapshotEnvironment, env: 
         : `Cannot import '${specifier}' from this executable's startup snapshot: its dependencies read `) +
         `${differ.join(', ')} while loading, ` +
         'so the snapshot holds what they computed from the build\'s values. Rebuild it with the values this function has ' +
-        '(lambda-bootstrap package --snapshot --env NAME=VALUE, or build/snapshot.ts --env), or deploy dist/bootstrap, which loads them at start.',
+        '(lambda-bootstrap package --snapshot --env NAME=VALUE, or build/snapshot/snapshot.ts --env), or deploy dist/bootstrap, which loads them at start.',
     );
   }
   for (const [key, value] of Object.entries(environment.writes)) {
@@ -122,18 +122,30 @@ export function reexportSource(globalName: string, key: string, namespace: objec
 }
 
 /**
- * The module the runtime gets for the handler initialised at build: the after-restore hooks run
- * first (awaited by an ES module's top-level await; synchronously for a CommonJS file, which the
- * runtime require()s), and a failing one fails the handler's load, so the runtime reports it as
- * the init error (Runtime.AfterRestoreError). Then the module object made at build.
+ * The module the runtime gets for the handler initialised at build, always an ES module (the
+ * runtime import()s every handler file, as AWS's client does): the after-restore hooks run first
+ * (awaited by top-level await for an ES module handler; synchronously for a CommonJS one, whose
+ * init could not have awaited them either), and a failing one fails the handler's load, so the
+ * runtime reports it as the init error (Runtime.AfterRestoreError). Then the module object made at
+ * build: for a CommonJS handler, the namespace Node's import() of a CommonJS file has (`default`
+ * and `module.exports` its exports object, each other own property a named export).
  */
-function handlerSource(globalName: string, kind: SnapshotModule['kind'], namespace: object): { format: 'module' | 'commonjs'; source: string } {
+function handlerSource(globalName: string, kind: SnapshotModule['kind'], namespace: object): string {
   const registry = `globalThis[${JSON.stringify(globalName)}]`;
   const restore = `${registry}.get(${JSON.stringify(AFTER_RESTORE_KEY)})`;
-  if (kind === 'require') {
-    return { format: 'commonjs', source: `${restore}.sync();\nmodule.exports = ${registry}.get(${JSON.stringify(HANDLER_KEY)});\n` };
+  if (kind === 'require') return `${restore}.sync();\n${commonjsReexportSource(globalName, HANDLER_KEY, namespace)}`;
+  return `await ${restore}.async();\n${reexportSource(globalName, HANDLER_KEY, namespace)}`;
+}
+
+/** The ES module source of a CommonJS module's exports object `exports` as Node's import() shows it. */
+function commonjsReexportSource(globalName: string, key: string, exports: object): string {
+  const lines = [`const cjs = globalThis[${JSON.stringify(globalName)}].get(${JSON.stringify(key)});`, 'export default cjs;', 'export { cjs as "module.exports" };'];
+  for (const name of Object.keys(exports)) {
+    if (name === 'default' || name === 'module.exports') continue;
+    const binding = IDENTIFIER.test(name) ? name : JSON.stringify(name);
+    lines.push(`const e${lines.length} = cjs[${JSON.stringify(name)}]; export { e${lines.length} as ${binding} };`);
   }
-  return { format: 'module', source: `await ${restore}.async();\n${reexportSource(globalName, HANDLER_KEY, namespace)}` };
+  return `${lines.join('\n')}\n`;
 }
 
 /**
@@ -175,7 +187,7 @@ export function installSnapshotModules(contents: SnapshotContents, taskRoot: str
       if (handlerFile !== undefined && fileURLToPath(resolved.url) === handlerFile) {
         // The handler module's init ran at build: its module object is in the heap, not loaded again.
         checkEnvironment(contents.handler!.file, true);
-        return { url: `${SCHEME}${HANDLER_KEY}`, format: contents.handler!.kind === 'require' ? 'commonjs' : 'module', shortCircuit: true };
+        return { url: `${SCHEME}${HANDLER_KEY}`, format: 'module', shortCircuit: true };
       }
       if (!packageDirs.has(specifier)) return resolved;
       const kind = context.conditions.includes('require') ? 'require' : 'import';
@@ -189,7 +201,7 @@ export function installSnapshotModules(contents: SnapshotContents, taskRoot: str
       if (!url.startsWith(SCHEME)) return nextLoad(url, context);
       const key = url.slice(SCHEME.length);
       const value = contents.registry.get(key) as object;
-      if (key === HANDLER_KEY) return { ...handlerSource(globalName, contents.handler!.kind, value), shortCircuit: true };
+      if (key === HANDLER_KEY) return { format: 'module', source: handlerSource(globalName, contents.handler!.kind, value), shortCircuit: true };
       if (key.startsWith('require:')) {
         return { format: 'commonjs', source: `module.exports = globalThis[${JSON.stringify(globalName)}].get(${JSON.stringify(key)});\n`, shortCircuit: true };
       }

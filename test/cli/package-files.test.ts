@@ -204,6 +204,43 @@ describe('lambda-bootstrap package', () => {
     expect(r.stderr).toContain('  caches and tool state: node_modules/.cache/\n');
   }, 300_000);
 
+  it('links out of the folder bring in no secret: the rules screen the copied files by zip name, the target\'s real path and owner-only mode; --include puts one back', () => {
+    // Outside the function folder: a home-like tree with credentials, a key and an ordinary library.
+    const home = join(work, `home-${++counter}`);
+    mkdirSync(join(home, '.aws'), { recursive: true });
+    mkdirSync(join(home, 'shared', 'config'), { recursive: true });
+    writeFileSync(join(home, '.aws', 'credentials'), '[default]\naws_secret_access_key=OUTSIDE_SECRET\n');
+    writeFileSync(join(home, 'id_rsa'), '-----BEGIN OPENSSH PRIVATE KEY-----\n');
+    writeFileSync(join(home, 'token.txt'), 'owner-only token\n');
+    chmodSync(join(home, 'token.txt'), 0o600);
+    writeFileSync(join(home, 'shared', 'lib.mjs'), 'export const x = 1;\n');
+    writeFileSync(join(home, 'shared', '.env'), 'SHARED_SECRET=1\n');
+    writeFileSync(join(home, 'shared', 'config', 'server.pem'), 'key\n');
+    const dir = fn();
+    symlinkSync(join(home, '.aws'), join(dir, 'awsdir'));
+    symlinkSync(join(home, '.aws', 'credentials'), join(dir, 'creds'));
+    symlinkSync(join(home, 'id_rsa'), join(dir, 'deploy-key'));
+    symlinkSync(join(home, 'token.txt'), join(dir, 'token'));
+    symlinkSync(join(home, 'shared'), join(dir, 'shared'));
+    const zip = join(work, 'outside-links.zip');
+    const r = packageDir(dir, zip);
+    expect(r.status, r.stderr).toBe(0);
+    expect(zipEntries(zip).map(([name, mode]) => `${mode} ${name}`)).toEqual(['100755 bootstrap', '100644 index.mjs', '100644 shared/lib.mjs']);
+    expect(r.stderr).toContain(`package: shared -> ${join(home, 'shared')} points outside`);
+    expect(r.stderr).not.toContain('deploy-key -> ');
+    expect(r.stderr).toContain('package: left out 6 file(s) and folder(s) behind links out of the folder by the same rules');
+    expect(r.stderr).toContain(`  local secrets and credentials (the link's target ${join(home, '.aws')}): awsdir/\n`);
+    expect(r.stderr).toContain(`  local secrets and credentials (the link's target ${join(home, '.aws', 'credentials')}): creds\n`);
+    expect(r.stderr).toContain(`  private keys and certificates (the link's target ${join(home, 'id_rsa')}): deploy-key\n`);
+    expect(r.stderr).toContain(`  readable only by its owner (mode 0600; the link's target ${join(home, 'token.txt')}): token\n`);
+    expect(r.stderr).toContain('  local secrets and credentials: shared/.env\n');
+    expect(r.stderr).toContain('  private keys and certificates: shared/config/server.pem\n');
+    // Put back by its zip name, as a file of the folder itself is.
+    const back = packageDir(dir, zip, '--include', 'shared/.env');
+    expect(back.status, back.stderr).toBe(0);
+    expect(zipEntries(zip).map(([name]) => name)).toContain('shared/.env');
+  }, 300_000);
+
   it('--include puts a file back, --exclude leaves one out; an owner-only file put back ships 0644 with a warning', () => {
     const dir = fn({ '.env.example': 'KEY=\n', 'notes.md': '#\n', 'keys/ca.pem': 'cert\n' });
     chmodSync(join(dir, 'keys/ca.pem'), 0o600);

@@ -7,8 +7,8 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
-import { SnapshotError, buildSnapshotExecutable } from '../../build/snapshot.ts';
-import type { SnapshotReport } from '../../build/snapshot.ts';
+import { SnapshotError, buildSnapshotExecutable } from '../../build/snapshot/snapshot.ts';
+import type { SnapshotReport } from '../../build/snapshot/snapshot.ts';
 import { Emulator } from '../../emulator/index.ts';
 import { describeOutcome, errorBody } from './harness.ts';
 

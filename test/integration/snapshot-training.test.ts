@@ -1,4 +1,4 @@
-// The snapshot executable's training run (build/snapshot-training.ts, docs/pre-initialised.md,
+// The snapshot executable's training run (build/snapshot/snapshot-training.ts, docs/pre-initialised.md,
 // issue 25 part 1): the realistic function of the benchmark (bench/realistic) built twice, with
 // and without training. Proved with V8's own counter (v8.getHeapCodeStatistics's
 // bytecode_and_metadata_size, read around the first invocation's work by
@@ -12,8 +12,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { FakeAws } from '../../bench/fake-aws.ts';
-import { SnapshotError, buildSnapshotExecutable } from '../../build/snapshot.ts';
-import type { SnapshotReport } from '../../build/snapshot.ts';
+import { SnapshotError, buildSnapshotExecutable } from '../../build/snapshot/snapshot.ts';
+import type { SnapshotReport } from '../../build/snapshot/snapshot.ts';
 import { Emulator } from '../../emulator/index.ts';
 import { FIXTURES, REPO_ROOT, describeOutcome } from './harness.ts';
 

@@ -1,4 +1,4 @@
-// The per-function snapshot executable (build/snapshot.ts, docs/pre-initialised.md lever 2): the
+// The per-function snapshot executable (build/snapshot/snapshot.ts, docs/pre-initialised.md lever 2): the
 // realistic function of the benchmark (bench/realistic: S3 + DynamoDB DocumentClient, middy,
 // Powertools logger; its invoke really sends to the fake AWS on 127.0.0.1) runs under it with the
 // same result as under dist/bootstrap; the start's environment is what init sees; every start
@@ -11,8 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { FakeAws } from '../../bench/fake-aws.ts';
-import { SnapshotError, buildSnapshotExecutable } from '../../build/snapshot.ts';
-import type { SnapshotReport } from '../../build/snapshot.ts';
+import { SnapshotError, buildSnapshotExecutable } from '../../build/snapshot/snapshot.ts';
+import type { SnapshotReport } from '../../build/snapshot/snapshot.ts';
 import { Emulator } from '../../emulator/index.ts';
 import type { InvocationOutcome } from '../../emulator/index.ts';
 import { FIXTURES, REPO_ROOT, describeOutcome, errorBody } from './harness.ts';

@@ -1,7 +1,7 @@
-// build/snapshot-env.ts: which environment values a snapshot executable may carry. The build's
+// build/snapshot/snapshot-env.ts: which environment values a snapshot executable may carry. The build's
 // refusals name variables, never values; the guard holds digests.
 import { describe, expect, test } from 'vitest';
-import { credentialRefusal, looksSecret, planEnvironment } from '../../build/snapshot-env.ts';
+import { credentialRefusal, looksSecret, planEnvironment } from '../../build/snapshot/snapshot-env.ts';
 import { envDigest } from '../../src/pre-init/snapshot-modules.ts';
 
 const SECRET = 'sk_live_SECRET_VALUE_1234';

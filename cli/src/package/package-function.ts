@@ -8,7 +8,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { TARGETS, isNative } from '../../../build/arch.ts';
 import { generateCompileCache } from '../../../build/compile-cache.ts';
-import { buildSnapshotExecutable } from '../../../build/snapshot.ts';
+import { buildSnapshotExecutable } from '../../../build/snapshot/snapshot.ts';
 import { join, resolve } from 'node:path';
 import type { Architecture } from '../../../build/arch.ts';
 import { EXECUTABLE_MODE, ZipWriteError, writeZipFile } from '../../../build/zip.ts';
@@ -53,7 +53,7 @@ export interface CompileCacheRequest {
   env: Record<string, string>;
 }
 
-/** Pre-initialising the function while packaging: a V8 startup snapshot of its dependencies (build/snapshot.ts). */
+/** Pre-initialising the function while packaging: a V8 startup snapshot of its dependencies (build/snapshot/snapshot.ts). */
 export interface SnapshotRequest {
   handler: string;
   /** Variables the dependencies read at load, with the sandbox's values (checked at start). */
@@ -69,7 +69,7 @@ export interface SnapshotRequest {
 /**
  * The function's own executable (docs/pre-initialised.md §2), built with what the package ships:
  * its runtime bundle, recorder and entry, the pinned x86_64 node, its postject; returns its path.
- * Errors: ToolError with build/snapshot.ts's refusal (what the dependencies did, what to do).
+ * Errors: ToolError with build/snapshot/snapshot.ts's refusal (what the dependencies did, what to do).
  */
 async function snapshotExecutable(functionDir: string, outDir: string, request: SnapshotRequest, log: (line: string) => void): Promise<string> {
   const node = installPinnedNode('x86_64', outDir, log);

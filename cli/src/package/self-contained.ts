@@ -64,8 +64,13 @@ export async function selfContainedEntries(
   }
   // The folder's own node_modules is replaced by the closure (its walk still listed what the
   // default rules leave out there, such as node_modules/.cache/).
-  const links = replaceOutsideLinks(root, own.filter((e) => e.name !== 'node_modules' && !e.name.startsWith('node_modules/')));
+  const ig = fileRules(root, rules);
+  const links = replaceOutsideLinks(root, own.filter((e) => e.name !== 'node_modules' && !e.name.startsWith('node_modules/')), ig);
   for (const link of links.copied) log(`package: ${link} points outside ${root}: its files are copied into the zip`);
+  if (links.leftOut.length > 0) {
+    log(`package: left out ${links.leftOut.length} file(s) and folder(s) behind links out of the folder by the same rules (docs/packaging.md; --include <pattern> puts one back):`);
+    for (const line of leftOutLines(links.leftOut)) log(line);
+  }
   for (const link of links.dangling) log(`package: warning: left out the dangling link ${link}`);
   let files = links.entries;
   let closure;
@@ -99,7 +104,6 @@ export async function selfContainedEntries(
   // The function's file rules (defaults, .lambdaignore, --exclude/--include; package-files.ts)
   // apply to the dependencies' files under their zip names too, as they did when node_modules was
   // walked in place: a linked workspace package is private code, and --include puts a file back.
-  const ig = fileRules(root, rules);
   const leftOut: LeftOut[] = [];
   const dependencies = closure.entries.filter((entry) => {
     const verdict = ig.test(entry.name);

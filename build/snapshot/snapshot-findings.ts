@@ -1,4 +1,4 @@
-// What build/snapshot-recorder.ts saw the function's dependencies do while they evaluated, and
+// What build/snapshot/snapshot-recorder.ts saw the function's dependencies do while they evaluated, and
 // which of it refuses a snapshot build (docs/pre-initialised.md, "What is refused").
 import type { InitRecord } from './snapshot-init.ts';
 
@@ -19,7 +19,7 @@ export interface RecorderReport {
   envRead: string[];
   /** Variables the dependencies set (or deleted: null), as they were after evaluation. */
   envWritten: Record<string, string | null>;
-  /** With init at build: what the handler's init did (build/snapshot-init.ts); undefined otherwise. */
+  /** With init at build: what the handler's init did (build/snapshot/snapshot-init.ts); undefined otherwise. */
   init?: InitRecord | undefined;
 }
 

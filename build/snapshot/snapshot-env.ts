@@ -1,4 +1,4 @@
-// Which environment values a snapshot executable (build/snapshot.ts) may carry. The executable is
+// Which environment values a snapshot executable (build/snapshot/snapshot.ts) may carry. The executable is
 // the function's `bootstrap`: anyone with lambda:GetFunction, the deployment bucket or the CI
 // artefacts can read it, while Lambda keeps environment variables apart (encrypted at rest,
 // access-controlled on their own). So: the environment guard keeps salted digests, never values
@@ -6,8 +6,8 @@
 // load, whose name looks secret, is refused unless the build names it in `allowValues`; and the
 // build says which variables' values are baked into the heap.
 import { randomBytes } from 'node:crypto';
-import { envDigest } from '../src/pre-init/snapshot-modules.ts';
-import type { SnapshotEnvironment } from '../src/pre-init/snapshot-modules.ts';
+import { envDigest } from '../../src/pre-init/snapshot-modules.ts';
+import type { SnapshotEnvironment } from '../../src/pre-init/snapshot-modules.ts';
 
 /**
  * The variables Lambda fills with the execution role's temporary credentials in every sandbox

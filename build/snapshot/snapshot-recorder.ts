@@ -1,12 +1,12 @@
-// Build step of a snapshot executable (build/snapshot.ts): evaluates the function's dependency
+// Build step of a snapshot executable (build/snapshot/snapshot.ts): evaluates the function's dependency
 // bundle once, in a child node, exactly as the snapshot builder will, and records everything whose
 // value would be frozen into the snapshot and so be the same in every sandbox, or stale: reads of
 // the environment, the clock, randomness, the host's identity and files, and timers or sockets
 // still open afterwards. Hand-written: no library records load-time side effects of a bundle.
 //
-//   node build/snapshot-recorder.ts <dependency bundle> <report.json>
+//   node build/snapshot/snapshot-recorder.ts <dependency bundle> <report.json>
 //
-// The report is a list of Finding (below); build/snapshot.ts decides which refuse the build.
+// The report is a list of Finding (below); build/snapshot/snapshot.ts decides which refuse the build.
 import { createRequire } from 'node:module';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { compileFunction } from 'node:vm';
@@ -14,12 +14,12 @@ import type { Finding } from './snapshot-findings.ts';
 import type { InitRecord } from './snapshot-init.ts';
 import { watchInit, placeMapper, bundleFrame } from './snapshot-init-watch.ts';
 import type { InitWatch } from './snapshot-init-watch.ts';
-import { installBuildHooks, runBeforeSnapshotHooks } from '../src/pre-init/init-at-build.ts';
-import type { BuildHooks } from '../src/pre-init/init-at-build.ts';
+import { installBuildHooks, runBeforeSnapshotHooks } from '../../src/pre-init/init-at-build.ts';
+import type { BuildHooks } from '../../src/pre-init/init-at-build.ts';
 
 const [bundleArgument, reportArgument] = process.argv.slice(2);
 if (bundleArgument === undefined || reportArgument === undefined) {
-  console.error('usage: node build/snapshot-recorder.ts <dependency bundle> <report.json>');
+  console.error('usage: node build/snapshot/snapshot-recorder.ts <dependency bundle> <report.json>');
   process.exit(2);
 }
 const bundlePath: string = bundleArgument;

@@ -6,7 +6,7 @@
 // bytecode V8 compiled for those functions and none of the objects.
 //
 // What is NOT real: the HTTP hop. node:http cannot be loaded while a snapshot is built (its parser
-// is a native handle V8 cannot serialise: build/snapshot.ts DEFERRED_BUILTINS), so the clients get
+// is a native handle V8 cannot serialise: build/snapshot/snapshot.ts DEFERRED_BUILTINS), so the clients get
 // an in-memory request handler that answers like AWS on 127.0.0.1 would (bench/fake-aws.ts's two
 // answers). The credentials are obviously fake constants, never the build machine's; the SDK's
 // shared config files are pointed at a path that does not exist while training, so nothing of the
@@ -120,7 +120,7 @@ export async function trainDependencies(modules: Iterable<unknown>): Promise<Tra
   process.stdout.write = swallow;
   process.stderr.write = swallow;
   // node:http, https and http2 must stay unloaded (their native handles would abort the snapshot);
-  // the dependencies reach them through build/snapshot.ts's stand-ins, which load them with
+  // the dependencies reach them through build/snapshot/snapshot.ts's stand-ins, which load them with
   // process.getBuiltinModule: a step that needs them fails here instead, and is skipped.
   const getBuiltinModule = process.getBuiltinModule;
   process.getBuiltinModule = ((id: string) => {

@@ -1,5 +1,5 @@
 // Init at build (docs/pre-initialised.md, "Init at build"): what the build decides from what
-// build/snapshot-recorder.ts saw the handler's init do (build/snapshot-init-watch.ts). Refused:
+// build/snapshot/snapshot-recorder.ts saw the handler's init do (build/snapshot/snapshot-init-watch.ts). Refused:
 // init that throws, a before-snapshot hook that fails, and anything init leaves open that a heap
 // snapshot cannot hold (timers, sockets, servers, child processes, open files, signal listeners),
 // each named with the place in the function's own code where it was made. Noted, not refused:

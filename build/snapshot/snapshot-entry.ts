@@ -1,4 +1,4 @@
-// The main script of a per-function snapshot executable (build/snapshot.ts bundles it into the one
+// The main script of a per-function snapshot executable (build/snapshot/snapshot.ts bundles it into the one
 // CommonJS script Node's snapshot builder runs; it reads the function's dependency bundle and the
 // runtime's bundle from the build machine's files while the snapshot is built). At BUILD time it
 // evaluates the dependencies and compiles the runtime without running it; at START
@@ -13,14 +13,14 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { startupSnapshot } from 'node:v8';
 import { Script, constants as vmConstants } from 'node:vm';
-import { restoreUniqueness } from '../src/pre-init/restore-uniqueness.ts';
-import { AFTER_RESTORE_KEY, installSnapshotModules } from '../src/pre-init/snapshot-modules.ts';
-import type { SnapshotEnvironment, SnapshotHandler, SnapshotModule } from '../src/pre-init/snapshot-modules.ts';
-import { afterRestoreRunner, installBuildHooks, runBeforeSnapshotHooks } from '../src/pre-init/init-at-build.ts';
-import type { BuildHooks } from '../src/pre-init/init-at-build.ts';
-import { withoutLoaderWarning } from '../src/preloads.ts';
+import { restoreUniqueness } from '../../src/pre-init/restore-uniqueness.ts';
+import { AFTER_RESTORE_KEY, installSnapshotModules } from '../../src/pre-init/snapshot-modules.ts';
+import type { SnapshotEnvironment, SnapshotHandler, SnapshotModule } from '../../src/pre-init/snapshot-modules.ts';
+import { afterRestoreRunner, installBuildHooks, runBeforeSnapshotHooks } from '../../src/pre-init/init-at-build.ts';
+import type { BuildHooks } from '../../src/pre-init/init-at-build.ts';
+import { withoutLoaderWarning } from '../../src/preloads.ts';
 import { trainDependencies } from './snapshot-training.ts';
-// A string constant only: esbuild inlines it, so the entry does not bundle build/snapshot.ts.
+// A string constant only: esbuild inlines it, so the entry does not bundle build/snapshot/snapshot.ts.
 const DEFERRED_AGENTS = 'lambda-bootstrap.deferred-agents';
 
 // Files on the build machine, read while the snapshot is built: as string literals in this script
@@ -33,7 +33,7 @@ declare const __LAMBDA_BOOTSTRAP_ENVIRONMENT: SnapshotEnvironment;
 declare const __LAMBDA_BOOTSTRAP_RUNTIME_NAME: string;
 /** Where the training run's report goes on the build machine, or null when the build has no training. */
 declare const __LAMBDA_BOOTSTRAP_TRAINING_REPORT: string | null;
-/** Init at build: the handler whose init the bundle runs (build/snapshot.ts), or null. */
+/** Init at build: the handler whose init the bundle runs (build/snapshot/snapshot.ts), or null. */
 declare const __LAMBDA_BOOTSTRAP_HANDLER: SnapshotHandler | null;
 /** Whether the build's environment lets the runtime create globalThis.awslambda (AWS_LAMBDA_NODEJS_NO_GLOBAL_AWSLAMBDA unset). */
 declare const __LAMBDA_BOOTSTRAP_INSTALL_AWSLAMBDA: boolean;
@@ -99,7 +99,7 @@ const evaluateDependencies = new Script(`(function (require, __lambdaBootstrapRe
 }).runInThisContext() as (require: NodeJS.Require, registry: Map<string, unknown>, init: (run: () => unknown) => unknown) => void;
 evaluateDependencies(recordingRequire, registry, runInit);
 if (hooks !== undefined) registry.set(AFTER_RESTORE_KEY, afterRestoreRunner(hooks));
-// The training run (build/snapshot-training.ts): the snapshot builder runs the event loop until it
+// The training run (build/snapshot/snapshot-training.ts): the snapshot builder runs the event loop until it
 // is empty before it serialises the heap, so its requests settle at build; what it made is garbage
 // by then, and only the bytecode V8 compiled for it stays with the functions.
 let trained: Promise<void> = Promise.resolve();

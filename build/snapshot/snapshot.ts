@@ -1,16 +1,16 @@
 // Packaging step: a per-function executable whose V8 startup snapshot holds the function's
 // dependencies already evaluated (issue 14, lever 2; docs/pre-initialised.md). Like
 // `bun build --compile`, the result is one file per function: <out>/bootstrap, built by the same
-// SEA path as dist/bootstrap (build/sea.ts) with `useSnapshot` and build/snapshot-entry.ts as main.
+// SEA path as dist/bootstrap (build/sea.ts) with `useSnapshot` and build/snapshot/snapshot-entry.ts as main.
 //
-//   node build/snapshot.ts --handler index.handler [--out DIR] <function dir>
+//   node build/snapshot/snapshot.ts --handler index.handler [--out DIR] <function dir>
 //   make package FN=<function dir> SNAPSHOT=1 [HANDLER=index.handler]
 //
 // Steps: find the packages the handler module (and its own local files) import; bundle them with
 // esbuild into one CommonJS script (the snapshot builder loads built-ins only), with node:http,
 // node:https and node:http2 replaced by stand-ins that load the real module on first use (they
 // hold native handles V8 cannot serialise); evaluate that script once in a child node with
-// build/snapshot-recorder.ts watching, and refuse the build if the dependencies read anything that
+// build/snapshot/snapshot-recorder.ts watching, and refuse the build if the dependencies read anything that
 // would be frozen into every sandbox; then build the executable. The handler module itself is not
 // in the snapshot: its top level (env reads, clients) runs at every start, as on dist/bootstrap.
 import { spawnSync } from 'node:child_process';
@@ -20,22 +20,22 @@ import { dirname, join, relative, resolve, sep } from 'node:path';
 import { parseArgs } from 'node:util';
 import { build, transform } from 'esbuild';
 import type { Plugin } from 'esbuild';
-import { LambdaError } from '../src/errors.ts';
-import { parseHandlerName, resolveModuleFile } from '../src/handler-loader.ts';
-import type { SnapshotEnvironment, SnapshotHandler, SnapshotModule } from '../src/pre-init/snapshot-modules.ts';
-import { MANAGED_EXECUTION_ENV } from '../src/execution-environment.ts';
-import { HANDLER_KEY, registryKey } from '../src/pre-init/snapshot-modules.ts';
-import { TARGETS, isNative, parseArchitecture } from './arch.ts';
-import type { Architecture } from './arch.ts';
+import { LambdaError } from '../../src/errors.ts';
+import { parseHandlerName, resolveModuleFile } from '../../src/handler-loader.ts';
+import type { SnapshotEnvironment, SnapshotHandler, SnapshotModule } from '../../src/pre-init/snapshot-modules.ts';
+import { MANAGED_EXECUTION_ENV } from '../../src/execution-environment.ts';
+import { HANDLER_KEY, registryKey } from '../../src/pre-init/snapshot-modules.ts';
+import { TARGETS, isNative, parseArchitecture } from '../arch.ts';
+import type { Architecture } from '../arch.ts';
 import { importMetaRefusal, initEnvironmentNotes, initIsolation, initVerdict, topLevelAwaitRefusal } from './snapshot-init.ts';
 import type { InitReport } from './snapshot-init.ts';
-import { EMBEDDED_SCRIPT_NAME, buildSea } from './sea.ts';
+import { EMBEDDED_SCRIPT_NAME, buildSea } from '../sea.ts';
 import { credentialRefusal, planEnvironment } from './snapshot-env.ts';
 import { refusal } from './snapshot-findings.ts';
 import type { RecorderReport } from './snapshot-findings.ts';
 import type { TrainingReport } from './snapshot-training.ts';
 
-const REPO_ROOT = resolve(import.meta.dirname, '..');
+const REPO_ROOT = resolve(import.meta.dirname, '..', '..');
 const RUNTIME_BUNDLE = join(REPO_ROOT, 'dist', 'bootstrap.js');
 const RECORDER = join(import.meta.dirname, 'snapshot-recorder.ts');
 const ENTRY = join(import.meta.dirname, 'snapshot-entry.ts');
@@ -59,7 +59,7 @@ export interface SnapshotOptions {
    */
   env?: Record<string, string>;
   /**
-   * Variables whose values may be baked in although their names look secret (build/snapshot-env.ts);
+   * Variables whose values may be baked in although their names look secret (build/snapshot/snapshot-env.ts);
    * AWS credentials never are.
    */
   allowEnvValues?: readonly string[];
@@ -67,8 +67,8 @@ export interface SnapshotOptions {
   runtimeBundle?: string;
   /**
    * The files the installed npm tool ships instead of the repository's (cli/build.ts): the
-   * recorder and the entry as JavaScript (default build/snapshot-recorder.ts and
-   * build/snapshot-entry.ts), the x86_64 node the executable is made from (default the
+   * recorder and the entry as JavaScript (default build/snapshot/snapshot-recorder.ts and
+   * build/snapshot/snapshot-entry.ts), the x86_64 node the executable is made from (default the
    * repository's pinned one), and the node and postject that inject the blob (build/sea.ts's).
    */
   recorder?: string;
@@ -81,7 +81,7 @@ export interface SnapshotOptions {
   /** Where bootstrap (and the intermediate scripts) are written; default <functionDir>/.lambda-bootstrap/snapshot. */
   outDir?: string;
   /**
-   * The training run (build/snapshot-training.ts): exercise the dependencies as a first invocation
+   * The training run (build/snapshot/snapshot-training.ts): exercise the dependencies as a first invocation
    * does, at build, so that the snapshot holds their compiled bytecode. Default true.
    */
   training?: boolean;
@@ -419,7 +419,7 @@ async function main(argv: string[]): Promise<number> {
     env[pair.slice(0, eq)] = pair.slice(eq + 1);
   }
   if (positionals.length !== 1) {
-    console.error('usage: node build/snapshot.ts --handler index.handler [--out DIR] [--env KEY=VALUE ...] [--allow-env-value KEY ...] [--no-training] [--init-at-build] [--arch x86_64|arm64] <function dir>');
+    console.error('usage: node build/snapshot/snapshot.ts --handler index.handler [--out DIR] [--env KEY=VALUE ...] [--allow-env-value KEY ...] [--no-training] [--init-at-build] [--arch x86_64|arm64] <function dir>');
     return 2;
   }
   const arch = parseArchitecture(values.arch);

@@ -1,4 +1,4 @@
-// The recorder's eye on the handler's init (init at build; build/snapshot-init.ts decides): every
+// The recorder's eye on the handler's init (init at build; build/snapshot/snapshot-init.ts decides): every
 // async resource made while init and its before-snapshot hooks run (async_hooks, with the stack
 // that made it), and every file descriptor opened (/proc/self/fd before and after, the stack of
 // fs.open/openSync/promises.open that returned it); what is still open once the hooks are done is
