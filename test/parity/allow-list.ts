@@ -295,6 +295,10 @@ export const NOT_OBSERVED: readonly { anchor: string; why: string }[] = [
     why: 'the parity suite runs dist/bootstrap and the wrapper, never a per-function snapshot executable built with --init-at-build; test/integration/snapshot-init.test.ts checks init at build, its hooks and its refusals',
   },
   {
+    anchor: 'local-wrapper-flavour',
+    why: "the parity suite starts the wrapper layer under the repository's managed-runtime stand-in, not through the npm tool's --flavour wrapper with its local /opt and /var/runtime; test/cli/installed-wrapper-flavour.test.ts checks what the tool's run shows the function",
+  },
+  {
     anchor: 'snapshot-environment-values',
     why: "the parity suite runs dist/bootstrap and the wrapper, never a per-function snapshot executable; test/integration/snapshot-secrets.test.ts checks the digests and refusals",
   },
