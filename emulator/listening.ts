@@ -4,9 +4,18 @@
 
 import type http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { localUserOnly } from './peer-user.ts';
 
-/** Starts `server` listening on host:port; rejects with the listen error (EADDRINUSE, …). */
+/** Starts `server` listening on host:port, answering only this user's processes (peer-user.ts:
+ * another user's connection is closed unread, with one line on stderr per uid); rejects with the
+ * listen error (EADDRINUSE, …). */
 export function listen(server: http.Server, port: number, host: string): Promise<void> {
+  const told = new Set<number>();
+  localUserOnly(server, (uid) => {
+    if (told.has(uid)) return;
+    told.add(uid);
+    process.stderr.write(`local server on ${hostAndPort(server)}: closed a connection from another user's process (uid ${uid}): it answers only the user who started it\n`);
+  });
   return new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {
