@@ -129,7 +129,8 @@ cli: install
 	$(NODE) cli/build.ts
 
 # Then the integration suite once more in the wrapper flavour: the bundle on the managed node,
-# started by the stand-in managed bootstrap with AWS_LAMBDA_EXEC_WRAPPER (test/integration/README.md).
+# started by the stand-in managed bootstrap with AWS_LAMBDA_EXEC_WRAPPER (test/integration/README.md),
+# and the parity suite's cases in that flavour against AWS's client.
 # Then Node 26 (issue 21): the integration suite against dist/node26/bootstrap; the parity suite
 # against AWS's client on the same Node 26 as nodejs26.x runs it (like for like), and once more
 # against AWS's client on Node 24, where test/parity/node-line.ts maps the Node line's own facts
@@ -140,6 +141,7 @@ NODE26_WRAPPER_TESTS := test/integration/wrapper.test.ts test/integration/manage
 test: dist/bootstrap dist/node26/bootstrap build/node26/arm64-node/node_modules/.package-lock.json layer-wrapper typecheck node_modules/.cli-deps-cached
 	vitest run
 	BOOTSTRAP_TARGET=wrapper vitest run test/integration
+	BOOTSTRAP_TARGET=wrapper vitest run test/parity/parity.test.ts
 	BOOTSTRAP_NODE=26 vitest run test/integration
 	BOOTSTRAP_NODE=26 vitest run --project parity
 	BOOTSTRAP_NODE=26 PARITY_RIC_NODE=24 vitest run test/parity/parity.test.ts

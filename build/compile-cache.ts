@@ -142,7 +142,7 @@ async function main(argv: string[]): Promise<number> {
   for (const pair of values.env ?? []) {
     const eq = pair.indexOf('=');
     if (eq <= 0) {
-      console.error(`--env expects NAME=value, got '${pair}'`);
+      console.error(`--env expects NAME=value: one --env ${eq === 0 ? 'has no name before its =' : 'has no ='} (its text is not printed: it may be a secret)`);
       return 2;
     }
     env[pair.slice(0, eq)] = pair.slice(eq + 1);

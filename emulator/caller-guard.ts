@@ -11,7 +11,8 @@
 //   server bound to 0.0.0.0.
 // - Cross-site requests (CSRF): a page elsewhere POSTs to us blind. Browsers mark such requests:
 //   `Sec-Fetch-Site: cross-site` / `same-site` (another port of localhost is same-site), and an
-//   `Origin` that is not ours. Both are refused on every path. The invoke paths (RIE endpoint,
+//   `Origin` that is not ours; a browser without Sec-Fetch-* and Origin (an older one, a GET)
+//   still sends a Referer, whose origin must be ours. All are refused on every path. The invoke paths (RIE endpoint,
 //   Invoke API) also refuse a browser's "simple" request (no Content-Type, or text/plain or a form
 //   type): that is the kind a browser sends cross-site without a CORS preflight, and an older
 //   browser may send it without Origin; a browser that means it sends application/json, which any
@@ -77,6 +78,16 @@ export class CallerGuard {
         `a cross-origin browser request from ${origin} to ${host ?? 'this server'}: the function runs with your AWS credentials, ` +
         `so only pages this server serves itself may call it`
       );
+    }
+    // A browser without Sec-Fetch-* (Safari before 16.4, older Chrome and Firefox) sends no Origin
+    // on a GET from an <img> or a link elsewhere, but its Referer names the page that sent it
+    // (unless that page hides it). Only the Referer's origin is printed: its path may hold tokens.
+    const referer = header(req, 'referer');
+    if (site === undefined && origin === undefined && referer !== undefined) {
+      const from = originOf(referer);
+      if (from !== undefined && !sameOrigin(from, host)) {
+        return `a cross-origin browser request from a page on ${from} (its Referer) to ${host ?? 'this server'}: the function runs with your AWS credentials, so only pages this server serves itself may call it`;
+      }
     }
     if (way !== 'front-door' && fromBrowser(req)) {
       const type = (header(req, 'content-type') ?? '').split(';')[0]!.trim().toLowerCase();
@@ -177,6 +188,17 @@ function sameOrigin(origin: string, host: string | undefined): boolean {
     return new URL(`${from.protocol}//${host}`).host === from.host;
   } catch {
     return false;
+  }
+}
+
+/** The origin of a Referer URL (`https://a.example/x?y` → `https://a.example`), undefined when it
+ * is not an http(s) URL. */
+function originOf(url: string): string | undefined {
+  try {
+    const parsed = new URL(url);
+    return parsed.protocol === 'http:' || parsed.protocol === 'https:' ? parsed.origin : undefined;
+  } catch {
+    return undefined;
   }
 }
 

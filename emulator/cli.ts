@@ -103,7 +103,8 @@ function parse(argv: string[]): CliConfig | 'help' {
   const env: Record<string, string> = {};
   for (const pair of values.env ?? []) {
     const eq = pair.indexOf('=');
-    if (eq <= 0) throw new UsageError(`--env expects K=V, got '${pair}'`);
+    // The text is not echoed: a pair without a name may be a secret value whose name was forgotten.
+    if (eq <= 0) throw new UsageError(`--env expects K=V: one --env ${eq === 0 ? 'has no name before its =' : 'has no ='} (its text is not printed: it may be a secret)`);
     env[pair.slice(0, eq)] = pair.slice(eq + 1);
   }
   let event = values.invoke;

@@ -42,3 +42,19 @@ export function nodeOptionsWithInspector(own: string | undefined, request: Inspe
   const flag = `${request.flag}=${request.address}`;
   return own === undefined || own.trim() === '' ? flag : `${own} ${flag}`;
 }
+
+/**
+ * A warning for an inspector that listens beyond loopback (`--inspect=0.0.0.0:9229`, a LAN
+ * address), or undefined: whoever reaches the port can run any code in the runtime, with the AWS
+ * credentials the tool hands the function, and Node says nothing about it. As `serve --host`
+ * warns (emulator/caller-guard.ts exposureWarning).
+ */
+export function inspectorExposure(request: InspectRequest): string | undefined {
+  const host = request.address.slice(0, request.address.lastIndexOf(':')).toLowerCase();
+  if (host === 'localhost' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host)) return undefined;
+  return (
+    `warning: ${request.flag}=${request.address}: the inspector is reachable beyond this machine, and anyone who connects to it runs code ` +
+    `in the function with the AWS credentials of this shell; use ${request.flag}=127.0.0.1:${request.address.slice(request.address.lastIndexOf(':') + 1)} ` +
+    `and an SSH tunnel to debug from elsewhere`
+  );
+}

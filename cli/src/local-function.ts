@@ -124,7 +124,7 @@ function runtimeCommand(flags: FunctionFlags): { command: string; args: string[]
   if (flags.managed !== undefined) {
     const { bootstrap, runtimeDir } = flags.managed;
     if (!existsSync(bootstrap) || !existsSync(runtimeDir)) {
-      throw new ToolError(`--flavour wrapper: the package's stand-in for the ${managedRuntimeName(flags.managed.line)} runtime (${bootstrap}) is missing: reinstall lambda-bootstrap (in the repository: \`make cli\`)`);
+      throw new ToolError(`--flavour wrapper: the package's stand-in for the ${managedRuntimeName(flags.managed.line)} runtime (${bootstrap}) is missing: reinstall lambda-bootstrap (in the repository: \`make cli\`, then run cli/dist/lambda-bootstrap.js)`);
     }
     return { command: bootstrap, args: [], qemu: false };
   }
@@ -177,12 +177,19 @@ export function forwardedCredentials(from: NodeJS.ProcessEnv): Record<string, st
   return env;
 }
 
-/** `--env NAME=VALUE` flags as an environment. Errors: ToolError for a pair without a name. */
+/**
+ * `--env NAME=VALUE` flags as an environment. Errors: ToolError for a pair without a name, which
+ * names the flag by its place but never prints its text: a pair with no `=` is as likely a secret
+ * value whose name was forgotten (`--env "$TOKEN"`) as a name.
+ */
 export function envOf(pairs: string[]): Record<string, string> {
   const env: Record<string, string> = {};
-  for (const pair of pairs) {
+  for (const [index, pair] of pairs.entries()) {
     const eq = pair.indexOf('=');
-    if (eq <= 0) throw new ToolError(`--env expects NAME=VALUE, got '${pair}'`);
+    if (eq <= 0) {
+      const which = pairs.length === 1 ? 'the --env value' : `--env number ${index + 1} of ${pairs.length}`;
+      throw new ToolError(`--env expects NAME=VALUE: ${which} ${eq === 0 ? 'has no name before its =' : 'has no ='} (its text is not printed: it may be a secret); write --env NAME=VALUE`);
+    }
     env[pair.slice(0, eq)] = pair.slice(eq + 1);
   }
   return env;

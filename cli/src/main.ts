@@ -11,7 +11,7 @@ import { Emulator, LocalServer, durableFunctionEnv, endpointFor, freePort, invok
 import { benchFunction, formatBench } from './bench-function.ts';
 import { ToolError, buildBinary, buildLayerZip, buildWrapperLayerZip, parseNodeOption } from './build-binary.ts';
 import { MEMORY_MB, TIMEOUT_S, lambdaRange } from './lambda-limits.ts';
-import { inspectOf } from './debugging.ts';
+import { inspectOf, inspectorExposure } from './debugging.ts';
 import { chainedFunctionsOf, durableClockOf, durableOptions } from './durable.ts';
 import { durableCommand } from './durable-command.ts';
 import { mergeLayers } from './layers.ts';
@@ -106,6 +106,8 @@ function flagsOf(options: Record<string, unknown>): FunctionFlags {
   };
   const inspect = inspectOf(options.inspect, options.inspectBrk);
   if (inspect !== undefined) flags.inspect = inspect;
+  const exposure = inspect === undefined ? undefined : inspectorExposure(inspect);
+  if (exposure !== undefined) log(`lambda-bootstrap: ${exposure}`);
   if (typeof options.bootstrap === 'string') flags.bootstrap = options.bootstrap;
   if (typeof options.functionName === 'string') flags.functionName = options.functionName;
   if (typeof options.maxConcurrency === 'number') flags.maxConcurrency = options.maxConcurrency;

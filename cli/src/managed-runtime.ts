@@ -13,7 +13,7 @@
 //     AWS_LAMBDA_EXEC_WRAPPER=<local /opt>/lambda-bootstrap-wrapper.
 // Only this machine's architecture: the managed bootstrap execs node itself, so an emulated arm64
 // node cannot be put under qemu the way the binary is (build/arch.ts commandFor).
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { Architecture } from '../../build/arch.ts';
@@ -23,7 +23,7 @@ import { managedNodePath } from '../../src/node-path.ts';
 import { ToolError, installPinnedNode } from './build-binary.ts';
 import { mergeLayers } from './layers.ts';
 import type { LocalOpt } from './layers.ts';
-import { MANAGED_RUNTIME_FILES } from './resources.ts';
+import { MANAGED_RUNTIME_FILES, RUNTIME_BUNDLE, WRAPPER_SCRIPT } from './resources.ts';
 import { WRAPPER_NAME, wrapperEntries } from './wrapper-flavour.ts';
 
 /** What the wrapper flavour runs instead of a bootstrap binary. */
@@ -82,10 +82,16 @@ export async function prepareManagedRuntime(
   checkWrapperFlags(flags);
   const line = flags.node ?? DEFAULT_NODE_LINE;
   const files = MANAGED_RUNTIME_FILES[line];
+  for (const path of [files.bootstrap, files.runtimeDir, WRAPPER_SCRIPT, RUNTIME_BUNDLE]) {
+    if (!existsSync(path)) {
+      throw new ToolError(`--flavour wrapper: ${path}, which the package ships for the ${managedRuntimeName(line)} stand-in and the wrapper layer, is missing: reinstall lambda-bootstrap (in the repository: \`make cli\`, then run cli/dist/lambda-bootstrap.js)`);
+    }
+  }
   if (line !== DEFAULT_NODE_LINE) {
     log(`lambda-bootstrap: ${managedRuntimeName(line)} is a public preview on Lambda (docs/node-versions.md); the wrapper layer is the same on it`);
   }
-  const node = installPinnedNode(flags.arch, flags.outDir, log, line);
+  // The install's own lines say `build:`; here they belong to the command that runs the function.
+  const node = installPinnedNode(flags.arch, flags.outDir, (text) => log(text.replace(/^build: /, 'lambda-bootstrap: ')), line);
   // The wrapper layer as Lambda unpacks it into /opt, first, so the function's own layers come
   // after it in the merged view (a later layer's file replaces an earlier one's, as on Lambda).
   const staged = mkdtempSync(join(tmpdir(), 'lambda-bootstrap-wrapper-layer-'));

@@ -94,9 +94,11 @@ interface Pending {
 export const DURABLE_SDK_MIN_NODE_MAJOR = 22;
 
 /**
- * Why the checkpoint server is missing, and what to do. The npm tool lists the durable SDKs as
- * optional dependencies so that it installs on Node 20 without engine warnings; npm then skips
- * them there (their `engines` say >=22), and `--durable` needs Node 22 or later.
+ * Why the checkpoint server cannot run, and what to do. The npm tool lists the durable SDKs as
+ * optional dependencies so that it installs on Node 20; their `engines` say >=22, which npm 11
+ * only warns about (EBADENGINE) when it can fetch them: the SDK may be installed on a Node it does
+ * not support, where the execution started but never ran (its first invocation never came). So
+ * `--durable` refuses a Node before 22 whether or not the package is there.
  * `nodeVersion`: process.versions.node ("20.20.2").
  */
 export function checkpointServerMissing(nodeVersion: string): string {
@@ -104,7 +106,7 @@ export function checkpointServerMissing(nodeVersion: string): string {
   if (major < DURABLE_SDK_MIN_NODE_MAJOR) {
     return (
       `durable functions need Node.js ${DURABLE_SDK_MIN_NODE_MAJOR} or later for AWS's durable execution SDK (@aws/durable-execution-sdk-js-testing, ` +
-      `its checkpoint server), which npm does not install on Node.js ${nodeVersion}; run lambda-bootstrap on Node ${DURABLE_SDK_MIN_NODE_MAJOR}+ and reinstall it there (npm install)`
+      `its checkpoint server), which does not run on Node.js ${nodeVersion}; run lambda-bootstrap on Node ${DURABLE_SDK_MIN_NODE_MAJOR}+ (and \`npm install\` there if npm skipped the SDK)`
     );
   }
   return 'durable functions need @aws/durable-execution-sdk-js-testing (its checkpoint server): it is not installed; run `npm install` (or `npm ci`) in the project';
@@ -112,6 +114,7 @@ export function checkpointServerMissing(nodeVersion: string): string {
 
 /** Where the package keeps its checkpoint server; throws with what to do when it is not installed. */
 export function checkpointWorkerPath(): string {
+  if (Number(process.versions.node.split('.')[0]) < DURABLE_SDK_MIN_NODE_MAJOR) throw new Error(checkpointServerMissing(process.versions.node));
   const require = createRequire(import.meta.url);
   let entry: string;
   try {

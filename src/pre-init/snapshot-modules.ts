@@ -122,18 +122,30 @@ export function reexportSource(globalName: string, key: string, namespace: objec
 }
 
 /**
- * The module the runtime gets for the handler initialised at build: the after-restore hooks run
- * first (awaited by an ES module's top-level await; synchronously for a CommonJS file, which the
- * runtime require()s), and a failing one fails the handler's load, so the runtime reports it as
- * the init error (Runtime.AfterRestoreError). Then the module object made at build.
+ * The module the runtime gets for the handler initialised at build, always an ES module (the
+ * runtime import()s every handler file, as AWS's client does): the after-restore hooks run first
+ * (awaited by top-level await for an ES module handler; synchronously for a CommonJS one, whose
+ * init could not have awaited them either), and a failing one fails the handler's load, so the
+ * runtime reports it as the init error (Runtime.AfterRestoreError). Then the module object made at
+ * build: for a CommonJS handler, the namespace Node's import() of a CommonJS file has (`default`
+ * and `module.exports` its exports object, each other own property a named export).
  */
-function handlerSource(globalName: string, kind: SnapshotModule['kind'], namespace: object): { format: 'module' | 'commonjs'; source: string } {
+function handlerSource(globalName: string, kind: SnapshotModule['kind'], namespace: object): string {
   const registry = `globalThis[${JSON.stringify(globalName)}]`;
   const restore = `${registry}.get(${JSON.stringify(AFTER_RESTORE_KEY)})`;
-  if (kind === 'require') {
-    return { format: 'commonjs', source: `${restore}.sync();\nmodule.exports = ${registry}.get(${JSON.stringify(HANDLER_KEY)});\n` };
+  if (kind === 'require') return `${restore}.sync();\n${commonjsReexportSource(globalName, HANDLER_KEY, namespace)}`;
+  return `await ${restore}.async();\n${reexportSource(globalName, HANDLER_KEY, namespace)}`;
+}
+
+/** The ES module source of a CommonJS module's exports object `exports` as Node's import() shows it. */
+function commonjsReexportSource(globalName: string, key: string, exports: object): string {
+  const lines = [`const cjs = globalThis[${JSON.stringify(globalName)}].get(${JSON.stringify(key)});`, 'export default cjs;', 'export { cjs as "module.exports" };'];
+  for (const name of Object.keys(exports)) {
+    if (name === 'default' || name === 'module.exports') continue;
+    const binding = IDENTIFIER.test(name) ? name : JSON.stringify(name);
+    lines.push(`const e${lines.length} = cjs[${JSON.stringify(name)}]; export { e${lines.length} as ${binding} };`);
   }
-  return { format: 'module', source: `await ${restore}.async();\n${reexportSource(globalName, HANDLER_KEY, namespace)}` };
+  return `${lines.join('\n')}\n`;
 }
 
 /**
@@ -175,7 +187,7 @@ export function installSnapshotModules(contents: SnapshotContents, taskRoot: str
       if (handlerFile !== undefined && fileURLToPath(resolved.url) === handlerFile) {
         // The handler module's init ran at build: its module object is in the heap, not loaded again.
         checkEnvironment(contents.handler!.file, true);
-        return { url: `${SCHEME}${HANDLER_KEY}`, format: contents.handler!.kind === 'require' ? 'commonjs' : 'module', shortCircuit: true };
+        return { url: `${SCHEME}${HANDLER_KEY}`, format: 'module', shortCircuit: true };
       }
       if (!packageDirs.has(specifier)) return resolved;
       const kind = context.conditions.includes('require') ? 'require' : 'import';
@@ -189,7 +201,7 @@ export function installSnapshotModules(contents: SnapshotContents, taskRoot: str
       if (!url.startsWith(SCHEME)) return nextLoad(url, context);
       const key = url.slice(SCHEME.length);
       const value = contents.registry.get(key) as object;
-      if (key === HANDLER_KEY) return { ...handlerSource(globalName, contents.handler!.kind, value), shortCircuit: true };
+      if (key === HANDLER_KEY) return { format: 'module', source: handlerSource(globalName, contents.handler!.kind, value), shortCircuit: true };
       if (key.startsWith('require:')) {
         return { format: 'commonjs', source: `module.exports = globalThis[${JSON.stringify(globalName)}].get(${JSON.stringify(key)});\n`, shortCircuit: true };
       }

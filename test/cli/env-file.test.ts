@@ -82,6 +82,16 @@ describe('--env-file', () => {
     expect(() => envFromFiles([fn])).toThrow(`cannot read --env-file ${fn}: it is a folder, not a file`);
   });
 
+  it('--env without a name: exit 1 naming which flag and what is wrong, never its text (a secret value whose name was forgotten)', () => {
+    const bare = tool(['invoke', 'fn', '--env', SECRET]);
+    expect(bare.status).toBe(1);
+    expect(bare.stderr).toBe('lambda-bootstrap: --env expects NAME=VALUE: the --env value has no = (its text is not printed: it may be a secret); write --env NAME=VALUE\n');
+    const nameless = tool(['invoke', 'fn', '--env', 'A=1', '--env', `=${SECRET}`]);
+    expect(nameless.status).toBe(1);
+    expect(nameless.stderr).toBe('lambda-bootstrap: --env expects NAME=VALUE: --env number 2 of 2 has no name before its = (its text is not printed: it may be a secret); write --env NAME=VALUE\n');
+    for (const run of [bare, nameless]) expect(run.stdout + run.stderr).not.toContain(SECRET);
+  });
+
   it('serve, watch and bench take it too (the same options as invoke)', () => {
     for (const command of ['serve', 'watch', 'bench']) {
       const help = spawnSync(NODE24, [BIN, command, '--help'], { encoding: 'utf8' });

