@@ -16,7 +16,7 @@ import type { FunctionFlags } from './local-function.ts';
 /** Adds the durable options to a command that runs the function. */
 export function durableOptions(command: Command): Command {
   return command
-    .option('--durable', 'the function has a durable configuration: an invoke starts a durable execution, checkpointed and replayed by the local durable-execution service (docs/durable-functions.md)')
+    .option('--durable', 'the function has a durable configuration: an invoke starts a durable execution, checkpointed and replayed by the local durable-execution service (docs/durable-functions.md); needs Node 22 or later for the tool, as AWS\'s durable SDK does')
     .option('--skip-time', 'with --durable: waits and retry delays end at once (as the testing SDK\'s skipTime)')
     .option('--time-scale <n>', 'with --durable: waits and retry delays run n times faster (86400: a day in a second)', (value: string) => {
       try {

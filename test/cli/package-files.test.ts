@@ -252,6 +252,27 @@ describe('lambda-bootstrap package', () => {
     expect(r.stderr).toContain('package: warning: keys/ca.pem (0600) is readable only by its owner here; it ships readable by the function (0644)');
   }, 300_000);
 
+  it('a file whose name says credential ships (a function may need it) with a warning naming it, never its content; --exclude leaves it out', () => {
+    const dir = fn({
+      'credentials.json': '{"client_secret":"cs-value-1"}\n',
+      'config/service-account.json': '{"private_key":"pk-value-2"}\n',
+      'secrets.yaml': 'db: pw-value-3\n',
+      'tokenizer.json': '{}\n',
+      'node_modules/google-auth/credentials.json': '{}\n',
+    });
+    const zip = join(work, 'suspects.zip');
+    const r = packageDir(dir, zip);
+    expect(r.status, r.stderr).toBe(0);
+    const warned = r.stderr.match(/package: warning: (\S+) is in the zip and its name says it may hold a credential/g) ?? [];
+    expect(warned.map((line) => line.split(' ')[2])).toEqual(['config/service-account.json', 'credentials.json', 'secrets.yaml']);
+    expect(r.stderr).toContain('--exclude credentials.json if the function does not need it');
+    for (const value of ['cs-value-1', 'pk-value-2', 'pw-value-3']) expect(r.stderr + r.stdout).not.toContain(value);
+    const excluded = packageDir(dir, join(work, 'suspects-excluded.zip'), '--exclude', 'credentials.json');
+    expect(excluded.status, excluded.stderr).toBe(0);
+    expect(excluded.stderr).not.toContain('package: warning: credentials.json');
+    expect(zipEntries(join(work, 'suspects-excluded.zip')).map(([name]) => name)).not.toContain('credentials.json');
+  }, 300_000);
+
   it('package-file-walk A: a folder bootstrap/ is refused like a file bootstrap, and no zip is written', () => {
     const zip = join(work, 'clash.zip');
     const r = packageDir(fn({ 'bootstrap/setup.js': 'module.exports = {}\n' }), zip);

@@ -46,6 +46,18 @@ export const DEFAULT_RULES: readonly (readonly [DefaultReason, readonly string[]
   ['cache', ['.cache/', '.npm/', '.eslintcache', '.nyc_output/', '.parcel-cache/', '.turbo/', '.serverless/', '.aws-sam/', 'cdk.out/', '.terraform/', 'npm-debug.log*', 'yarn-debug.log*', 'yarn-error.log*', '.pnpm-debug.log*', 'lerna-debug.log*', '.*.partial', IGNORE_FILE]],
 ];
 
+/**
+ * Names that often hold a credential but that a function may need at run time (a Google service
+ * account key for firebase-admin, a client's credentials file), so they ship: `package` warns for
+ * each one it zips, outside node_modules/ (the file name, never its content).
+ */
+const SUSPECT_NAMES = /(?:^|[-_.])(?:credentials?|secrets?|service[-_]?account|private[-_]?key|token)(?:[-_.][\w-]*)?\.(?:json|ya?ml|toml|ini|txt|cfg|conf|properties)$/i;
+
+/** The zipped files (by zip name) whose names look like credentials (SUSPECT_NAMES), outside node_modules/. */
+export function suspectedSecrets(entries: readonly ZipEntry[]): string[] {
+  return entries.map((entry) => entry.name).filter((name) => !name.split('/').includes('node_modules') && SUSPECT_NAMES.test(name.slice(name.lastIndexOf('/') + 1)));
+}
+
 export interface FileRules {
   /** Patterns in gitignore syntax to leave out (`--exclude`), after the defaults and .lambdaignore. */
   exclude?: readonly string[];

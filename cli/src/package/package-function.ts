@@ -15,7 +15,7 @@ import { EXECUTABLE_MODE, ZipWriteError, writeZipFile } from '../../../build/zip
 import type { ZipEntry } from '../../../build/zip.ts';
 import { ToolError, binaryPath, buildBinary, installPinnedNode } from '../build-binary.ts';
 import { devOnlyPackages } from './dev-dependencies.ts';
-import { functionFiles, leftOutLines } from './package-files.ts';
+import { functionFiles, leftOutLines, suspectedSecrets } from './package-files.ts';
 import type { FileRules, WalkOptions } from './package-files.ts';
 import { checkUnzippedSize, directUploadWarning } from './package-limits.ts';
 import { RUNTIME_BUNDLE, SNAPSHOT_ENTRY, SNAPSHOT_RECORDER, postjectCli } from '../resources.ts';
@@ -166,6 +166,9 @@ export async function packageFunction(
   if (walked.leftOut.length > 0) {
     log(`package: left out ${walked.leftOut.length} file(s) and folder(s) (docs/packaging.md; --include <pattern> puts one back):`);
     for (const line of leftOutLines(walked.leftOut)) log(line);
+  }
+  for (const name of suspectedSecrets(walked.entries)) {
+    log(`package: warning: ${name} is in the zip and its name says it may hold a credential; anyone who can read the function's code can read it: --exclude ${name} if the function does not need it (a secret belongs in Secrets Manager or Parameter Store)`);
   }
   for (const name of walked.widened) log(`package: warning: ${name} is readable only by its owner here; it ships readable by the function (0644), as Lambda runs the code as another user`);
   let runtime: ZipEntry[];
