@@ -190,8 +190,10 @@ export const ALLOWED: readonly AllowedDifference[] = [
     reason:
       "process.argv0 is the executable's name, `bootstrap` (the managed runtime's is /var/lang/bin/node), and Node's own warnings name it in their hint: " +
       "(Use `bootstrap --trace-deprecation ...`. Seen with Node 26's DEP0205 for module.register(), which both runtimes print.",
+    // The wrapper runs on the managed node: its argv0 is node's.
+    flavour: 'binary',
     // Log records, and Sentry's console breadcrumbs of them.
-    applies: (d) => (d.facet.endsWith(' logs') || d.facet === 'Sentry envelope items') && d.ours.includes('(Use `bootstrap --trace-'),
+    applies: (d) => FLAVOUR === 'binary' && (d.facet.endsWith(' logs') || d.facet === 'Sentry envelope items') && d.ours.includes('(Use `bootstrap --trace-'),
     reconcile: (ours, ric) => ({ ours: ours.replace(/\(Use `bootstrap (--trace-(?:deprecation|warnings) \.\.\.`)/g, '(Use `node $1'), ric }),
     observedOn: ['26'],
   },

@@ -18,7 +18,7 @@ import type { Workspace } from './observe.ts';
 import { CROSS_LINE, NODE_LINES_COMPARED } from './runtimes.ts';
 
 const LINES = { ours: NODE_LINES_COMPARED.bootstrap, ric: NODE_LINES_COMPARED.ric };
-const OURS_NAMED = LINES.ours.line === '24' ? 'dist/bootstrap' : `dist/node${LINES.ours.line}/bootstrap`;
+const OURS_NAMED = FLAVOUR === 'wrapper' ? 'the wrapper layer' : LINES.ours.line === '24' ? 'dist/bootstrap' : `dist/node${LINES.ours.line}/bootstrap`;
 const PAIR = `${OURS_NAMED} (Node ${LINES.ours.version}) vs aws-lambda-ric 4.0.2 on Node ${LINES.ric.version} (managed nodejs${LINES.ric.line}.x)`;
 
 const CASE_TIMEOUT_MS = 180_000;
