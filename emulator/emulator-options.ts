@@ -9,6 +9,10 @@ import type { ExternalExtensionSpec } from './sandbox/external-extensions.ts';
 export interface EmulatorOptions {
   command: string;
   args?: string[];
+  /** The uid the runtime process runs as when `command` switches user (setpriv, runuser), as
+   * Lambda runs functions as a user of their own: the Runtime API answers that user's processes
+   * too. Default: this process's user only (emulator/peer-user.ts). */
+  runtimeUid?: number;
   handler: string;
   taskRoot: string;
   env?: Record<string, string | undefined>;

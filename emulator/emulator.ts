@@ -74,7 +74,7 @@ export class Emulator {
   static async start(options: EmulatorOptions): Promise<Emulator> {
     validateOptions(options);
     const emulator = new Emulator(options);
-    await emulator.server.listen(options.host ?? '127.0.0.1', options.port ?? 0);
+    await emulator.server.listen(options.host ?? '127.0.0.1', options.port ?? 0, options.runtimeUid === undefined ? [] : [options.runtimeUid]);
     return emulator;
   }
 

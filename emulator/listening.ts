@@ -6,12 +6,12 @@ import type http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { localUserOnly } from './peer-user.ts';
 
-/** Starts `server` listening on host:port, answering only this user's processes (peer-user.ts:
- * another user's connection is closed unread, with one line on stderr per uid); rejects with the
- * listen error (EADDRINUSE, …). */
-export function listen(server: http.Server, port: number, host: string): Promise<void> {
+/** Starts `server` listening on host:port, answering only this user's processes and those of
+ * `alsoAnswered` (uids; peer-user.ts: another user's connection is closed unread, with one line on
+ * stderr per uid); rejects with the listen error (EADDRINUSE, …). */
+export function listen(server: http.Server, port: number, host: string, alsoAnswered: readonly number[] = []): Promise<void> {
   const told = new Set<number>();
-  localUserOnly(server, (uid) => {
+  localUserOnly(server, alsoAnswered, (uid) => {
     if (told.has(uid)) return;
     told.add(uid);
     process.stderr.write(`local server on ${hostAndPort(server)}: closed a connection from another user's process (uid ${uid}): it answers only the user who started it\n`);

@@ -87,17 +87,21 @@ function ipv6Bytes(address: string): number[] | undefined {
 
 /**
  * Closes, at once, every connection to `server` whose client is another user's process on this
- * machine (peerUid differs from this process's uid); `refused(uid)` is told of each. Remote peers
+ * machine (peerUid neither this process's uid nor one of `alsoAnswered`); `refused(uid)` is told of each. Remote peers
  * and platforms without the kernel's tables are let through (the servers bind 127.0.0.1 unless
  * told otherwise). Costs one read of the tables per connection, not per request.
  */
-export function localUserOnly(server: { prependListener(event: 'connection', listener: (socket: Socket) => void): unknown }, refused: (uid: number) => void): void {
+export function localUserOnly(
+  server: { prependListener(event: 'connection', listener: (socket: Socket) => void): unknown },
+  alsoAnswered: readonly number[],
+  refused: (uid: number) => void,
+): void {
   const self = process.getuid?.();
   if (self === undefined) return;
   // Before the HTTP server's own listener: nothing of the connection is read.
   server.prependListener('connection', (socket) => {
     const uid = peerUid(socket);
-    if (uid === undefined || uid === self) return;
+    if (uid === undefined || uid === self || alsoAnswered.includes(uid)) return;
     socket.destroy();
     refused(uid);
   });

@@ -123,8 +123,9 @@ export class RuntimeApiServer {
     this.server.keepAliveTimeout = 60_000;
   }
 
-  listen(host: string, port: number): Promise<void> {
-    return listen(this.server, port, host);
+  /** `alsoAnswered`: uids besides this process's whose connections are answered (the runtime's user). */
+  listen(host: string, port: number, alsoAnswered: readonly number[] = []): Promise<void> {
+    return listen(this.server, port, host, alsoAnswered);
   }
 
   /** `host:port`, the value of AWS_LAMBDA_RUNTIME_API. */

@@ -202,7 +202,7 @@ describe('packaged compile cache', () => {
     const setpriv = spawnSync('sh', ['-c', 'command -v setpriv'], { encoding: 'utf8' }).stdout.trim();
     if (asRoot && setpriv === '') throw new Error('setpriv (util-linux) is needed to run the runtime as a non-root user');
     const command = asRoot ? { command: setpriv, args: ['--reuid=65534', '--regid=65534', '--clear-groups', DEFAULT_BOOTSTRAP] } : { command: DEFAULT_BOOTSTRAP, args: [] };
-    const emulator = await Emulator.start({ ...command, handler: 'cjs.handler', taskRoot: dir, env: TRACE });
+    const emulator = await Emulator.start({ ...command, runtimeUid: uid, handler: 'cjs.handler', taskRoot: dir, env: TRACE });
     ownEmulators.push(emulator);
     const outcome = await emulator.invoke('{"name":"ada"}');
     expect(outcome.kind, describeOutcome(outcome, emulator)).toBe('response');
