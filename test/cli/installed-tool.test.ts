@@ -3,11 +3,11 @@
 // the installed `lambda-bootstrap` run by this machine's own Node (not the repository's Node 24):
 // build (the one slow step: the binary from the package's pinned node), invoke, bench, package
 // (both flavours, and the snapshot executable), layer, serve, watch, --help and exit codes.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { delimiter, dirname, join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,14 +15,11 @@ import { inflateRawSync } from 'node:zlib';
 import { Emulator } from '../../emulator/index.ts';
 import { readCentralDirectory } from '../build/layer-zip-suite.ts';
 import { managedRuntimeCommand } from '../integration/harness.ts';
+import { USER_ENV, interrupt, packAndInstall, startServing, userNode } from './packed-tool.ts';
+import type { Serving } from './packed-tool.ts';
 
 const REPO_ROOT = resolve(import.meta.dirname, '../..');
 const CLI_DIR = join(REPO_ROOT, 'cli');
-// This machine's node: PATH without the repository's node_modules/.bin (where the pinned Node 24 is).
-const USER_PATH = (process.env.PATH ?? '').split(delimiter).filter((dir) => !dir.startsWith(join(REPO_ROOT, 'node_modules'))).join(delimiter);
-const userNode = spawnSync('sh', ['-c', 'command -v node'], { encoding: 'utf8', env: { PATH: USER_PATH } }).stdout.trim();
-// npm must not reach the registry: everything comes from its cache.
-const USER_ENV = { ...process.env, PATH: USER_PATH, npm_config_offline: 'true', npm_config_audit: 'false', npm_config_fund: 'false' };
 
 let work = '';
 let project = '';
@@ -35,26 +32,8 @@ function run(args: string[], cwd = project): { status: number | null; stdout: st
 }
 
 /** Starts `serve`/`watch`, resolves with its URL once the runtime is ready (read from its stderr). */
-function start(args: string[]): Promise<{ child: ChildProcess; url: string; stderr: () => string }> {
-  const child = spawn(userNode, [tool, ...args], { cwd: project, env: USER_ENV, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  let err = '';
-  return new Promise((resolveStart, reject) => {
-    child.stderr?.on('data', (d: Buffer) => {
-      err += d.toString();
-      const url = /on (http:\/\/127\.0\.0\.1:\d+)\n/.exec(err)?.[1];
-      if (url !== undefined && /lambda-bootstrap: runtime (ready|failed)/.test(err)) resolveStart({ child, url, stderr: () => err });
-    });
-    child.on('exit', (code) => reject(new Error(`${args[0]} exited ${code} before it was ready:\n${err}`)));
-  });
-}
-
-function stop(child: ChildProcess): Promise<number | null> {
-  return new Promise((resolveExit) => {
-    child.removeAllListeners('exit');
-    child.on('exit', (code) => resolveExit(code));
-    child.kill('SIGINT');
-  });
+function start(args: string[]): Promise<Serving> {
+  return startServing(tool, args, project, children);
 }
 
 /** Writes every entry of `zip` under `dir` with the mode its entry carries (what Lambda's unzip keeps). */
@@ -391,7 +370,8 @@ export const handler = async (event) => {
   }, 900_000);
 
   it('serve: one port for the HTTP front door, the Invoke API (AWS SDK) and the RIE endpoint, on 127.0.0.1; SIGINT stops it with 0', async () => {
-    const { child, url } = await start(['serve', 'fn', '-H', 'index.web', '--port', '0', '--function-name', 'shop']);
+    const serving = await start(['serve', 'fn', '-H', 'index.web', '--port', '0', '--function-name', 'shop']);
+    const { url } = serving;
     expect(new URL(url).hostname).toBe('127.0.0.1');
     const web = await fetch(`${url}/hello?x=1`);
     expect(web.status).toBe(200);
@@ -403,12 +383,13 @@ export const handler = async (event) => {
     expect(Buffer.from(out.LogResult ?? '', 'base64').toString()).toMatch(/^START RequestId: /);
     const rie = await fetch(`${url}/2015-03-31/functions/function/invocations`, { method: 'POST', body: '{"rawPath":"/rie"}' });
     expect(await rie.text()).toContain('web /rie');
-    expect(await stop(child)).toBe(0);
+    expect(await interrupt(serving)).toBe(0);
   }, 120_000);
 
   it('watch: an edit is served by the next request; a syntax error is the init error; the next save recovers', async () => {
     const fnDir = join(project, 'fn');
-    const { child, url, stderr } = await start(['watch', 'fn', '--port', '0', '--debounce', '100']);
+    const serving = await start(['watch', 'fn', '--port', '0', '--debounce', '100']);
+    const { url, stderr } = serving;
     const invoke = async (): Promise<{ status: number; body: string }> => {
       const res = await fetch(`${url}/2015-03-31/functions/function/invocations`, { method: 'POST', body: '{}' });
       return { status: res.status, body: await res.text() };
@@ -442,6 +423,6 @@ export const handler = async (event) => {
     let fixed = await invoke();
     while (!fixed.body.includes('"version":7')) fixed = await invoke();
     expect(JSON.parse(fixed.body)).toMatchObject({ version: 7 });
-    expect(await stop(child)).toBe(0);
+    expect(await interrupt(serving)).toBe(0);
   }, 120_000);
 });

@@ -10,21 +10,17 @@
 // (cdp-client.ts) stops on a line of a .ts handler on the managed node.
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { delimiter, join, resolve } from 'node:path';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { attachAndBreak, freePort } from './cdp-client.ts';
+import { USER_ENV, interrupt, packAndInstall, startServing, userNode } from './packed-tool.ts';
+import type { Serving } from './packed-tool.ts';
 
 const REPO_ROOT = resolve(import.meta.dirname, '../..');
 const CLI_DIR = join(REPO_ROOT, 'cli');
 const BINARY = join(REPO_ROOT, 'dist', 'bootstrap');
-// This machine's node: PATH without the repository's node_modules/.bin (where the pinned Node 24 is).
-const USER_PATH = (process.env.PATH ?? '').split(delimiter).filter((dir) => !dir.startsWith(join(REPO_ROOT, 'node_modules'))).join(delimiter);
-const userNode = spawnSync('sh', ['-c', 'command -v node'], { encoding: 'utf8', env: { PATH: USER_PATH } }).stdout.trim();
-// npm must not reach the registry: everything (the tool's dependencies, the pinned node) comes from its cache.
-const USER_ENV = { ...process.env, PATH: USER_PATH, npm_config_offline: 'true', npm_config_audit: 'false', npm_config_fund: 'false' };
 
 let work = '';
 let project = '';
@@ -77,39 +73,13 @@ function ranBy(stderr: string): { env: string; wrapper: string | null; execPath:
 }
 
 /** Starts `serve`/`watch`; resolves with its URL once the runtime is ready (read from its stderr). */
-function start(args: string[]): Promise<{ child: ChildProcess; url: string; stderr: () => string }> {
-  const child = spawn(userNode, [tool, ...args], { cwd: project, env: USER_ENV, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  let err = '';
-  return new Promise((resolveStart, reject) => {
-    child.stderr?.on('data', (d: Buffer) => {
-      err += d.toString();
-      const url = /on (http:\/\/127\.0\.0\.1:\d+)\n/.exec(err)?.[1];
-      if (url !== undefined && /lambda-bootstrap: runtime (ready|failed)/.test(err)) resolveStart({ child, url, stderr: () => err });
-    });
-    child.on('exit', (code) => reject(new Error(`${args[0]} exited ${code} before it was ready:\n${err}`)));
-  });
-}
-
-function stop(child: ChildProcess): Promise<number | null> {
-  return new Promise((resolveExit) => {
-    child.removeAllListeners('exit');
-    child.on('exit', (code) => resolveExit(code));
-    child.kill('SIGINT');
-  });
+function start(args: string[]): Promise<Serving> {
+  return startServing(tool, args, project, children);
 }
 
 beforeAll(() => {
-  expect(userNode, 'a node on PATH outside the repository').not.toBe('');
   expect(existsSync(BINARY), 'run `make dist/bootstrap` first').toBe(true);
-  work = mkdtempSync(join(tmpdir(), 'lambda-bootstrap-wrapper-flavour-'));
-  const pack = spawnSync('npm', ['pack', '--pack-destination', work, '--loglevel=error'], { cwd: CLI_DIR, encoding: 'utf8', env: USER_ENV });
-  expect(pack.status, pack.stdout + pack.stderr).toBe(0);
-  const tarball = readdirSync(work).find((f) => f.endsWith('.tgz'));
-  expect(tarball).toBeDefined();
-  project = join(work, 'my-project');
-  mkdirSync(project);
-  writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'my-project', version: '1.0.0', private: true }));
+  ({ work, project, tool } = packAndInstall('lambda-bootstrap-wrapper-flavour-'));
   const files: Record<string, string> = {
     'esm/index.mjs': ESM_HANDLER,
     'cjs/index.js': CJS_HANDLER,
@@ -121,9 +91,6 @@ beforeAll(() => {
     mkdirSync(join(project, path, '..'), { recursive: true });
     writeFileSync(join(project, path), text);
   }
-  const install = spawnSync('npm', ['install', join(work, tarball!), '--offline', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: project, encoding: 'utf8', env: USER_ENV });
-  expect(install.status, install.stdout + install.stderr).toBe(0);
-  tool = join(project, 'node_modules', 'lambda-bootstrap', 'dist', 'lambda-bootstrap.js');
 }, 300_000);
 
 afterAll(() => {
@@ -214,21 +181,23 @@ describe('the installed tool runs a function in the wrapper flavour', () => {
   }, 300_000);
 
   it('serve --flavour wrapper: the HTTP front door and the Invoke API answer; SIGINT stops it with 0', async () => {
-    const { child, url, stderr } = await start(['serve', 'esm', '-H', 'index.web', '--port', '0', '--function-name', 'shop', '--flavour', 'wrapper']);
+    const serving = await start(['serve', 'esm', '-H', 'index.web', '--port', '0', '--function-name', 'shop', '--flavour', 'wrapper']);
+    const { url, stderr } = serving;
     expect(stderr()).toContain("lambda-bootstrap: wrapper flavour: nodejs24.x's bootstrap");
     const web = await fetch(`${url}/hello`);
     expect([web.status, await web.text()]).toEqual([200, 'web /hello']);
     const client = new LambdaClient({ endpoint: url, region: 'us-east-1', credentials: { accessKeyId: 'AKIDLOCAL', secretAccessKey: 'local' } });
     const out = await client.send(new InvokeCommand({ FunctionName: 'shop', Payload: JSON.stringify({ rawPath: '/sdk' }), LogType: 'Tail' }));
     expect(JSON.parse(Buffer.from(out.Payload ?? []).toString())).toMatchObject({ statusCode: 200, body: 'web /sdk' });
-    expect(await stop(child)).toBe(0);
+    expect(await interrupt(serving)).toBe(0);
   }, 300_000);
 
   it('watch --flavour wrapper: an edit is answered by the next runtime, again through the wrapper', async () => {
     const dir = join(project, 'watched');
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, 'index.mjs'), ESM_HANDLER);
-    const { child, url, stderr } = await start(['watch', 'watched', '--port', '0', '--debounce', '100', '--flavour', 'wrapper']);
+    const serving = await start(['watch', 'watched', '--port', '0', '--debounce', '100', '--flavour', 'wrapper']);
+    const { url, stderr } = serving;
     const invoke = async (): Promise<string> => (await fetch(`${url}/2015-03-31/functions/function/invocations`, { method: 'POST', body: '{}' })).text();
     expect(JSON.parse(await invoke())).toMatchObject({ kind: 'esm' });
     writeFileSync(join(dir, 'index.mjs'), ESM_HANDLER.replace("kind: 'esm'", "kind: 'edited'"));
@@ -238,7 +207,7 @@ describe('the installed tool runs a function in the wrapper flavour', () => {
     const lines = [...stderr().matchAll(/\tINFO\tran-by (\{.*\})\n/g)].map((m) => JSON.parse(m[1]!) as { env: string; script: string });
     expect(lines.length).toBeGreaterThanOrEqual(2);
     expect(lines.every((l) => l.env === 'AWS_Lambda_nodejs24.x' && l.script.endsWith('/lambda-bootstrap/bootstrap.js'))).toBe(true);
-    expect(await stop(child)).toBe(0);
+    expect(await interrupt(serving)).toBe(0);
   }, 300_000);
 
   it('invoke --inspect-brk --flavour wrapper: a debugger stops on the .ts line on the managed node, then the response', async () => {

@@ -10,18 +10,16 @@
 // The runtime is the repository's dist/bootstrap (--bootstrap), as the repro cases run it.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { delimiter, join, resolve } from 'node:path';
+import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { memorySandbox } from '../../cli/src/memory-cgroup.ts';
+import { USER_ENV, packAndInstall, startServing, userNode } from './packed-tool.ts';
+import type { Serving } from './packed-tool.ts';
 
 const REPO_ROOT = resolve(import.meta.dirname, '../..');
 const BOOTSTRAP = join(REPO_ROOT, 'dist', 'bootstrap');
-const USER_PATH = (process.env.PATH ?? '').split(delimiter).filter((dir) => !dir.startsWith(join(REPO_ROOT, 'node_modules'))).join(delimiter);
-const userNode = spawnSync('sh', ['-c', 'command -v node'], { encoding: 'utf8', env: { PATH: USER_PATH } }).stdout.trim();
-const USER_ENV = { ...process.env, PATH: USER_PATH, npm_config_offline: 'true', npm_config_audit: 'false', npm_config_fund: 'false' };
 
 let work = '';
 let project = '';
@@ -49,19 +47,10 @@ const watched = (version: string): string =>
   `import { page } from './lib/page-0.mjs';\nexport const handler = async () => ({ version: '${version}', page, pid: process.pid });\n`;
 
 beforeAll(() => {
-  expect(userNode, 'a node on PATH outside the repository').not.toBe('');
   expect(existsSync(BOOTSTRAP), 'dist/bootstrap (make dist/bootstrap)').toBe(true);
-  work = mkdtempSync(join(tmpdir(), 'lambda-bootstrap-lifecycle-'));
-  const pack = spawnSync('npm', ['pack', '--pack-destination', work, '--loglevel=error'], { cwd: join(REPO_ROOT, 'cli'), encoding: 'utf8', env: USER_ENV });
-  expect(pack.status, pack.stdout + pack.stderr).toBe(0);
-  const tarball = readdirSync(work).find((f) => f.endsWith('.tgz'));
-  project = join(work, 'my-project');
+  ({ work, project, tool } = packAndInstall('lambda-bootstrap-lifecycle-'));
   mkdirSync(join(project, 'fns'), { recursive: true });
-  writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'my-project', version: '1.0.0', private: true }));
   writeFileSync(join(project, 'fns', 'fns.mjs'), FNS);
-  const install = spawnSync('npm', ['install', join(work, tarball!), '--offline', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: project, encoding: 'utf8', env: USER_ENV });
-  expect(install.status, install.stdout + install.stderr).toBe(0);
-  tool = join(project, 'node_modules', 'lambda-bootstrap', 'dist', 'lambda-bootstrap.js');
 }, 300_000);
 
 afterAll(() => {
@@ -74,27 +63,9 @@ function run(args: string[]): { status: number | null; stdout: string; stderr: s
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-interface Running {
-  child: ChildProcess;
-  url: string;
-  stderr: () => string;
-  exit: Promise<number | null>;
-}
-
-/** Starts `serve`/`watch`; resolves once the runtime is ready (its line on stderr). */
-function start(args: string[], cwd = project): Promise<Running> {
-  const child = spawn(userNode, [tool, ...args, '--port', '0', '--bootstrap', BOOTSTRAP], { cwd, env: USER_ENV, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  let err = '';
-  const exit = new Promise<number | null>((resolveExit) => child.on('exit', (code) => resolveExit(code)));
-  return new Promise((resolveStart, reject) => {
-    child.stderr?.on('data', (d: Buffer) => {
-      err += d.toString();
-      const url = /on (http:\/\/127\.0\.0\.1:\d+)\n/.exec(err)?.[1];
-      if (url !== undefined && /lambda-bootstrap: runtime (ready|failed)/.test(err)) resolveStart({ child, url, stderr: () => err, exit });
-    });
-    void exit.then((code) => reject(new Error(`${args[0]} exited ${code} before it was ready:\n${err}`)));
-  });
+/** Starts `serve`/`watch` with the repository's dist/bootstrap; resolves once the runtime is ready. */
+function start(args: string[], cwd = project): Promise<Serving> {
+  return startServing(tool, [...args, '--port', '0', '--bootstrap', BOOTSTRAP], cwd, children);
 }
 
 const rie = async (url: string, event = '{}'): Promise<string> =>
