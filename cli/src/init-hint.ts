@@ -23,17 +23,28 @@ export function localInitHint(errorType: string, errorMessage: string, taskRoot:
   return `${message} ${LOCALLY}`;
 }
 
+/** The emulator's onInitError, and `forget()`: the next init error is explained even if it is the last one again. */
+export interface InitHintReporter {
+  (error: { errorType: string; errorMessage: string }): void;
+  forget(): void;
+}
+
 /**
  * The emulator's onInitError for the function in `taskRoot`: each explanation goes to `log` as
  * `lambda-bootstrap: init failed: …`, once while the same error repeats (serve retries init with
- * every invocation).
+ * every invocation); `watch` calls forget() at each save, after which it is said again.
  */
-export function initHintReporter(taskRoot: string, handler: string, log: (line: string) => void): (error: { errorType: string; errorMessage: string }) => void {
+export function initHintReporter(taskRoot: string, handler: string, log: (line: string) => void): InitHintReporter {
   let last: string | undefined;
-  return ({ errorType, errorMessage }) => {
+  const report = ({ errorType, errorMessage }: { errorType: string; errorMessage: string }): void => {
     const hint = localInitHint(errorType, errorMessage, taskRoot, handler);
     if (hint === undefined || hint === last) return;
     last = hint;
     log(`lambda-bootstrap: init failed: ${hint}`);
   };
+  return Object.assign(report, {
+    forget: (): void => {
+      last = undefined;
+    },
+  });
 }

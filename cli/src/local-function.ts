@@ -50,6 +50,9 @@ export interface RuntimeSetup {
   memoryCgroup?: boolean;
   /** Gets the explanation of an init error (cli/src/init-hint.ts); default `log`. */
   initHint?: (line: string) => void;
+  /** Gets the reporter's forget(), for `watch` to call at each save (a saved file that fails the
+   * same way is explained again). */
+  initHintForget?: (forget: () => void) => void;
 }
 
 /**
@@ -90,7 +93,11 @@ export function emulatorOptions(functionDir: string, flags: FunctionFlags, echoO
     enforceMemory: true,
   };
   const hint = setup.initHint ?? log;
-  if (hint !== undefined) options.onInitError = initHintReporter(taskRoot, flags.handler, hint);
+  if (hint !== undefined) {
+    const reporter = initHintReporter(taskRoot, flags.handler, hint);
+    options.onInitError = reporter;
+    setup.initHintForget?.(reporter.forget);
+  }
   if (flags.maxConcurrency !== undefined) options.maxConcurrency = flags.maxConcurrency;
   if (flags.inspect !== undefined) options.debugging = { waitsForDebugger: flags.inspect.flag === '--inspect-brk' };
   const extensions = [...(flags.opt === undefined ? [] : layerExtensions(flags.opt.dir)), ...(flags.extensions ?? []).map((file) => executableFile(file))];

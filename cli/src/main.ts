@@ -152,7 +152,8 @@ function eventOf(options: { event?: string; eventFile?: string }): string {
 async function serveFunction(dir: string, options: Record<string, unknown>, watching: boolean): Promise<void> {
   const flags = await flagsWithLayers(options);
   // The function's output, like every other line of the tool's, goes to stderr (README, the local loop).
-  const emulatorConfig = emulatorOptions(dir, flags, 'stderr', { log });
+  let forgetInitHint = (): void => {};
+  const emulatorConfig = emulatorOptions(dir, flags, 'stderr', { log, initHintForget: (forget) => (forgetInitHint = forget) });
   const durable = durableClockOf(options);
   let listenPort = options.port as number;
   // The runtime must know the durable service's address before it starts (emulator/durable/function-endpoint.ts).
@@ -198,7 +199,10 @@ async function serveFunction(dir: string, options: Record<string, unknown>, watc
         ignore: [flags.outDir],
         log,
         alsoWatch: (flags.envFiles ?? []).map((file) => resolve(file)),
-        beforeRestart: () => emulator.setFunctionEnvironment(withService(functionEnvironment(flags))),
+        beforeRestart: () => {
+          forgetInitHint();
+          emulator.setFunctionEnvironment(withService(functionEnvironment(flags)));
+        },
       })
     : undefined;
   await serveUntilStopped({ emulator, server, watcher, log });

@@ -89,4 +89,29 @@ describe('lambda-bootstrap invoke / serve after an init error', () => {
     expect(err.split('\n').filter((line) => line.startsWith(ENUM_HINT)), err).toHaveLength(1);
     expect(err.indexOf('\tERROR\tInit Error')).toBeLessThan(err.indexOf(ENUM_HINT));
   }, 300_000);
+
+  it('watch: explained at the start, and again after a save that fails the same way', async () => {
+    const dir = fn('enum-watched', { 'index.ts': 'enum Color { Red, Green }\nexport const handler = async () => ({ color: Color.Green });\n' });
+    const child = spawn(NODE, [CLI, 'watch', dir, '--port', '0', '--debounce', '100', '--bootstrap', requireBinary()], { cwd: work, stdio: ['ignore', 'pipe', 'pipe'] });
+    children.push(child);
+    let err = '';
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    const exit = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
+    const hints = (): number => err.split('\n').filter((line) => line.startsWith(ENUM_HINT)).length;
+    /** Waits (60 s at most: then it never came) until `seen` holds. */
+    const until = async (what: string, seen: () => boolean): Promise<void> => {
+      for (let i = 0; i < 1200 && !seen(); i++) await new Promise((r) => setTimeout(r, 50));
+      if (!seen()) throw new Error(`${what} did not happen; watch's log:\n${err}`);
+    };
+    try {
+      await until('the first explanation', () => hints() === 1);
+      writeFileSync(join(dir, 'index.ts'), 'enum Shade { Dark, Light }\nexport const handler = async () => ({ shade: Shade.Light });\n');
+      await until('the restart after the save', () => err.includes('watch: the new runtime failed its init'));
+      await until('the second explanation', () => hints() === 2);
+    } finally {
+      child.kill('SIGTERM');
+      await exit;
+    }
+    expect(err.indexOf('watch: files changed: index.ts')).toBeLessThan(err.lastIndexOf(ENUM_HINT));
+  }, 300_000);
 });
