@@ -22,5 +22,6 @@ export type { Row, RuntimeState, ExtensionState } from './runtime-api/state-tabl
 export { invokeDurableOnce } from './durable/one-shot.ts';
 export { durableFunctionEnv, endpointFor, freePort } from './durable/function-endpoint.ts';
 export { parseTimeScale } from './durable/time-scale.ts';
+export { DURABLE_SDK_MIN_NODE_MAJOR, checkpointServerMissing } from './durable/checkpoint-worker.ts';
 export type { DurableClock } from './durable/time-scale.ts';
 export type { DurableSettings } from './durable/durable-service.ts';

@@ -7,7 +7,7 @@ import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { InvalidArgumentError } from 'commander';
 import type { Command } from 'commander';
-import { parseTimeScale } from '../../emulator/index.ts';
+import { DURABLE_SDK_MIN_NODE_MAJOR, checkpointServerMissing, parseTimeScale } from '../../emulator/index.ts';
 import type { DurableSettings, EmulatorOptions } from '../../emulator/index.ts';
 import { ToolError } from './build-binary.ts';
 import { emulatorOptions } from './local-function.ts';
@@ -76,6 +76,8 @@ export function durableClockOf(options: Record<string, unknown>): DurableSetting
     if (options.chainedFunction !== undefined) throw new ToolError('--chained-function applies to durable functions (context.invoke): add --durable');
     return undefined;
   }
+  // Before anything starts or is printed (a server's address, a runtime's init).
+  if (Number(process.versions.node.split('.')[0]) < DURABLE_SDK_MIN_NODE_MAJOR) throw new ToolError(checkpointServerMissing(process.versions.node));
   return { skipTime: options.skipTime === true, timeScale: options.timeScale as number | undefined, executionTimeout: options.executionTimeout as number | undefined };
 }
 

@@ -150,11 +150,11 @@ function eventOf(options: { event?: string; eventFile?: string }): string {
 
 /** Serves until SIGINT/SIGTERM; `watch` adds the file watcher. */
 async function serveFunction(dir: string, options: Record<string, unknown>, watching: boolean): Promise<void> {
+  const durable = durableClockOf(options);
   const flags = await flagsWithLayers(options);
   // The function's output, like every other line of the tool's, goes to stderr (README, the local loop).
   let forgetInitHint = (): void => {};
   const emulatorConfig = emulatorOptions(dir, flags, 'stderr', { log, initHintForget: (forget) => (forgetInitHint = forget) });
-  const durable = durableClockOf(options);
   let listenPort = options.port as number;
   // The runtime must know the durable service's address before it starts (emulator/durable/function-endpoint.ts).
   if (durable !== undefined && listenPort === 0) listenPort = await freePort(options.host as string);
@@ -318,12 +318,12 @@ export function program(): Command {
     .option('--event-file <file>', 'read the event from a file')
     .action(async (dir: string, options: Record<string, unknown>) => {
       const event = eventOf(options as { event?: string; eventFile?: string });
+      const durable = durableClockOf(options);
       const flags = await flagsWithLayers(options);
       // The explanation of an init error follows the runtime's own lines, printed when it ends.
       const hints: string[] = [];
       const config = emulatorOptions(dir, flags, false, { initHint: (line) => hints.push(line) });
       for (const note of await localNotes(dir, options.handler as string, options.arch as Architecture)) log(`lambda-bootstrap: ${note}`);
-      const durable = durableClockOf(options);
       if (durable !== undefined) {
         durable.chainedFunctions = chainedFunctionsOf(options, flags, config.functionName ?? 'function', (env) => env, log);
         process.exitCode = await invokeDurableOnce(config, event, durable);

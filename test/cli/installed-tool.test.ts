@@ -160,6 +160,9 @@ describe('the installed lambda-bootstrap tool', () => {
     if (major >= 22) return;
     const durable = run(['invoke', 'fn', '--durable', '--event', '{}', '--bootstrap', join(REPO_ROOT, 'dist', 'bootstrap')]);
     expect(durable.status).toBe(1);
+    // Refused before anything starts: no server address, no runtime output.
+    expect(durable.stderr).not.toContain('http://127.0.0.1');
+    expect(durable.stderr).not.toContain('START RequestId');
     expect(durable.stderr).toContain(
       `lambda-bootstrap: durable functions need Node.js 22 or later for AWS's durable execution SDK (@aws/durable-execution-sdk-js-testing, its checkpoint server), which does not run on Node.js ${userVersion}; run lambda-bootstrap on Node 22+ (and \`npm install\` there if npm skipped the SDK)`,
     );
