@@ -72,14 +72,12 @@ export async function runBeforeSnapshotHooks(hooks: BuildHooks): Promise<HookErr
 }
 
 /**
- * The start's side: runs the after-restore hooks once, in registration order, and throws a
- * HookError (`Runtime.AfterRestoreError`) for the first that fails. `sync` is for a CommonJS
- * handler file (.cjs/.cts), which the runtime loads with require() and so cannot wait: a hook that
- * returns a promise there is an error saying so.
+ * The start's side: runs the after-restore hooks once, in registration order, each awaited (the
+ * runtime import()s every handler file, a CommonJS one too, so the module handed to it can wait),
+ * and rejects with a HookError (`Runtime.AfterRestoreError`) for the first that fails.
  */
-export function afterRestoreRunner(hooks: BuildHooks): { async: () => Promise<void>; sync: () => void } {
+export function afterRestoreRunner(hooks: BuildHooks): { async: () => Promise<void> } {
   let done: Promise<void> | undefined;
-  let syncDone = false;
   return {
     async: () =>
       (done ??= (async () => {
@@ -91,23 +89,5 @@ export function afterRestoreRunner(hooks: BuildHooks): { async: () => Promise<vo
           }
         }
       })()),
-    sync: () => {
-      if (syncDone) return;
-      syncDone = true;
-      for (const hook of hooks.afterRestore) {
-        let result: unknown;
-        try {
-          result = hook();
-        } catch (error) {
-          throw new HookError(AFTER_RESTORE_ERROR, error);
-        }
-        if (typeof (result as { then?: unknown } | null)?.then === 'function') {
-          throw new HookError(
-            AFTER_RESTORE_ERROR,
-            new TypeError('an after-restore hook returned a promise, but a CommonJS handler file (.cjs, .cts) is loaded with require(), which cannot wait for it: make the hook synchronous, or the handler an ES module (.mjs or .js)'),
-          );
-        }
-      }
-    },
   };
 }

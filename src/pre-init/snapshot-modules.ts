@@ -123,18 +123,17 @@ export function reexportSource(globalName: string, key: string, namespace: objec
 
 /**
  * The module the runtime gets for the handler initialised at build, always an ES module (the
- * runtime import()s every handler file, as AWS's client does): the after-restore hooks run first
- * (awaited by top-level await for an ES module handler; synchronously for a CommonJS one, whose
- * init could not have awaited them either), and a failing one fails the handler's load, so the
- * runtime reports it as the init error (Runtime.AfterRestoreError). Then the module object made at
- * build: for a CommonJS handler, the namespace Node's import() of a CommonJS file has (`default`
- * and `module.exports` its exports object, each other own property a named export).
+ * runtime import()s every handler file, as AWS's client does): the after-restore hooks run first,
+ * awaited by its top-level await whatever the handler's module kind, and a failing one fails the
+ * handler's load, so the runtime reports it as the init error (Runtime.AfterRestoreError). Then
+ * the module object made at build: for a CommonJS handler, the namespace Node's import() of a
+ * CommonJS file has (`default` and `module.exports` its exports object, each other own property a
+ * named export).
  */
 function handlerSource(globalName: string, kind: SnapshotModule['kind'], namespace: object): string {
   const registry = `globalThis[${JSON.stringify(globalName)}]`;
-  const restore = `${registry}.get(${JSON.stringify(AFTER_RESTORE_KEY)})`;
-  if (kind === 'require') return `${restore}.sync();\n${commonjsReexportSource(globalName, HANDLER_KEY, namespace)}`;
-  return `await ${restore}.async();\n${reexportSource(globalName, HANDLER_KEY, namespace)}`;
+  const restore = `await ${registry}.get(${JSON.stringify(AFTER_RESTORE_KEY)}).async();\n`;
+  return restore + (kind === 'require' ? commonjsReexportSource(globalName, HANDLER_KEY, namespace) : reexportSource(globalName, HANDLER_KEY, namespace));
 }
 
 /** The ES module source of a CommonJS module's exports object `exports` as Node's import() shows it. */

@@ -71,19 +71,4 @@ describe('afterRestoreRunner', () => {
     const error = await failing.async().catch((e: unknown) => e);
     expect(toErrorBody(error)).toMatchObject({ errorType: AFTER_RESTORE_ERROR, errorMessage: 'Error: could not reconnect' });
   });
-
-  test('sync (a .cjs handler): a hook returning a promise is an AfterRestoreError saying why', () => {
-    const ran: string[] = [];
-    afterRestoreRunner({ beforeSnapshot: [], afterRestore: [() => ran.push('sync')] }).sync();
-    expect(ran).toEqual(['sync']);
-    const runner = afterRestoreRunner({ beforeSnapshot: [], afterRestore: [async () => {}] });
-    expect(() => runner.sync()).toThrow(/^TypeError: an after-restore hook returned a promise, but a CommonJS handler file \(\.cjs, \.cts\) is loaded with require\(\)/);
-    let thrown: unknown;
-    try {
-      afterRestoreRunner({ beforeSnapshot: [], afterRestore: [async () => {}] }).sync();
-    } catch (error) {
-      thrown = error;
-    }
-    expect((thrown as Error).name).toBe(AFTER_RESTORE_ERROR);
-  });
 });
