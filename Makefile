@@ -141,7 +141,7 @@ NODE26_WRAPPER_TESTS := test/integration/wrapper.test.ts test/integration/manage
 test: dist/bootstrap dist/node26/bootstrap build/node26/arm64-node/node_modules/.package-lock.json layer-wrapper typecheck node_modules/.cli-deps-cached
 	vitest run
 	BOOTSTRAP_TARGET=wrapper vitest run test/integration
-	BOOTSTRAP_TARGET=wrapper vitest run test/parity/parity.test.ts
+	BOOTSTRAP_TARGET=wrapper vitest run test/parity/parity.test.ts test/parity/durable.test.ts
 	BOOTSTRAP_NODE=26 vitest run test/integration
 	BOOTSTRAP_NODE=26 vitest run --project parity
 	BOOTSTRAP_NODE=26 PARITY_RIC_NODE=24 vitest run test/parity/parity.test.ts

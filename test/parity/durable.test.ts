@@ -86,7 +86,8 @@ async function runWorkflow(runtime: RuntimeId): Promise<Seen> {
       operations: events.filter((e) => e.EventType !== 'InvocationCompleted').map((e) => `${e.EventType}${e.Name === undefined ? '' : ` ${e.Name}`}`),
       invocations: events.filter((e) => e.EventType === 'InvocationCompleted').length,
     };
-    console.log(`durable parity: ${runtime}: result ${JSON.stringify(seen.result)}; ${seen.invocations} invocations; history: ${seen.operations.join(', ')}`);
+    const named = runtime === 'ric' ? 'aws-lambda-ric' : process.env.BOOTSTRAP_TARGET === 'wrapper' ? 'the wrapper layer' : 'dist/bootstrap';
+    console.log(`durable parity: ${named}: result ${JSON.stringify(seen.result)}; ${seen.invocations} invocations; history: ${seen.operations.join(', ')}`);
     return seen;
   } finally {
     await server.close();
@@ -94,7 +95,7 @@ async function runWorkflow(runtime: RuntimeId): Promise<Seen> {
   }
 }
 
-describe('durable functions: dist/bootstrap vs aws-lambda-ric 4.0.2 on the same local service', () => {
+describe(`durable functions: ${process.env.BOOTSTRAP_TARGET === 'wrapper' ? 'the wrapper layer' : 'dist/bootstrap'} vs aws-lambda-ric 4.0.2 on the same local service`, () => {
   it('the order workflow ends with the same result and the same history', { timeout: 180_000 }, async () => {
     const [ours, ric] = [await runWorkflow(RUNTIME_IDS[0]!), await runWorkflow(RUNTIME_IDS[1]!)];
     expect(ours.result).toEqual({ orderId: 'order-7', reservation: { orderId: 'order-7', reserved: 3 }, approval: { approvedBy: 'carol' }, charge: { charged: true, attempt: 2 } });
