@@ -5,7 +5,7 @@ export type { Chunk, InvocationOutcome, InvokeOptions, OutcomeKind, ProcessExit 
 export type { Fault, FaultRoute } from './runtime-api/faults.ts';
 export type { RecordedRequest } from './runtime-api/runtime-api-server.ts';
 export { InvokeEndpoint } from './invoke/invoke-endpoint.ts';
-export { invokeOnce } from './one-shot.ts';
+export { invokeOnce, whenAborted } from './one-shot.ts';
 export type { InvokeInterrupt } from './one-shot.ts';
 export { shutdownLine } from './shutdown-line.ts';
 export type { InvokeEndpointOptions, Invoker } from './invoke/invoke-endpoint.ts';

@@ -57,8 +57,8 @@ export async function invokeOnce(options: EmulatorOptions, event: string, interr
   }
 }
 
-/** The abort's reason as text, once `signal` aborts. */
-function whenAborted(signal: AbortSignal): Promise<string> {
+/** The abort's reason as text (a signal's name, the parent's exit), once `signal` aborts. */
+export function whenAborted(signal: AbortSignal): Promise<string> {
   return new Promise((resolve) => {
     if (signal.aborted) resolve(String(signal.reason));
     else signal.addEventListener('abort', () => resolve(String(signal.reason)), { once: true });

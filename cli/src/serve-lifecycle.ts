@@ -3,8 +3,8 @@
 // SIGTERM ends it with Lambda's shutdown sequence (Emulator.shutdown(), the one the emulator CLI
 // uses: the function's SIGTERM listener runs), printed as one line, then the tool exits 0.
 import type { Emulator, LocalServer } from '../../emulator/index.ts';
-import { shutdownLine } from '../../emulator/index.ts';
-import { stopSignal, stopped } from './stop-signals.ts';
+import { shutdownLine, whenAborted } from '../../emulator/index.ts';
+import { stopSignal } from './stop-signals.ts';
 import type { RuntimeWatcher } from './watch.ts';
 
 export interface ServeParts {
@@ -30,7 +30,7 @@ export async function serveUntilStopped({ emulator, server, watcher, log }: Serv
       }
     })();
     // A stop during a slow init does not wait for it.
-    const signal = await Promise.race([ready.then(() => stopped(stop.signal)), stopped(stop.signal)]);
+    const signal = await Promise.race([ready.then(() => whenAborted(stop.signal)), whenAborted(stop.signal)]);
     await watcher?.close();
     await server.close();
     log(shutdownLine('lambda-bootstrap', signal, await emulator.shutdown()));

@@ -41,11 +41,3 @@ export function stopSignal(): { signal: AbortSignal; dispose: () => void } {
     },
   };
 }
-
-/** Resolves with why `signal` aborted (a signal's name, or the parent's exit) when it does. */
-export function stopped(signal: AbortSignal): Promise<string> {
-  return new Promise((resolve) => {
-    if (signal.aborted) resolve(String(signal.reason));
-    else signal.addEventListener('abort', () => resolve(String(signal.reason)), { once: true });
-  });
-}
