@@ -149,7 +149,9 @@ export async function trainDependencies(modules: Iterable<unknown>): Promise<Tra
       for (const [name, value] of Object.entries(exported)) {
         if (!/^[A-Z]\w*Client$/.test(name) || !isClass(value) || typeof value.prototype.send !== 'function' || name === 'DynamoDBDocumentClient') continue;
         if (name === 'DynamoDBClient') dynamo = value;
-        const requests = TRAINING_REQUESTS[name] ?? [];
+        // A snapshot narrowed to the function's imports (build/snapshot/used-exports.ts) holds only
+        // the commands the function sends itself; the others are not there to train.
+        const requests = (TRAINING_REQUESTS[name] ?? []).filter((r) => r.command in exported);
         await step(`${name} ${requests.map((r) => r.command).join(', ') || '(constructed)'}`, async () => {
           const client = new value(clientConfig(requests.map((r) => r.response))) as unknown as SendingClient;
           try {
@@ -168,10 +170,11 @@ export async function trainDependencies(modules: Iterable<unknown>): Promise<Tra
       const Document = exported.DynamoDBDocumentClient as { from?: (client: unknown) => SendingClient } | undefined;
       if (dynamo === undefined || typeof Document?.from !== 'function') continue;
       const Base = dynamo;
-      await step(`DynamoDBDocumentClient ${DOCUMENT_REQUESTS.map((r) => r.command).join(', ')}`, async () => {
-        const documents = Document.from!(new Base(clientConfig(DOCUMENT_REQUESTS.map((r) => r.response))));
+      const requests = DOCUMENT_REQUESTS.filter((r) => r.command in exported);
+      await step(`DynamoDBDocumentClient ${requests.map((r) => r.command).join(', ') || '(constructed)'}`, async () => {
+        const documents = Document.from!(new Base(clientConfig(requests.map((r) => r.response))));
         try {
-          for (const request of DOCUMENT_REQUESTS) {
+          for (const request of requests) {
             const Command = exported[request.command];
             if (!isClass(Command)) throw new Error(`no ${request.command} export`);
             await documents.send(new Command(request.input));

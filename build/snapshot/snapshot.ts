@@ -34,6 +34,7 @@ import { credentialRefusal, planEnvironment } from './snapshot-env.ts';
 import { refusal } from './snapshot-findings.ts';
 import type { RecorderReport } from './snapshot-findings.ts';
 import type { TrainingReport } from './snapshot-training.ts';
+import { ownModuleFiles, usedExports } from './used-exports.ts';
 
 const REPO_ROOT = resolve(import.meta.dirname, '..', '..');
 const RUNTIME_BUNDLE = join(REPO_ROOT, 'dist', 'bootstrap.js');
@@ -233,11 +234,15 @@ function deferBuiltins(shapes: Record<string, BuiltinShape>): Plugin {
 export async function bundleDependencies(functionDir: string, modules: SnapshotModule[], shapes: Record<string, BuiltinShape>, outfile: string, handler?: SnapshotHandler): Promise<string[]> {
   // The stand-ins are registered too, so that a test can compare each with the real module.
   const standIns = DEFERRED_BUILTINS.map((b, i) => `import * as s${i} from ${JSON.stringify(`node:${b}`)};\n__lambdaBootstrapRegistry.set(${JSON.stringify(`builtin:${b}`)}, s${i}.default);`);
-  const lines = modules.map((m, i) =>
-    m.kind === 'import'
-      ? `import * as m${i} from ${JSON.stringify(m.specifier)};\n__lambdaBootstrapRegistry.set(${JSON.stringify(registryKey(m.kind, m.specifier))}, m${i});`
-      : `__lambdaBootstrapRegistry.set(${JSON.stringify(registryKey(m.kind, m.specifier))}, require(${JSON.stringify(m.specifier)}));`,
-  );
+  const lines = modules.map((m, i) => {
+    const key = JSON.stringify(registryKey(m.kind, m.specifier));
+    if (m.kind === 'require') return `__lambdaBootstrapRegistry.set(${key}, require(${JSON.stringify(m.specifier)}));`;
+    if (m.exports === undefined) return `import * as m${i} from ${JSON.stringify(m.specifier)};\n__lambdaBootstrapRegistry.set(${key}, m${i});`;
+    // Only the names the function imports: esbuild leaves out whatever they do not reach.
+    const bindings = m.exports.map((name, j) => `${JSON.stringify(name)} as m${i}_${j}`).join(', ');
+    const namespace = m.exports.map((name, j) => `${JSON.stringify(name)}: m${i}_${j}`).join(', ');
+    return `import { ${bindings} } from ${JSON.stringify(m.specifier)};\n__lambdaBootstrapRegistry.set(${key}, { __proto__: null, ${namespace} });`;
+  });
   // Init at build: the handler module is required in the entry's body, which runs after every
   // (hoisted) import above, so the recorder and the snapshot builder see its init as a phase of its
   // own (__lambdaBootstrapInit, a parameter of the bundle's wrapper like the registry).
@@ -255,6 +260,10 @@ export async function bundleDependencies(functionDir: string, modules: SnapshotM
     target: 'node24',
     logLevel: 'error',
     plugins: [deferBuiltins(shapes)],
+    // A package's ES module build where it names one ("module", as bundlers for Lambda take it:
+    // CDK's NodejsFunction for ESM output): only that build lets esbuild leave out what the
+    // narrowed imports do not reach. Packages with "exports" get their "import" condition anyway.
+    mainFields: ['module', 'main'],
   });
   // import.meta has no value in the CommonJS bundle the snapshot evaluates (esbuild leaves it empty).
   return result.warnings.filter((w) => w.id === 'empty-import-meta').map((w) => `${w.location === null ? '?' : `${w.location.file}:${w.location.line}:${w.location.column + 1}`}: ${w.location?.lineText.trim() ?? 'import.meta'}`);
@@ -291,8 +300,15 @@ export async function buildSnapshotExecutable(options: SnapshotOptions): Promise
     if (packageDir.startsWith('..')) continue;
     modules.push({ ...imported, packageDir: packageDir.split(sep).join('/') });
   }
+  const narrowing = await usedExports(functionDir, ownModuleFiles(functionDir), modules.filter((m) => m.kind === 'import').map((m) => m.specifier));
+  for (const m of modules) {
+    const verdict = m.kind === 'import' ? narrowing.get(m.specifier) : undefined;
+    if (verdict === undefined) continue;
+    if ('names' in verdict) m.exports = verdict.names;
+    else log(`snapshot: ${m.specifier} is held whole: ${verdict.whole}`);
+  }
   if (modules.length === 0 && initHandler === undefined) return new SnapshotError(`snapshot: the handler ${relative(functionDir, handlerFile)} imports no packages from ${functionDir}/node_modules: nothing to snapshot (dist/bootstrap is the right binary for it)`);
-  log(`snapshot: ${modules.length} packages: ${modules.map((m) => m.specifier).join(', ')}`);
+  log(`snapshot: ${modules.length} packages: ${modules.map((m) => (m.exports === undefined ? m.specifier : `${m.specifier} (${m.exports.join(', ')})`)).join(', ')}`);
 
   rmSync(outDir, { recursive: true, force: true });
   mkdirSync(outDir, { recursive: true });

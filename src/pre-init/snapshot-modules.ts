@@ -19,6 +19,12 @@ export interface SnapshotModule {
   kind: 'import' | 'require';
   /** The package's folder relative to the task root, '/'-separated, e.g. node_modules/@middy/core. */
   packageDir: string;
+  /**
+   * The only names the snapshot holds of this package (build/snapshot/used-exports.ts): those the
+   * function's own files import. Absent: the whole module. A narrowed package answers the function's
+   * own files only; anything else that imports it (a package on disk) loads it from disk.
+   */
+  exports?: string[];
 }
 
 /**
@@ -148,11 +154,25 @@ function commonjsReexportSource(globalName: string, key: string, exports: object
 }
 
 /**
+ * Whether `parentURL` is one of the function's own files (under the task root, outside node_modules
+ * and dot-folders): the importers whose names a narrowed package was built for
+ * (build/snapshot/used-exports.ts's ownModuleFiles).
+ */
+function isOwnFile(root: string, parentURL: string | undefined): boolean {
+  if (parentURL?.startsWith('file:') !== true) return false;
+  const file = fileURLToPath(parentURL);
+  if (!file.startsWith(root + sep)) return false;
+  const folders = file.slice(root.length + 1).split(sep).slice(0, -1);
+  return !folders.some((folder) => folder === 'node_modules' || folder.startsWith('.'));
+}
+
+/**
  * Installs the hooks. `taskRoot` is LAMBDA_TASK_ROOT at start (not the build's folder); `globalName`
  * is where `registry` is reachable from generated modules (a global nobody else uses).
  */
 export function installSnapshotModules(contents: SnapshotContents, taskRoot: string, globalName: string): void {
   const byKey = new Map<string, string>();
+  const narrowed = new Set<string>();
   const packageDirs = new Map<string, string>();
   // Node resolves to real paths: a task root reached through a symbolic link must match too.
   let root = taskRoot;
@@ -165,6 +185,7 @@ export function installSnapshotModules(contents: SnapshotContents, taskRoot: str
     const key = registryKey(m.kind, m.specifier);
     if (!contents.registry.has(key)) continue;
     byKey.set(key, join(root, ...m.packageDir.split('/')) + sep);
+    if (m.exports !== undefined) narrowed.add(key);
     packageDirs.set(m.specifier, m.packageDir);
   }
   const handlerFile = contents.handler === undefined ? undefined : join(root, ...contents.handler.file.split('/'));
@@ -193,6 +214,7 @@ export function installSnapshotModules(contents: SnapshotContents, taskRoot: str
       const key = registryKey(kind, specifier);
       const folder = byKey.get(key);
       if (folder === undefined || !fileURLToPath(resolved.url).startsWith(folder)) return resolved;
+      if (narrowed.has(key) && !isOwnFile(root, context.parentURL)) return resolved;
       checkEnvironment(specifier);
       return { url: `${SCHEME}${key}`, format: kind === 'require' ? 'commonjs' : 'module', shortCircuit: true };
     },

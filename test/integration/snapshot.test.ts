@@ -61,6 +61,8 @@ beforeAll(async () => {
   functionDir = tempDir('lambda-bootstrap-snapshot-fn-');
   for (const name of ['index.mjs', 'package.json', 'node_modules']) cpSync(join(REALISTIC, name), join(functionDir, name), { recursive: true });
   copyFileSync(join(FIXTURES, 'snapshot', 'probe.mjs'), join(functionDir, 'probe.mjs'));
+  // A package on disk (not imported by the handler, so not snapshotted) that imports a narrowed one.
+  cpSync(join(FIXTURES, 'snapshot', 'imports-s3'), join(functionDir, 'node_modules', 'imports-s3'), { recursive: true });
   const built = await buildSnapshotExecutable({ functionDir, handler: 'index.handler', outDir: tempDir('lambda-bootstrap-snapshot-out-') });
   if (built instanceof SnapshotError) throw built;
   report = built;
@@ -73,14 +75,20 @@ afterAll(async () => {
 });
 
 binaryOnly('snapshot executable', () => {
-  test('holds the packages the handler imports', () => {
-    expect(report.modules.map((m) => `${m.kind} ${m.specifier} ${m.packageDir}`)).toEqual([
-      'import @aws-lambda-powertools/logger node_modules/@aws-lambda-powertools/logger',
-      'import @aws-sdk/client-dynamodb node_modules/@aws-sdk/client-dynamodb',
-      'import @aws-sdk/client-s3 node_modules/@aws-sdk/client-s3',
-      'import @aws-sdk/lib-dynamodb node_modules/@aws-sdk/lib-dynamodb',
-      'import @middy/core node_modules/@middy/core',
+  test('holds the packages the handler imports, each narrowed to the names the function\'s own files import', () => {
+    expect(report.modules.map((m) => `${m.kind} ${m.specifier} ${m.packageDir} ${m.exports?.join(',') ?? '(whole)'}`)).toEqual([
+      'import @aws-lambda-powertools/logger node_modules/@aws-lambda-powertools/logger Logger',
+      'import @aws-sdk/client-dynamodb node_modules/@aws-sdk/client-dynamodb DynamoDBClient',
+      'import @aws-sdk/client-s3 node_modules/@aws-sdk/client-s3 PutObjectCommand,S3Client',
+      'import @aws-sdk/lib-dynamodb node_modules/@aws-sdk/lib-dynamodb DynamoDBDocumentClient,GetCommand',
+      'import @middy/core node_modules/@middy/core default',
     ]);
+  });
+
+  test('a narrowed package answers the function\'s own files; a package on disk that imports it gets it from disk, whole', async () => {
+    const { outcome } = await invokeOnce(report.executable, 'probe.fromDisk');
+    expect(outcome.kind, describeOutcome(outcome)).toBe('response');
+    expect(outcome.json()).toEqual({ ownFileFromSnapshot: true, packageFromSnapshot: false, packageSeesEveryCommand: true });
   });
 
   test('the realistic function answers as under dist/bootstrap, sending PutObject and GetItem with the start\'s region, endpoint and bucket', async () => {

@@ -1,1 +1,0 @@
-globalThis.__lbSnap = new Map([["@aws-lambda-powertools/logger", require("@aws-lambda-powertools/logger")],["@aws-sdk/client-dynamodb", require("@aws-sdk/client-dynamodb")],["@aws-sdk/client-s3", require("@aws-sdk/client-s3")],["@aws-sdk/lib-dynamodb", require("@aws-sdk/lib-dynamodb")],["@middy/core", require("@middy/core")]]);
