@@ -7,9 +7,9 @@
 // another version still loads from disk); `load` answers with a generated module that re-exports
 // the snapshotted object. Everything else loads from disk, untouched.
 import { createHash } from 'node:crypto';
-import { realpathSync } from 'node:fs';
+import { existsSync, realpathSync } from 'node:fs';
 import { registerHooks } from 'node:module';
-import { join, sep } from 'node:path';
+import { dirname, join, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** One package the handler imports, as build/snapshot/snapshot.ts recorded it. */
@@ -153,6 +153,12 @@ function commonjsReexportSource(globalName: string, key: string, exports: object
   return `${lines.join('\n')}\n`;
 }
 
+/** The package a bare specifier names: `@scope/name` or `name`, without a subpath. */
+function packageName(specifier: string): string {
+  const parts = specifier.split('/');
+  return specifier.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0]!;
+}
+
 /**
  * Whether `parentURL` is one of the function's own files (under the task root, outside node_modules
  * and dot-folders): the importers whose names a narrowed package was built for
@@ -200,8 +206,40 @@ export function installSnapshotModules(contents: SnapshotContents, taskRoot: str
     if (mismatch !== undefined) throw mismatch;
     checked = true;
   };
+  // Where Node's resolution of a package from one of the function's own files can only land: the
+  // nearest node_modules/<package> from the file's folder up to the task root. When that is the
+  // root's, the folder the build recorded, Node's answer is known without reading a package.json
+  // (they are read at every start otherwise: ~5 ms of the realistic function's 80, profiled).
+  const nearest = new Map<string, string | undefined>();
+  const rootFolderFor = (specifier: string, parentURL: string | undefined): string | undefined => {
+    if (!isOwnFile(root, parentURL)) return undefined;
+    const parentDir = dirname(fileURLToPath(parentURL!));
+    const name = packageName(specifier);
+    const cacheKey = `${parentDir}\0${name}`;
+    if (nearest.has(cacheKey)) return nearest.get(cacheKey);
+    let found: string | undefined;
+    for (let dir = parentDir; ; dir = dirname(dir)) {
+      const candidate = join(dir, 'node_modules', ...name.split('/'));
+      if (existsSync(candidate)) {
+        found = dir === root ? candidate + sep : undefined;
+        break;
+      }
+      if (dir === root || dirname(dir) === dir) break;
+    }
+    nearest.set(cacheKey, found);
+    return found;
+  };
   registerHooks({
     resolve(specifier, context, nextResolve) {
+      if (packageDirs.has(specifier)) {
+        const kind = context.conditions.includes('require') ? 'require' : 'import';
+        const key = registryKey(kind, specifier);
+        const folder = byKey.get(key);
+        if (folder !== undefined && rootFolderFor(specifier, context.parentURL) === folder) {
+          checkEnvironment(specifier);
+          return { url: `${SCHEME}${key}`, format: kind === 'require' ? 'commonjs' : 'module', shortCircuit: true };
+        }
+      }
       const resolved = nextResolve(specifier, context);
       if (!resolved.url.startsWith('file:')) return resolved;
       if (handlerFile !== undefined && fileURLToPath(resolved.url) === handlerFile) {

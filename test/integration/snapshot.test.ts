@@ -63,6 +63,12 @@ beforeAll(async () => {
   copyFileSync(join(FIXTURES, 'snapshot', 'probe.mjs'), join(functionDir, 'probe.mjs'));
   // A package on disk (not imported by the handler, so not snapshotted) that imports a narrowed one.
   cpSync(join(FIXTURES, 'snapshot', 'imports-s3'), join(functionDir, 'node_modules', 'imports-s3'), { recursive: true });
+  // An own file in a folder with a node_modules of its own: Node finds that nested copy first.
+  const nested = join(functionDir, 'nested', 'node_modules', '@middy', 'core');
+  mkdirSync(nested, { recursive: true });
+  writeFileSync(join(nested, 'package.json'), '{"name":"@middy/core","version":"0.0.1-nested","type":"module","main":"index.js"}\n');
+  writeFileSync(join(nested, 'index.js'), 'export default function nestedMiddy() { return "nested"; }\n');
+  writeFileSync(join(functionDir, 'nested', 'handler.mjs'), "import middy from '@middy/core';\nexport const handler = async () => ({ middy: middy.name, fromSnapshot: globalThis.__lambdaBootstrapSnapshotModules.get('import:@middy/core').default === middy });\n");
   const built = await buildSnapshotExecutable({ functionDir, handler: 'index.handler', outDir: tempDir('lambda-bootstrap-snapshot-out-') });
   if (built instanceof SnapshotError) throw built;
   report = built;
@@ -83,6 +89,12 @@ binaryOnly('snapshot executable', () => {
       'import @aws-sdk/lib-dynamodb node_modules/@aws-sdk/lib-dynamodb DynamoDBDocumentClient,GetCommand',
       'import @middy/core node_modules/@middy/core default',
     ]);
+  });
+
+  test('an own file whose folder has a node_modules of its own gets that nested copy, as Node resolves it', async () => {
+    const { outcome } = await invokeOnce(report.executable, 'nested/handler.handler');
+    expect(outcome.kind, describeOutcome(outcome)).toBe('response');
+    expect(outcome.json()).toEqual({ middy: 'nestedMiddy', fromSnapshot: false });
   });
 
   test('a narrowed package answers the function\'s own files; a package on disk that imports it gets it from disk, whole', async () => {
