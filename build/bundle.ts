@@ -39,6 +39,13 @@ export async function bundle(entry: string, outfile: string): Promise<BundleResu
   // The repo is "type": "module"; this keeps `node dist/bootstrap.js` running the bundle as CommonJS.
   writeFileSync(join(dirname(outfile), 'package.json'), '{ "type": "commonjs" }\n');
   const code = readFileSync(outfile, 'utf8');
+  // One character outside Latin-1 (a comment esbuild keeps) makes V8 hold the whole script as a
+  // two-byte string: twice the bytes to read at start, and in a snapshot executable's heap.
+  const wide = /[^\x00-\xff]/.exec(code);
+  if (wide !== null) {
+    const line = code.slice(0, wide.index).split('\n').length;
+    throw new Error(`bundle: ${outfile}:${line} has the character "${wide[0]}" (U+${wide[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}), outside Latin-1: write it in ASCII in the source (esbuild kept it from a comment or string there)`);
+  }
   // Handlers are loaded with import(<computed path>) at run time; esbuild must leave it alone.
   if (/\bimport\(/.test(readFileSync(entry, 'utf8') + inputs.map((p) => readFileSync(resolve(dirname(resolve(entry)), p), 'utf8')).join('')) && !/\bimport\(/.test(code)) {
     throw new Error('bundle: the sources use import() but the bundle has none: esbuild rewrote dynamic imports');

@@ -44,7 +44,7 @@ class KernelEntropy {
     this.offset = 0;
   }
 
-  /** `n` bytes (n ≤ 16) copied into `target` at `at`. */
+  /** `n` bytes (n <= 16) copied into `target` at `at`. */
   take(target: Uint8Array, at: number, n: number): void {
     if (this.offset + n > POOL_BYTES) this.refill();
     target.set(this.pool.subarray(this.offset, this.offset + n), at);
