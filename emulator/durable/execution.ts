@@ -6,19 +6,19 @@
 // server tells us, through PollCheckpointData, what each checkpoint started); what differs is that
 // the function runs in its own process behind the Runtime API, so its payload is the JSON Lambda
 // sends (DurableExecutionArn, CheckpointToken, InitialExecutionState) and its answer is the
-// SDK's {Status, Result | Error}.
-// Checkpoint tokens: one invocation holds one live token at a time. A checkpoint must carry it; the
-// answer carries the next one. A token from an earlier checkpoint or an earlier invocation is stale
-// and refused (InvalidParameterValueException "Invalid Checkpoint Token", which the SDK treats as
-// the end of that invocation), as the service does.
+// SDK's {Status, Result | Error} (durable-invocation.ts).
+// Checkpoint tokens (which one a checkpoint must carry): checkpoint-tokens.ts. The execution
+// timeout's clock: execution-timeout.ts.
 import { randomUUID } from 'node:crypto';
 import type { CheckpointWorker, HistoryEvent, InvocationStart, Operation, OperationEvents, OperationUpdate } from './checkpoint-worker.ts';
 import type { ChainedInvoker, ChainedOutcome } from './chained-invoke.ts';
+import { CheckpointTokens } from './checkpoint-tokens.ts';
+import { invocationPayload, parseOutcome } from './durable-invocation.ts';
+import { ExecutionTimeout } from './execution-timeout.ts';
 import { mergeHistory } from './history-view.ts';
 import type { ServiceEvent } from './history-view.ts';
 import type { DurableClock } from './time-scale.ts';
 import { VirtualClock } from './virtual-clock.ts';
-import type { ClockTimer } from './virtual-clock.ts';
 
 export type ExecutionStatus = 'RUNNING' | 'PAUSING' | 'PAUSED' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'STOPPED';
 const ENDED: ReadonlySet<ExecutionStatus> = new Set(['SUCCEEDED', 'FAILED', 'TIMED_OUT', 'STOPPED']);
@@ -86,12 +86,9 @@ export class DurableExecution {
   private readonly invocationEvents: HistoryEvent[] = [];
   /** Waits, retry delays and timeouts, on the execution's own clock (virtual-clock.ts). */
   readonly clock: VirtualClock;
-  private readonly executionTimeout: number | undefined;
+  /** The function's ExecutionTimeout on that clock; expiring ends the execution TIMED_OUT. */
+  private readonly timeout: ExecutionTimeout;
   private readonly chainedInvoke: ChainedInvoker | undefined;
-  /** The execution timeout's timer, and the virtual milliseconds it has left while paused. */
-  private timeoutTimer: ClockTimer | undefined;
-  private timeoutDue: number | undefined;
-  private timeoutLeft: number | undefined;
   /** Set once the service has begun ending the execution (a timeout): nothing else may complete. */
   private ending = false;
   /** Events the service records itself (ExecutionPaused, ExecutionResumed). */
@@ -99,9 +96,7 @@ export class DurableExecution {
   /** What each chained invoke was asked (the ChainedInvokeStarted event's details). */
   private readonly chainedInvokes = new Map<string, { FunctionName: string; Payload?: string; DurableExecutionArn?: string }>();
   private executionOperationId = '';
-  private liveToken: string | undefined;
-  /** Tokens handed out for this execution: GetDurableExecutionState accepts any of them. */
-  private readonly issuedTokens = new Set<string>();
+  private readonly tokens = new CheckpointTokens();
   private invoking = false;
   /** Why a replay was asked for while an invocation was in flight (it runs once that one ends). */
   private replayWanted: string | undefined;
@@ -118,7 +113,7 @@ export class DurableExecution {
     this.worker = options.worker;
     this.invoke = options.invoke;
     this.clock = new VirtualClock(options.clock);
-    this.executionTimeout = options.executionTimeout;
+    this.timeout = new ExecutionTimeout(this.clock, options.executionTimeout, () => void this.timeOut());
     this.chainedInvoke = options.chainedInvoke;
     this.log = options.log;
     this.settled = new Promise((resolve) => {
@@ -164,11 +159,7 @@ export class DurableExecution {
       ExecutionTimeoutPaused: details.ExecutionTimeoutPaused ?? false,
       ...(details.Reason === undefined ? {} : { Reason: { Payload: details.Reason } }),
     });
-    if (details.ExecutionTimeoutPaused === true && this.timeoutTimer !== undefined && this.timeoutDue !== undefined) {
-      this.timeoutLeft = Math.max(0, this.timeoutDue - this.clock.now());
-      this.timeoutTimer.cancel();
-      this.timeoutTimer = undefined;
-    }
+    if (details.ExecutionTimeoutPaused === true) this.timeout.pause();
   }
 
   /** ResumeDurableExecution: invokes the function when something completed meanwhile. Throws
@@ -184,10 +175,7 @@ export class DurableExecution {
     }
     this.pauseDetails = undefined;
     this.status = 'RUNNING';
-    if (this.timeoutLeft !== undefined) {
-      this.armTimeout(this.timeoutLeft);
-      this.timeoutLeft = undefined;
-    }
+    this.timeout.resume();
     this.log(`durable: ${this.name}: resumed`);
     const due = this.replayOnResume;
     this.replayOnResume = undefined;
@@ -198,21 +186,7 @@ export class DurableExecution {
   async start(): Promise<void> {
     // The checkpoint server's callback and heartbeat timeouts run on this execution's clock
     // (worker-timers.ts): not skippable, scaled like waits.
-    const routed = new Map<number, ClockTimer>();
-    this.worker.timers.register(this.arn, {
-      set: (id, ms) =>
-        routed.set(
-          id,
-          this.clock.after(ms, false, () => {
-            routed.delete(id);
-            this.worker.timers.fire(id);
-          }),
-        ),
-      clear: (id) => {
-        routed.get(id)?.cancel();
-        routed.delete(id);
-      },
-    });
+    this.worker.timers.registerClock(this.arn, this.clock);
     const invocationId = randomUUID();
     const first = await this.worker.call<InvocationStart>('StartDurableExecution', {
       executionId: this.arn,
@@ -221,25 +195,24 @@ export class DurableExecution {
     });
     this.record(first.operationEvents);
     this.executionOperationId = first.operationEvents[0]?.operation.Id ?? '';
-    if (this.executionTimeout !== undefined) this.armTimeout(this.executionTimeout * 1000);
+    this.timeout.start();
     void this.pollUpdates();
     void this.runInvocation(first);
   }
 
   /** True when `token` is the one the next checkpoint must carry. */
   isLiveToken(token: string): boolean {
-    return !this.terminal && this.liveToken !== undefined && token === this.liveToken;
+    return !this.terminal && this.tokens.isLive(token);
   }
 
   /** True when `token` was handed out for this execution (GetDurableExecutionState's check). */
   isIssuedToken(token: string): boolean {
-    return this.issuedTokens.has(token);
+    return this.tokens.isIssued(token);
   }
 
   /** Records the token a checkpoint answer carries: the only one the next checkpoint may use. */
   advanceToken(token: string): void {
-    this.liveToken = token;
-    this.issuedTokens.add(token);
+    this.tokens.advance(token);
   }
 
   /** The operation `id` as last seen, or undefined. */
@@ -249,7 +222,7 @@ export class DurableExecution {
 
   /** Every history event so far, in the order they happened, numbered 1…n (history-view.ts). */
   history(): HistoryEvent[] {
-    return mergeHistory(this.workerEvents(), this.serviceEvents, { executionTimeout: this.executionTimeout, chainedInvokes: this.chainedInvokes });
+    return mergeHistory(this.workerEvents(), this.serviceEvents, { executionTimeout: this.timeout.seconds, chainedInvokes: this.chainedInvokes });
   }
 
   /** The checkpoint server's events, by its EventId. */
@@ -265,21 +238,12 @@ export class DurableExecution {
     this.serviceEvents.push({ after, event: { EventType: type, EventId: 0, Id: this.executionOperationId, EventTimestamp: new Date(), [detailPlace]: details } });
   }
 
-  /** Starts (or, after a pause that stopped it, restarts) the execution timeout: `ms` of virtual time. */
-  private armTimeout(ms: number): void {
-    this.timeoutDue = this.clock.now() + ms;
-    this.timeoutTimer = this.clock.after(ms, false, () => {
-      this.timeoutTimer = undefined;
-      void this.timeOut();
-    });
-  }
-
   /** The execution ran past its ExecutionTimeout: it ends TIMED_OUT (ExecutionTimedOut event). An
    * invocation in flight is left to end on its own; its token is dead from now on. */
   private async timeOut(): Promise<void> {
     if (this.terminal || this.ending) return;
     this.ending = true;
-    this.log(`durable: ${this.name}: the execution ran past its ExecutionTimeout of ${this.executionTimeout ?? '?'} s`);
+    this.log(`durable: ${this.name}: the execution ran past its ExecutionTimeout of ${this.timeout.seconds ?? '?'} s`);
     await this.endExecution('TIMED_OUT', undefined, undefined);
     this.finish('TIMED_OUT', undefined, undefined);
   }
@@ -444,13 +408,7 @@ export class DurableExecution {
     this.replayWanted = undefined;
     this.replays++;
     this.advanceToken(start.checkpointToken);
-    const payload = Buffer.from(
-      JSON.stringify({
-        DurableExecutionArn: this.arn,
-        CheckpointToken: start.checkpointToken,
-        InitialExecutionState: { Operations: start.operationEvents.map((entry) => entry.operation) },
-      }),
-    );
+    const payload = invocationPayload(this.arn, start);
     let answer: InvocationAnswer;
     try {
       answer = await this.invoke(payload, start.invocationId);
@@ -458,7 +416,7 @@ export class DurableExecution {
       answer = { requestId: start.invocationId, functionError: true, body: Buffer.from(JSON.stringify({ errorType: 'Runtime.Unknown', errorMessage: (error as Error).message })) };
     }
     // Whatever the invocation did, its token dies with it.
-    this.liveToken = undefined;
+    this.tokens.revoke();
     const outcome = parseOutcome(answer);
     const completed = await this.worker.call<{ event: HistoryEvent; hasDirtyOperations: boolean }>('CompleteInvocation', {
       executionId: this.arn,
@@ -500,10 +458,10 @@ export class DurableExecution {
     this.result = result;
     this.error = error;
     this.endTimestamp = new Date();
-    this.liveToken = undefined;
+    this.tokens.revoke();
     this.clock.clear();
     this.worker.timers.forget(this.arn);
-    this.timeoutTimer = undefined;
+    this.timeout.forget();
     for (const waiter of this.waiters) waiter.resolve();
     this.waiters.clear();
     // The result and the error's message are the workflow's data: only the status and the error's type are logged.
@@ -519,43 +477,6 @@ export class DurableExecution {
     }
     return parts.length === 0 ? 'none' : parts.join(', ');
   }
-}
-
-interface Outcome {
-  status: 'SUCCEEDED' | 'FAILED' | 'PENDING' | 'ERROR';
-  result?: string;
-  error?: ErrorObject;
-}
-
-/** Reads the SDK's invocation answer ({Status, Result?, Error?}); a function error or anything else is ERROR. */
-function parseOutcome(answer: InvocationAnswer): Outcome {
-  let body: unknown;
-  try {
-    body = JSON.parse(answer.body.toString('utf8'));
-  } catch {
-    body = undefined;
-  }
-  const object = typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {};
-  if (answer.functionError) {
-    return {
-      status: 'ERROR',
-      error: {
-        ErrorType: typeof object.errorType === 'string' ? object.errorType : 'Runtime.Unknown',
-        ErrorMessage: typeof object.errorMessage === 'string' ? object.errorMessage : answer.body.toString('utf8').slice(0, 256),
-      },
-    };
-  }
-  const status = object.Status;
-  if (status === 'SUCCEEDED') return { status, result: typeof object.Result === 'string' ? object.Result : undefined };
-  if (status === 'FAILED') return { status, error: (object.Error as ErrorObject | undefined) ?? { ErrorMessage: 'the execution failed' } };
-  if (status === 'PENDING') return { status };
-  return {
-    status: 'ERROR',
-    error: {
-      ErrorType: 'Runtime.InvalidDurableResponse',
-      ErrorMessage: 'the function did not answer as a durable function ({"Status": "SUCCEEDED" | "FAILED" | "PENDING"}): is its handler wrapped with withDurableExecution?',
-    },
-  };
 }
 
 function label(name: string | undefined, id: string): string {

@@ -14,6 +14,7 @@
 // one message at a time and answers in the same turn), so the main thread gives it to the
 // execution that request named. The package's own code runs unchanged.
 import { pathToFileURL } from 'node:url';
+import type { ClockTimer, VirtualClock } from './virtual-clock.ts';
 
 /** The worker's entry (eval'd CommonJS): the timer routing, then the checkpoint server itself. */
 export function workerPreamble(serverPath: string): string {
@@ -77,6 +78,27 @@ export class WorkerTimers {
   /** Routes the timers of execution `arn` to `sink` (until forget(arn)). */
   register(arn: string, sink: TimerSink): void {
     this.sinks.set(arn, sink);
+  }
+
+  /** Runs the timers of execution `arn` on its clock (virtual-clock.ts) until forget(arn): not
+   * skippable, so scaled like waits under --time-scale and passed under --skip-time only when a
+   * skipped wait reaches their due time. Each fires in the worker through fire(). */
+  registerClock(arn: string, clock: VirtualClock): void {
+    const routed = new Map<number, ClockTimer>();
+    this.register(arn, {
+      set: (id, ms) =>
+        routed.set(
+          id,
+          clock.after(ms, false, () => {
+            routed.delete(id);
+            this.fire(id);
+          }),
+        ),
+      clear: (id) => {
+        routed.get(id)?.cancel();
+        routed.delete(id);
+      },
+    });
   }
 
   forget(arn: string): void {
