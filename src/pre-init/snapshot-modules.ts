@@ -2,9 +2,10 @@
 // handler imports were evaluated when the executable was built and live in its V8 startup
 // snapshot; at start the handler's `import '@aws-sdk/client-s3'` (or `require`) must get those
 // very module objects instead of loading the files again. Node's in-thread module hooks
-// (module.registerHooks, Node 24) do it: `resolve` lets Node resolve as usual and redirects only a
-// specifier that lands inside the same package folder it was built from (so a nested copy of
-// another version still loads from disk); `load` answers with a generated module that re-exports
+// (module.registerHooks, Node 24) do it: `resolve` redirects only a specifier that lands inside the
+// same package folder it was built from (so a nested copy of another version still loads from
+// disk), found by Node's resolution or, from the function's own files, by where that resolution
+// must land; `load` answers with a generated module that re-exports
 // the snapshotted object. Everything else loads from disk, untouched.
 import { createHash } from 'node:crypto';
 import { existsSync, realpathSync } from 'node:fs';
@@ -229,17 +230,16 @@ export function installSnapshotModules(contents: SnapshotContents, taskRoot: str
     nearest.set(cacheKey, found);
     return found;
   };
+  const redirect = (specifier: string, key: string, kind: SnapshotModule['kind']) => {
+    checkEnvironment(specifier);
+    return { url: `${SCHEME}${key}`, format: kind === 'require' ? 'commonjs' : 'module', shortCircuit: true };
+  };
   registerHooks({
     resolve(specifier, context, nextResolve) {
-      if (packageDirs.has(specifier)) {
-        const kind = context.conditions.includes('require') ? 'require' : 'import';
-        const key = registryKey(kind, specifier);
-        const folder = byKey.get(key);
-        if (folder !== undefined && rootFolderFor(specifier, context.parentURL) === folder) {
-          checkEnvironment(specifier);
-          return { url: `${SCHEME}${key}`, format: kind === 'require' ? 'commonjs' : 'module', shortCircuit: true };
-        }
-      }
+      const kind = context.conditions.includes('require') ? 'require' : 'import';
+      const key = packageDirs.has(specifier) ? registryKey(kind, specifier) : '';
+      const folder = byKey.get(key);
+      if (folder !== undefined && rootFolderFor(specifier, context.parentURL) === folder) return redirect(specifier, key, kind);
       const resolved = nextResolve(specifier, context);
       if (!resolved.url.startsWith('file:')) return resolved;
       if (handlerFile !== undefined && fileURLToPath(resolved.url) === handlerFile) {
@@ -247,14 +247,9 @@ export function installSnapshotModules(contents: SnapshotContents, taskRoot: str
         checkEnvironment(contents.handler!.file, true);
         return { url: `${SCHEME}${HANDLER_KEY}`, format: 'module', shortCircuit: true };
       }
-      if (!packageDirs.has(specifier)) return resolved;
-      const kind = context.conditions.includes('require') ? 'require' : 'import';
-      const key = registryKey(kind, specifier);
-      const folder = byKey.get(key);
       if (folder === undefined || !fileURLToPath(resolved.url).startsWith(folder)) return resolved;
       if (narrowed.has(key) && !isOwnFile(root, context.parentURL)) return resolved;
-      checkEnvironment(specifier);
-      return { url: `${SCHEME}${key}`, format: kind === 'require' ? 'commonjs' : 'module', shortCircuit: true };
+      return redirect(specifier, key, kind);
     },
     load(url, context, nextLoad) {
       if (!url.startsWith(SCHEME)) return nextLoad(url, context);
