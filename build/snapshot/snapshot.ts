@@ -35,6 +35,7 @@ import { refusal } from './snapshot-findings.ts';
 import type { RecorderReport } from './snapshot-findings.ts';
 import type { TrainingReport } from './snapshot-training.ts';
 import { ownModuleFiles, usedExports } from './used-exports.ts';
+import { commonJsEntry } from './commonjs-entry.ts';
 
 const REPO_ROOT = resolve(import.meta.dirname, '..', '..');
 const RUNTIME_BUNDLE = join(REPO_ROOT, 'dist', 'bootstrap.js');
@@ -237,11 +238,13 @@ export async function bundleDependencies(functionDir: string, modules: SnapshotM
   const lines = modules.map((m, i) => {
     const key = JSON.stringify(registryKey(m.kind, m.specifier));
     if (m.kind === 'require') return `__lambdaBootstrapRegistry.set(${key}, require(${JSON.stringify(m.specifier)}));`;
-    if (m.exports === undefined) return `import * as m${i} from ${JSON.stringify(m.specifier)};\n__lambdaBootstrapRegistry.set(${key}, m${i});`;
+    // Node's CommonJS interop where the function relies on it (build/snapshot/commonjs-entry.ts).
+    const source = JSON.stringify(commonJsEntry(functionDir, m) ?? m.specifier);
+    if (m.exports === undefined) return `import * as m${i} from ${source};\n__lambdaBootstrapRegistry.set(${key}, m${i});`;
     // Only the names the function imports: esbuild leaves out whatever they do not reach.
     const bindings = m.exports.map((name, j) => `${JSON.stringify(name)} as m${i}_${j}`).join(', ');
     const namespace = m.exports.map((name, j) => `${JSON.stringify(name)}: m${i}_${j}`).join(', ');
-    return `import { ${bindings} } from ${JSON.stringify(m.specifier)};\n__lambdaBootstrapRegistry.set(${key}, { __proto__: null, ${namespace} });`;
+    return `import { ${bindings} } from ${source};\n__lambdaBootstrapRegistry.set(${key}, { __proto__: null, ${namespace} });`;
   });
   // Init at build: the handler module is required in the entry's body, which runs after every
   // (hoisted) import above, so the recorder and the snapshot builder see its init as a phase of its

@@ -10,12 +10,19 @@
 // person's, and anything it does not recognise keeps the whole package — every occurrence of the
 // package's name in the output must be one of the statements understood, or the package is not
 // narrowed. That makes a miss cost speed, never correctness.
-import { readdirSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { build } from 'esbuild';
+import { build, transform } from 'esbuild';
+import type { Plugin } from 'esbuild';
 
-/** The extensions of files that can `import` a package; .cjs/.cts only `require` (kept whole). */
-const MODULE_FILE = /\.(?:m?js|m?ts|jsx|tsx)$/;
+/**
+ * The extensions of the function's code files. .cjs/.cts are read too: their `require()` calls get
+ * the CommonJS module (another registry entry), but an `import()` in them gets the ES namespace,
+ * which the snapshot answers from the narrowed copy (src/pre-init/snapshot-modules.ts's isOwnFile
+ * counts every file under the task root): unread, such an import() got a namespace missing the
+ * names only it used, and a computed one there did not make everything whole.
+ */
+const MODULE_FILE = /\.(?:[mc]?js|[mc]?ts|jsx|tsx)$/;
 /** Folders that are not the function's own code. */
 const NOT_OWN = new Set(['node_modules', '.lambda-bootstrap', '.git']);
 
@@ -30,7 +37,7 @@ export function ownModuleFiles(functionDir: string): string[] {
     for (const entry of readdirSync(dir, { withFileTypes: true })) {
       if (entry.isDirectory()) {
         if (!NOT_OWN.has(entry.name) && !entry.name.startsWith('.')) walk(join(dir, entry.name), `${prefix}${entry.name}/`);
-      } else if (entry.isFile() && MODULE_FILE.test(entry.name) && !entry.name.endsWith('.d.ts')) {
+      } else if (entry.isFile() && MODULE_FILE.test(entry.name) && !/\.d\.[mc]?ts$/.test(entry.name)) {
         files.push(`${prefix}${entry.name}`);
       }
     }
@@ -38,6 +45,24 @@ export function ownModuleFiles(functionDir: string): string[] {
   walk(functionDir, '');
   return files.sort();
 }
+
+/**
+ * Node strips a TypeScript file's types without eliding imports: `import { S3Client }` used only
+ * as a type still imports S3Client at run time, so the snapshot must hold it (else: "does not
+ * provide an export named 'S3Client'" at init). esbuild's bundler elides such imports whatever the
+ * tsconfig says, its transform does not with verbatimModuleSyntax: each TypeScript file is
+ * transformed so first, and bundled as the JavaScript Node runs.
+ */
+const typesStrippedAsNodeDoes: Plugin = {
+  name: 'lambda-bootstrap-types-stripped-as-node-does',
+  setup(b) {
+    b.onLoad({ filter: /\.[mc]?tsx?$/ }, async (args) => {
+      const tsx = args.path.endsWith('x');
+      const { code } = await transform(readFileSync(args.path, 'utf8'), { loader: tsx ? 'tsx' : 'ts', sourcefile: args.path, tsconfigRaw: { compilerOptions: { verbatimModuleSyntax: true } } });
+      return { contents: code, loader: tsx ? 'jsx' : 'js' };
+    });
+  },
+};
 
 /** One package's verdict: the names imported, or why the whole package stays. */
 export type UsedExports = { names: string[] } | { whole: string };
@@ -68,6 +93,7 @@ export async function usedExports(functionDir: string, files: readonly string[],
       format: 'esm',
       target: 'node24',
       logLevel: 'silent',
+      plugins: [typesStrippedAsNodeDoes],
     });
     outputs = result.outputFiles.map((o) => o.text);
   } catch (error) {

@@ -73,7 +73,21 @@ describe('usedExports', () => {
 
   test('files in node_modules, dot-folders and the build\'s own folder are not the function\'s', () => {
     const dir = functionWith({ 'index.mjs': '', 'src/a.ts': '', 'types.d.ts': '', '.hidden/x.mjs': '', '.lambda-bootstrap/snapshot/main.js': '', 'data.json': '{}', 'legacy.cjs': '' });
-    expect(ownModuleFiles(dir)).toEqual(['index.mjs', 'src/a.ts']);
+    // legacy.cjs is the function's: an import() in it gets the ES namespace the snapshot answers.
+    expect(ownModuleFiles(dir)).toEqual(['index.mjs', 'legacy.cjs', 'src/a.ts']);
+  });
+
+  test('a TypeScript value import used only as a type is held: Node strips types without eliding imports', async () => {
+    expect(await verdict({ 'index.mts': "import type { c } from 'pkg';\nimport { a, b } from 'pkg';\nlet x: b | c;\nexport const handler = async () => a;\n" })).toEqual({ names: ['a', 'b'] });
+  });
+
+  test.each([
+    ['an import() of it in a .cjs file', "exports.handler = async () => (await import('pkg')).a;\n", 'no static import'],
+    ['a computed import() in a .cts file', "exports.handler = async (e: { name: string }) => (await import(e.name)).x;\n", 'computed specifier'],
+  ])('%s keeps it whole', async (_what, text, reason) => {
+    const result = await verdict({ 'index.mjs': "import { a } from 'pkg';\nexport const handler = async () => a;\n", [reason === 'computed specifier' ? 'legacy.cts' : 'legacy.cjs']: text });
+    expect(result).toHaveProperty('whole');
+    expect((result as { whole: string }).whole).toContain(reason);
   });
 
   test('another package\'s imports do not count', async () => {
