@@ -7,9 +7,11 @@
 // failed the build ("No matching export … for import \"default\""), and a package held whole lost
 // its `default`. Such a package, where the function imports its default or holds it whole, is
 // bundled from the file Node loads; the others keep the narrowed ES module build.
+// `require()` is Node's too (requireAsNode): a CommonJS file gets what Node's require gives it.
 import { existsSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { createRequire, isBuiltin } from 'node:module';
+import { dirname, isAbsolute, join } from 'node:path';
+import type { Plugin } from 'esbuild';
 import type { SnapshotModule } from '../../src/pre-init/snapshot-modules.ts';
 
 interface PackageJson {
@@ -58,3 +60,40 @@ export function commonJsEntry(functionDir: string, m: SnapshotModule): string | 
   }
   return isCommonJsFile(main) ? main : undefined;
 }
+
+/** The package.json of the package a bare specifier names, as Node's resolution from `fromDir` finds it. */
+function packageJsonFrom(specifier: string, fromDir: string): string | undefined {
+  const parts = specifier.split('/');
+  const name = specifier.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0]!;
+  for (let dir = fromDir; ; dir = dirname(dir)) {
+    const candidate = join(dir, 'node_modules', name, 'package.json');
+    if (existsSync(candidate)) return candidate;
+    if (dirname(dir) === dir) return undefined;
+  }
+}
+
+/**
+ * An esbuild plugin: a `require()` of a package without "exports" resolves as Node's require
+ * does ("main", never "module"), as the bundle did before it preferred "module". Otherwise the
+ * handler's `require('@aws-sdk/client-s3')` got the ES build (`__esModule: true`), and a package
+ * whose module.exports is a function and whose ES build exports it as default (jwt-decode 3)
+ * an object instead, wherever a CommonJS file of the bundle requires it. Packages with "exports"
+ * are left to esbuild's conditions, as before ("module" among them: Node's require of tslib would
+ * load its UMD build, which sets globals at load, and the snapshot refuses those).
+ */
+export const requireAsNode: Plugin = {
+  name: 'lambda-bootstrap-require-as-node',
+  setup(b) {
+    b.onResolve({ filter: /^[^./]/ }, (args) => {
+      if (args.kind !== 'require-call' || isBuiltin(args.path)) return undefined;
+      const from = isAbsolute(args.importer) ? args.importer : join(args.resolveDir, 'lambda-bootstrap-require.js');
+      const packageJson = packageJsonFrom(args.path, dirname(from));
+      if (packageJson === undefined || readPackageJson(packageJson)?.exports !== undefined) return undefined;
+      try {
+        return { path: createRequire(from).resolve(args.path) };
+      } catch {
+        return undefined;
+      }
+    });
+  },
+};

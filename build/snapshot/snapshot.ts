@@ -35,7 +35,7 @@ import { refusal } from './snapshot-findings.ts';
 import type { RecorderReport } from './snapshot-findings.ts';
 import type { TrainingReport } from './snapshot-training.ts';
 import { ownModuleFiles, usedExports } from './used-exports.ts';
-import { commonJsEntry } from './commonjs-entry.ts';
+import { commonJsEntry, requireAsNode } from './commonjs-entry.ts';
 
 const REPO_ROOT = resolve(import.meta.dirname, '..', '..');
 const RUNTIME_BUNDLE = join(REPO_ROOT, 'dist', 'bootstrap.js');
@@ -262,7 +262,7 @@ export async function bundleDependencies(functionDir: string, modules: SnapshotM
     format: 'cjs',
     target: 'node24',
     logLevel: 'error',
-    plugins: [deferBuiltins(shapes)],
+    plugins: [deferBuiltins(shapes), requireAsNode],
     // A package's ES module build where it names one ("module", as bundlers for Lambda take it:
     // CDK's NodejsFunction for ESM output): only that build lets esbuild leave out what the
     // narrowed imports do not reach. Packages with "exports" get their "import" condition anyway.
