@@ -6,7 +6,10 @@
 // dist-es has none), so `import lib from '@aws-sdk/lib-dynamodb'`, which works on dist/bootstrap,
 // failed the build ("No matching export … for import \"default\""), and a package held whole lost
 // its `default`. Such a package, where the function imports its default or holds it whole, is
-// bundled from the file Node loads; the others keep the narrowed ES module build.
+// bundled from the file Node loads, for every importer that Node's resolution takes to that copy
+// (commonJsEntries): the handler file itself with init at build, whose own `import lib from` failed
+// the build, and the packages that import it, so that there is one instance as under Node. The
+// others keep the narrowed ES module build.
 // `require()` is Node's too (requireAsNode): a CommonJS file gets what Node's require gives it.
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire, isBuiltin } from 'node:module';
@@ -70,6 +73,31 @@ function packageJsonFrom(specifier: string, fromDir: string): string | undefined
     if (existsSync(candidate)) return candidate;
     if (dirname(dir) === dir) return undefined;
   }
+}
+
+/**
+ * An esbuild plugin that resolves each of `modules` for which commonJsEntry names a file to that
+ * file, from every importer whose Node resolution lands in the same package folder (a nested copy
+ * of another version is left alone).
+ */
+export function commonJsEntries(functionDir: string, modules: readonly SnapshotModule[]): Plugin {
+  const entries = new Map<string, { file: string; packageJson: string }>();
+  for (const m of modules) {
+    const file = commonJsEntry(functionDir, m);
+    if (file !== undefined) entries.set(m.specifier, { file, packageJson: join(functionDir, ...m.packageDir.split('/'), 'package.json') });
+  }
+  return {
+    name: 'lambda-bootstrap-commonjs-entries',
+    setup(b) {
+      if (entries.size === 0) return;
+      const filter = new RegExp(`^(?:${[...entries.keys()].map((k) => k.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')).join('|')})$`);
+      b.onResolve({ filter }, (args) => {
+        const entry = entries.get(args.path);
+        if (entry === undefined || packageJsonFrom(args.path, args.resolveDir) !== entry.packageJson) return undefined;
+        return { path: entry.file };
+      });
+    },
+  };
 }
 
 /**

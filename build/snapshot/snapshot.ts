@@ -35,7 +35,7 @@ import { refusal } from './snapshot-findings.ts';
 import type { RecorderReport } from './snapshot-findings.ts';
 import type { TrainingReport } from './snapshot-training.ts';
 import { ownModuleFiles, usedExports } from './used-exports.ts';
-import { commonJsEntry, requireAsNode } from './commonjs-entry.ts';
+import { commonJsEntries, requireAsNode } from './commonjs-entry.ts';
 
 const REPO_ROOT = resolve(import.meta.dirname, '..', '..');
 const RUNTIME_BUNDLE = join(REPO_ROOT, 'dist', 'bootstrap.js');
@@ -238,8 +238,7 @@ export async function bundleDependencies(functionDir: string, modules: SnapshotM
   const lines = modules.map((m, i) => {
     const key = JSON.stringify(registryKey(m.kind, m.specifier));
     if (m.kind === 'require') return `__lambdaBootstrapRegistry.set(${key}, require(${JSON.stringify(m.specifier)}));`;
-    // Node's CommonJS interop where the function relies on it (build/snapshot/commonjs-entry.ts).
-    const source = JSON.stringify(commonJsEntry(functionDir, m) ?? m.specifier);
+    const source = JSON.stringify(m.specifier);
     if (m.exports === undefined) return `import * as m${i} from ${source};\n__lambdaBootstrapRegistry.set(${key}, m${i});`;
     // Only the names the function imports: esbuild leaves out whatever they do not reach.
     const bindings = m.exports.map((name, j) => `${JSON.stringify(name)} as m${i}_${j}`).join(', ');
@@ -262,7 +261,8 @@ export async function bundleDependencies(functionDir: string, modules: SnapshotM
     format: 'cjs',
     target: 'node24',
     logLevel: 'error',
-    plugins: [deferBuiltins(shapes), requireAsNode],
+    // Node's CommonJS "main" where the function relies on its interop, and for require() (build/snapshot/commonjs-entry.ts).
+    plugins: [deferBuiltins(shapes), commonJsEntries(functionDir, modules), requireAsNode],
     // A package's ES module build where it names one ("module", as bundlers for Lambda take it:
     // CDK's NodejsFunction for ESM output): only that build lets esbuild leave out what the
     // narrowed imports do not reach. Packages with "exports" get their "import" condition anyway.

@@ -134,7 +134,9 @@ beforeAll(async () => {
   narrowedBuild = await build(narrowedFiles);
   wholeBuild = await build(wholeFiles);
   // Init at build with narrowing: the realistic handler's init runs at build, a second handler at start.
-  initAtBuildBuild = await build({ 'other.mjs': narrowedFiles['other.mjs']! }, { initAtBuild: true, env: { AWS_REGION: 'eu-west-1', AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand' } });
+  // Its handler file, bundled into the snapshot, takes a default import of a CommonJS-main package too.
+  const initIndex = "export { handler } from './realistic.mjs';\nimport lib from '@aws-sdk/lib-dynamodb';\nexport const viaDefault = async () => ({ get: typeof lib.GetCommand });\n";
+  initAtBuildBuild = await build({ 'index.mjs': initIndex, 'other.mjs': narrowedFiles['other.mjs']! }, { initAtBuild: true, env: { AWS_REGION: 'eu-west-1', AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand' } });
 }, 600_000);
 
 afterAll(async () => {
@@ -191,5 +193,6 @@ binaryOnly('snapshot narrowing with the realistic function\'s packages', () => {
     expect(built(initAtBuildBuild).report.modules.find((m) => m.specifier === '@aws-sdk/client-s3')?.exports).toEqual(['GetObjectCommand', 'PutObjectCommand', 'S3Client']);
     expect(await sameAsDist(built(initAtBuildBuild), 'index.handler')).toEqual(REALISTIC_ANSWER);
     expect(await sameAsDist(built(initAtBuildBuild), 'other.handler')).toEqual({ get: 'function', sent: 'NotImplemented' });
+    expect(await sameAsDist(built(initAtBuildBuild), 'index.viaDefault')).toEqual({ get: 'function' });
   });
 });
