@@ -102,7 +102,53 @@ export async function usedExports(functionDir: string, files: readonly string[],
   // An import() whose specifier is computed could name any package at run time.
   if (outputs.some((text) => /\bimport\(\s*(?!")/.test(text))) return everyWhole('a dynamic import() with a computed specifier');
   for (const specifier of specifiers) verdicts.set(specifier, readStatements(outputs, specifier));
+  if (files.some((f) => TYPESCRIPT_FILE.test(f))) {
+    for (const [specifier, verdict] of verdicts) {
+      if (!('names' in verdict)) continue;
+      const missing = await notExported(functionDir, specifier, verdict.names);
+      // `default` stays: an ES build without one may be a CommonJS "main"'s (build/snapshot/commonjs-entry.ts).
+      const names = verdict.names.filter((name) => name === 'default' || !missing.has(name));
+      verdicts.set(specifier, names.length > 0 ? { names } : { whole: 'no named import of it' });
+    }
+  }
   return verdicts;
+}
+
+const TYPESCRIPT_FILE = /\.[mc]?tsx?$/;
+
+/**
+ * Which of `names` esbuild finds no export for in `specifier` as the snapshot bundle resolves it
+ * (mainFields module,main): its "No matching export" errors. Where it cannot tell (a CommonJS
+ * module's names are dynamic, an `export *` of one), a name is kept. Why: a TypeScript file read as
+ * Node runs it keeps `import { S3Client, PutObjectCommandInput }` as written, and a file that is
+ * shipped but never run (the sources beside the compiled output) may name an interface so: held,
+ * it failed the bundle. Dropping a name the package does not export is what Node does too: a file
+ * importing one fails to load either way, with the same SyntaxError.
+ */
+async function notExported(functionDir: string, specifier: string, names: readonly string[]): Promise<Set<string>> {
+  const missing = new Set<string>();
+  const bindings = names.map((name, i) => `${JSON.stringify(name)} as n${i}`).join(', ');
+  try {
+    await build({
+      stdin: { contents: `import { ${bindings} } from ${JSON.stringify(specifier)};\nexport { ${names.map((_, i) => `n${i}`).join(', ')} };\n`, resolveDir: functionDir, sourcefile: 'lambda-bootstrap-names.mjs', loader: 'js' },
+      outfile: join(functionDir, '.lambda-bootstrap', 'used-exports', 'names.js'),
+      bundle: true,
+      write: false,
+      platform: 'node',
+      format: 'esm',
+      target: 'node24',
+      mainFields: ['module', 'main'],
+      logLevel: 'silent',
+      // Every missing name is an error of its own: all of them, not the first ten.
+      logLimit: 0,
+    });
+  } catch (error) {
+    for (const e of (error as { errors?: { text: string }[] }).errors ?? []) {
+      const name = /^No matching export in ".*" for import "((?:[^"\\]|\\.)*)"$/.exec(e.text)?.[1];
+      if (name !== undefined) missing.add(JSON.parse(`"${name}"`) as string);
+    }
+  }
+  return missing;
 }
 
 const STATEMENT = /(?:^|[;\n])[ \t]*(import|export)[ \t]+([^;"'`]*?)[ \t]*from[ \t]*"((?:[^"\\]|\\.)*)";/g;

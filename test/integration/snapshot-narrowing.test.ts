@@ -94,6 +94,8 @@ const narrowedFiles: Record<string, string> = {
   'typed.mts':
     "import type { PutObjectCommandInput } from '@aws-sdk/client-s3';\nimport { HeadObjectCommand, S3ServiceException } from '@aws-sdk/client-s3';\n" +
     "let last: S3ServiceException | undefined;\nexport const handler = async (): Promise<object> => { const input: PutObjectCommandInput = { Bucket: 'b', Key: 'k' }; return { head: typeof HeadObjectCommand, input, last: last ?? null }; };\n",
+  // Shipped beside the compiled output, never run: an interface imported without `type` is not held.
+  'src/types.ts': "import { S3Client, PutObjectCommandInput } from '@aws-sdk/client-s3';\nexport const make = (input: PutObjectCommandInput): S3Client | undefined => undefined;\n",
   'legacy.cjs': "const { DeleteObjectCommand } = require('@aws-sdk/client-s3');\nexports.handler = async () => ({ del: typeof DeleteObjectCommand });\n",
   'cjs/package.json': '{"type":"commonjs"}\n',
   'cjs/handler.js': "const { ListObjectsV2Command } = require('@aws-sdk/client-s3');\nexports.handler = async () => ({ list: typeof ListObjectsV2Command });\n",

@@ -81,6 +81,10 @@ describe('usedExports', () => {
     expect(await verdict({ 'index.mts': "import type { c } from 'pkg';\nimport { a, b } from 'pkg';\nlet x: b | c;\nexport const handler = async () => a;\n" })).toEqual({ names: ['a', 'b'] });
   });
 
+  test('a name the package does not export, imported by a TypeScript file (an interface without `type`), is not held', async () => {
+    expect(await verdict({ 'index.mjs': "import { a } from 'pkg';\nexport const handler = async () => a;\n", 'src/types.ts': "import { b, Shape } from 'pkg';\nexport const f = (s: Shape) => b;\n" })).toEqual({ names: ['a', 'b'] });
+  });
+
   test.each([
     ['an import() of it in a .cjs file', "exports.handler = async () => (await import('pkg')).a;\n", 'no static import'],
     ['a computed import() in a .cts file', "exports.handler = async (e: { name: string }) => (await import(e.name)).x;\n", 'computed specifier'],
