@@ -160,6 +160,9 @@ function packageName(specifier: string): string {
   return specifier.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0]!;
 }
 
+/** build/snapshot/used-exports.ts's MODULE_FILE: the extensions of the files the build reads. */
+const OWN_MODULE_FILE = /\.(?:[mc]?js|[mc]?ts|jsx|tsx)$/;
+
 /**
  * Whether `parentURL` is one of the function's own files (under the task root, outside node_modules
  * and dot-folders): the importers whose names a narrowed package was built for
@@ -168,7 +171,9 @@ function packageName(specifier: string): string {
 function isOwnFile(root: string, parentURL: string | undefined): boolean {
   if (parentURL?.startsWith('file:') !== true) return false;
   const file = fileURLToPath(parentURL);
-  if (!file.startsWith(root + sep)) return false;
+  // Only the files the build read (ownModuleFiles' extensions): Node also runs an extensionless
+  // file (ESM in a "type":"module" folder), whose imports the narrowed copy was not built for.
+  if (!file.startsWith(root + sep) || !OWN_MODULE_FILE.test(file)) return false;
   const folders = file.slice(root.length + 1).split(sep).slice(0, -1);
   return !folders.some((folder) => folder === 'node_modules' || folder.startsWith('.'));
 }

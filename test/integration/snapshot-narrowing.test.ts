@@ -97,6 +97,8 @@ const narrowedFiles: Record<string, string> = {
   // Shipped beside the compiled output, never run: an interface imported without `type` is not held.
   'src/types.ts': "import { S3Client, PutObjectCommandInput } from '@aws-sdk/client-s3';\nexport const make = (input: PutObjectCommandInput): S3Client | undefined => undefined;\n",
   'legacy.cjs': "const { DeleteObjectCommand } = require('@aws-sdk/client-s3');\nexports.handler = async () => ({ del: typeof DeleteObjectCommand });\n",
+  // An extensionless handler file: Node runs it as an ES module here ("type":"module"); the build does not read it.
+  noext: "import { ListObjectsCommand } from '@aws-sdk/client-s3';\nexport const handler = async () => ({ list: typeof ListObjectsCommand });\n",
   'cjs/package.json': '{"type":"commonjs"}\n',
   'cjs/handler.js': "const { ListObjectsV2Command } = require('@aws-sdk/client-s3');\nexports.handler = async () => ({ list: typeof ListObjectsV2Command });\n",
   'subpaths.mjs':
@@ -168,6 +170,7 @@ binaryOnly('snapshot narrowing with the realistic function\'s packages', () => {
     ['typed.handler', { head: 'function', input: { Bucket: 'b', Key: 'k' }, last: null }],
     ['legacy.handler', { del: 'function' }],
     ['cjs/handler.handler', { list: 'function' }],
+    ['noext.handler', { list: 'function' }],
     ['subpaths.handler', { inject: 'function', schema: 'function' }],
     ['reexport.handler', { copy: 'function', client: 'function' }],
   ])('narrowed: %s answers as under dist/bootstrap', async (handler, expected) => {
