@@ -1,9 +1,10 @@
 // The snapshot executable's narrowing (build/snapshot/used-exports.ts, src/pre-init/snapshot-modules.ts,
 // docs/pre-initialised.md section 2) tried the ways real functions import real packages: the
 // packages of bench/realistic (AWS SDK v3, Powertools, middy), handlers beside the one the
-// executable was built for, in a subfolder, in TypeScript and in CommonJS, subpath imports, a
-// local re-export, namespace and default imports, import() from a .cjs file, and init at build.
-// Every handler answers as under dist/bootstrap on the same folder. Three executables, each built
+// executable was built for, in a subfolder, in TypeScript, in CommonJS and without extension,
+// subpath imports, a local re-export, namespace and default imports, require() and import() from a
+// .cjs file, and init at build. Every handler answers as under dist/bootstrap on the same folder.
+// (A computed import() anywhere: test/unit/used-exports.test.ts.) Three executables, each built
 // once in beforeAll.
 import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
