@@ -11,25 +11,12 @@
 // the build, and the packages that import it, so that there is one instance as under Node. The
 // others keep the narrowed ES module build.
 // `require()` is Node's too (requireAsNode): a CommonJS file gets what Node's require gives it.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { createRequire, isBuiltin } from 'node:module';
 import { dirname, isAbsolute, join } from 'node:path';
 import type { Plugin } from 'esbuild';
 import type { SnapshotModule } from '../../src/pre-init/snapshot-modules.ts';
-
-interface PackageJson {
-  type?: unknown;
-  module?: unknown;
-  exports?: unknown;
-}
-
-function readPackageJson(file: string): PackageJson | undefined {
-  try {
-    return JSON.parse(readFileSync(file, 'utf8')) as PackageJson;
-  } catch {
-    return undefined;
-  }
-}
+import { packageJsonOf, readPackageJson } from './package-json.ts';
 
 /** Whether Node runs `file` (a .js/.cjs/.mjs path) as CommonJS: by extension, else the nearest package.json's "type". */
 function isCommonJsFile(file: string): boolean {
@@ -64,17 +51,6 @@ export function commonJsEntry(functionDir: string, m: SnapshotModule): string | 
   return isCommonJsFile(main) ? main : undefined;
 }
 
-/** The package.json of the package a bare specifier names, as Node's resolution from `fromDir` finds it. */
-function packageJsonFrom(specifier: string, fromDir: string): string | undefined {
-  const parts = specifier.split('/');
-  const name = specifier.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0]!;
-  for (let dir = fromDir; ; dir = dirname(dir)) {
-    const candidate = join(dir, 'node_modules', name, 'package.json');
-    if (existsSync(candidate)) return candidate;
-    if (dirname(dir) === dir) return undefined;
-  }
-}
-
 /**
  * An esbuild plugin that resolves each of `modules` for which commonJsEntry names a file to that
  * file, from every importer whose Node resolution lands in the same package folder (a nested copy
@@ -93,7 +69,7 @@ export function commonJsEntries(functionDir: string, modules: readonly SnapshotM
       const filter = new RegExp(`^(?:${[...entries.keys()].map((k) => k.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')).join('|')})$`);
       b.onResolve({ filter }, (args) => {
         const entry = entries.get(args.path);
-        if (entry === undefined || packageJsonFrom(args.path, args.resolveDir) !== entry.packageJson) return undefined;
+        if (entry === undefined || packageJsonOf(args.path, args.resolveDir) !== entry.packageJson) return undefined;
         return { path: entry.file };
       });
     },
@@ -115,7 +91,7 @@ export const requireAsNode: Plugin = {
     b.onResolve({ filter: /^[^./]/ }, (args) => {
       if (args.kind !== 'require-call' || isBuiltin(args.path)) return undefined;
       const from = isAbsolute(args.importer) ? args.importer : join(args.resolveDir, 'lambda-bootstrap-require.js');
-      const packageJson = packageJsonFrom(args.path, dirname(from));
+      const packageJson = packageJsonOf(args.path, dirname(from));
       if (packageJson === undefined || readPackageJson(packageJson)?.exports !== undefined) return undefined;
       try {
         return { path: createRequire(from).resolve(args.path) };

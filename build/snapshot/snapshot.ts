@@ -36,6 +36,7 @@ import type { RecorderReport } from './snapshot-findings.ts';
 import type { TrainingReport } from './snapshot-training.ts';
 import { ownModuleFiles, usedExports } from './used-exports.ts';
 import { commonJsEntries, requireAsNode } from './commonjs-entry.ts';
+import { packageJsonOf } from './package-json.ts';
 
 const REPO_ROOT = resolve(import.meta.dirname, '..', '..');
 const RUNTIME_BUNDLE = join(REPO_ROOT, 'dist', 'bootstrap.js');
@@ -113,21 +114,6 @@ export interface SnapshotReport {
   training: TrainingReport | undefined;
   /** With init at build: the hooks init registered, and what it did that the build only noted. */
   init: InitReport | undefined;
-}
-
-/**
- * The package.json of the package `specifier` names, as Node's resolution finds its folder: the
- * first node_modules/<name> from `fromDir` upwards (module.findPackageJSON is not in Node 20,
- * which runs the installed tool). Undefined when it is not installed.
- */
-export function packageJsonOf(specifier: string, fromDir: string): string | undefined {
-  const parts = specifier.split('/');
-  const name = specifier.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0]!;
-  for (let dir = fromDir; ; dir = dirname(dir)) {
-    const candidate = join(dir, 'node_modules', name, 'package.json');
-    if (existsSync(candidate)) return candidate;
-    if (dirname(dir) === dir) return undefined;
-  }
 }
 
 /** The packages the handler's module graph (its own files) imports: bare, non-built-in specifiers. */

@@ -155,7 +155,7 @@ function commonjsReexportSource(globalName: string, key: string, exports: object
 }
 
 /** The package a bare specifier names: `@scope/name` or `name`, without a subpath. */
-function packageName(specifier: string): string {
+export function packageName(specifier: string): string {
   const parts = specifier.split('/');
   return specifier.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0]!;
 }
